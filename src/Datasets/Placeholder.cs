@@ -1,0 +1,1 @@
+namespace Experiments.Datasets; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Experiments.Worker; internal static class Placeholder {}
