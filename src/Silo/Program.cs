@@ -1,1 +1,3 @@
-return 0;
+using Experiments.Silo.Cli;
+
+return await ExperimentsCommandLine.Create().Parse(args).InvokeAsync();

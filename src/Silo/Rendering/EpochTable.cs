@@ -1,0 +1,34 @@
+using System.Globalization;
+using Experiments.Worker.Training;
+using Spectre.Console;
+
+namespace Experiments.Silo.Rendering;
+
+/// <summary>The per-epoch table: train / validation / test loss and accuracy, time and throughput.</summary>
+public static class EpochTable
+{
+    public static Table Build(IEnumerable<EpochMetrics> epochs)
+    {
+        var table = new Table().RoundedBorder()
+            .AddColumn("epoch").AddColumn("lr")
+            .AddColumn("train loss").AddColumn("train acc")
+            .AddColumn("val loss").AddColumn("val acc")
+            .AddColumn("test loss").AddColumn("test acc")
+            .AddColumn("time").AddColumn("img/s");
+        foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+        foreach (var e in epochs)
+            table.AddRow(
+                e.Epoch.ToString(CultureInfo.InvariantCulture), e.LearningRate.ToString("G3", CultureInfo.InvariantCulture),
+                Loss(e.Train), Accuracy(e.Train), Loss(e.Validation), Accuracy(e.Validation), Loss(e.Test), Accuracy(e.Test),
+                e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+        return table;
+    }
+
+    /// <summary>One line per epoch, for logs and terminals without live rendering.</summary>
+    public static string Line(EpochMetrics e, int epochs) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {e.Epoch}/{epochs}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}" +
+        (e.Epoch == 0 ? "" : $"  {e.Seconds:F1} s  {e.ImagesPerSecond:N0} img/s"));
+
+    private static string Loss(SplitMetrics? m) => m is null ? "–" : m.Loss.ToString("F4", CultureInfo.InvariantCulture);
+    private static string Accuracy(SplitMetrics? m) => m is null ? "–" : (m.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture) + "%";
+}

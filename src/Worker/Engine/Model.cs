@@ -1,0 +1,171 @@
+using System.Text;
+using Experiments.Architectures;
+
+namespace Experiments.Worker.Engine;
+
+/// <summary>
+/// A model living in the libtorch engine, built from a checked <see cref="ArchitecturePlan"/>. Its state (parameters
+/// and buffers) is addressed by PyTorch state-dict names such as <c>"3.weight"</c>, in PyTorch's layouts.
+/// </summary>
+public sealed class Model : IDisposable
+{
+    private readonly Dictionary<string, StateTensor> _byName;
+
+    private Model(ModelHandle handle, ArchitecturePlan plan, Device device, ulong seed)
+    {
+        Handle = handle;
+        Plan = plan;
+        Device = device;
+        Seed = seed;
+        State = ReadStateInfo(handle);
+        _byName = State.ToDictionary(t => t.Name);
+        EnsureStateMatchesPlan();
+    }
+
+    internal ModelHandle Handle { get; }
+    public ArchitecturePlan Plan { get; }
+    public Device Device { get; }
+    public ulong Seed { get; }
+
+    /// <summary>Every state tensor, in PyTorch <c>state_dict()</c> order.</summary>
+    public IReadOnlyList<StateTensor> State { get; }
+
+    /// <summary>Builds the model with PyTorch's default initialisation, drawn from <paramref name="seed"/>.</summary>
+    public static Model Create(ArchitecturePlan plan, ulong seed, Device? device = null)
+    {
+        var target = device ?? Device.Cpu;
+        var handle = NativeMethods.Check(NativeMethods.Exp_model_create(NativeModelSpec.Encode(plan), (int)target.Kind, target.Index, seed));
+        return new Model(handle, plan, target, seed);
+    }
+
+    public StateTensor this[string name] =>
+        _byName.TryGetValue(name, out var tensor)
+            ? tensor
+            : throw new KeyNotFoundException($"the model has no tensor '{name}'; it has {string.Join(", ", State.Select(t => t.Name))}");
+
+    public float[] ReadFloats(string name)
+    {
+        var tensor = Expect(name, TensorDType.Float32);
+        var values = new float[tensor.Elements];
+        ReadInto(tensor, values.AsSpan());
+        return values;
+    }
+
+    public long[] ReadInt64s(string name)
+    {
+        var tensor = Expect(name, TensorDType.Int64);
+        var values = new long[tensor.Elements];
+        ReadInto(tensor, values.AsSpan());
+        return values;
+    }
+
+    public void Write(string name, ReadOnlySpan<float> values) => WriteFrom(Expect(name, TensorDType.Float32), values);
+
+    public void Write(string name, ReadOnlySpan<long> values) => WriteFrom(Expect(name, TensorDType.Int64), values);
+
+    /// <summary>A state tensor's raw little-endian bytes, whatever its dtype (for snapshots).</summary>
+    public byte[] ReadBytes(StateTensor tensor)
+    {
+        var bytes = new byte[tensor.Bytes];
+        ReadInto(tensor, bytes.AsSpan());
+        return bytes;
+    }
+
+    public void WriteBytes(StateTensor tensor, ReadOnlySpan<byte> bytes) => WriteFrom(tensor, bytes);
+
+    /// <summary>
+    /// Evaluation-mode forward pass of one batch. Returns the outputs of <paramref name="captureLayers"/> (top-level
+    /// layer indices, in the order asked) followed by the model's output.
+    /// </summary>
+    public unsafe IReadOnlyList<Tensor> Forward(Tensor input, params int[] captureLayers)
+    {
+        var shape = input.Shape.Select(d => (long)d).ToArray();
+        TensorListHandle list;
+        fixed (float* data = input.Data)
+        fixed (long* dims = shape)
+        fixed (int* capture = captureLayers)
+            list = NativeMethods.Check(NativeMethods.Exp_model_forward(Handle, data, dims, shape.Length, capture, captureLayers.Length));
+        using (list)
+            return ReadTensorList(list);
+    }
+
+    /// <summary>Evaluation-mode logits for a whole split: <c>Count × classes</c> values, row-major.</summary>
+    public unsafe float[] Predict(NativeDataset data, int batchSize = 256)
+    {
+        var classes = checked((int)Plan.Output.Elements);
+        var logits = new float[(long)data.Count * classes];
+        fixed (float* destination = logits)
+            NativeMethods.Check(NativeMethods.Exp_model_predict(Handle, data.Handle, batchSize, destination, logits.LongLength));
+        return logits;
+    }
+
+    public void Dispose() => Handle.Dispose();
+
+    private StateTensor Expect(string name, TensorDType dtype)
+    {
+        var tensor = this[name];
+        if (tensor.DType != dtype)
+            throw new ArgumentException($"tensor '{name}' holds {tensor.DType}, not {dtype}.", nameof(name));
+        return tensor;
+    }
+
+    private unsafe void ReadInto<T>(StateTensor tensor, Span<T> destination) where T : unmanaged
+    {
+        fixed (T* pointer = destination)
+            NativeMethods.Check(NativeMethods.Exp_model_state_read(Handle, tensor.Index, pointer, (long)destination.Length * sizeof(T)));
+    }
+
+    private unsafe void WriteFrom<T>(StateTensor tensor, ReadOnlySpan<T> source) where T : unmanaged
+    {
+        fixed (T* pointer = source)
+            NativeMethods.Check(NativeMethods.Exp_model_state_write(Handle, tensor.Index, pointer, (long)source.Length * sizeof(T)));
+    }
+
+    private static unsafe IReadOnlyList<StateTensor> ReadStateInfo(ModelHandle handle)
+    {
+        var count = NativeMethods.Check(NativeMethods.Exp_model_state_count(handle));
+        var result = new List<StateTensor>(count);
+        var name = stackalloc byte[512];
+        var shape = stackalloc long[8];
+        for (var i = 0; i < count; i++)
+        {
+            NativeMethods.Check(NativeMethods.Exp_model_state_info(handle, i, name, 512, shape, 8, out var ndim, out var dtype));
+            var dims = new int[ndim];
+            for (var d = 0; d < ndim; d++) dims[d] = checked((int)shape[d]);
+            var text = Encoding.UTF8.GetString(new ReadOnlySpan<byte>(name, 512)[..new ReadOnlySpan<byte>(name, 512).IndexOf((byte)0)]);
+            result.Add(new StateTensor(i, text, dims, dtype == 1 ? TensorDType.Int64 : TensorDType.Float32));
+        }
+        return result;
+    }
+
+    internal static unsafe IReadOnlyList<Tensor> ReadTensorList(TensorListHandle list)
+    {
+        var count = NativeMethods.Check(NativeMethods.Exp_tensors_count(list));
+        var result = new Tensor[count];
+        var shape = stackalloc long[8];
+        for (var i = 0; i < count; i++)
+        {
+            NativeMethods.Check(NativeMethods.Exp_tensors_shape(list, i, shape, 8, out var ndim));
+            var dims = new int[ndim];
+            for (var d = 0; d < ndim; d++) dims[d] = checked((int)shape[d]);
+            var data = new float[dims.Aggregate(1L, (a, d) => a * d)];
+            fixed (float* destination = data)
+                NativeMethods.Check(NativeMethods.Exp_tensors_read(list, i, destination, data.LongLength));
+            result[i] = new Tensor(dims, data);
+        }
+        return result;
+    }
+
+    // The plan (C#) and the engine (C++) each know the state layout; a disagreement would silently break
+    // snapshots and PyTorch interop, so it fails loudly here instead.
+    private void EnsureStateMatchesPlan()
+    {
+        var planned = Plan.Tensors.ToList();
+        var mismatch = planned.Count != State.Count
+            || planned.Zip(State).Any(p => p.First.Name != p.Second.Name || !p.First.Shape.SequenceEqual(p.Second.Shape) || p.First.DType != p.Second.DType);
+        if (mismatch)
+            throw new NativeEngineException(
+                $"the engine's state for '{Plan.Architecture.Name}' does not match its plan: engine has [{string.Join(", ", State.Select(s => $"{s.Name}:{string.Join('×', s.Shape)}"))}], " +
+                $"plan has [{string.Join(", ", planned.Select(p => $"{p.Name}:{string.Join('×', p.Shape)}"))}]");
+    }
+}

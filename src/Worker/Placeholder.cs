@@ -1,1 +1,0 @@
-namespace Experiments.Worker; internal static class Placeholder {}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Experiments.Datasets;
+using Experiments.Worker.Engine;
+
+namespace Experiments.Worker.Training;
+
+/// <summary>
+/// Trains one model on one dataset for the configured epochs. Each native call trains a chunk of batches, so
+/// progress and cancellation are checked between chunks while the batches themselves stay in libtorch.
+/// A loss that stops being finite ends the run as <see cref="TrainingOutcome.Diverged"/>; it never throws.
+/// </summary>
+public sealed class Trainer(TrainingSettings settings)
+{
+    private const int BatchesPerCall = 16;
+
+    public TrainingSettings Settings { get; } = settings;
+
+    public TrainingResult Run(Model model, DatasetSplits data, ITrainingObserver? observer = null, CancellationToken cancellation = default)
+    {
+        var problems = Settings.Problems();
+        if (problems.Count > 0) throw new ArgumentException("invalid training settings: " + string.Join("; ", problems));
+        EnsureFits(model, data);
+        observer ??= NoObserver.Instance;
+        if (Settings.Threads > 0) EngineRuntime.Threads = Settings.Threads;
+
+        using var train = NativeDataset.From(data.Train);
+        using var validation = NativeDataset.From(data.Validation);
+        using var test = NativeDataset.From(data.Test);
+        using var optimizer = Optimizer.Create(model, Settings.Optimizer);
+        var epochs = new List<EpochMetrics>();
+
+        if (Settings.EvaluateBeforeTraining)
+        {
+            var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null,
+                Evaluate(model, validation, data.Validation), Evaluate(model, test, data.Test), 0, 0);
+            epochs.Add(initial);
+            observer.OnEpochCompleted(initial, model);
+        }
+
+        var totalBatches = (data.Train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
+        for (var epoch = 1; epoch <= Settings.Epochs; epoch++)
+        {
+            var learningRate = Settings.LearningRateAt(epoch);
+            optimizer.SetLearningRate(learningRate);
+            observer.OnEpochStarted(epoch, totalBatches);
+            var clock = Stopwatch.StartNew();
+            var stats = new NativeTrainStats();
+            var orderSeed = EpochOrderSeed(Settings.Seed, epoch);
+            while (stats.Batches < totalBatches && stats.NonFinite == 0)
+            {
+                if (cancellation.IsCancellationRequested)
+                    return new TrainingResult(TrainingOutcome.Cancelled, epochs, $"cancelled during epoch {epoch}");
+                NativeMethods.Check(NativeMethods.Exp_train_batches(model.Handle, optimizer.Handle, train.Handle, Settings.BatchSize,
+                    orderSeed, shuffle: 1, stats.Batches, BatchesPerCall, ref stats));
+                observer.OnBatches(new BatchProgress(epoch, stats.Batches, totalBatches, stats.Samples == 0 ? double.NaN : stats.LossSum / stats.Samples));
+            }
+            if (stats.NonFinite != 0)
+                return Diverged(epochs, $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
+                    $"(learning rate {learningRate:G4}); the trial stopped as diverged. A smaller learning rate usually helps.");
+            var seconds = clock.Elapsed.TotalSeconds;
+            var metrics = new EpochMetrics(epoch, learningRate,
+                new SplitMetrics(stats.LossSum / stats.Samples, (double)stats.Correct / stats.Samples, (int)stats.Samples),
+                Evaluate(model, validation, data.Validation), Evaluate(model, test, data.Test),
+                seconds, stats.Samples / Math.Max(seconds, 1e-9));
+            if (metrics.Validation is { Samples: > 0, Loss: var loss } && !double.IsFinite(loss))
+                return Diverged(epochs, $"the validation loss became NaN or infinite after epoch {epoch} (learning rate {learningRate:G4}); " +
+                    "the trial stopped as diverged.");
+            epochs.Add(metrics);
+            observer.OnEpochCompleted(metrics, model);
+        }
+        return new TrainingResult(TrainingOutcome.Completed, epochs);
+    }
+
+    /// <summary>The shuffle seed of one epoch: a pure function of (trial seed, epoch), so a resumed trial sees the same order.</summary>
+    public static ulong EpochOrderSeed(ulong seed, int epoch)
+    {
+        var x = seed ^ (0x9E3779B97F4A7C15UL * (ulong)epoch);
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private static SplitMetrics? Evaluate(Model model, NativeDataset native, LabelledImages images) =>
+        images.Count == 0 ? null : Evaluation.FromLogits(model.Predict(native), images.Labels, images.Classes);
+
+    private static TrainingResult Diverged(List<EpochMetrics> epochs, string message) => new(TrainingOutcome.Diverged, epochs, message);
+
+    private static void EnsureFits(Model model, DatasetSplits data)
+    {
+        var plan = model.Plan;
+        if (!plan.Input.Equals(data.Train.SampleShape))
+            throw new ArgumentException($"architecture '{plan.Architecture.Name}' was planned for {plan.Input} inputs, but the dataset's images are {data.Train.SampleShape}.");
+        if (plan.Output.Elements != data.Train.Classes)
+            throw new ArgumentException($"architecture '{plan.Architecture.Name}' outputs {plan.Output.Elements} class scores, but the dataset has {data.Train.Classes} classes; make its last layer output {data.Train.Classes}.");
+        if (data.Train.Count == 0)
+            throw new ArgumentException("the training split is empty.");
+    }
+
+    private sealed class NoObserver : ITrainingObserver
+    {
+        public static readonly NoObserver Instance = new();
+    }
+}

@@ -1,0 +1,35 @@
+namespace Experiments.Worker.Training;
+
+/// <summary>Mean cross-entropy loss and accuracy over one split.</summary>
+public sealed record SplitMetrics(double Loss, double Accuracy, int Samples);
+
+/// <summary>
+/// One epoch's figures. Train figures are running means over the epoch (with dropout active and the weights
+/// moving), as a PyTorch loop usually reports them; validation and test are measured after the epoch, in
+/// evaluation mode. Epoch 0 is the untrained model and has no train figures.
+/// </summary>
+public sealed record EpochMetrics(
+    int Epoch,
+    double LearningRate,
+    SplitMetrics? Train,
+    SplitMetrics? Validation,
+    SplitMetrics? Test,
+    double Seconds,
+    double ImagesPerSecond);
+
+public enum TrainingOutcome { Completed, Diverged, Cancelled }
+
+public sealed record TrainingResult(TrainingOutcome Outcome, IReadOnlyList<EpochMetrics> Epochs, string? Message = null);
+
+/// <summary>Where an epoch is: reported every few batches, for progress bars.</summary>
+public readonly record struct BatchProgress(int Epoch, long BatchesDone, long TotalBatches, double RunningLoss);
+
+/// <summary>Watches a training run; every method has a no-op default.</summary>
+public interface ITrainingObserver
+{
+    void OnEpochStarted(int epoch, long totalBatches) { }
+    void OnBatches(BatchProgress progress) { }
+
+    /// <summary>Called after each epoch (epoch 0 included) with the model in its end-of-epoch state, for snapshots.</summary>
+    void OnEpochCompleted(EpochMetrics metrics, Engine.Model model) { }
+}

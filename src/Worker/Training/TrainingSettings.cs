@@ -1,0 +1,41 @@
+using Experiments.Worker.Engine;
+
+namespace Experiments.Worker.Training;
+
+/// <summary>
+/// Everything that decides how one trial trains. With the architecture, the dataset and its split seed, these
+/// settings make a run reproducible: the data order of epoch e and its dropout masks derive from (Seed, e).
+/// </summary>
+public sealed record TrainingSettings
+{
+    public OptimizerSettings Optimizer { get; init; } = new();
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>γ of a per-epoch exponential learning-rate decay: epoch e trains at lr·γ^(e−1). 1 means none.</summary>
+    public double LearningRateDecay { get; init; } = 1.0;
+
+    public ulong Seed { get; init; }
+
+    /// <summary>libtorch intra-op threads; 0 leaves libtorch's setting alone.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Records epoch 0: validation and test metrics of the initial weights.</summary>
+    public bool EvaluateBeforeTraining { get; init; } = true;
+
+    public double LearningRateAt(int epoch) => Optimizer.LearningRate * Math.Pow(LearningRateDecay, Math.Max(0, epoch - 1));
+
+    /// <summary>Every problem with these settings, each naming the setting; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (!(Optimizer.LearningRate > 0) || double.IsInfinity(Optimizer.LearningRate)) problems.Add($"learning rate must be a positive number, got {Optimizer.LearningRate}");
+        if (!(Optimizer.WeightDecay >= 0) || double.IsInfinity(Optimizer.WeightDecay)) problems.Add($"weight decay must be ≥ 0, got {Optimizer.WeightDecay}");
+        if (!(Optimizer.Momentum >= 0 && Optimizer.Momentum < 1)) problems.Add($"momentum must be in [0, 1), got {Optimizer.Momentum}");
+        if (!(LearningRateDecay > 0 && LearningRateDecay <= 1)) problems.Add($"learning-rate decay γ must be in (0, 1], got {LearningRateDecay}");
+        if (Epochs < 1) problems.Add($"epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 1) problems.Add($"batch size must be at least 1, got {BatchSize}");
+        if (Threads < 0) problems.Add($"threads must be ≥ 0, got {Threads}");
+        return problems;
+    }
+}

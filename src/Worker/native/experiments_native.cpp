@@ -1,0 +1,378 @@
+#include "experiments_native.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "modules.h"
+
+namespace {
+
+thread_local std::string last_error;
+
+void set_error(const char* message) { last_error = message ? message : "unknown native error"; }
+
+// Every export body runs inside EXP_TRY … EXP_CATCH(failure value).
+#define EXP_TRY try {
+#define EXP_CATCH(failure)                                 \
+    }                                                      \
+    catch (const c10::Error& e) {                          \
+        set_error(e.what_without_backtrace());             \
+        return failure;                                    \
+    }                                                      \
+    catch (const std::exception& e) {                      \
+        set_error(e.what());                               \
+        return failure;                                    \
+    }                                                      \
+    catch (...) {                                          \
+        set_error("unknown native error (non-standard exception)"); \
+        return failure;                                    \
+    }
+
+void require(bool condition, const std::string& message) {
+    if (!condition) throw std::invalid_argument(message);
+}
+
+// libtorch draws initial weights from its global generator; serialising model creation makes the
+// initialisation a function of the trial's seed even when trials are created concurrently.
+std::mutex creation_mutex;
+
+uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+}  // namespace
+
+struct ExpDataset {
+    torch::Tensor images;  // n×c×h×w float32, CPU
+    torch::Tensor labels;  // n int64, CPU
+};
+
+struct ExpModel {
+    torch::nn::Sequential net{nullptr};
+    at::Generator dropout_generator;
+    torch::Device device{torch::kCPU};
+    std::vector<std::pair<std::string, torch::Tensor>> state;  // state_dict order
+};
+
+struct ExpOptimizer {
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    int32_t kind = 0;
+};
+
+struct ExpTensorList {
+    std::vector<torch::Tensor> tensors;
+};
+
+namespace {
+
+// PyTorch's state_dict order: a module's own parameters, then its own buffers, then its children's, depth first.
+std::vector<std::pair<std::string, torch::Tensor>> state_in_torch_order(const torch::nn::Sequential& net) {
+    std::vector<std::pair<std::string, torch::Tensor>> state;
+    for (const auto& item : net->named_modules(/*name_prefix=*/"", /*include_self=*/true)) {
+        const auto prefix = item.key().empty() ? std::string() : item.key() + ".";
+        for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) state.emplace_back(prefix + p.key(), p.value());
+        for (const auto& b : item.value()->named_buffers(/*recurse=*/false)) state.emplace_back(prefix + b.key(), b.value());
+    }
+    return state;
+}
+
+torch::Tensor& state_at(ExpModel* model, int32_t index) {
+    require(model != nullptr, "model handle is null");
+    require(index >= 0 && index < static_cast<int32_t>(model->state.size()),
+            "state index " + std::to_string(index) + " is out of range");
+    return model->state[static_cast<size_t>(index)].second;
+}
+
+template <typename Options>
+void set_lr(torch::optim::Optimizer& optimizer, double lr) {
+    for (auto& group : optimizer.param_groups()) static_cast<Options&>(group.options()).lr(lr);
+}
+
+}  // namespace
+
+extern "C" {
+
+char* Exp_error_take(void) {
+    if (last_error.empty()) return nullptr;
+    char* copy = static_cast<char*>(std::malloc(last_error.size() + 1));
+    if (copy) std::memcpy(copy, last_error.c_str(), last_error.size() + 1);
+    last_error.clear();
+    return copy;
+}
+
+void Exp_string_free(char* text) { std::free(text); }
+
+int Exp_runtime_set_threads(int32_t threads) {
+    EXP_TRY
+    require(threads > 0, "threads must be positive");
+    torch::set_num_threads(threads);
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int32_t Exp_runtime_get_threads(void) {
+    EXP_TRY
+    return static_cast<int32_t>(torch::get_num_threads());
+    EXP_CATCH(-1)
+}
+
+int32_t Exp_runtime_cuda_device_count(void) {
+    EXP_TRY
+    return torch::cuda::is_available() ? static_cast<int32_t>(torch::cuda::device_count()) : 0;
+    EXP_CATCH(-1)
+}
+
+const char* Exp_runtime_describe(void) {
+    static const std::string description = std::string("libtorch ") + TORCH_VERSION +
+                                           (torch::cuda::is_available() ? " (CUDA)" : " (CPU)");
+    return description.c_str();
+}
+
+ExpDataset* Exp_dataset_create(const float* pixels, const int32_t* labels, int64_t n, int64_t c, int64_t h, int64_t w) {
+    EXP_TRY
+    require(n >= 0 && c > 0 && h > 0 && w > 0, "dataset dimensions must be positive");
+    require(n == 0 || (pixels != nullptr && labels != nullptr), "dataset buffers are null");
+    auto dataset = std::make_unique<ExpDataset>();
+    dataset->images = n == 0 ? torch::empty({0, c, h, w})
+                             : torch::from_blob(const_cast<float*>(pixels), {n, c, h, w}, torch::kFloat32).clone();
+    dataset->labels = n == 0 ? torch::empty({0}, torch::kInt64)
+                             : torch::from_blob(const_cast<int32_t*>(labels), {n}, torch::kInt32).to(torch::kInt64);
+    return dataset.release();
+    EXP_CATCH(nullptr)
+}
+
+void Exp_dataset_dispose(ExpDataset* dataset) { delete dataset; }
+
+ExpModel* Exp_model_create(const char* spec, int32_t device_kind, int32_t device_index, uint64_t seed) {
+    EXP_TRY
+    require(spec != nullptr, "model spec is null");
+    auto model = std::make_unique<ExpModel>();
+    if (device_kind == 1) {
+        require(torch::cuda::is_available(), "CUDA was requested but this libtorch has no usable CUDA device");
+        model->device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device_index));
+    } else {
+        require(device_kind == 0, "unknown device kind " + std::to_string(device_kind));
+    }
+    model->dropout_generator = at::make_generator<at::CPUGeneratorImpl>(mix(seed));
+    {
+        std::lock_guard<std::mutex> lock(creation_mutex);
+        torch::manual_seed(seed);
+        model->net = exp_native::build_sequential(spec, model->dropout_generator);
+    }
+    model->net->to(model->device);
+    model->state = state_in_torch_order(model->net);
+    return model.release();
+    EXP_CATCH(nullptr)
+}
+
+void Exp_model_dispose(ExpModel* model) { delete model; }
+
+int32_t Exp_model_state_count(ExpModel* model) {
+    EXP_TRY
+    require(model != nullptr, "model handle is null");
+    return static_cast<int32_t>(model->state.size());
+    EXP_CATCH(-1)
+}
+
+int Exp_model_state_info(ExpModel* model, int32_t index, char* name, int32_t name_capacity, int64_t* shape,
+                         int32_t shape_capacity, int32_t* ndim, int32_t* dtype) {
+    EXP_TRY
+    const auto& tensor = state_at(model, index);
+    const auto& key = model->state[static_cast<size_t>(index)].first;
+    require(name != nullptr && name_capacity > static_cast<int32_t>(key.size()), "name buffer too small for '" + key + "'");
+    std::memcpy(name, key.c_str(), key.size() + 1);
+    require(shape_capacity >= tensor.dim(), "shape buffer too small");
+    for (int64_t d = 0; d < tensor.dim(); ++d) shape[d] = tensor.size(d);
+    *ndim = static_cast<int32_t>(tensor.dim());
+    *dtype = tensor.scalar_type() == torch::kInt64 ? 1 : 0;
+    require(tensor.scalar_type() == torch::kInt64 || tensor.scalar_type() == torch::kFloat32,
+            "state tensor '" + key + "' has an unsupported dtype");
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int Exp_model_state_read(ExpModel* model, int32_t index, void* destination, int64_t bytes) {
+    EXP_TRY
+    auto cpu = state_at(model, index).detach().to(torch::kCPU).contiguous();
+    require(static_cast<int64_t>(cpu.nbytes()) == bytes,
+            "state tensor '" + model->state[static_cast<size_t>(index)].first + "' has " + std::to_string(cpu.nbytes()) +
+                " bytes, buffer has " + std::to_string(bytes));
+    std::memcpy(destination, cpu.data_ptr(), static_cast<size_t>(bytes));
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int Exp_model_state_write(ExpModel* model, int32_t index, const void* source, int64_t bytes) {
+    EXP_TRY
+    auto& tensor = state_at(model, index);
+    require(static_cast<int64_t>(tensor.nbytes()) == bytes,
+            "state tensor '" + model->state[static_cast<size_t>(index)].first + "' has " + std::to_string(tensor.nbytes()) +
+                " bytes, buffer has " + std::to_string(bytes));
+    auto from = torch::from_blob(const_cast<void*>(source), tensor.sizes(), tensor.scalar_type());
+    torch::NoGradGuard no_grad;
+    tensor.copy_(from);
+    return 0;
+    EXP_CATCH(-1)
+}
+
+ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                 const int32_t* capture_layers, int32_t capture_count) {
+    EXP_TRY
+    require(model != nullptr && input != nullptr && shape != nullptr, "null argument to forward");
+    std::vector<int64_t> sizes(shape, shape + ndim);
+    auto x = torch::from_blob(const_cast<float*>(input), sizes, torch::kFloat32).to(model->device);
+    std::vector<int32_t> wanted(capture_layers, capture_layers + capture_count);
+    for (auto index : wanted)
+        require(index >= 0 && index < static_cast<int32_t>(model->net->size()),
+                "layer " + std::to_string(index) + " does not exist; the model has layers 0.." + std::to_string(model->net->size() - 1));
+    std::vector<torch::Tensor> captured(wanted.size());
+    model->net->eval();
+    c10::InferenceMode inference;
+    int32_t index = 0;
+    for (auto& layer : *model->net) {
+        x = layer.forward(x);
+        for (size_t i = 0; i < wanted.size(); ++i)
+            if (wanted[i] == index) captured[i] = x.to(torch::kCPU).contiguous();
+        ++index;
+    }
+    auto list = std::make_unique<ExpTensorList>();
+    list->tensors = std::move(captured);
+    list->tensors.push_back(x.to(torch::kCPU).contiguous());
+    return list.release();
+    EXP_CATCH(nullptr)
+}
+
+int Exp_model_predict(ExpModel* model, ExpDataset* dataset, int64_t batch_size, float* logits, int64_t capacity) {
+    EXP_TRY
+    require(model != nullptr && dataset != nullptr, "null handle to predict");
+    require(batch_size > 0, "batch size must be positive");
+    model->net->eval();
+    c10::InferenceMode inference;
+    const auto n = dataset->images.size(0);
+    int64_t written = 0;
+    for (int64_t start = 0; start < n; start += batch_size) {
+        auto batch = dataset->images.slice(0, start, std::min(n, start + batch_size)).to(model->device);
+        auto out = model->net->forward(batch).to(torch::kCPU).contiguous();
+        require(out.dim() == 2, "model output must be batch×classes");
+        require(written + out.numel() <= capacity, "logits buffer too small");
+        std::memcpy(logits + written, out.data_ptr<float>(), static_cast<size_t>(out.numel()) * sizeof(float));
+        written += out.numel();
+    }
+    return 0;
+    EXP_CATCH(-1)
+}
+
+ExpOptimizer* Exp_optimizer_create(ExpModel* model, int32_t kind, double learning_rate, double momentum,
+                                   double weight_decay, double beta1, double beta2, double epsilon, int32_t nesterov) {
+    EXP_TRY
+    require(model != nullptr, "model handle is null");
+    require(learning_rate > 0, "learning rate must be positive");
+    auto result = std::make_unique<ExpOptimizer>();
+    result->kind = kind;
+    auto parameters = model->net->parameters();
+    if (kind == 0) {
+        result->optimizer = std::make_unique<torch::optim::Adam>(
+            parameters, torch::optim::AdamOptions(learning_rate).betas({beta1, beta2}).eps(epsilon).weight_decay(weight_decay));
+    } else if (kind == 1) {
+        result->optimizer = std::make_unique<torch::optim::SGD>(
+            parameters, torch::optim::SGDOptions(learning_rate).momentum(momentum).weight_decay(weight_decay).nesterov(nesterov != 0));
+    } else {
+        throw std::invalid_argument("unknown optimizer kind " + std::to_string(kind));
+    }
+    return result.release();
+    EXP_CATCH(nullptr)
+}
+
+void Exp_optimizer_dispose(ExpOptimizer* optimizer) { delete optimizer; }
+
+int Exp_optimizer_set_learning_rate(ExpOptimizer* optimizer, double learning_rate) {
+    EXP_TRY
+    require(optimizer != nullptr, "optimizer handle is null");
+    require(learning_rate > 0, "learning rate must be positive");
+    if (optimizer->kind == 0)
+        set_lr<torch::optim::AdamOptions>(*optimizer->optimizer, learning_rate);
+    else
+        set_lr<torch::optim::SGDOptions>(*optimizer->optimizer, learning_rate);
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int64_t Exp_train_batches(ExpModel* model, ExpOptimizer* optimizer, ExpDataset* dataset, int64_t batch_size,
+                          uint64_t order_seed, int32_t shuffle, int64_t first_batch, int64_t batch_count,
+                          ExpTrainStats* stats) {
+    EXP_TRY
+    require(model != nullptr && optimizer != nullptr && dataset != nullptr && stats != nullptr, "null argument to train");
+    require(batch_size > 0, "batch size must be positive");
+    const auto n = dataset->images.size(0);
+    const auto total_batches = (n + batch_size - 1) / batch_size;
+    require(first_batch >= 0, "first batch must not be negative");
+    auto order = shuffle != 0
+                     ? torch::randperm(n, at::make_generator<at::CPUGeneratorImpl>(mix(order_seed)), torch::kInt64)
+                     : torch::arange(n, torch::kInt64);
+    model->net->train();
+    int64_t done = 0;
+    for (int64_t b = first_batch; b < total_batches && done < batch_count; ++b) {
+        auto index = order.slice(0, b * batch_size, std::min(n, (b + 1) * batch_size));
+        auto x = dataset->images.index_select(0, index).to(model->device);
+        auto y = dataset->labels.index_select(0, index).to(model->device);
+        model->dropout_generator.set_current_seed(mix(order_seed ^ mix(static_cast<uint64_t>(b) + 1)));
+        optimizer->optimizer->zero_grad();
+        auto logits = model->net->forward(x);
+        auto loss = torch::nn::functional::cross_entropy(logits, y);
+        const auto loss_value = loss.item<double>();
+        if (!std::isfinite(loss_value)) {
+            stats->non_finite = 1;
+            break;
+        }
+        loss.backward();
+        optimizer->optimizer->step();
+        const auto count = x.size(0);
+        stats->loss_sum += loss_value * static_cast<double>(count);
+        stats->correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+        stats->samples += count;
+        stats->batches += 1;
+        ++done;
+    }
+    return done;
+    EXP_CATCH(-1)
+}
+
+int32_t Exp_tensors_count(ExpTensorList* list) {
+    EXP_TRY
+    require(list != nullptr, "tensor list handle is null");
+    return static_cast<int32_t>(list->tensors.size());
+    EXP_CATCH(-1)
+}
+
+int Exp_tensors_shape(ExpTensorList* list, int32_t index, int64_t* shape, int32_t shape_capacity, int32_t* ndim) {
+    EXP_TRY
+    require(list != nullptr && index >= 0 && index < static_cast<int32_t>(list->tensors.size()), "tensor index out of range");
+    const auto& t = list->tensors[static_cast<size_t>(index)];
+    require(shape_capacity >= t.dim(), "shape buffer too small");
+    for (int64_t d = 0; d < t.dim(); ++d) shape[d] = t.size(d);
+    *ndim = static_cast<int32_t>(t.dim());
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int Exp_tensors_read(ExpTensorList* list, int32_t index, float* destination, int64_t count) {
+    EXP_TRY
+    require(list != nullptr && index >= 0 && index < static_cast<int32_t>(list->tensors.size()), "tensor index out of range");
+    const auto& t = list->tensors[static_cast<size_t>(index)];
+    require(t.numel() == count, "tensor has " + std::to_string(t.numel()) + " elements, buffer has " + std::to_string(count));
+    std::memcpy(destination, t.data_ptr<float>(), static_cast<size_t>(count) * sizeof(float));
+    return 0;
+    EXP_CATCH(-1)
+}
+
+void Exp_tensors_dispose(ExpTensorList* list) { delete list; }
+
+}  // extern "C"
