@@ -101,4 +101,24 @@ public sealed record SoftmaxLayer : Layer
 }
 
 /// <summary>A named, declarative architecture: the layer list, and the input it was written for, if any.</summary>
-public sealed record Architecture(string Name, IReadOnlyList<Layer> Layers, TensorShape? Input = null, string? Description = null);
+public sealed record Architecture(string Name, IReadOnlyList<Layer> Layers, TensorShape? Input = null, string? Description = null)
+{
+    // Records compare lists by reference; two architectures with the same layers are the same architecture
+    // (the writer/reader round trip and the catalog rely on this).
+    public bool Equals(Architecture? other) =>
+        other is not null
+        && Name == other.Name
+        && Equals(Input, other.Input)
+        && Description == other.Description
+        && Layers.SequenceEqual(other.Layers);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Name);
+        hash.Add(Input);
+        hash.Add(Description);
+        foreach (var layer in Layers) hash.Add(layer);
+        return hash.ToHashCode();
+    }
+}

@@ -25,9 +25,11 @@ public static class EpochTable
     }
 
     /// <summary>One line per epoch, for logs and terminals without live rendering.</summary>
-    public static string Line(EpochMetrics e, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {e.Epoch}/{epochs}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}" +
-        (e.Epoch == 0 ? "" : $"  {e.Seconds:F1} s  {e.ImagesPerSecond:N0} img/s"));
+    public static string Line(EpochMetrics e, int epochs)
+    {
+        var timing = e.Epoch == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  {e.Seconds:F1} s  {e.ImagesPerSecond:N0} img/s");
+        return $"epoch {e.Epoch}/{epochs}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}{timing}";
+    }
 
     private static string Loss(SplitMetrics? m) => m is null ? "–" : m.Loss.ToString("F4", CultureInfo.InvariantCulture);
     private static string Accuracy(SplitMetrics? m) => m is null ? "–" : (m.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture) + "%";
