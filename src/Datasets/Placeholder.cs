@@ -1,1 +1,0 @@
-namespace Experiments.Datasets; internal static class Placeholder {}
