@@ -7,6 +7,8 @@ public static class ExperimentsCommandLine
 {
     public static RootCommand Create()
     {
+        // Logs and pipes have no terminal width; Spectre would assume 80 columns and wrap the epoch table.
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
         var root = new RootCommand(
             "Experiments: train, compare and look inside convolutional networks.\n" +
             "Start with `experiments demo`, then `experiments train --help`.");

@@ -33,7 +33,7 @@ public static class TrainCommands
         command.SetAction((parse, cancellation) => Task.FromResult(CommandErrors.Run(() =>
         {
             var request = options.Read(parse);
-            if (!DatasetCatalog.IsFetched(request.Dataset, ExperimentsHome.Resolve()))
+            if (!DatasetCatalog.Status(request.Dataset, ExperimentsHome.Resolve()).Fetched)
             {
                 AnsiConsole.MarkupLine($"[grey]First run: fetching the {Markup.Escape(request.Dataset)} digits.[/]");
                 DataCommands.Fetch(request.Dataset, from: null, cancellation);

@@ -1,1 +1,0 @@
-namespace Experiments.Silo.Tests; public class Smoke { [Xunit.Fact] public void Runs() => Xunit.Assert.True(true); }

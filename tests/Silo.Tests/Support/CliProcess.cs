@@ -1,0 +1,62 @@
+using System.Diagnostics;
+
+namespace Experiments.Silo.Tests.Support;
+
+/// <summary>The outcome of one run of the real <c>experiments</c> executable.</summary>
+public sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    public string All => Output + Error;
+}
+
+/// <summary>
+/// Runs the built CLI as a separate process, as a user would, with its own empty EXPERIMENTS_HOME unless given one.
+/// </summary>
+public sealed class CliProcess : IDisposable
+{
+    public CliProcess(string? home = null)
+    {
+        Home = home ?? Directory.CreateTempSubdirectory("experiments-cli-").FullName;
+        _ownsHome = home is null;
+    }
+
+    private readonly bool _ownsHome;
+
+    public string Home { get; }
+
+    public CliRun Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Home,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "experiments.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["EXPERIMENTS_HOME"] = Home;
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("experiments " + string.Join(' ', arguments) + " did not finish in 5 minutes");
+        }
+        return new CliRun(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Writes a file into the CLI's home and returns its path.</summary>
+    public string WriteFile(string name, string text)
+    {
+        var path = Path.Combine(Home, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHome) Directory.Delete(Home, recursive: true);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Text.Json;
+using Experiments.Silo.Tests.Support;
+using Xunit;
+
+namespace Experiments.Silo.Tests;
+
+public class Showing_a_model : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Prints_every_layer_with_its_output_shape_and_parameters()
+    {
+        var run = _cli.Run("model", "show", "lenet-cifar", "--input", "3x32x32");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("conv2d 32@5×5", run.Output);
+        Assert.Contains("64×5×5", run.Output);
+        Assert.Contains("69,706", run.Output);
+    }
+
+    [Fact]
+    public void Prints_json_with_shapes_and_tensor_names()
+    {
+        var run = _cli.Run("model", "show", "lenet-cifar", "--input", "3x32x32", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var json = JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.Equal(69_706, root.GetProperty("parameters").GetInt64());
+        Assert.Equal(8, root.GetProperty("layers").GetArrayLength());
+        var conv = root.GetProperty("layers")[3];
+        Assert.Equal("3.weight", conv.GetProperty("tensors")[0].GetProperty("name").GetString());
+        Assert.Equal([64, 10, 10], conv.GetProperty("output").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public void Rejects_an_architecture_whose_shapes_do_not_fit_naming_the_layer_and_the_arithmetic()
+    {
+        var file = _cli.WriteFile("too-deep.yaml", """
+            layers:
+              - {type: conv2d, out: 8, kernel: 5}
+              - {type: maxpool, kernel: 2}
+              - {type: conv2d, out: 8, kernel: 5}
+              - {type: maxpool, kernel: 2}
+              - {type: conv2d, out: 8, kernel: 5}
+              - flatten
+              - {type: linear, out: 10}
+            """);
+
+        var run = _cli.Run("model", "show", file, "--input", "1x28x28");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("layer 4 (conv2d 8@5×5)", run.All);
+        Assert.Contains("n_out = (4 − 5 + 2·0)/1 + 1", run.All);
+    }
+
+    [Fact]
+    public void Rejects_a_malformed_architecture_file_with_one_message_per_problem()
+    {
+        var file = _cli.WriteFile("typos.yaml", """
+            layers:
+              - {type: conv2d, out: 8, kernal: 5}
+              - {type: dropout, p: 1.5}
+              - {type: warp}
+            """);
+
+        var run = _cli.Run("model", "show", file);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("layers[0].kernal", run.All);
+        Assert.Contains("layers[1].p", run.All);
+        Assert.Contains("layers[2].type", run.All);
+    }
+
+    [Fact]
+    public void Names_the_built_ins_when_the_architecture_is_unknown()
+    {
+        var run = _cli.Run("model", "show", "lenet-cifr");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("lenet-cifar", run.All);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+public class Training_from_the_cli : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Trains_and_reports_every_epoch_as_json()
+    {
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "2", "--limit", "500", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        using var json = JsonDocument.Parse(run.Output);
+        Assert.Equal("completed", json.RootElement.GetProperty("outcome").GetString());
+        var epochs = json.RootElement.GetProperty("epochs");
+        Assert.Equal(3, epochs.GetArrayLength());
+        Assert.Equal(500, epochs[1].GetProperty("train").GetProperty("samples").GetInt32());
+        Assert.True(epochs[2].GetProperty("validation").GetProperty("accuracy").GetDouble() > 0.5);
+    }
+
+    [Fact]
+    public void Prints_a_table_of_train_validation_and_test_figures()
+    {
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "1", "--limit", "300");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("epoch 1/1", run.Output);
+        foreach (var header in new[] { "train loss", "val acc", "test acc", "img/s" })
+            Assert.Contains(header, run.Output);
+    }
+
+    [Fact]
+    public void Marks_a_diverging_run_and_exits_with_its_own_code()
+    {
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "2", "--limit", "300",
+            "--optimizer", "sgd", "--lr", "1e30");
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("diverged", run.All);
+        Assert.Contains("NaN or infinite", run.All);
+    }
+
+    [Fact]
+    public void Explains_how_to_fetch_a_dataset_that_is_not_there()
+    {
+        var run = _cli.Run("train", "--dataset", "fashion-mnist", "--epochs", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("experiments data fetch fashion-mnist", run.All);
+    }
+
+    [Fact]
+    public void Rejects_an_unknown_dataset_listing_the_known_ones()
+    {
+        var run = _cli.Run("train", "--dataset", "imagenet", "--epochs", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("imagenet", run.All);
+        Assert.Contains("mnist", run.All);
+        Assert.Contains("cifar10", run.All);
+    }
+
+    [Fact]
+    public void Rejects_a_non_positive_learning_rate()
+    {
+        var run = _cli.Run("train", "--dataset", "synthetic", "--lr", "-0.1", "--epochs", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("learning rate must be a positive number", run.All);
+    }
+
+    [Fact]
+    public void Rejects_an_architecture_that_does_not_fit_the_dataset_images()
+    {
+        var file = _cli.WriteFile("big-kernel.json", """{"layers": [{"type": "conv2d", "out": 4, "kernel": 40}, "flatten", {"type": "linear", "out": 10}]}""");
+
+        var run = _cli.Run("train", "--arch", file, "--dataset", "synthetic", "--epochs", "1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("layer 0 (conv2d 4@40×40)", run.All);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+public class Managing_datasets : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Lists_every_known_dataset_as_json()
+    {
+        var run = _cli.Run("data", "list", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        using var json = JsonDocument.Parse(run.Output);
+        Assert.Equal(["mnist", "fashion-mnist", "cifar10", "synthetic"], json.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
+        Assert.False(json.RootElement[0].GetProperty("fetched").GetBoolean());
+    }
+
+    [Fact]
+    public void Explains_how_to_import_cifar10_when_the_official_host_cannot_be_reached()
+    {
+        var run = _cli.Run("data", "fetch", "cifar10");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--from", run.All);
+    }
+
+    [Fact]
+    public void Imports_cifar10_from_a_folder_of_official_files()
+    {
+        var folder = Path.Combine(_cli.Home, "official");
+        // The importer accepts only full-size official batches (10,000 records each), so the files are full size.
+        Experiments.Datasets.SyntheticDataset.WriteCifar10(folder);
+
+        var run = _cli.Run("data", "fetch", "cifar10", "--from", folder);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("50,000 train + 10,000 test", run.Output);
+        var list = _cli.Run("data", "list");
+        Assert.Contains("fetched", list.Output);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

@@ -1,0 +1,109 @@
+using Experiments.Worker.Engine;
+using Experiments.Worker.Tests.Support;
+using Experiments.Worker.Training;
+using Xunit;
+
+namespace Experiments.Worker.Tests.Training;
+
+public class Training_a_model
+{
+    private static readonly TrainingSettings Settings = new() { Epochs = 2, BatchSize = 32, Seed = 11, Threads = 1 };
+
+    [Fact]
+    public void Learns_a_synthetic_task_well_above_chance()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), Settings.Seed);
+
+        var result = new Trainer(Settings).Run(model, TestData.SmallSplits());
+
+        Assert.Equal(TrainingOutcome.Completed, result.Outcome);
+        Assert.Equal([0, 1, 2], result.Epochs.Select(e => e.Epoch));
+        Assert.True(result.Epochs[0].Test!.Accuracy < 0.5, $"untrained accuracy {result.Epochs[0].Test!.Accuracy}");
+        Assert.True(result.Epochs[^1].Test!.Accuracy > 0.9, $"test accuracy {result.Epochs[^1].Test!.Accuracy}");
+        Assert.True(result.Epochs[^1].Train!.Loss < result.Epochs[1].Train!.Loss);
+    }
+
+    [Fact]
+    public void Is_bit_for_bit_reproducible_from_its_seed()
+    {
+        var data = TestData.SmallSplits();
+        var (first, firstWeights) = TrainOnce(data, seed: 5);
+        var (second, secondWeights) = TrainOnce(data, seed: 5);
+        var (_, otherWeights) = TrainOnce(data, seed: 6);
+
+        Assert.Equal(first.Epochs.Select(e => e.Train?.Loss), second.Epochs.Select(e => e.Train?.Loss));
+        Assert.Equal(firstWeights, secondWeights);
+        Assert.NotEqual(firstWeights, otherWeights);
+    }
+
+    [Fact]
+    public void Applies_the_per_epoch_learning_rate_decay()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        var settings = Settings with { Epochs = 3, LearningRateDecay = 0.5, Optimizer = new OptimizerSettings(LearningRate: 0.01) };
+
+        var result = new Trainer(settings).Run(model, TestData.SmallSplits());
+
+        Assert.Equal([0.01, 0.01, 0.005, 0.0025], result.Epochs.Select(e => e.LearningRate));
+    }
+
+    [Fact]
+    public void Stops_as_diverged_with_a_clear_message_when_the_loss_becomes_nan()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        var settings = Settings with { Epochs = 3, Optimizer = new OptimizerSettings(OptimizerKind.Sgd, LearningRate: 1e30, Momentum: 0.9) };
+
+        var result = new Trainer(settings).Run(model, TestData.SmallSplits());
+
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.Contains("NaN or infinite", result.Message);
+        Assert.Contains("diverged", result.Message);
+        // The process and the engine carry on: the same model still answers.
+        Assert.NotEmpty(model.ReadFloats("0.weight"));
+    }
+
+    [Fact]
+    public void Can_be_cancelled_between_batches()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+
+        var result = new Trainer(Settings).Run(model, TestData.SmallSplits(), cancellation: cancellation.Token);
+
+        Assert.Equal(TrainingOutcome.Cancelled, result.Outcome);
+        Assert.Single(result.Epochs); // epoch 0 only
+    }
+
+    [Fact]
+    public void Rejects_a_model_whose_output_does_not_match_the_dataset_classes()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        var tenClasses = Experiments.Datasets.SyntheticDataset.GenerateSplits(100, 20, 1,
+            options: TestData.SmallImages with { Classes = 10 });
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(Settings).Run(model, tenClasses));
+
+        Assert.Contains("outputs 4 class scores, but the dataset has 10 classes", error.Message);
+    }
+
+    [Fact]
+    public void Rejects_impossible_settings_naming_each_problem()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        var bad = Settings with { Epochs = 0, BatchSize = -1, Optimizer = new OptimizerSettings(LearningRate: -1) };
+
+        var error = Assert.Throws<ArgumentException>(() => new Trainer(bad).Run(model, TestData.SmallSplits()));
+
+        Assert.Contains("learning rate must be a positive number", error.Message);
+        Assert.Contains("epochs must be at least 1", error.Message);
+        Assert.Contains("batch size must be at least 1", error.Message);
+    }
+
+    private static (TrainingResult Result, float[] Weights) TrainOnce(Experiments.Datasets.DatasetSplits data, ulong seed)
+    {
+        using var model = Model.Create(TestData.TinyCnn(), seed);
+        var result = new Trainer(Settings with { Seed = seed }).Run(model, data);
+        return (result, model.ReadFloats("5.weight"));
+    }
+}
