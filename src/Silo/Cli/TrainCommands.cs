@@ -38,7 +38,11 @@ public static class TrainCommands
                 AnsiConsole.MarkupLine($"[grey]First run: fetching the {Markup.Escape(request.Dataset)} digits.[/]");
                 DataCommands.Fetch(request.Dataset, from: null, cancellation);
             }
-            return Run(request, cancellation);
+            var exitCode = Run(request, cancellation);
+            if (exitCode == CommandErrors.Ok && !request.Json)
+                AnsiConsole.MarkupLine("[grey]Next: `experiments train --help` for every setting, `experiments model list` for the built-in " +
+                                       "architectures, `experiments model show doshi-mnist` for any architecture's shapes.[/]");
+            return exitCode;
         })));
         return command;
     }

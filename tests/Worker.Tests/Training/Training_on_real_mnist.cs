@@ -14,7 +14,7 @@ public class Training_on_real_mnist(RealMnist mnist) : IClassFixture<RealMnist>
         var data = mnist.Load();
         var plan = ShapeInference.Plan(ArchitectureCatalog.Resolve("lenet-matconvnet"));
         using var model = Model.Create(plan, seed: 1);
-        var settings = new TrainingSettings { Epochs = 6, BatchSize = 64, LearningRateDecay = 0.8, Seed = 1, Threads = Environment.ProcessorCount };
+        var settings = new TrainingSettings { Epochs = 6, BatchSize = 64, LearningRateDecay = 0.8, Seed = 1, Threads = 1 };
 
         var result = new Trainer(settings).Run(model, data);
 
