@@ -47,7 +47,7 @@ internal static class OurEngine
             _atStart = MinorFaults.SoFar();
         }
 
-        public void OnEpochCompleted(EpochMetrics metrics, Model model) => Total += MinorFaults.SoFar() - _atStart;
+        public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer) => Total += MinorFaults.SoFar() - _atStart;
     }
 
     private static TrainingResult Completed(TrainingResult result) =>

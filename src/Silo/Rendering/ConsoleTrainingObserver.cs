@@ -37,7 +37,7 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         _current.Description = $"epoch {progress.Epoch}/{_epochs}  loss {progress.RunningLoss:F4}";
     }
 
-    public void OnEpochCompleted(EpochMetrics metrics, Model model)
+    public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
     {
         if (_progress is null)
         {

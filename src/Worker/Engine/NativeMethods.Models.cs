@@ -46,5 +46,11 @@ internal static partial class NativeMethods
     public static unsafe partial int Exp_tensors_read(TensorListHandle list, int index, float* destination, long count);
 
     [LibraryImport(Library)]
+    public static unsafe partial int Exp_tensors_describe(TensorListHandle list, int index, byte* name, int nameCapacity, out int dtype);
+
+    [LibraryImport(Library)]
+    public static unsafe partial int Exp_tensors_read_bytes(TensorListHandle list, int index, void* destination, long bytes);
+
+    [LibraryImport(Library)]
     public static partial void Exp_tensors_dispose(IntPtr list);
 }

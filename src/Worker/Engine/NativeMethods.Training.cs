@@ -26,6 +26,13 @@ internal static partial class NativeMethods
     public static partial int Exp_optimizer_set_learning_rate(OptimizerHandle optimizer, double learningRate);
 
     [LibraryImport(Library)]
+    public static partial TensorListHandle Exp_optimizer_state_export(OptimizerHandle optimizer, ModelHandle model);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int Exp_optimizer_state_import(OptimizerHandle optimizer, ModelHandle model, string name, void* data, long bytes,
+        int dtype, long* shape, int ndim);
+
+    [LibraryImport(Library)]
     public static partial long Exp_train_batches(ModelHandle model, OptimizerHandle optimizer, DatasetHandle dataset, long batchSize,
         ulong orderSeed, int shuffle, long firstBatch, long batchCount, ref NativeTrainStats stats);
 }

@@ -15,7 +15,10 @@ public sealed class Trainer(TrainingSettings settings)
 
     public TrainingSettings Settings { get; } = settings;
 
-    public TrainingResult Run(Model model, DatasetSplits data, ITrainingObserver? observer = null, CancellationToken cancellation = default)
+    /// <param name="resume">When given, training continues after that epoch instead of starting from epoch 1; with the
+    /// model's weights restored from the same epoch's snapshot, the run then ends exactly as an uninterrupted one.</param>
+    public TrainingResult Run(Model model, DatasetSplits data, ITrainingObserver? observer = null, CancellationToken cancellation = default,
+        ResumePoint? resume = null)
     {
         var problems = Settings.Problems();
         if (problems.Count > 0) throw new ArgumentException("invalid training settings: " + string.Join("; ", problems));
@@ -27,18 +30,19 @@ public sealed class Trainer(TrainingSettings settings)
         using var validation = NativeDataset.From(data.Validation);
         using var test = NativeDataset.From(data.Test);
         using var optimizer = Optimizer.Create(model, Settings.Optimizer);
+        if (resume is not null) optimizer.ImportState(model, resume.OptimizerState);
         var epochs = new List<EpochMetrics>();
 
-        if (Settings.EvaluateBeforeTraining)
+        if (Settings.EvaluateBeforeTraining && resume is null)
         {
             var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null,
                 Evaluate(model, validation, data.Validation), Evaluate(model, test, data.Test), 0, 0);
             epochs.Add(initial);
-            observer.OnEpochCompleted(initial, model);
+            observer.OnEpochCompleted(initial, model, optimizer);
         }
 
         var totalBatches = (data.Train.Count + Settings.BatchSize - 1) / Settings.BatchSize;
-        for (var epoch = 1; epoch <= Settings.Epochs; epoch++)
+        for (var epoch = (resume?.CompletedEpochs ?? 0) + 1; epoch <= Settings.Epochs; epoch++)
         {
             var learningRate = Settings.LearningRateAt(epoch);
             optimizer.SetLearningRate(learningRate);
@@ -66,7 +70,7 @@ public sealed class Trainer(TrainingSettings settings)
                 return Diverged(epochs, $"the validation loss became NaN or infinite after epoch {epoch} (learning rate {learningRate:G4}); " +
                     "the trial stopped as diverged.");
             epochs.Add(metrics);
-            observer.OnEpochCompleted(metrics, model);
+            observer.OnEpochCompleted(metrics, model, optimizer);
         }
         return new TrainingResult(TrainingOutcome.Completed, epochs);
     }

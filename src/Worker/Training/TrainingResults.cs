@@ -30,6 +30,15 @@ public interface ITrainingObserver
     void OnEpochStarted(int epoch, long totalBatches) { }
     void OnBatches(BatchProgress progress) { }
 
-    /// <summary>Called after each epoch (epoch 0 included) with the model in its end-of-epoch state, for snapshots.</summary>
-    void OnEpochCompleted(EpochMetrics metrics, Engine.Model model) { }
+    /// <summary>
+    /// Called after each epoch (epoch 0 included) with the model and optimizer in their end-of-epoch state, for
+    /// snapshots: <c>model.State</c> and <c>optimizer.ExportState(model)</c> together let a trial resume exactly.
+    /// </summary>
+    void OnEpochCompleted(EpochMetrics metrics, Engine.Model model, Engine.Optimizer optimizer) { }
 }
+
+/// <summary>
+/// Where a resumed trial picks up: after <paramref name="CompletedEpochs"/> epochs, with the optimizer state saved then.
+/// The caller restores the model's weights from the same snapshot before training.
+/// </summary>
+public sealed record ResumePoint(int CompletedEpochs, IReadOnlyList<Engine.NamedTensor> OptimizerState);

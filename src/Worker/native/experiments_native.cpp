@@ -69,6 +69,7 @@ struct ExpOptimizer {
 
 struct ExpTensorList {
     std::vector<torch::Tensor> tensors;
+    std::vector<std::string> names;  // empty, or one per tensor
 };
 
 namespace {
@@ -90,6 +91,10 @@ torch::Tensor& state_at(ExpModel* model, int32_t index) {
             "state index " + std::to_string(index) + " is out of range");
     return model->state[static_cast<size_t>(index)].second;
 }
+
+std::string state_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+
+torch::Tensor cpu_copy(const torch::Tensor& t) { return t.detach().to(torch::kCPU).contiguous().clone(); }
 
 template <typename Options>
 void set_lr(torch::optim::Optimizer& optimizer, double lr) {
@@ -345,6 +350,72 @@ int64_t Exp_train_batches(ExpModel* model, ExpOptimizer* optimizer, ExpDataset* 
     EXP_CATCH(-1)
 }
 
+ExpTensorList* Exp_optimizer_state_export(ExpOptimizer* optimizer, ExpModel* model) {
+    EXP_TRY
+    require(optimizer != nullptr && model != nullptr, "null argument to optimizer state export");
+    auto list = std::make_unique<ExpTensorList>();
+    auto add = [&](const std::string& name, torch::Tensor tensor) {
+        list->names.push_back(name);
+        list->tensors.push_back(std::move(tensor));
+    };
+    auto& state = optimizer->optimizer->state();
+    for (const auto& parameter : model->net->named_parameters(/*recurse=*/true)) {
+        auto found = state.find(state_key(parameter.value()));
+        if (found == state.end()) continue;
+        const auto& name = parameter.key();
+        if (optimizer->kind == 0) {
+            auto& adam = static_cast<torch::optim::AdamParamState&>(*found->second);
+            add(name + ".exp_avg", cpu_copy(adam.exp_avg()));
+            add(name + ".exp_avg_sq", cpu_copy(adam.exp_avg_sq()));
+            add(name + ".step", torch::tensor(adam.step(), torch::kInt64).reshape({}));
+        } else {
+            auto& sgd = static_cast<torch::optim::SGDParamState&>(*found->second);
+            if (sgd.momentum_buffer().defined()) add(name + ".momentum_buffer", cpu_copy(sgd.momentum_buffer()));
+        }
+    }
+    return list.release();
+    EXP_CATCH(nullptr)
+}
+
+int Exp_optimizer_state_import(ExpOptimizer* optimizer, ExpModel* model, const char* name, const void* data, int64_t bytes,
+                               int32_t dtype, const int64_t* shape, int32_t ndim) {
+    EXP_TRY
+    require(optimizer != nullptr && model != nullptr && name != nullptr && data != nullptr, "null argument to optimizer state import");
+    const std::string full(name);
+    const auto dot = full.rfind('.');
+    require(dot != std::string::npos, "optimizer state name '" + full + "' has no field");
+    const auto parameter_name = full.substr(0, dot), field = full.substr(dot + 1);
+    auto parameters = model->net->named_parameters(/*recurse=*/true);
+    auto* parameter = parameters.find(parameter_name);
+    require(parameter != nullptr, "optimizer state '" + full + "' names no parameter of the model");
+    std::vector<int64_t> sizes(shape, shape + ndim);
+    auto source = torch::from_blob(const_cast<void*>(data), sizes, dtype == 1 ? torch::kInt64 : torch::kFloat32);
+    require(static_cast<int64_t>(source.nbytes()) == bytes, "optimizer state '" + full + "': shape and byte count disagree");
+    auto value = source.clone().to(parameter->device());
+    auto& state = optimizer->optimizer->state();
+    const auto key = state_key(*parameter);
+    if (optimizer->kind == 0) {
+        if (state.find(key) == state.end()) {
+            auto fresh = std::make_unique<torch::optim::AdamParamState>();
+            fresh->step(0);
+            fresh->exp_avg(torch::zeros_like(*parameter, torch::MemoryFormat::Preserve));
+            fresh->exp_avg_sq(torch::zeros_like(*parameter, torch::MemoryFormat::Preserve));
+            state[key] = std::move(fresh);
+        }
+        auto& adam = static_cast<torch::optim::AdamParamState&>(*state[key]);
+        if (field == "exp_avg") adam.exp_avg(value);
+        else if (field == "exp_avg_sq") adam.exp_avg_sq(value);
+        else if (field == "step") adam.step(value.item<int64_t>());
+        else throw std::invalid_argument("Adam has no state field '" + field + "'");
+    } else {
+        require(field == "momentum_buffer", "SGD has no state field '" + field + "'");
+        if (state.find(key) == state.end()) state[key] = std::make_unique<torch::optim::SGDParamState>();
+        static_cast<torch::optim::SGDParamState&>(*state[key]).momentum_buffer(value);
+    }
+    return 0;
+    EXP_CATCH(-1)
+}
+
 int32_t Exp_tensors_count(ExpTensorList* list) {
     EXP_TRY
     require(list != nullptr, "tensor list handle is null");
@@ -369,6 +440,27 @@ int Exp_tensors_read(ExpTensorList* list, int32_t index, float* destination, int
     const auto& t = list->tensors[static_cast<size_t>(index)];
     require(t.numel() == count, "tensor has " + std::to_string(t.numel()) + " elements, buffer has " + std::to_string(count));
     std::memcpy(destination, t.data_ptr<float>(), static_cast<size_t>(count) * sizeof(float));
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int Exp_tensors_describe(ExpTensorList* list, int32_t index, char* name, int32_t name_capacity, int32_t* dtype) {
+    EXP_TRY
+    require(list != nullptr && index >= 0 && index < static_cast<int32_t>(list->tensors.size()), "tensor index out of range");
+    const auto text = list->names.empty() ? std::string() : list->names[static_cast<size_t>(index)];
+    require(name != nullptr && name_capacity > static_cast<int32_t>(text.size()), "name buffer too small for '" + text + "'");
+    std::memcpy(name, text.c_str(), text.size() + 1);
+    *dtype = list->tensors[static_cast<size_t>(index)].scalar_type() == torch::kInt64 ? 1 : 0;
+    return 0;
+    EXP_CATCH(-1)
+}
+
+int Exp_tensors_read_bytes(ExpTensorList* list, int32_t index, void* destination, int64_t bytes) {
+    EXP_TRY
+    require(list != nullptr && index >= 0 && index < static_cast<int32_t>(list->tensors.size()), "tensor index out of range");
+    const auto& t = list->tensors[static_cast<size_t>(index)];
+    require(static_cast<int64_t>(t.nbytes()) == bytes, "tensor has " + std::to_string(t.nbytes()) + " bytes, buffer has " + std::to_string(bytes));
+    std::memcpy(destination, t.data_ptr(), static_cast<size_t>(bytes));
     return 0;
     EXP_CATCH(-1)
 }

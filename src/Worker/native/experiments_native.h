@@ -85,8 +85,19 @@ EXPORT_API int64_t Exp_train_batches(ExpModel* model, ExpOptimizer* optimizer, E
                                      uint64_t order_seed, int32_t shuffle, int64_t first_batch, int64_t batch_count,
                                      ExpTrainStats* stats);
 
-// ---- tensor lists (results of a forward pass) -------------------------------------------------
+/// The optimizer's state as named tensors, so a trial can resume exactly where it stopped: for Adam
+/// "<param>.exp_avg", "<param>.exp_avg_sq" and "<param>.step" (int64 scalar); for SGD "<param>.momentum_buffer".
+/// Parameters the optimizer has not stepped yet have no entries.
+EXPORT_API ExpTensorList* Exp_optimizer_state_export(ExpOptimizer* optimizer, ExpModel* model);
+/// Sets one named state tensor (a name as exported; dtype 0 = float32, 1 = int64).
+EXPORT_API int Exp_optimizer_state_import(ExpOptimizer* optimizer, ExpModel* model, const char* name, const void* data, int64_t bytes,
+                                          int32_t dtype, const int64_t* shape, int32_t ndim);
+
+// ---- tensor lists (results of a forward pass, exported state) ---------------------------------
 EXPORT_API int32_t Exp_tensors_count(ExpTensorList* list);
+/// Names are empty for forward-pass results. dtype: 0 = float32, 1 = int64.
+EXPORT_API int Exp_tensors_describe(ExpTensorList* list, int32_t index, char* name, int32_t name_capacity, int32_t* dtype);
+EXPORT_API int Exp_tensors_read_bytes(ExpTensorList* list, int32_t index, void* destination, int64_t bytes);
 EXPORT_API int Exp_tensors_shape(ExpTensorList* list, int32_t index, int64_t* shape, int32_t shape_capacity, int32_t* ndim);
 EXPORT_API int Exp_tensors_read(ExpTensorList* list, int32_t index, float* destination, int64_t count);
 EXPORT_API void Exp_tensors_dispose(ExpTensorList* list);
