@@ -1,0 +1,410 @@
+using System.Data;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using Polly;
+
+namespace Experiments.Store;
+
+/// <summary>
+/// The results store: trials, per-epoch metrics and weight snapshots in PostgreSQL.
+/// <para>
+/// Thread safety: one instance may be shared by any number of threads and tasks; each call takes its own pooled connection.
+/// Consistency: an epoch's metrics and snapshot commit together or not at all, keyed by (trial, epoch); writing an
+/// epoch that exists is a no-op that returns false, so redelivered or retried messages never duplicate data.
+/// Failures: every call runs in a retry pipeline. Transient failures (connection refused or reset, server starting,
+/// serialisation failure, deadlock) are retried with exponential back-off, 5 attempts by default, then the last one
+/// is thrown. Anything else (constraint violation, missing trial, bad data) is thrown at once as the
+/// <see cref="PostgresException"/> or <see cref="ArgumentException"/> that caused it.
+/// A retried write whose first commit reached the server but whose acknowledgement was lost reports false
+/// (WriteEpochAsync) or may count one extra attempt (MarkRunningAsync).
+/// </para>
+/// </summary>
+public sealed class ResultsStore : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly DbContextOptions<ResultsDbContext> _efOptions;
+
+    private ResultsStore(string connectionString, NpgsqlDataSource dataSource, ResiliencePipeline pipeline)
+    {
+        ConnectionString = connectionString;
+        _dataSource = dataSource;
+        _pipeline = pipeline;
+        _efOptions = new DbContextOptionsBuilder<ResultsDbContext>().UseNpgsql(dataSource).Options;
+    }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Migrations applied by this OpenAsync (empty when the schema was already current).</summary>
+    public IReadOnlyList<string> MigrationsApplied { get; private set; } = [];
+
+    /// <summary>Test hook: called after each tensor row is written into the COPY stream, before it completes.</summary>
+    internal Func<int, CancellationToken, ValueTask>? AfterTensorCopied { get; set; }
+
+    public static Task<ResultsStore> OpenAsync(string connectionString, CancellationToken ct = default) =>
+        OpenAsync(connectionString, null, ct);
+
+    /// <summary>Connects and applies pending migrations (advisory-locked, so concurrent openers are safe).</summary>
+    public static async Task<ResultsStore> OpenAsync(string connectionString, ResultsStoreOptions? options, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var pipeline = StoreResilience.Build(options ?? new ResultsStoreOptions());
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        var store = new ResultsStore(connectionString, dataSource, pipeline);
+        try
+        {
+            store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A new EF Core context on this store's connections, for LINQ reads. Dispose it.</summary>
+    public ResultsDbContext CreateDbContext() => new(_efOptions);
+
+    public Task<long> CreateSweepAsync(string name, string specJson, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("INSERT INTO sweeps (name, spec) VALUES (@name, @spec) RETURNING id");
+            command.Parameters.AddWithValue("name", name);
+            command.Parameters.AddWithValue("spec", NpgsqlDbType.Jsonb, specJson);
+            return (long)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    public Task<long> CreateTrialAsync(TrialDefinition trial, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        return RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                INSERT INTO trials (sweep_id, architecture, architecture_spec, dataset, hyperparameters, seed)
+                VALUES (@sweep, @architecture, @spec, @dataset, @hyperparameters, @seed) RETURNING id
+                """);
+            command.Parameters.Add(Nullable("sweep", NpgsqlDbType.Bigint, trial.SweepId));
+            command.Parameters.AddWithValue("architecture", trial.Architecture);
+            command.Parameters.AddWithValue("spec", NpgsqlDbType.Jsonb, trial.ArchitectureSpec);
+            command.Parameters.AddWithValue("dataset", trial.Dataset);
+            command.Parameters.AddWithValue("hyperparameters", NpgsqlDbType.Jsonb, trial.HyperparametersJson);
+            command.Parameters.AddWithValue("seed", trial.Seed);
+            return (long)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+    }
+
+    /// <summary>Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at.</summary>
+    public Task MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
+        UpdateTrialAsync(trialId,
+            "UPDATE trials SET status = 'running', attempts = attempts + 1, worker = @worker, started_at = now(), finished_at = NULL, error = NULL WHERE id = @id",
+            command => command.Parameters.AddWithValue("worker", worker), ct);
+
+    public Task FinishTrialAsync(long trialId, TrialStatus status, string? error, CancellationToken ct = default) =>
+        UpdateTrialAsync(trialId,
+            "UPDATE trials SET status = @status, error = @error, finished_at = now() WHERE id = @id",
+            command =>
+            {
+                command.Parameters.AddWithValue("status", status.ToText());
+                command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
+            }, ct);
+
+    private Task UpdateTrialAsync(long trialId, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            command.Parameters.AddWithValue("id", trialId);
+            bind(command);
+            if (await command.ExecuteNonQueryAsync(token) == 0)
+                throw new KeyNotFoundException($"Trial {trialId} does not exist.");
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// One transaction: the epoch's metrics row and every tensor of its snapshot, keyed by (trial, epoch).
+    /// Returns false (and writes nothing) when that epoch already exists: redelivery/retry is a no-op.
+    /// </summary>
+    public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(epoch);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var checksums = new byte[snapshot.Count][];
+        for (var i = 0; i < snapshot.Count; i++)
+        {
+            TensorLayout.Validate(snapshot[i]);
+            checksums[i] = SHA256.HashData(snapshot[i].Data);
+        }
+
+        return RunAsync(async token =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+
+            await using (var insert = new NpgsqlCommand(
+                """
+                INSERT INTO epochs (trial_id, epoch, learning_rate,
+                                    train_loss, train_accuracy, train_samples,
+                                    val_loss, val_accuracy, val_samples,
+                                    test_loss, test_accuracy, test_samples,
+                                    seconds, images_per_second)
+                VALUES (@trial, @epoch, @lr, @trl, @tra, @trs, @vl, @va, @vs, @tel, @tea, @tes, @seconds, @ips)
+                ON CONFLICT (trial_id, epoch) DO NOTHING
+                RETURNING epoch
+                """, connection, transaction))
+            {
+                var p = insert.Parameters;
+                p.AddWithValue("trial", trialId);
+                p.AddWithValue("epoch", epoch.Epoch);
+                p.AddWithValue("lr", epoch.LearningRate);
+                AddSplit(p, "tr", epoch.Train);
+                AddSplit(p, "v", epoch.Validation);
+                AddSplit(p, "te", epoch.Test);
+                p.AddWithValue("seconds", epoch.Seconds);
+                p.AddWithValue("ips", epoch.ImagesPerSecond);
+                if (await insert.ExecuteScalarAsync(token) is null)
+                {
+                    await transaction.RollbackAsync(token);
+                    return false;
+                }
+            }
+
+            if (snapshot.Count > 0)
+            {
+                await using var import = await connection.BeginBinaryImportAsync(
+                    "COPY weight_tensors (trial_id, epoch, ordinal, name, shape, dtype, bytes, checksum) FROM STDIN (FORMAT BINARY)", token);
+                for (var i = 0; i < snapshot.Count; i++)
+                {
+                    var tensor = snapshot[i];
+                    await import.StartRowAsync(token);
+                    await import.WriteAsync(trialId, NpgsqlDbType.Bigint, token);
+                    await import.WriteAsync(epoch.Epoch, NpgsqlDbType.Integer, token);
+                    await import.WriteAsync(i, NpgsqlDbType.Integer, token);
+                    await import.WriteAsync(tensor.Name, NpgsqlDbType.Text, token);
+                    await import.WriteAsync(tensor.Shape, NpgsqlDbType.Array | NpgsqlDbType.Integer, token);
+                    await import.WriteAsync(tensor.DType, NpgsqlDbType.Text, token);
+                    await import.WriteAsync(tensor.Data, NpgsqlDbType.Bytea, token);
+                    await import.WriteAsync(checksums[i], NpgsqlDbType.Bytea, token);
+                    if (AfterTensorCopied is { } hook) await hook(i, token);
+                }
+                await import.CompleteAsync(token);
+            }
+
+            await transaction.CommitAsync(token);
+            return true;
+        }, ct);
+    }
+
+    private static void AddSplit(NpgsqlParameterCollection parameters, string prefix, SplitFigures? figures)
+    {
+        parameters.Add(Nullable(prefix + "l", NpgsqlDbType.Double, figures?.Loss));
+        parameters.Add(Nullable(prefix + "a", NpgsqlDbType.Double, figures?.Accuracy));
+        parameters.Add(Nullable(prefix + "s", NpgsqlDbType.Integer, figures?.Samples));
+    }
+
+    /// <summary>Trials, newest first, with their best epoch by validation accuracy (the trial_summary view).</summary>
+    public Task<IReadOnlyList<TrialRow>> ListTrialsAsync(long? sweepId = null, int limit = 100, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<TrialRow>>(async token =>
+        {
+            await using var db = CreateDbContext();
+            var query = db.TrialSummaries.AsNoTracking();
+            if (sweepId is { } sweep) query = query.Where(s => s.SweepId == sweep);
+            var rows = await query.OrderByDescending(s => s.TrialId).Take(limit).ToListAsync(token);
+            return rows.ConvertAll(ToRow);
+        }, ct);
+
+    public Task<TrialRow?> GetTrialAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var db = CreateDbContext();
+            var row = await db.TrialSummaries.AsNoTracking().FirstOrDefaultAsync(s => s.TrialId == trialId, token);
+            return row is null ? null : ToRow(row);
+        }, ct);
+
+    /// <summary>The spec as PostgreSQL renders jsonb: the same JSON value, with key order and spacing normalised.</summary>
+    public Task<string?> GetArchitectureSpecAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var db = CreateDbContext();
+            return await db.Trials.AsNoTracking().Where(t => t.Id == trialId).Select(t => t.ArchitectureSpec).FirstOrDefaultAsync(token);
+        }, ct);
+
+    public Task<IReadOnlyList<EpochRecord>> GetEpochsAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<EpochRecord>>(async token =>
+        {
+            await using var db = CreateDbContext();
+            var rows = await db.Epochs.AsNoTracking().Where(e => e.TrialId == trialId).OrderBy(e => e.Epoch).ToListAsync(token);
+            return rows.ConvertAll(e => new EpochRecord(
+                e.Epoch, e.LearningRate,
+                Split(e.TrainLoss, e.TrainAccuracy, e.TrainSamples),
+                Split(e.ValLoss, e.ValAccuracy, e.ValSamples),
+                Split(e.TestLoss, e.TestAccuracy, e.TestSamples),
+                e.Seconds, e.ImagesPerSecond));
+        }, ct);
+
+    private static SplitFigures? Split(double? loss, double? accuracy, int? samples) =>
+        loss is null && accuracy is null && samples is null ? null : new SplitFigures(loss ?? double.NaN, accuracy ?? double.NaN, samples ?? 0);
+
+    /// <summary>The snapshot of one epoch in its written order; each tensor's SHA-256 is verified. Empty when absent.</summary>
+    public Task<IReadOnlyList<TensorSnapshot>> ReadSnapshotAsync(long trialId, int epoch, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<TensorSnapshot>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "SELECT name, shape, dtype, bytes, checksum FROM weight_tensors WHERE trial_id = @trial AND epoch = @epoch ORDER BY ordinal");
+            command.Parameters.AddWithValue("trial", trialId);
+            command.Parameters.AddWithValue("epoch", epoch);
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, token);
+            var tensors = new List<TensorSnapshot>();
+            while (await reader.ReadAsync(token))
+            {
+                var name = reader.GetString(0);
+                var shape = await reader.GetFieldValueAsync<int[]>(1, token);
+                var dtype = reader.GetString(2);
+                var bytes = await reader.GetFieldValueAsync<byte[]>(3, token);
+                var checksum = await reader.GetFieldValueAsync<byte[]>(4, token);
+                if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(checksum))
+                    throw new InvalidDataException($"Tensor '{name}' of trial {trialId}, epoch {epoch} fails its SHA-256 checksum.");
+                tensors.Add(new TensorSnapshot(name, shape, dtype, bytes));
+            }
+            return tensors;
+        }, ct);
+
+    /// <summary>The metrics TopAsync ranks by, and whether higher is better.</summary>
+    public static IReadOnlyDictionary<string, bool> RankableMetrics { get; } = new Dictionary<string, bool>
+    {
+        ["val_accuracy"] = true,
+        ["val_loss"] = false,
+        ["test_accuracy"] = true,
+        ["test_loss"] = false,
+        ["train_loss"] = false,
+        ["train_accuracy"] = true,
+    };
+
+    /// <summary>
+    /// metric: val_accuracy | val_loss | test_accuracy | test_loss | train_loss | train_accuracy; best epoch per trial,
+    /// sorted by the metric's goal (accuracies descending, losses ascending; NaN and NULL never rank; ties: lower trial id, then earlier epoch).
+    /// </summary>
+    public Task<IReadOnlyList<TrialRow>> TopAsync(string metric, long? sweepId, int limit, CancellationToken ct = default)
+    {
+        if (!RankableMetrics.TryGetValue(metric, out var higherIsBetter))
+            throw new ArgumentException($"Unknown metric '{metric}'. Use one of: {string.Join(", ", RankableMetrics.Keys)}.", nameof(metric));
+        var direction = higherIsBetter ? "DESC" : "ASC";
+        var sweepJoin = sweepId is null ? "" : "JOIN trials st ON st.id = e.trial_id AND st.sweep_id = @sweep";
+        // metric is whitelisted above, so it is safe to splice in as a column name.
+        var sql = $"""
+            WITH best AS (
+                SELECT DISTINCT ON (e.trial_id) e.trial_id, e.epoch, e.{metric} AS value, e.val_accuracy, e.test_accuracy
+                FROM epochs e {sweepJoin}
+                WHERE e.{metric} IS NOT NULL AND e.{metric} <> 'NaN'::float8
+                ORDER BY e.trial_id, e.{metric} {direction}, e.epoch),
+            ranked AS (SELECT * FROM best ORDER BY value {direction}, trial_id LIMIT @limit)
+            SELECT t.id, t.sweep_id, t.architecture, t.dataset, t.hyperparameters::text, t.seed, t.status, t.attempts,
+                   t.worker, t.error, t.created_at, t.started_at, t.finished_at,
+                   (SELECT count(*)::int FROM epochs n WHERE n.trial_id = t.id),
+                   r.epoch, r.val_accuracy, r.test_accuracy, r.value
+            FROM ranked r JOIN trials t ON t.id = r.trial_id
+            ORDER BY r.value {direction}, r.trial_id
+            """;
+        return RunAsync<IReadOnlyList<TrialRow>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(sql);
+            command.Parameters.AddWithValue("limit", limit);
+            if (sweepId is { } sweep) command.Parameters.AddWithValue("sweep", sweep);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var rows = new List<TrialRow>();
+            while (await reader.ReadAsync(token))
+            {
+                rows.Add(new TrialRow(
+                    reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                    reader.GetString(4), reader.GetInt64(5), TrialStatusText.Parse(reader.GetString(6)), reader.GetInt32(7),
+                    NullableString(reader, 8), NullableString(reader, 9),
+                    reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), NullableTime(reader, 12),
+                    reader.GetInt32(13), reader.GetInt32(14), NullableDouble(reader, 15), NullableDouble(reader, 16))
+                {
+                    RankedBy = metric,
+                    RankedValue = reader.GetDouble(17),
+                });
+            }
+            return rows;
+        }, ct);
+    }
+
+    /// <summary>The highest epoch recorded for the trial, or -1 when none.</summary>
+    public Task<long> LatestEpochAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT coalesce(max(epoch), -1)::bigint FROM epochs WHERE trial_id = @trial");
+            command.Parameters.AddWithValue("trial", trialId);
+            return (long)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    /// <summary>Registers the worker (or updates its host and slots) and records one heartbeat.</summary>
+    public Task RecordHeartbeatAsync(string worker, string host, int slots, IReadOnlyList<long> runningTrials, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var batch = _dataSource.CreateBatch();
+            var upsert = new NpgsqlBatchCommand(
+                """
+                INSERT INTO workers (name, host, slots) VALUES (@name, @host, @slots)
+                ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, last_heartbeat = now()
+                """);
+            upsert.Parameters.AddWithValue("name", worker);
+            upsert.Parameters.AddWithValue("host", host);
+            upsert.Parameters.AddWithValue("slots", slots);
+            var beat = new NpgsqlBatchCommand(
+                "INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING");
+            beat.Parameters.AddWithValue("name", worker);
+            beat.Parameters.AddWithValue("busy", runningTrials.Count);
+            beat.Parameters.AddWithValue("trials", runningTrials.ToArray());
+            batch.BatchCommands.Add(upsert);
+            batch.BatchCommands.Add(beat);
+            await batch.ExecuteNonQueryAsync(token); // a batch is one implicit transaction
+            return true;
+        }, ct);
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
+        await _pipeline.ExecuteAsync(async token => await operation(token), ct);
+
+    private static TrialRow ToRow(TrialSummaryEntity s) => new(
+        s.TrialId, s.SweepId, s.Architecture, s.Dataset, s.Hyperparameters, s.Seed, TrialStatusText.Parse(s.Status), s.Attempts,
+        s.Worker, s.Error, s.CreatedAt, s.StartedAt, s.FinishedAt, s.EpochsRecorded, s.BestEpoch, s.BestValAccuracy, s.TestAccuracyAtBest);
+
+    private static NpgsqlParameter Nullable<T>(string name, NpgsqlDbType type, T? value) =>
+        new(name, type) { Value = (object?)value ?? DBNull.Value };
+
+    private static string? NullableString(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+    private static double? NullableDouble(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetDouble(i);
+    private static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int i) =>
+        reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+}
+
+/// <summary>Checks that a tensor's bytes match its shape and dtype before anything is written.</summary>
+internal static class TensorLayout
+{
+    public static int ElementSize(string dtype) => dtype switch
+    {
+        "float32" => 4,
+        "int64" => 8,
+        _ => throw new ArgumentException($"Unsupported dtype '{dtype}': use float32 or int64."),
+    };
+
+    public static void Validate(TensorSnapshot tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (string.IsNullOrEmpty(tensor.Name)) throw new ArgumentException("A tensor has no name.");
+        long elements = 1;
+        foreach (var dim in tensor.Shape)
+        {
+            if (dim < 0) throw new ArgumentException($"Tensor '{tensor.Name}' has a negative dimension.");
+            elements *= dim;
+        }
+        var expected = elements * ElementSize(tensor.DType);
+        if (tensor.Data.LongLength != expected)
+            throw new ArgumentException(
+                $"Tensor '{tensor.Name}' of shape [{string.Join(", ", tensor.Shape)}] and dtype {tensor.DType} needs {expected} bytes, not {tensor.Data.LongLength}.");
+    }
+}

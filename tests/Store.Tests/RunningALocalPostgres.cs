@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Experiments.Store.Tests;
+
+public sealed class RunningALocalPostgres(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _home = TestCluster.NewHome("local-postgres-tests-");
+
+    [Fact]
+    public async Task It_starts_reports_a_connection_string_stops_and_restarts_on_the_same_data()
+    {
+        var local = new LocalPostgres(_home);
+        Assert.False(local.IsRunning);
+        Assert.Null(local.ConnectionString);
+        var progress = new List<string>();
+
+        var clock = Stopwatch.StartNew();
+        var connectionString = await local.EnsureStartedAsync(new Progress(progress));
+        var firstStart = clock.Elapsed;
+
+        Assert.True(local.IsRunning);
+        Assert.Equal(connectionString, local.ConnectionString);
+        Assert.Contains(progress, p => p.StartsWith("Creating a PostgreSQL cluster", StringComparison.Ordinal));
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Assert.Equal(("127.0.0.1", "experiments"), (builder.Host, builder.Database));
+        await using (var store = await ResultsStore.OpenAsync(connectionString))
+            await store.CreateTrialAsync(Make.Trial());
+        Assert.Equal(connectionString, await local.EnsureStartedAsync()); // already running: same answer, no restart
+
+        await local.StopAsync();
+        NpgsqlConnection.ClearAllPools();
+        Assert.False(local.IsRunning);
+        Assert.Null(local.ConnectionString);
+
+        clock.Restart();
+        var again = await local.EnsureStartedAsync();
+        var restart = clock.Elapsed;
+        try
+        {
+            await using var reopened = await ResultsStore.OpenAsync(again);
+            Assert.Empty(reopened.MigrationsApplied);
+            Assert.Single(await reopened.ListTrialsAsync());
+            Assert.Equal(-1, await reopened.LatestEpochAsync(1));
+        }
+        finally
+        {
+            await local.StopAsync();
+            NpgsqlConnection.ClearAllPools();
+        }
+        output.WriteLine($"first start (initdb + start + create database): {firstStart.TotalMilliseconds:F0} ms; restart: {restart.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task Missing_binaries_give_an_error_that_says_how_to_install_them()
+    {
+        var emptyBin = Directory.CreateDirectory(Path.Combine(_home, "bin")).FullName;
+        var local = new LocalPostgres(_home, emptyBin);
+
+        var error = await Assert.ThrowsAsync<PostgresNotInstalledException>(() => local.EnsureStartedAsync());
+
+        Assert.Contains("apt-get install postgresql", error.Message, StringComparison.Ordinal);
+        Assert.Contains(emptyBin, error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(local.DataDirectory));
+    }
+
+    [Fact]
+    public async Task An_explicit_connection_string_wins_over_the_environment_and_the_local_cluster()
+    {
+        var resolved = await StoreConnection.ResolveAsync("Host=db.example;Database=x", _home, null, CancellationToken.None);
+
+        Assert.Equal("Host=db.example;Database=x", resolved);
+        Assert.False(Directory.Exists(Path.Combine(_home, "postgres")));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_home)) Directory.Delete(_home, recursive: true);
+    }
+
+    private sealed class Progress(List<string> messages) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            lock (messages) messages.Add(value);
+        }
+    }
+}
