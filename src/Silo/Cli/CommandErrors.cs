@@ -1,5 +1,6 @@
 using Experiments.Architectures;
 using Experiments.Datasets;
+using Experiments.Store;
 using Experiments.Worker.Engine;
 using Spectre.Console;
 
@@ -15,13 +16,16 @@ public static class CommandErrors
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    public static int Run(Func<int> action)
+    public static int Run(Func<int> action) => RunAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
+
+    public static async Task<int> RunAsync(Func<Task<int>> action)
     {
         try
         {
-            return action();
+            return await action();
         }
-        catch (Exception e) when (e is SpecException or ArchitectureException or DatasetException or FormatException or ArgumentException or FileNotFoundException)
+        catch (Exception e) when (e is SpecException or ArchitectureException or DatasetException or FormatException or ArgumentException
+                                       or FileNotFoundException or TrialNotFoundException)
         {
             Error(e.Message);
             return BadInput;
@@ -29,6 +33,11 @@ public static class CommandErrors
         catch (NativeEngineException e)
         {
             Error("the training engine failed: " + e.Message);
+            return Failure;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or PostgresNotInstalledException)
+        {
+            Error("the results database failed: " + e.Message);
             return Failure;
         }
         catch (OperationCanceledException)
@@ -40,3 +49,6 @@ public static class CommandErrors
 
     public static void Error(string message) => AnsiConsole.MarkupLine("[red]error:[/] " + Markup.Escape(message));
 }
+
+/// <summary>A command named a trial (or an epoch of one) that the results database does not have.</summary>
+public sealed class TrialNotFoundException(string message) : Exception(message);

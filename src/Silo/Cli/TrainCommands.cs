@@ -4,6 +4,7 @@ using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 using Experiments.Worker.Engine;
+using Experiments.Worker.Recording;
 using Experiments.Worker.Training;
 using Spectre.Console;
 
@@ -19,7 +20,7 @@ public static class TrainCommands
             "Train one architecture on one dataset and print train / validation / test loss and accuracy for every epoch.\n" +
             "Example: experiments train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
         options.AddTo(command);
-        command.SetAction((parse, cancellation) => Task.FromResult(CommandErrors.Run(() => Run(options.Read(parse), cancellation))));
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(() => RunAsync(options.Read(parse), cancellation)));
         return command;
     }
 
@@ -30,7 +31,7 @@ public static class TrainCommands
             "Train the LeNet of Vedaldi & Lenc (seed 003) on 10,000 real MNIST digits, fetching them first if needed.\n" +
             "Takes about a minute on 2 cores. Every `train` option works here too.");
         options.AddTo(command);
-        command.SetAction((parse, cancellation) => Task.FromResult(CommandErrors.Run(() =>
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(async () =>
         {
             var request = options.Read(parse);
             if (!DatasetCatalog.Status(request.Dataset, ExperimentsHome.Resolve()).Fetched)
@@ -38,16 +39,16 @@ public static class TrainCommands
                 AnsiConsole.MarkupLine($"[grey]First run: fetching the {Markup.Escape(request.Dataset)} digits.[/]");
                 DataCommands.Fetch(request.Dataset, from: null, cancellation);
             }
-            var exitCode = Run(request, cancellation);
+            var exitCode = await RunAsync(request, cancellation);
             if (exitCode == CommandErrors.Ok && !request.Json)
                 AnsiConsole.MarkupLine("[grey]Next: `experiments train --help` for every setting, `experiments model list` for the built-in " +
                                        "architectures, `experiments model show doshi-mnist` for any architecture's shapes.[/]");
             return exitCode;
-        })));
+        }));
         return command;
     }
 
-    internal static int Run(TrainingRequest request, CancellationToken cancellation)
+    internal static async Task<int> RunAsync(TrainingRequest request, CancellationToken cancellation)
     {
         var home = ExperimentsHome.Resolve();
         var architecture = ArchitectureCatalog.Resolve(request.Architecture);
@@ -66,20 +67,21 @@ public static class TrainCommands
                 $"{settings.Epochs} epochs, {settings.Optimizer.Kind} lr {settings.Optimizer.LearningRate:G3}, " +
                 $"weight decay {settings.Optimizer.WeightDecay:G3}, batch {settings.BatchSize}, seed {settings.Seed}, {device}, {EngineRuntime.Description}"));
 
-        using var model = Model.Create(plan, settings.Seed, device);
-        var trainer = new Trainer(settings);
-        var result = request.Json
-            ? trainer.Run(model, data, cancellation: cancellation)
-            : ConsoleTrainingObserver.Watch(settings.Epochs, observer => trainer.Run(model, data, observer, cancellation));
+        await using var store = await StoreAccess.OpenAsync(request.Database, cancellation);
+        var (trialId, result) = request.Json
+            ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation)
+            : await ConsoleTrainingObserver.WatchAsync(settings.Epochs, observer =>
+                RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation));
 
         if (request.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { outcome = result.Outcome.ToString().ToLowerInvariant(), message = result.Message, epochs = result.Epochs },
+            Console.WriteLine(JsonSerializer.Serialize(new { trial = trialId, outcome = result.Outcome.ToString().ToLowerInvariant(), message = result.Message, epochs = result.Epochs },
                 new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         }
         else
         {
             AnsiConsole.Write(EpochTable.Build(result.Epochs));
+            AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `experiments results show {trialId}`, or query it with psql \"$(experiments db url)\"."));
         }
         switch (result.Outcome)
         {
@@ -97,7 +99,7 @@ public static class TrainCommands
 
 /// <summary>What one `train` invocation asked for.</summary>
 public sealed record TrainingRequest(string Architecture, string Dataset, double ValidationFraction, int SplitSeed, int Limit,
-    string Device, bool Json, TrainingSettings Settings);
+    string Device, bool Json, TrainingSettings Settings, string? Database);
 
 /// <summary>The options shared by `train` and `demo`, with the defaults a new user would expect.</summary>
 internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpochs)
@@ -121,11 +123,12 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
     private readonly Option<int> _limit = new("--limit") { Description = "Train on only the first N training images (0 = all): for quick tries.", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _json = new("--json") { Description = "Print the result as JSON instead of a table." };
+    private readonly Option<string?> _database = StoreAccess.DbOption();
 
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { _architecture, _dataset, _epochs, _learningRate, _weightDecay, _learningRateDecay, _optimizer,
-                     _momentum, _batchSize, _seed, _threads, _validation, _limit, _device, _json })
+                     _momentum, _batchSize, _seed, _threads, _validation, _limit, _device, _json, _database })
             command.Options.Add(option);
         _optimizer.AcceptOnlyFromAmong("adam", "sgd");
     }
@@ -149,6 +152,6 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
             Threads = threads == 0 ? Environment.ProcessorCount : threads,
         };
         return new TrainingRequest(parse.GetValue(_architecture)!, parse.GetValue(_dataset)!, validation, SplitSeed: 0,
-            parse.GetValue(_limit), parse.GetValue(_device)!, parse.GetValue(_json), settings);
+            parse.GetValue(_limit), parse.GetValue(_device)!, parse.GetValue(_json), settings, parse.GetValue(_database));
     }
 }

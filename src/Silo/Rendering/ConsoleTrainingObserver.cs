@@ -16,15 +16,15 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
 
     private ConsoleTrainingObserver(int epochs, ProgressContext? progress) { _epochs = epochs; _progress = progress; }
 
-    public static T Watch<T>(int epochs, Func<ITrainingObserver, T> run)
+    public static async Task<T> WatchAsync<T>(int epochs, Func<ITrainingObserver, Task<T>> run)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive)
-            return run(new ConsoleTrainingObserver(epochs, null));
-        return AnsiConsole.Progress()
+            return await run(new ConsoleTrainingObserver(epochs, null));
+        return await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(context => run(new ConsoleTrainingObserver(epochs, context)));
+            .StartAsync(context => run(new ConsoleTrainingObserver(epochs, context)));
     }
 
     public void OnEpochStarted(int epoch, long totalBatches) =>

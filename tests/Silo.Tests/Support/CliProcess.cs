@@ -16,6 +16,10 @@ public sealed class CliProcess : IDisposable
     public CliProcess(string? home = null)
     {
         Home = home ?? Directory.CreateTempSubdirectory("experiments-cli-").FullName;
+        // Temporary folders are 0700; the local PostgreSQL (run as "postgres" when we are root) must be able to
+        // traverse the home to keep its cluster inside it, where it is deleted with the home.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(Home, File.GetUnixFileMode(Home) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         _ownsHome = home is null;
     }
 
@@ -57,6 +61,16 @@ public sealed class CliProcess : IDisposable
 
     public void Dispose()
     {
+        // Commands that record start a private PostgreSQL in this home; it must not outlive the test.
+        if (Directory.Exists(Path.Combine(Home, "postgres"))) Run("db", "stop");
         if (_ownsHome) Directory.Delete(Home, recursive: true);
+    }
+
+    /// <summary>The repository root, found from the test assembly's folder.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Experiments.sln"))) return dir.FullName;
+        throw new InvalidOperationException("tests must run inside the repository");
     }
 }

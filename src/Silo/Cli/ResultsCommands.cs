@@ -1,0 +1,281 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Experiments.Store;
+using Experiments.Store.Export;
+using Experiments.Worker.Recording;
+using Spectre.Console;
+
+namespace Experiments.Silo.Cli;
+
+/// <summary><c>experiments results …</c>: read what training recorded, as tables for people and JSON/CSV/SQL for tools.</summary>
+public static class ResultsCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static Command Create()
+    {
+        var results = new Command("results", "Query recorded trials: every epoch's metrics and weight snapshots live in PostgreSQL (docs/schema.md).");
+        results.Subcommands.Add(List());
+        results.Subcommands.Add(Show());
+        results.Subcommands.Add(Top());
+        results.Subcommands.Add(Compare());
+        results.Subcommands.Add(Export());
+        results.Subcommands.Add(Sql());
+        results.Subcommands.Add(ExportWeights());
+        return results;
+    }
+
+    private static Command List()
+    {
+        var (db, json) = (StoreAccess.DbOption(), JsonOption());
+        var sweep = new Option<long?>("--sweep") { Description = "Only this sweep's trials." };
+        var limit = new Option<int>("--limit") { Description = "At most this many trials, newest first.", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List recorded trials, newest first, with their best epoch.") { db, sweep, limit, json };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var trials = await store.ListTrialsAsync(parse.GetValue(sweep), parse.GetValue(limit), ct);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(trials, Json));
+            else AnsiConsole.Write(TrialTable(trials, rankedBy: null));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var (db, json) = (StoreAccess.DbOption(), JsonOption());
+        var trial = new Argument<long>("trial") { Description = "The trial's id (see `experiments results list`)." };
+        var command = new Command("show", "Show one trial: its settings and every epoch's train / validation / test figures.") { trial, db, json };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var id = parse.GetValue(trial);
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var epochs = await store.GetEpochsAsync(id, ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs }, Json));
+                return CommandErrors.Ok;
+            }
+            AnsiConsole.MarkupLine(Markup.Escape($"trial {row.Id}: {row.Architecture} on {row.Dataset}, {row.Status.ToText()}, seed {row.Seed}, attempts {row.Attempts}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"hyperparameters: {row.HyperparametersJson}"));
+            if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
+            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Top()
+    {
+        var (db, json) = (StoreAccess.DbOption(), JsonOption());
+        var metric = new Option<string>("--metric") { Description = "Rank by: " + string.Join(", ", ResultsStore.RankableMetrics.Keys) + ".", DefaultValueFactory = _ => "val_accuracy" };
+        var sweep = new Option<long?>("--sweep") { Description = "Only this sweep's trials." };
+        var limit = new Option<int>("--limit") { Description = "How many trials.", DefaultValueFactory = _ => 10 };
+        var command = new Command("top", "The leaderboard: trials ranked by their best epoch on a metric (accuracies high, losses low).") { db, metric, sweep, limit, json };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var name = parse.GetValue(metric)!;
+            if (!ResultsStore.RankableMetrics.ContainsKey(name))
+                throw new ArgumentException($"--metric {name} is not a metric; use one of {string.Join(", ", ResultsStore.RankableMetrics.Keys)}");
+            var trials = await store.TopAsync(name, parse.GetValue(sweep), parse.GetValue(limit), ct);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(trials, Json));
+            else AnsiConsole.Write(TrialTable(trials, rankedBy: name));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Compare()
+    {
+        var (db, json) = (StoreAccess.DbOption(), JsonOption());
+        var trials = new Argument<long[]>("trials") { Description = "Two or more trial ids.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("compare", "Compare trials side by side: settings, and validation accuracy at every epoch.") { trials, db, json };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var rows = new List<(TrialRow Trial, IReadOnlyList<EpochRecord> Epochs)>();
+            foreach (var id in parse.GetValue(trials)!)
+                rows.Add((await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}"), await store.GetEpochsAsync(id, ct)));
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { trial = r.Trial, epochs = r.Epochs }), Json));
+                return CommandErrors.Ok;
+            }
+            var table = new Table().RoundedBorder().AddColumn("");
+            foreach (var (trial, _) in rows) table.AddColumn(new TableColumn($"trial {trial.Id}").RightAligned());
+            table.AddRow(["architecture", .. rows.Select(r => Markup.Escape(r.Trial.Architecture))]);
+            table.AddRow(["dataset", .. rows.Select(r => Markup.Escape(r.Trial.Dataset))]);
+            using var firstHyperparameters = JsonDocument.Parse(rows[0].Trial.HyperparametersJson);
+            foreach (var key in firstHyperparameters.RootElement.EnumerateObject().Select(p => p.Name))
+                table.AddRow([key, .. rows.Select(r => Markup.Escape(Hyperparameter(r.Trial.HyperparametersJson, key)))]);
+            table.AddRow(["status", .. rows.Select(r => r.Trial.Status.ToText())]);
+            table.AddRow(["best epoch (val acc)", .. rows.Select(r => r.Trial.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–")]);
+            table.AddRow(["best val acc", .. rows.Select(r => Percent(r.Trial.BestValAccuracy))]);
+            table.AddRow(["test acc at best", .. rows.Select(r => Percent(r.Trial.TestAccuracyAtBest))]);
+            var maxEpoch = rows.Max(r => r.Epochs.Count == 0 ? -1 : r.Epochs.Max(e => e.Epoch));
+            for (var e = 0; e <= maxEpoch; e++)
+            {
+                var epoch = e;
+                table.AddRow([$"val acc, epoch {epoch}", .. rows.Select(r => Percent(r.Epochs.FirstOrDefault(x => x.Epoch == epoch)?.Validation?.Accuracy))]);
+            }
+            AnsiConsole.Write(table);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var db = StoreAccess.DbOption();
+        var format = new Option<string>("--format") { Description = "csv (one row per trial and epoch).", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv");
+        var sweep = new Option<long?>("--sweep") { Description = "Only this sweep's trials." };
+        var trial = new Option<long[]>("--trial") { Description = "Only these trials (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string?>("--out", "-o") { Description = "Write to this file instead of standard output." };
+        var command = new Command("export", "Export epoch metrics for use elsewhere (pandas, R, a spreadsheet).") { db, format, sweep, trial, output };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var ids = parse.GetValue(trial) is { Length: > 0 } chosen
+                ? chosen
+                : (await store.ListTrialsAsync(parse.GetValue(sweep), int.MaxValue, ct)).Select(t => t.Id).OrderBy(id => id).ToArray();
+            var csv = new StringBuilder("trial,architecture,dataset,epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,images_per_second\n");
+            foreach (var id in ids)
+            {
+                var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}");
+                foreach (var e in await store.GetEpochsAsync(id, ct))
+                    csv.AppendLine(string.Join(',', new[]
+                    {
+                        Num(id), Csv(row.Architecture), Csv(row.Dataset), Num(e.Epoch), Num(e.LearningRate), Num(e.Train?.Loss), Num(e.Train?.Accuracy),
+                        Num(e.Validation?.Loss), Num(e.Validation?.Accuracy), Num(e.Test?.Loss), Num(e.Test?.Accuracy), Num(e.Seconds), Num(e.ImagesPerSecond),
+                    }));
+            }
+            if (parse.GetValue(output) is { } path)
+            {
+                await File.WriteAllTextAsync(path, csv.ToString(), ct);
+                AnsiConsole.MarkupLine(Markup.Escape($"wrote {ids.Length} trials' epochs to {path}"));
+            }
+            else Console.Write(csv);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Sql()
+    {
+        var (db, json) = (StoreAccess.DbOption(), JsonOption());
+        var query = new Argument<string>("query") { Description = "A SELECT; see docs/schema.md for the tables and views." };
+        var timeout = new Option<double>("--timeout") { Description = "Statement timeout in seconds.", DefaultValueFactory = _ => 30 };
+        var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("sql", "Run an ad-hoc query in a read-only transaction with a statement timeout, so it cannot change the results.\n" +
+                                         "Example: experiments results sql \"select * from trial_summary order by best_val_accuracy desc\"") { query, db, timeout, limit, json };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var result = await ReadOnlySql.RunAsync(store.ConnectionString, parse.GetValue(query)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(limit), ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result.Rows.Select(r => result.Columns.Zip(r).ToDictionary(p => p.First, p => p.Second)), Json));
+                return CommandErrors.Ok;
+            }
+            var table = new Table().RoundedBorder();
+            foreach (var column in result.Columns) table.AddColumn(Markup.Escape(column));
+            foreach (var row in result.Rows) table.AddRow(row.Select(v => Markup.Escape(v ?? "null")).ToArray());
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine(Markup.Escape($"{result.Rows.Count} rows" + (result.Truncated ? $" (stopped at --limit {parse.GetValue(limit)})" : "")));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command ExportWeights()
+    {
+        var db = StoreAccess.DbOption();
+        var trial = new Option<long>("--trial") { Description = "The trial.", Required = true };
+        var epoch = new Option<int?>("--epoch") { Description = "The epoch (0 = before training). Default: the latest." };
+        var output = new Option<string>("--out", "-o") { Description = "The .safetensors file to write.", Required = true };
+        var command = new Command("export-weights",
+            "Write one epoch's weights as safetensors, with PyTorch nn.Sequential state-dict names and layouts; the metadata holds the\n" +
+            "architecture spec, the epoch and the hyperparameters. In PyTorch: model.load_state_dict(tensors, strict=True).") { trial, epoch, output, db };
+        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        {
+            var id = parse.GetValue(trial);
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var chosen = parse.GetValue(epoch) ?? (int)await store.LatestEpochAsync(id, ct);
+            var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
+            if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
+            var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
+            var metadata = new Dictionary<string, string>
+            {
+                ["format"] = "pt",
+                ["trial"] = id.ToString(CultureInfo.InvariantCulture),
+                ["epoch"] = chosen.ToString(CultureInfo.InvariantCulture),
+                ["architecture"] = row.Architecture,
+                ["architecture_spec"] = await store.GetArchitectureSpecAsync(id, ct) ?? "",
+                ["dataset"] = row.Dataset,
+                ["hyperparameters"] = row.HyperparametersJson,
+                ["seed"] = row.Seed.ToString(CultureInfo.InvariantCulture),
+                ["test_accuracy"] = Num(epochRecord.Test?.Accuracy),
+            };
+            var path = parse.GetValue(output)!;
+            var tensors = Snapshots.ModelTensors(snapshot).ToList();
+            Safetensors.Write(path, tensors, metadata);
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} to {path}"));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Task<int> WithStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
+        CommandErrors.RunAsync(async () =>
+        {
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            return await action(store);
+        });
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON." };
+
+    private static Table TrialTable(IReadOnlyList<TrialRow> trials, string? rankedBy)
+    {
+        var table = new Table().RoundedBorder().AddColumn("trial").AddColumn("architecture").AddColumn("dataset").AddColumn("status")
+            .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
+        if (rankedBy is not null) table.AddColumn(new TableColumn(rankedBy).RightAligned());
+        table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
+        foreach (var t in trials)
+        {
+            var cells = new List<string>
+            {
+                t.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Architecture), Markup.Escape(t.Dataset), t.Status.ToText(),
+                t.EpochsRecorded.ToString(CultureInfo.InvariantCulture), t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
+            };
+            if (rankedBy is not null) cells.Add(t.RankedValue?.ToString("G4", CultureInfo.InvariantCulture) ?? "–");
+            cells.AddRange([Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest),
+                Markup.Escape($"{Hyperparameter(t.HyperparametersJson, "lr")} / {Hyperparameter(t.HyperparametersJson, "weight_decay")}")]);
+            table.AddRow(cells.ToArray());
+        }
+        if (trials.Count == 0) table.Caption("no trials recorded yet: run `experiments train` or `experiments demo`");
+        return table;
+    }
+
+    private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) => new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond);
+
+    private static Worker.Training.SplitMetrics? Split(SplitFigures? s) => s is null ? null : new(s.Loss, s.Accuracy, s.Samples);
+
+    private static string Hyperparameter(string json, string key)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.TryGetProperty(key, out var value) ? value.ToString() : "–";
+    }
+
+    private static string Percent(double? value) => value is { } v ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "–";
+
+    private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
+}

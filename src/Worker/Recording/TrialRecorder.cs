@@ -1,0 +1,29 @@
+using Experiments.Store;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Training;
+
+namespace Experiments.Worker.Recording;
+
+/// <summary>
+/// Writes every completed epoch of one trial to the results store: its metrics and its full snapshot, in one
+/// transaction keyed by (trial, epoch), so a retried write is a no-op and a killed process leaves no partial epoch.
+/// </summary>
+public sealed class TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default) : ITrainingObserver
+{
+    public TimeSpan WriteTime { get; private set; }
+
+    public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), Snapshots.Capture(model, optimizer), cancellation).GetAwaiter().GetResult();
+        WriteTime += clock.Elapsed;
+    }
+}
+
+/// <summary>Passes every event to each observer in turn.</summary>
+public sealed class CompositeObserver(params ITrainingObserver[] observers) : ITrainingObserver
+{
+    public void OnEpochStarted(int epoch, long totalBatches) { foreach (var o in observers) o.OnEpochStarted(epoch, totalBatches); }
+    public void OnBatches(BatchProgress progress) { foreach (var o in observers) o.OnBatches(progress); }
+    public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer) { foreach (var o in observers) o.OnEpochCompleted(metrics, model, optimizer); }
+}
