@@ -1,0 +1,40 @@
+using Experiments.Store;
+
+namespace Experiments.Worker.Tests.Support;
+
+/// <summary>
+/// A real, private PostgreSQL for the engine tests that record into the results store: started in a temporary home
+/// (or EXPERIMENTS_TEST_DB, when set), stopped and deleted afterwards.
+/// </summary>
+public sealed class LocalDatabase : IAsyncDisposable, Xunit.IAsyncLifetime
+{
+    private LocalPostgres? _server;
+    private string? _home;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        if (Environment.GetEnvironmentVariable("EXPERIMENTS_TEST_DB") is { Length: > 0 } configured)
+        {
+            ConnectionString = ConnectionStrings.ToNpgsql(configured);
+            return;
+        }
+        _home = Directory.CreateTempSubdirectory("experiments-worker-db-").FullName;
+        // Root runs the server as "postgres", which must be able to traverse the home to keep the cluster inside it.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(_home, File.GetUnixFileMode(_home) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        _server = new LocalPostgres(_home);
+        ConnectionString = await _server.EnsureStartedAsync();
+    }
+
+    public Task<ResultsStore> OpenAsync() => ResultsStore.OpenAsync(ConnectionString);
+
+    async Task Xunit.IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null) await _server.StopAsync();
+        if (_home is not null) Directory.Delete(_home, recursive: true);
+    }
+}
