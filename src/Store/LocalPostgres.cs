@@ -12,6 +12,9 @@ namespace Experiments.Store;
 /// <summary>The PostgreSQL server binaries (initdb, pg_ctl, postgres) could not be found.</summary>
 public sealed class PostgresNotInstalledException(string message) : Exception(message);
 
+/// <summary>The local PostgreSQL could not be created, started or stopped; the message says why and what to do.</summary>
+public sealed class LocalPostgresException(string message) : InvalidOperationException(message);
+
 /// <summary>
 /// The embedded default: a private PostgreSQL cluster under &lt;home&gt;/postgres, created on first use and started on
 /// demand, listening on 127.0.0.1 with a free port recorded in the data directory, and a unix socket in the data directory.
@@ -100,7 +103,7 @@ public sealed class LocalPostgres
             await InitAsync(bin, ct);
         }
 
-        var state = ReadState() ?? throw new InvalidOperationException(
+        var state = ReadState() ?? throw new LocalPostgresException(
             $"{DataDirectory} holds a PostgreSQL cluster that this tool did not create ({StateFile} is missing). Move it away or set EXPERIMENTS_HOME.");
 
         if (RunningPid() is null)
@@ -134,7 +137,7 @@ public sealed class LocalPostgres
     private async Task InitAsync(string bin, CancellationToken ct)
     {
         if (Directory.Exists(DataDirectory) && Directory.EnumerateFileSystemEntries(DataDirectory).Any())
-            throw new InvalidOperationException($"{DataDirectory} is not empty and holds no PostgreSQL cluster. Move it away or set EXPERIMENTS_HOME.");
+            throw new LocalPostgresException($"{DataDirectory} is not empty and holds no PostgreSQL cluster. Move it away or set EXPERIMENTS_HOME.");
         Directory.CreateDirectory(DataDirectory);
         if (DataDirectory.StartsWith(RootFallbackDirectory, StringComparison.Ordinal))
             await File.WriteAllTextAsync(Path.Combine(DataDirectory, "..", "home.txt"), Home + "\n", ct);
@@ -143,13 +146,14 @@ public sealed class LocalPostgres
             await RunProcessAsync("chown", ["postgres:postgres", DataDirectory], ct);
             var probe = await RunProcessAsync("runuser", ["-u", "postgres", "--", "test", "-w", DataDirectory], ct, throwOnError: false);
             if (probe.ExitCode != 0)
-                throw new InvalidOperationException(
+                throw new LocalPostgresException(
                     $"Running as root, the cluster runs as the 'postgres' user, which cannot reach {DataDirectory} " +
                     $"(a parent directory is not searchable by it). Set EXPERIMENTS_HOME to a directory such as /var/lib/experiments.");
         }
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        var passwordFile = Path.Combine(Home, $".pwfile-{Guid.NewGuid():N}");
+        // Beside the data directory, which the server's user can reach by construction (the home may not be).
+        var passwordFile = Path.Combine(Path.GetDirectoryName(DataDirectory)!, $".pwfile-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(passwordFile, password + "\n", ct);
         try
         {
@@ -352,14 +356,14 @@ public sealed class LocalPostgres
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment["LC_ALL"] = "C";
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        using var process = Process.Start(info) ?? throw new LocalPostgresException($"Could not start {fileName}.");
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
         var output = (await stdout + await stderr).Trim();
         if (throwOnError && process.ExitCode != 0)
-            throw new InvalidOperationException(
+            throw new LocalPostgresException(
                 $"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {output}");
         return new ProcessResult(process.ExitCode, output);
     }

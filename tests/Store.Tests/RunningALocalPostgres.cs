@@ -53,6 +53,32 @@ public sealed class RunningALocalPostgres(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task A_home_the_server_user_cannot_reach_still_gets_a_working_cluster()
+    {
+        // Root's own home is 0700, so ~/.experiments is out of reach of the "postgres" user the server runs as.
+        var privateHome = Path.Combine(_home, "private");
+        Directory.CreateDirectory(privateHome);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(privateHome, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var local = new LocalPostgres(Path.Combine(privateHome, ".experiments"));
+        var runningAsRoot = Environment.UserName == "root";
+        Assert.Equal(runningAsRoot, local.DataDirectory.StartsWith(LocalPostgres.RootFallbackDirectory, StringComparison.Ordinal));
+        try
+        {
+            await using var store = await ResultsStore.OpenAsync(await local.EnsureStartedAsync());
+            await store.CreateTrialAsync(Make.Trial());
+            Assert.Single(await store.ListTrialsAsync());
+            // Another process with the same home finds the same cluster.
+            Assert.Equal(local.ConnectionString, new LocalPostgres(Path.Combine(privateHome, ".experiments")).ConnectionString);
+        }
+        finally
+        {
+            await local.StopAsync();
+            NpgsqlConnection.ClearAllPools();
+            if (runningAsRoot) Directory.Delete(Path.GetDirectoryName(local.DataDirectory)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Missing_binaries_give_an_error_that_says_how_to_install_them()
     {
         var emptyBin = Directory.CreateDirectory(Path.Combine(_home, "bin")).FullName;

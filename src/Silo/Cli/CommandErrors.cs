@@ -35,7 +35,7 @@ public static class CommandErrors
             Error("the training engine failed: " + e.Message);
             return Failure;
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or PostgresNotInstalledException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or PostgresNotInstalledException or LocalPostgresException)
         {
             Error("the results database failed: " + e.Message);
             return Failure;
