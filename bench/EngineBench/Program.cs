@@ -22,10 +22,7 @@ catch (ArgumentException error)
 }
 if (options is null) return 0;
 
-// OpenBLAS reads OPENBLAS_NUM_THREADS once, when it loads, and .NET cannot change the native environment of a
-// running process: so without it, start again with it. One BLAS thread under libtorch's own threads is the
-// setting both engines are measured in (DECISIONS.md §3: oversubscription cost PyTorch 1.6×).
-if (Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") != "1") return Relaunch(args);
+if (SingleBlasThread.RelaunchIfNeeded(args) is { } relaunched) return relaunched;
 
 var architectures = options.Models.Select(ArchitectureCatalog.Resolve).ToList();
 var shape = new SyntheticOptions(Channels: 3, Height: 32, Width: 32, Classes: 10);
@@ -80,14 +77,3 @@ static string Rates(Throughput throughput) =>
     string.Join(", ", throughput.EpochImagesPerSecond.Select(r => r.ToString("N0", CultureInfo.InvariantCulture))) +
     $" img/s; {throughput.MinorFaultsPerBatch.ToString("N0", CultureInfo.InvariantCulture)} minor page faults per batch";
 
-static int Relaunch(string[] args)
-{
-    var host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable to relaunch it");
-    // Under `dotnet EngineBench.dll` the host is dotnet and needs the assembly; an apphost needs only the arguments.
-    var underDotnet = Path.GetFileNameWithoutExtension(host) == "dotnet";
-    var start = new ProcessStartInfo(host, underDotnet ? [typeof(BenchOptions).Assembly.Location, .. args] : args);
-    start.Environment["OPENBLAS_NUM_THREADS"] = "1";
-    using var child = Process.Start(start) ?? throw new InvalidOperationException($"could not relaunch {host}");
-    child.WaitForExit();
-    return child.ExitCode;
-}

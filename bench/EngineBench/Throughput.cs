@@ -6,13 +6,5 @@ namespace Experiments.Bench;
 /// </summary>
 internal sealed record Throughput(IReadOnlyList<double> EpochImagesPerSecond, double MinorFaultsPerBatch)
 {
-    // The median, not the mean: one epoch disturbed by something else on the machine should not move the result.
-    public double Median
-    {
-        get
-        {
-            var sorted = EpochImagesPerSecond.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-    }
+    public double Median => Statistics.Median(EpochImagesPerSecond);
 }

@@ -1,0 +1,55 @@
+using Experiments.Store;
+using Npgsql;
+
+namespace Experiments.Bench;
+
+/// <summary>
+/// A PostgreSQL cluster of the bench's own (<see cref="LocalPostgres"/> in a temporary home), so the figures never
+/// depend on, or leave rows in, the user's results. Disposing it stops the server and deletes the home.
+/// </summary>
+internal sealed class PrivateCluster : IAsyncDisposable
+{
+    private readonly LocalPostgres _postgres;
+
+    private PrivateCluster(LocalPostgres postgres, string connectionString)
+    {
+        _postgres = postgres;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public string DataDirectory => _postgres.DataDirectory;
+
+    public static async Task<PrivateCluster> StartAsync()
+    {
+        var home = Directory.CreateTempSubdirectory("store-bench-").FullName;
+        // As root the server runs as "postgres", which must be able to reach the data directory inside the home;
+        // CreateTempSubdirectory makes it 0700.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home, (UnixFileMode)0b111_101_101);
+        var postgres = new LocalPostgres(home);
+        try
+        {
+            return new PrivateCluster(postgres, await postgres.EnsureStartedAsync());
+        }
+        catch
+        {
+            await postgres.StopAsync();
+            Directory.Delete(home, recursive: true);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try
+        {
+            await _postgres.StopAsync();
+        }
+        finally
+        {
+            Directory.Delete(_postgres.Home, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using Experiments.Architectures;
+using Experiments.Bench;
+using Experiments.Datasets;
+using Experiments.Store;
+using Experiments.Worker.Engine;
+using Npgsql;
+
+// The results store's costs, measured against a private PostgreSQL started for the run (bench/README.md):
+// recording time as a share of epoch time, bytes per snapshot against the raw tensors, and `results top` speed.
+
+// The issue's targets.
+const double writeShareTarget = 0.05;
+const double topMillisecondsTarget = 100;
+
+StoreBenchOptions? options;
+try
+{
+    options = StoreBenchOptions.Parse(args);
+}
+catch (ArgumentException error)
+{
+    Console.Error.WriteLine(error.Message);
+    return 2;
+}
+if (options is null) return 0;
+
+if (SingleBlasThread.RelaunchIfNeeded(args) is { } relaunched) return relaunched;
+
+var architectures = options.Models.Select(ArchitectureCatalog.Resolve).ToList();
+var shape = new SyntheticOptions(Channels: 3, Height: 32, Width: 32, Classes: 10);
+var data = SyntheticDataset.GenerateSplits(options.Images, options.TestImages, dataSeed: 1, options: shape);
+
+var clock = Stopwatch.StartNew();
+await using var cluster = await PrivateCluster.StartAsync();
+await using var store = await ResultsStore.OpenAsync(cluster.ConnectionString);
+Console.WriteLine($"engine: {EngineRuntime.Description}; threads {options.Threads}; OPENBLAS_NUM_THREADS=1; load average {LoadAverage()}");
+Console.WriteLine($"store: PostgreSQL {await ServerVersionAsync(cluster.ConnectionString)}, a private cluster in {cluster.DataDirectory} " +
+                  $"(started and migrated in {clock.Elapsed.TotalSeconds:0.0} s; stopped and deleted at the end)");
+
+// ---- 1 and 2: recording real trials ------------------------------------------------------------------------------
+Console.WriteLine();
+Console.WriteLine($"data: synthetic {shape.SampleShape} images, 10 classes: {data.Train.Count:N0} train, {data.Validation.Count:N0} validation, " +
+                  $"{data.Test.Count:N0} test; batch {options.BatchSize}; Adam; epoch 0 and {options.Epochs} epochs, each recorded by a TrialRecorder");
+var recordings = new List<RecordingResult>();
+foreach (var architecture in architectures)
+{
+    Console.WriteLine($"\n{architecture.Name}: training with the recorder attached …");
+    var recording = await RecordingCost.MeasureAsync(store, architecture, data, options);
+    Console.WriteLine($"  epoch 0 (untrained, evaluated only): write {recording.Epoch0WriteSeconds * 1000:N1} ms (the first write also opens connections)");
+    foreach (var epoch in recording.Epochs)
+        Console.WriteLine($"  epoch {epoch.Epoch}: training {epoch.TrainSeconds:N2} s, evaluation {epoch.EvaluationSeconds:N2} s, " +
+                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms) = {Percent(epoch.Share)} of training");
+    recordings.Add(recording);
+}
+
+Console.WriteLine();
+Console.WriteLine("Recording time per epoch: metrics + full snapshot (model and Adam state: capture, SHA-256, binary COPY, commit),");
+Console.WriteLine("as a share of the epoch's training time (the trainer's clock: batches only, evaluation left out, so the share is an upper bound).");
+Console.WriteLine("'capture' is the part of the write spent copying tensors out of the engine; 'MiB/s' is the raw snapshot over the whole write.");
+Console.WriteLine($"Medians over epochs 1–{options.Epochs}. The last column is the same write against a full {StoreBenchOptions.FullCifarEpoch:N0}-image " +
+                  "CIFAR-10 epoch (training time × 50,000 / images trained), extrapolated, not measured.");
+Console.WriteLine($"{"model",-14} {"floats",8} {"images",7} {"epoch s",8} {"write ms",9} {"capture",8} {"MiB/s",6} {"share",8} {"worst",8} " +
+                  $"{$"share at {StoreBenchOptions.FullCifarEpoch:N0} (extrapolated)",30}");
+foreach (var r in recordings)
+{
+    var throughput = r.Sizes[^1].RawBytes / r.MedianWriteSeconds / (1024 * 1024);
+    Console.WriteLine($"{r.Model,-14} {r.ModelFloats,8:N0} {r.Epochs[0].TrainSamples,7:N0} {r.MedianTrainSeconds,8:N2} {r.MedianWriteSeconds * 1000,9:N1} " +
+                      $"{Statistics.Median(r.Epochs.Select(e => e.CaptureSeconds)) * 1000,8:N1} {throughput,6:N0} {Percent(r.MedianShare),8} " +
+                      $"{Percent(r.Epochs.Max(e => e.Share)),8} {Percent(r.MedianShareAt(StoreBenchOptions.FullCifarEpoch)),30}");
+}
+
+Console.WriteLine();
+Console.WriteLine("Bytes per snapshot (one epoch), against the raw tensors. 'model raw' is the model's tensors as float32 (BatchNorm's");
+Console.WriteLine("num_batches_tracked as int64); 'snapshot raw' adds the Adam state; 'bytea' is pg_column_size of the bytes column;");
+Console.WriteLine("'on disk' is the growth of pg_total_relation_size('weight_tensors') (heap, TOAST, indexes) per recorded epoch.");
+Console.WriteLine("A trained epoch's snapshot (model + Adam state; the on-disk figure is the mean over the trained epochs):");
+Console.WriteLine($"{"model",-14} {"tensors",7} {"model raw",11} {"snapshot raw",13} {"bytea",11} {"on disk",11} {"disk/snapshot",14} {"disk/model",11}");
+foreach (var r in recordings)
+{
+    var s = r.TrainedSize;
+    Console.WriteLine($"{r.Model,-14} {s.Tensors,7} {Kib(s.ModelBytes),11} {Kib(s.RawBytes),13} {Kib(s.ColumnBytes),11} {Kib(s.RelationGrowth),11} " +
+                      $"{Ratio((double)s.RelationGrowth / s.RawBytes),14} {Ratio((double)s.RelationGrowth / s.ModelBytes),11}");
+}
+foreach (var r in recordings)
+    Console.WriteLine($"{r.Model}: epoch 0's snapshot (model only, Adam has no state before its first step): {r.Epoch0Size.Tensors} tensors, " +
+                      $"{Kib(r.Epoch0Size.RawBytes)} raw, {Kib(r.Epoch0Size.RelationGrowth)} on disk");
+
+// ---- 3: the leaderboard query -------------------------------------------------------------------------------------
+Console.WriteLine();
+Console.WriteLine($"results top: generating {options.Trials:N0} trials × {options.EpochsPerTrial} epochs …");
+var leaderboard = await LeaderboardSpeed.MeasureAsync(store, options, Console.Out);
+Console.WriteLine($"ResultsStore.TopAsync(metric, sweep, limit 10), as `experiments results top` calls it; {options.WarmupRuns} warm-up runs, " +
+                  $"then {options.Runs} timed (client-side, including the round trip):");
+Console.WriteLine($"{"query",-46} {"median ms",10} {"min ms",8} {"max ms",8} {"rows",5}");
+foreach (var t in leaderboard.Timings)
+    Console.WriteLine($"{t.Label,-46} {t.Median,10:N1} {t.Milliseconds.Min(),8:N1} {t.Milliseconds.Max(),8:N1} {t.Rows,5}");
+var executionTime = leaderboard.Plan.Split('\n').LastOrDefault(l => l.StartsWith("Execution Time", StringComparison.Ordinal)) ?? "?";
+Console.WriteLine($"server side, EXPLAIN ANALYZE of the unfiltered val_accuracy statement: {executionTime}");
+var topMet = leaderboard.Timings.All(t => t.Median < topMillisecondsTarget);
+if (options.Explain || !topMet)
+{
+    Console.WriteLine("\nthe statement TopAsync sent:\n" + leaderboard.Sql);
+    Console.WriteLine("\nits plan:\n" + leaderboard.Plan);
+}
+
+// ---- verdicts -----------------------------------------------------------------------------------------------------
+Console.WriteLine();
+foreach (var r in recordings)
+    Console.WriteLine($"target {r.Model}: write < {Percent(writeShareTarget)} of epoch time: {(r.MedianShare < writeShareTarget ? "met" : "NOT met")} " +
+                      $"on the measured {r.Epochs[0].TrainSamples:N0}-image epoch ({Percent(r.MedianShare)}; " +
+                      $"{Percent(r.MedianShareAt(StoreBenchOptions.FullCifarEpoch))} extrapolated to {StoreBenchOptions.FullCifarEpoch:N0} images)");
+Console.WriteLine($"target results top < {topMillisecondsTarget:N0} ms over {leaderboard.Trials:N0} trials and {leaderboard.EpochRows:N0} epoch rows: " +
+                  $"{(topMet ? "met" : "NOT met")} ({string.Join(", ", leaderboard.Timings.Select(t => $"{t.Median:N1} ms"))})");
+// Other work on the machine slows training and queries alike; the load average says whether there was any.
+Console.WriteLine($"load average at the end: {LoadAverage()}");
+return 0;
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "?";
+
+static string Percent(double share) => share.ToString("0.00%", CultureInfo.InvariantCulture);
+
+static string Ratio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+
+static string Kib(long bytes) => (bytes / 1024.0).ToString("N1", CultureInfo.InvariantCulture) + " KiB";
+
+static async Task<string> ServerVersionAsync(string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    return connection.PostgreSqlVersion.ToString();
+}
+
