@@ -14,6 +14,16 @@ public sealed record EpochRecord(
 /// <summary>One tensor of a weight snapshot: little-endian, C-contiguous data. DType is "float32" or "int64".</summary>
 public sealed record TensorSnapshot(string Name, int[] Shape, string DType, byte[] Data);
 
+/// <summary>
+/// A richer measurement of one split at one epoch, stored as jsonb beside the epoch (table epoch_artifacts), e.g. kind
+/// "classification": confusion matrix, per-class and macro precision/recall/F1, one-vs-rest ROC and AUC.
+/// Split is "train", "val" or "test".
+/// </summary>
+public sealed record EpochArtifact(string Split, string Kind, string Json);
+
+/// <summary>An artifact as stored, with its epoch.</summary>
+public sealed record StoredArtifact(int Epoch, string Split, string Kind, string Json);
+
 /// <summary>What a new trial is. ArchitectureSpec and HyperparametersJson are JSON and are stored as jsonb.</summary>
 public sealed record TrialDefinition(
     long? SweepId, string Architecture, string ArchitectureSpec, string Dataset, string HyperparametersJson, long Seed);

@@ -127,8 +127,14 @@ public sealed class ResultsStore : IAsyncDisposable
     /// One transaction: the epoch's metrics row and every tensor of its snapshot, keyed by (trial, epoch).
     /// Returns false (and writes nothing) when that epoch already exists: redelivery/retry is a no-op.
     /// </summary>
-    public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot, CancellationToken ct = default)
+    public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot, CancellationToken ct = default) =>
+        WriteEpochAsync(trialId, epoch, snapshot, [], ct);
+
+    /// <summary>As above, with the epoch's artifacts (richer per-split measurements) written in the same transaction.</summary>
+    public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(artifacts);
         ArgumentNullException.ThrowIfNull(epoch);
         ArgumentNullException.ThrowIfNull(snapshot);
         var checksums = new byte[snapshot.Count][];
@@ -190,6 +196,19 @@ public sealed class ResultsStore : IAsyncDisposable
                     if (AfterTensorCopied is { } hook) await hook(i, token);
                 }
                 await import.CompleteAsync(token);
+            }
+
+            foreach (var artifact in artifacts)
+            {
+                await using var insertArtifact = new NpgsqlCommand(
+                    "INSERT INTO epoch_artifacts (trial_id, epoch, split, kind, data) VALUES (@trial, @epoch, @split, @kind, @data::jsonb)",
+                    connection, transaction);
+                insertArtifact.Parameters.AddWithValue("trial", trialId);
+                insertArtifact.Parameters.AddWithValue("epoch", epoch.Epoch);
+                insertArtifact.Parameters.AddWithValue("split", artifact.Split);
+                insertArtifact.Parameters.AddWithValue("kind", artifact.Kind);
+                insertArtifact.Parameters.AddWithValue("data", artifact.Json);
+                await insertArtifact.ExecuteNonQueryAsync(token);
             }
 
             await transaction.CommitAsync(token);
@@ -332,6 +351,21 @@ public sealed class ResultsStore : IAsyncDisposable
     }
 
     /// <summary>The highest epoch recorded for the trial, or -1 when none.</summary>
+    /// <summary>A trial's artifacts of one kind, by epoch then split.</summary>
+    public Task<IReadOnlyList<StoredArtifact>> GetArtifactsAsync(long trialId, string kind, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<StoredArtifact>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "SELECT epoch, split, kind, data::text FROM epoch_artifacts WHERE trial_id = @trial AND kind = @kind ORDER BY epoch, array_position(ARRAY['train', 'val', 'test'], split)");
+            command.Parameters.AddWithValue("trial", trialId);
+            command.Parameters.AddWithValue("kind", kind);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var rows = new List<StoredArtifact>();
+            while (await reader.ReadAsync(token))
+                rows.Add(new StoredArtifact(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            return rows;
+        }, ct);
+
     public Task<long> LatestEpochAsync(long trialId, CancellationToken ct = default) =>
         RunAsync(async token =>
         {

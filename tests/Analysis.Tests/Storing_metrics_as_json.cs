@@ -11,8 +11,8 @@ public sealed class Storing_metrics_as_json
     public void A_round_trip_gives_back_every_value_bit_for_bit_including_nan()
     {
         // Class 2 never appears among the labels, so its AUC is NaN.
-        var metrics = EpochMetrics.FromLogits(Logits, [0, 1, 0, 1], 3);
-        var back = EpochMetrics.FromJson(metrics.ToJson());
+        var metrics = SplitEvaluation.FromLogits(Logits, [0, 1, 0, 1], 3);
+        var back = SplitEvaluation.FromJson(metrics.ToJson());
 
         Assert.Equal(metrics.Classification.ConfusionMatrix.Select(r => r.ToArray()), back.Classification.ConfusionMatrix.Select(r => r.ToArray()));
         Assert.Equal(metrics.Classification.PerClass, back.Classification.PerClass);
@@ -30,7 +30,7 @@ public sealed class Storing_metrics_as_json
     [Fact]
     public void Names_are_snake_case_and_nan_is_a_string_so_jsonb_accepts_it()
     {
-        var json = JsonNode.Parse(EpochMetrics.FromLogits(Logits, [0, 1, 0, 1], 3).ToJson())!;
+        var json = JsonNode.Parse(SplitEvaluation.FromLogits(Logits, [0, 1, 0, 1], 3).ToJson())!;
 
         Assert.NotNull(json["classification"]!["macro_f1"]);
         Assert.NotNull(json["classification"]!["confusion_matrix"]);

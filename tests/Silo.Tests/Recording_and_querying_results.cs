@@ -41,6 +41,26 @@ public class Recording_and_querying_results : IDisposable
     }
 
     [Fact]
+    public void Every_epoch_records_confusion_matrices_and_roc_for_each_split()
+    {
+        Assert.Equal(0, Train().ExitCode);
+
+        var show = Json(_cli.Run("results", "show", "1", "--json"));
+        var epochs = show.GetProperty("epochs");
+        var metrics = show.GetProperty("metrics").EnumerateArray().ToList();
+
+        Assert.Equal(3 * 3, metrics.Count); // epochs 0–2 × train sample, val, test
+        Assert.Equal(["train", "val", "test"], metrics.Take(3).Select(m => m.GetProperty("split").GetString()));
+        var lastTest = metrics.Last(m => m.GetProperty("split").GetString() == "test");
+        var classification = lastTest.GetProperty("classification");
+        var confusion = classification.GetProperty("confusionMatrix").EnumerateArray().Select(r => r.EnumerateArray().Sum(n => n.GetInt32())).Sum();
+        Assert.Equal(epochs[2].GetProperty("test").GetProperty("samples").GetInt32(), confusion);
+        Assert.Equal(epochs[2].GetProperty("test").GetProperty("accuracy").GetDouble(), classification.GetProperty("accuracy").GetDouble(), 12);
+        Assert.InRange(lastTest.GetProperty("macroAuc").GetDouble(), 0.5, 1.0);
+        Assert.Equal(10, lastTest.GetProperty("auc").GetArrayLength());
+    }
+
+    [Fact]
     public void Ad_hoc_sql_cannot_change_the_results()
     {
         Assert.Equal(0, Train().ExitCode);

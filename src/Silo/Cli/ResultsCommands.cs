@@ -58,15 +58,26 @@ public static class ResultsCommands
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
             var epochs = await store.GetEpochsAsync(id, ct);
+            var evaluations = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
+                .Select(a => (a.Epoch, a.Split, Evaluation: Analysis.SplitEvaluation.FromJson(a.Json))).ToList();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs }, Json));
+                var metrics = evaluations.Select(e => new
+                {
+                    epoch = e.Epoch,
+                    split = e.Split,
+                    classification = e.Evaluation.Classification,
+                    auc = e.Evaluation.Roc.Curves.Select(c => c.Auc),
+                    macroAuc = e.Evaluation.Roc.MacroAuc,
+                });
+                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs, metrics }, Json));
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {row.Id}: {row.Architecture} on {row.Dataset}, {row.Status.ToText()}, seed {row.Seed}, attempts {row.Attempts}"));
             AnsiConsole.MarkupLine(Markup.Escape($"hyperparameters: {row.HyperparametersJson}"));
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
             AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
+            if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset);
             return CommandErrors.Ok;
         }));
         return command;
@@ -229,6 +240,33 @@ public static class ResultsCommands
         }));
         return command;
     }
+
+    /// <summary>Macro figures per epoch and split, then the last epoch's test confusion matrix.</summary>
+    private static void WriteClassification(IReadOnlyList<(int Epoch, string Split, Analysis.SplitEvaluation Evaluation)> evaluations, string dataset)
+    {
+        var table = new Table().RoundedBorder().Title("macro averages (train: a fixed 2,000-image sample, evaluation mode)")
+            .AddColumn("epoch").AddColumn("split");
+        foreach (var header in new[] { "accuracy", "precision", "recall", "F1", "AUC (one-vs-rest)" }) table.AddColumn(new TableColumn(header).RightAligned());
+        foreach (var (epoch, split, e) in evaluations)
+        {
+            var c = e.Classification;
+            table.AddRow(epoch.ToString(CultureInfo.InvariantCulture), split, Percent(c.Accuracy), Fixed(c.MacroPrecision), Fixed(c.MacroRecall), Fixed(c.MacroF1), Fixed(e.Roc.MacroAuc));
+        }
+        AnsiConsole.Write(table);
+
+        var last = evaluations.LastOrDefault(e => e.Split == "test");
+        if (last.Evaluation is null) return;
+        var names = Datasets.DatasetCatalog.TryGet(dataset, out var descriptor) ? descriptor.ClassNames : [];
+        string Name(int k) => k < names.Count ? names[k] : k.ToString(CultureInfo.InvariantCulture);
+        var matrix = last.Evaluation.Classification.ConfusionMatrix;
+        var confusion = new Table().RoundedBorder().Title($"test confusion matrix, epoch {last.Epoch} (rows: true class, columns: predicted)").AddColumn("");
+        for (var k = 0; k < matrix.Count; k++) confusion.AddColumn(new TableColumn(Markup.Escape(Name(k))).RightAligned());
+        for (var t = 0; t < matrix.Count; t++)
+            confusion.AddRow([Markup.Escape(Name(t)), .. matrix[t].Select((n, p) => p == t ? $"[green]{n}[/]" : n == 0 ? "[grey]0[/]" : n.ToString(CultureInfo.InvariantCulture))]);
+        AnsiConsole.Write(confusion);
+    }
+
+    private static string Fixed(double value) => double.IsNaN(value) ? "–" : value.ToString("F4", CultureInfo.InvariantCulture);
 
     private static Task<int> WithStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
         CommandErrors.RunAsync(async () =>

@@ -15,9 +15,18 @@ public sealed class TrialRecorder(ResultsStore store, long trialId, Cancellation
     public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), Snapshots.Capture(model, optimizer), cancellation).GetAwaiter().GetResult();
+        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), Snapshots.Capture(model, optimizer), Artifacts(metrics), cancellation)
+            .GetAwaiter().GetResult();
         WriteTime += clock.Elapsed;
     }
+
+    /// <summary>Kind of the per-split artifact holding the confusion matrix, per-class and macro figures, ROC and AUC.</summary>
+    public const string ClassificationKind = "classification";
+
+    private static IReadOnlyList<EpochArtifact> Artifacts(EpochMetrics metrics) =>
+        metrics.Predictions
+            .Select(p => new EpochArtifact(p.Split, ClassificationKind, Analysis.SplitEvaluation.FromLogits(p.Logits, p.Labels, p.Classes).ToJson()))
+            .ToList();
 }
 
 /// <summary>Passes every event to each observer in turn.</summary>

@@ -29,14 +29,19 @@ public sealed class Trainer(TrainingSettings settings)
         using var train = NativeDataset.From(data.Train);
         using var validation = NativeDataset.From(data.Validation);
         using var test = NativeDataset.From(data.Test);
+        var trainSampleImages = data.Train.Take(Settings.TrainEvaluationSample);
+        using var trainSample = NativeDataset.From(trainSampleImages);
         using var optimizer = Optimizer.Create(model, Settings.Optimizer);
         if (resume is not null) optimizer.ImportState(model, resume.OptimizerState);
         var epochs = new List<EpochMetrics>();
 
         if (Settings.EvaluateBeforeTraining && resume is null)
         {
-            var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null,
-                Evaluate(model, validation, data.Validation), Evaluate(model, test, data.Test), 0, 0);
+            var predictions = Predict(model, (trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test"));
+            var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null, Metrics(predictions, "val"), Metrics(predictions, "test"), 0, 0)
+            {
+                Predictions = predictions,
+            };
             epochs.Add(initial);
             observer.OnEpochCompleted(initial, model, optimizer);
         }
@@ -62,10 +67,14 @@ public sealed class Trainer(TrainingSettings settings)
                 return Diverged(epochs, $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
                     $"(learning rate {learningRate:G4}); the trial stopped as diverged. A smaller learning rate usually helps.");
             var seconds = clock.Elapsed.TotalSeconds;
+            var predictions = Predict(model, (trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test"));
             var metrics = new EpochMetrics(epoch, learningRate,
                 new SplitMetrics(stats.LossSum / stats.Samples, (double)stats.Correct / stats.Samples, (int)stats.Samples),
-                Evaluate(model, validation, data.Validation), Evaluate(model, test, data.Test),
-                seconds, stats.Samples / Math.Max(seconds, 1e-9));
+                Metrics(predictions, "val"), Metrics(predictions, "test"),
+                seconds, stats.Samples / Math.Max(seconds, 1e-9))
+            {
+                Predictions = predictions,
+            };
             if (metrics.Validation is { Samples: > 0, Loss: var loss } && !double.IsFinite(loss))
                 return Diverged(epochs, $"the validation loss became NaN or infinite after epoch {epoch} (learning rate {learningRate:G4}); " +
                     "the trial stopped as diverged.");
@@ -84,8 +93,14 @@ public sealed class Trainer(TrainingSettings settings)
         return x ^ (x >> 31);
     }
 
-    private static SplitMetrics? Evaluate(Model model, NativeDataset native, LabelledImages images) =>
-        images.Count == 0 ? null : Evaluation.FromLogits(model.Predict(native), images.Labels, images.Classes);
+    /// <summary>Evaluation-mode logits of every non-empty split.</summary>
+    private static IReadOnlyList<SplitPredictions> Predict(Model model, params (NativeDataset Native, LabelledImages Images, string Split)[] splits) =>
+        splits.Where(s => s.Images.Count > 0)
+            .Select(s => new SplitPredictions(s.Split, model.Predict(s.Native), s.Images.Labels, s.Images.Classes))
+            .ToList();
+
+    private static SplitMetrics? Metrics(IReadOnlyList<SplitPredictions> predictions, string split) =>
+        predictions.FirstOrDefault(p => p.Split == split) is { } p ? Evaluation.FromLogits(p.Logits, p.Labels, p.Classes) : null;
 
     private static TrainingResult Diverged(List<EpochMetrics> epochs, string message) => new(TrainingOutcome.Diverged, epochs, message);
 

@@ -15,7 +15,19 @@ public sealed record EpochMetrics(
     SplitMetrics? Validation,
     SplitMetrics? Test,
     double Seconds,
-    double ImagesPerSecond);
+    double ImagesPerSecond)
+{
+    /// <summary>
+    /// Evaluation-mode logits of each evaluated split, for richer metrics (confusion matrices, ROC): "train" is a fixed
+    /// sample of the training split (<see cref="TrainingSettings.TrainEvaluationSample"/>), "val" and "test" are whole.
+    /// Kept out of JSON output: it is data, not a figure.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<SplitPredictions> Predictions { get; init; } = [];
+}
+
+/// <summary>One split's evaluation-mode logits (row-major samples × classes) with the true labels.</summary>
+public sealed record SplitPredictions(string Split, float[] Logits, int[] Labels, int Classes);
 
 public enum TrainingOutcome { Completed, Diverged, Cancelled }
 

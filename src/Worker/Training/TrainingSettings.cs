@@ -20,6 +20,12 @@ public sealed record TrainingSettings
     /// <summary>libtorch intra-op threads; 0 leaves libtorch's setting alone.</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// How many training images (the first ones, a fixed sample) are also evaluated after every epoch in evaluation
+    /// mode, for the train split's confusion matrix and ROC; the running train loss and accuracy cover every image.
+    /// </summary>
+    public int TrainEvaluationSample { get; init; } = 2_000;
+
     /// <summary>Records epoch 0: validation and test metrics of the initial weights.</summary>
     public bool EvaluateBeforeTraining { get; init; } = true;
 

@@ -16,7 +16,7 @@ namespace Experiments.Analysis;
 /// draws them; thinning them further would break the point-for-point agreement the tests check. Doubles
 /// are written in their shortest round-trip form, so a value read back is bit for bit the one written.
 /// </remarks>
-public sealed record EpochMetrics(ClassificationMetrics Classification, OneVsRestRoc Roc)
+public sealed record SplitEvaluation(ClassificationMetrics Classification, OneVsRestRoc Roc)
 {
     /// <summary>
     /// snake_case names (convenient from SQL: <c>metrics->'classification'->>'macro_f1'</c>), and NaN written as the
@@ -29,12 +29,12 @@ public sealed record EpochMetrics(ClassificationMetrics Classification, OneVsRes
     };
 
     /// <summary>Both measurements from logits (row-major n×k) and labels; the ROC uses the softmax of the logits.</summary>
-    public static EpochMetrics FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes) =>
+    public static SplitEvaluation FromLogits(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int classes) =>
         new(ClassificationMetrics.From(logits, labels, classes), OneVsRestRoc.FromLogits(logits, labels, classes));
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public static EpochMetrics FromJson(string json) =>
-        JsonSerializer.Deserialize<EpochMetrics>(json, JsonOptions)
+    public static SplitEvaluation FromJson(string json) =>
+        JsonSerializer.Deserialize<SplitEvaluation>(json, JsonOptions)
         ?? throw new JsonException("the stored epoch metrics are null");
 }
