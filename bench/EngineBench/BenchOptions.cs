@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Experiments.Bench;
 
 /// <summary>What to measure. Both engines always get the same data, batch size, epochs and thread count.</summary>
@@ -27,23 +25,21 @@ internal sealed record BenchOptions
     /// <summary>Parses the command line; null after printing the usage (for --help).</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
+        var reader = new ArgumentReader(args, Usage);
         var options = new BenchOptions();
-        for (var i = 0; i < args.Count; i++)
+        while (reader.Next(out var option))
         {
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
-            int Positive() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                ? n : throw new ArgumentException($"{args[i - 1]} needs a positive whole number, got '{args[i]}'");
-            options = args[i] switch
+            options = option switch
             {
-                "--models" => options with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--threads" => options with { Threads = Positive() },
-                "--images" => options with { Images = Positive() },
-                "--batch" => options with { BatchSize = Positive() },
-                "--epochs" => options with { Epochs = Positive() },
-                "--warmup" => options with { WarmupBatches = Positive() },
-                "--python" => options with { Python = Value() },
-                "--help" or "-h" => null!,
-                _ => throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}"),
+                "--models" => options with { Models = reader.List() },
+                "--threads" => options with { Threads = reader.Positive() },
+                "--images" => options with { Images = reader.Positive() },
+                "--batch" => options with { BatchSize = reader.Positive() },
+                "--epochs" => options with { Epochs = reader.Positive() },
+                "--warmup" => options with { WarmupBatches = reader.Positive() },
+                "--python" => options with { Python = reader.Value() },
+                "--help" or "-h" => null,
+                _ => throw reader.Unknown(),
             };
             if (options is null)
             {

@@ -10,17 +10,8 @@ using Experiments.Worker.Engine;
 // The targets, as multiples of PyTorch's throughput.
 var targets = new Dictionary<string, double> { ["lenet-cifar"] = 1.0, ["ffnn-100"] = 1.5 };
 
-BenchOptions? options;
-try
-{
-    options = BenchOptions.Parse(args);
-}
-catch (ArgumentException error)
-{
-    Console.Error.WriteLine(error.Message);
-    return 2;
-}
-if (options is null) return 0;
+var (parsed, exitCode) = ArgumentReader.Parse(args, BenchOptions.Parse);
+if (parsed is not { } options) return exitCode;
 
 if (SingleBlasThread.RelaunchIfNeeded(args) is { } relaunched) return relaunched;
 

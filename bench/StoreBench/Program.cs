@@ -14,17 +14,8 @@ using Npgsql;
 const double writeShareTarget = 0.05;
 const double topMillisecondsTarget = 100;
 
-StoreBenchOptions? options;
-try
-{
-    options = StoreBenchOptions.Parse(args);
-}
-catch (ArgumentException error)
-{
-    Console.Error.WriteLine(error.Message);
-    return 2;
-}
-if (options is null) return 0;
+var (parsed, exitCode) = ArgumentReader.Parse(args, StoreBenchOptions.Parse);
+if (parsed is not { } options) return exitCode;
 
 if (SingleBlasThread.RelaunchIfNeeded(args) is { } relaunched) return relaunched;
 

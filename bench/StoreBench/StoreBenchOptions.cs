@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Experiments.Bench;
 
 /// <summary>What to measure: the recording cost of real trials, and the leaderboard query over generated results.</summary>
@@ -41,28 +39,26 @@ internal sealed record StoreBenchOptions
     /// <summary>Parses the command line; null after printing the usage (for --help).</summary>
     public static StoreBenchOptions? Parse(IReadOnlyList<string> args)
     {
+        var reader = new ArgumentReader(args, Usage);
         var options = new StoreBenchOptions();
-        for (var i = 0; i < args.Count; i++)
+        while (reader.Next(out var option))
         {
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
-            int Positive() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                ? n : throw new ArgumentException($"{args[i - 1]} needs a positive whole number, got '{args[i]}'");
-            options = args[i] switch
+            options = option switch
             {
-                "--models" => options with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--images" => options with { Images = Positive() },
-                "--test" => options with { TestImages = Positive() },
-                "--epochs" => options with { Epochs = Positive() },
-                "--batch" => options with { BatchSize = Positive() },
-                "--threads" => options with { Threads = Positive() },
-                "--trials" => options with { Trials = Positive() },
-                "--trial-epochs" => options with { EpochsPerTrial = Positive() },
-                "--sweeps" => options with { Sweeps = Positive() },
-                "--runs" => options with { Runs = Positive() },
-                "--warmup" => options with { WarmupRuns = Positive() },
+                "--models" => options with { Models = reader.List() },
+                "--images" => options with { Images = reader.Positive() },
+                "--test" => options with { TestImages = reader.Positive() },
+                "--epochs" => options with { Epochs = reader.Positive() },
+                "--batch" => options with { BatchSize = reader.Positive() },
+                "--threads" => options with { Threads = reader.Positive() },
+                "--trials" => options with { Trials = reader.Positive() },
+                "--trial-epochs" => options with { EpochsPerTrial = reader.Positive() },
+                "--sweeps" => options with { Sweeps = reader.Positive() },
+                "--runs" => options with { Runs = reader.Positive() },
+                "--warmup" => options with { WarmupRuns = reader.Positive() },
                 "--explain" => options with { Explain = true },
-                "--help" or "-h" => null!,
-                _ => throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}"),
+                "--help" or "-h" => null,
+                _ => throw reader.Unknown(),
             };
             if (options is null)
             {
