@@ -16,6 +16,7 @@ public static class ExperimentsCommandLine
         root.Subcommands.Add(TrainCommands.Train());
         root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(DataCommands.Create());
+        root.Subcommands.Add(SweepCommands.Create());
         root.Subcommands.Add(ResultsCommands.Create());
         root.Subcommands.Add(DbCommands.Create());
         return root;
