@@ -31,13 +31,15 @@ public sealed class Trainer(TrainingSettings settings)
         using var test = NativeDataset.From(data.Test);
         var trainSampleImages = data.Train.Take(Settings.TrainEvaluationSample);
         using var trainSample = NativeDataset.From(trainSampleImages);
+        (NativeDataset, LabelledImages, string)[] evaluated =
+            [(trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test")];
         using var optimizer = Optimizer.Create(model, Settings.Optimizer);
         if (resume is not null) optimizer.ImportState(model, resume.OptimizerState);
         var epochs = new List<EpochMetrics>();
 
         if (Settings.EvaluateBeforeTraining && resume is null)
         {
-            var predictions = Predict(model, (trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test"));
+            var predictions = Predict(model, evaluated);
             var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null, Metrics(predictions, "val"), Metrics(predictions, "test"), 0, 0)
             {
                 Predictions = predictions,
@@ -67,7 +69,7 @@ public sealed class Trainer(TrainingSettings settings)
                 return Diverged(epochs, $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
                     $"(learning rate {learningRate:G4}); the trial stopped as diverged. A smaller learning rate usually helps.");
             var seconds = clock.Elapsed.TotalSeconds;
-            var predictions = Predict(model, (trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test"));
+            var predictions = Predict(model, evaluated);
             var metrics = new EpochMetrics(epoch, learningRate,
                 new SplitMetrics(stats.LossSum / stats.Samples, (double)stats.Correct / stats.Samples, (int)stats.Samples),
                 Metrics(predictions, "val"), Metrics(predictions, "test"),
@@ -94,7 +96,7 @@ public sealed class Trainer(TrainingSettings settings)
     }
 
     /// <summary>Evaluation-mode logits of every non-empty split.</summary>
-    private static IReadOnlyList<SplitPredictions> Predict(Model model, params (NativeDataset Native, LabelledImages Images, string Split)[] splits) =>
+    private static IReadOnlyList<SplitPredictions> Predict(Model model, (NativeDataset Native, LabelledImages Images, string Split)[] splits) =>
         splits.Where(s => s.Images.Count > 0)
             .Select(s => new SplitPredictions(s.Split, model.Predict(s.Native), s.Images.Labels, s.Images.Classes))
             .ToList();
