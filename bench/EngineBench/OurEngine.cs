@@ -12,7 +12,7 @@ internal static class OurEngine
     {
         var plan = ShapeInference.Plan(architecture, train.SampleShape);
         var none = LabelledImages.Empty(train.SampleShape, train.ClassNames);
-        // No evaluation before or between epochs (empty validation and test splits): only training is timed,
+        // No evaluation before or between epochs (empty validation and test splits, no train sample): only training is timed,
         // as in the PyTorch loops. The trainer's epoch clock covers the batches alone.
         var settings = new TrainingSettings
         {
@@ -22,6 +22,7 @@ internal static class OurEngine
             Threads = options.Threads,
             Seed = 1,
             EvaluateBeforeTraining = false,
+            TrainEvaluationSample = 0,
         };
         using var model = Model.Create(plan, seed: 1);
 

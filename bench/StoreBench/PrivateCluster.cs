@@ -23,10 +23,7 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
     public static async Task<PrivateCluster> StartAsync()
     {
-        var home = Directory.CreateTempSubdirectory("store-bench-").FullName;
-        // As root the server runs as "postgres", which must be able to reach the data directory inside the home;
-        // CreateTempSubdirectory makes it 0700.
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home, (UnixFileMode)0b111_101_101);
+        var home = LocalPostgres.CreateTemporaryHome("store-bench-");
         var postgres = new LocalPostgres(home);
         try
         {

@@ -45,6 +45,18 @@ public sealed class LocalPostgres
         _binDirectory = binDirectory;
     }
 
+    /// <summary>
+    /// A new temporary home whose cluster stays inside it (and so is deleted with it): temporary folders are 0700, and as
+    /// root the server runs as "postgres", which must traverse the home; so it is opened to 0755. For tests and benches.
+    /// </summary>
+    public static string CreateTemporaryHome(string prefix)
+    {
+        var home = Directory.CreateTempSubdirectory(prefix).FullName;
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(home, File.GetUnixFileMode(home) | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return home;
+    }
+
     /// <summary>Where clusters go when, as root, the "postgres" user cannot reach the home (e.g. ~/.experiments under a 0700 /root).</summary>
     public const string RootFallbackDirectory = "/var/lib/experiments/clusters";
 

@@ -6,7 +6,7 @@ namespace Experiments.Store.Tests;
 
 public sealed class RunningALocalPostgres(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _home = TestCluster.NewHome("local-postgres-tests-");
+    private readonly string _home = LocalPostgres.CreateTemporaryHome("local-postgres-tests-");
 
     [Fact]
     public async Task It_starts_reports_a_connection_string_stops_and_restarts_on_the_same_data()

@@ -23,7 +23,7 @@ internal static class TestCluster
         var external = Environment.GetEnvironmentVariable("EXPERIMENTS_TEST_DB");
         if (!string.IsNullOrWhiteSpace(external)) return new Server(external, TimeSpan.Zero, Private: false);
 
-        _home = NewHome("store-tests-");
+        _home = LocalPostgres.CreateTemporaryHome("store-tests-");
         // Throw-away data: no fsync, so the suite's many small commits and CREATE DATABASEs stay fast.
         _local = new LocalPostgres(_home) { Durable = false };
         var clock = Stopwatch.StartNew();
@@ -44,17 +44,6 @@ internal static class TestCluster
         {
             if (_home is not null && Directory.Exists(_home)) Directory.Delete(_home, recursive: true);
         }
-    }
-
-    /// <summary>
-    /// A temporary home. CreateTempSubdirectory makes it 0700; as root the cluster runs as "postgres", which must be
-    /// able to reach the data directory inside it, so open it to 0755.
-    /// </summary>
-    public static string NewHome(string prefix)
-    {
-        var home = Directory.CreateTempSubdirectory(prefix).FullName;
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(home, (UnixFileMode)0b111_101_101);
-        return home;
     }
 }
 

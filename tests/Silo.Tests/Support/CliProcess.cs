@@ -15,11 +15,8 @@ public sealed class CliProcess : IDisposable
 {
     public CliProcess(string? home = null)
     {
-        Home = home ?? Directory.CreateTempSubdirectory("experiments-cli-").FullName;
-        // Temporary folders are 0700; the local PostgreSQL (run as "postgres" when we are root) must be able to
-        // traverse the home to keep its cluster inside it, where it is deleted with the home.
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(Home, File.GetUnixFileMode(Home) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        // Commands that record start a local PostgreSQL in this home; a temporary home keeps the cluster inside it.
+        Home = home ?? Experiments.Store.LocalPostgres.CreateTemporaryHome("experiments-cli-");
         _ownsHome = home is null;
     }
 

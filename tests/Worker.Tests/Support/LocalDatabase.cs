@@ -20,10 +20,7 @@ public sealed class LocalDatabase : IAsyncDisposable, Xunit.IAsyncLifetime
             ConnectionString = ConnectionStrings.ToNpgsql(configured);
             return;
         }
-        _home = Directory.CreateTempSubdirectory("experiments-worker-db-").FullName;
-        // Root runs the server as "postgres", which must be able to traverse the home to keep the cluster inside it.
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(_home, File.GetUnixFileMode(_home) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        _home = LocalPostgres.CreateTemporaryHome("experiments-worker-db-");
         _server = new LocalPostgres(_home);
         ConnectionString = await _server.EnsureStartedAsync();
     }
