@@ -21,7 +21,7 @@ namespace Experiments.Store;
 /// (WriteEpochAsync) or may count one extra attempt (MarkRunningAsync).
 /// </para>
 /// </summary>
-public sealed class ResultsStore : IAsyncDisposable
+public sealed partial class ResultsStore : IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly ResiliencePipeline _pipeline;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Experiments.Silo.Tests.Support;
 using Xunit;
 
 namespace Experiments.Silo.Tests;
@@ -137,7 +136,7 @@ public class Exporting_weights_to_pytorch : IDisposable
 
         var mnist = Path.Combine(_cli.Home, "datasets", "mnist");
         var python = new ProcessStartInfo("/usr/bin/python3",
-            [Path.Combine(CliProcess.RepositoryRoot(), "tests", "oracle", "evaluate_safetensors.py"), weights,
+            [Path.Combine(Repository.Root(), "tests", "oracle", "evaluate_safetensors.py"), weights,
              Path.Combine(mnist, "t10k-images-idx3-ubyte"), Path.Combine(mnist, "t10k-labels-idx1-ubyte")])
         { RedirectStandardOutput = true, RedirectStandardError = true };
         python.Environment["OPENBLAS_NUM_THREADS"] = "1";

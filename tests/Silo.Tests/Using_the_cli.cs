@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Experiments.Silo.Tests.Support;
 using Xunit;
 
 namespace Experiments.Silo.Tests;

@@ -25,7 +25,7 @@ public static class CommandErrors
             return await action();
         }
         catch (Exception e) when (e is SpecException or ArchitectureException or DatasetException or FormatException or ArgumentException
-                                       or FileNotFoundException or TrialNotFoundException)
+                                       or FileNotFoundException or TrialNotFoundException or InvalidDataException)
         {
             Error(e.Message);
             return BadInput;

@@ -12,13 +12,15 @@ public static class ExperimentsCommandLine
         var root = new RootCommand(
             "Experiments: train, compare and look inside convolutional networks.\n" +
             "Start with `experiments demo`, then `experiments train --help`.");
-        root.Subcommands.Add(TrainCommands.Demo());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TrainCommands.Train());
         root.Subcommands.Add(ModelCommands.Create());
         root.Subcommands.Add(DataCommands.Create());
         root.Subcommands.Add(SweepCommands.Create());
         root.Subcommands.Add(ResultsCommands.Create());
         root.Subcommands.Add(DbCommands.Create());
+        root.Subcommands.Add(SiloCommands.Create());
+        root.Subcommands.Add(VizCommands.Create());
         return root;
     }
 }

@@ -12,7 +12,7 @@ namespace Experiments.Silo.Cli;
 /// <summary><c>experiments results …</c>: read what training recorded, as tables for people and JSON/CSV/SQL for tools.</summary>
 public static class ResultsCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -268,7 +268,7 @@ public static class ResultsCommands
 
     private static string Fixed(double value) => double.IsNaN(value) ? "–" : value.ToString("F4", CultureInfo.InvariantCulture);
 
-    private static Task<int> WithStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
+    internal static Task<int> WithStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
         CommandErrors.RunAsync(async () =>
         {
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
@@ -277,7 +277,7 @@ public static class ResultsCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON." };
 
-    private static Table TrialTable(IReadOnlyList<TrialRow> trials, string? rankedBy)
+    internal static Table TrialTable(IReadOnlyList<TrialRow> trials, string? rankedBy)
     {
         var table = new Table().RoundedBorder().AddColumn("trial").AddColumn("architecture").AddColumn("dataset").AddColumn("status")
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());

@@ -7,12 +7,13 @@ using Spectre.Console;
 namespace Experiments.Silo.Cli;
 
 /// <summary><c>experiments sweep …</c>: grid and random searches described in a sweep file (docs/sweeps.md).</summary>
-public static class SweepCommands
+public static partial class SweepCommands
 {
     public static Command Create()
     {
         var sweep = new Command("sweep", "Sweeps: grids and random searches over learning rates, decays and architectures (docs/sweeps.md).");
         sweep.Subcommands.Add(Validate());
+        AddRunCommands(sweep);
         return sweep;
     }
 

@@ -24,30 +24,6 @@ public static class TrainCommands
         return command;
     }
 
-    public static Command Demo()
-    {
-        var options = new TrainingOptions(defaultArchitecture: "lenet-matconvnet", defaultEpochs: 5);
-        var command = new Command("demo",
-            "Train the LeNet of Vedaldi & Lenc (seed 003) on 10,000 real MNIST digits, fetching them first if needed.\n" +
-            "Takes about a minute on 2 cores. Every `train` option works here too.");
-        options.AddTo(command);
-        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(async () =>
-        {
-            var request = options.Read(parse);
-            if (!DatasetCatalog.Status(request.Dataset, ExperimentsHome.Resolve()).Fetched)
-            {
-                AnsiConsole.MarkupLine($"[grey]First run: fetching the {Markup.Escape(request.Dataset)} digits.[/]");
-                DataCommands.Fetch(request.Dataset, from: null, cancellation);
-            }
-            var exitCode = await RunAsync(request, cancellation);
-            if (exitCode == CommandErrors.Ok && !request.Json)
-                AnsiConsole.MarkupLine("[grey]Next: `experiments train --help` for every setting, `experiments model list` for the built-in " +
-                                       "architectures, `experiments model show doshi-mnist` for any architecture's shapes.[/]");
-            return exitCode;
-        }));
-        return command;
-    }
-
     internal static async Task<int> RunAsync(TrainingRequest request, CancellationToken cancellation)
     {
         var home = ExperimentsHome.Resolve();

@@ -7,7 +7,7 @@ namespace Experiments.Worker.Engine;
 /// A model living in the libtorch engine, built from a checked <see cref="ArchitecturePlan"/>. Its state (parameters
 /// and buffers) is addressed by PyTorch state-dict names such as <c>"3.weight"</c>, in PyTorch's layouts.
 /// </summary>
-public sealed class Model : IDisposable
+public sealed partial class Model : IDisposable
 {
     private readonly Dictionary<string, StateTensor> _byName;
 

@@ -255,6 +255,69 @@ ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int6
     EXP_CATCH(nullptr)
 }
 
+ExpTensorList* Exp_model_class_gradients(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                         int32_t layer, const int32_t* classes, int32_t class_count) {
+    EXP_TRY
+    require(model != nullptr && input != nullptr && shape != nullptr && classes != nullptr, "null argument to class gradients");
+    require(ndim >= 2, "the input must be a batch (n×c×h×w or n×f)");
+    const auto layers = static_cast<int32_t>(model->net->size());
+    require(layer >= -1 && layer < layers,
+            "layer " + std::to_string(layer) + " does not exist; the model has layers 0.." + std::to_string(layers - 1));
+    std::vector<int64_t> sizes(shape, shape + ndim);
+    require(class_count == sizes[0], "one class per sample is needed: the batch has " + std::to_string(sizes[0]) +
+                                         " samples, " + std::to_string(class_count) + " classes were given");
+
+    // Restores the caller's mode however this call ends: training must resume exactly as it would have.
+    struct ModeGuard {
+        torch::nn::Sequential net;
+        bool was_training;
+        ~ModeGuard() { net->train(was_training); }
+    } mode{model->net, model->net->is_training()};
+    model->net->eval();
+    torch::AutoGradMode with_autograd(true);
+
+    auto x = torch::from_blob(const_cast<float*>(input), sizes, torch::kFloat32).to(model->device).clone().requires_grad_(true);
+    torch::Tensor activation;
+    auto y = x;
+    int32_t index = 0;
+    for (auto& module : *model->net) {
+        y = module.forward(y);
+        if (index == layer) activation = y;
+        ++index;
+    }
+    require(y.dim() == 2, "the model's output must be batch×classes to take a class score's gradient");
+    const auto class_total = y.size(1);
+    std::vector<int64_t> chosen(static_cast<size_t>(class_count));
+    for (int32_t i = 0; i < class_count; ++i) {
+        require(classes[i] >= 0 && classes[i] < class_total,
+                "class " + std::to_string(classes[i]) + " does not exist; the model has " + std::to_string(class_total) +
+                    " classes (0.." + std::to_string(class_total - 1) + ")");
+        chosen[static_cast<size_t>(i)] = classes[i];
+    }
+    auto targets = torch::tensor(chosen, torch::kInt64).to(model->device).view({class_count, 1});
+    auto score = y.gather(1, targets).sum();
+
+    std::vector<torch::Tensor> wrt{x};
+    if (activation.defined()) wrt.push_back(activation);
+    auto gradients = torch::autograd::grad({score}, wrt, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                           /*create_graph=*/false, /*allow_unused=*/true);
+
+    auto list = std::make_unique<ExpTensorList>();
+    auto add = [&](const std::string& name, const torch::Tensor& tensor, const torch::Tensor& like) {
+        list->names.push_back(name);
+        // An unused input has no gradient: its gradient is zero, not missing.
+        list->tensors.push_back(tensor.defined() ? cpu_copy(tensor) : torch::zeros_like(like.detach().to(torch::kCPU)));
+    };
+    add("logits", y, y);
+    add("input_gradient", gradients[0], x);
+    if (activation.defined()) {
+        add("activation", activation, activation);
+        add("activation_gradient", gradients[1], activation);
+    }
+    return list.release();
+    EXP_CATCH(nullptr)
+}
+
 int Exp_model_predict(ExpModel* model, ExpDataset* dataset, int64_t batch_size, float* logits, int64_t capacity) {
     EXP_TRY
     require(model != nullptr && dataset != nullptr, "null handle to predict");

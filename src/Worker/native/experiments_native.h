@@ -58,6 +58,15 @@ EXPORT_API int Exp_model_state_write(ExpModel* model, int32_t index, const void*
 /// top-level layers (by index, in request order) followed by the model's output.
 EXPORT_API ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
                                             const int32_t* capture_layers, int32_t capture_count);
+/// Gradients of one class score, for attribution (saliency, CAM, Grad-CAM). Runs an evaluation-mode forward pass
+/// of a batch with autograd on; sample i's score is its pre-softmax logit of class classes[i] (one class per sample,
+/// class_count = n). The samples do not interact in evaluation mode, so d(sum of scores)/d(sample i) is sample i's own
+/// gradient. Returns, named: "logits" (n×classes), "input_gradient" (the input's shape), and when layer >= 0
+/// "activation" (the output of top-level layer `layer`) and "activation_gradient" (the score's gradient with respect
+/// to that output). Parameters get no .grad (torch::autograd::grad on the input and the activation only), running
+/// statistics are not updated, and the model's training mode is restored, so later training is unaffected.
+EXPORT_API ExpTensorList* Exp_model_class_gradients(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                                    int32_t layer, const int32_t* classes, int32_t class_count);
 /// Evaluation-mode logits for a whole split, written as n×classes floats.
 EXPORT_API int Exp_model_predict(ExpModel* model, ExpDataset* dataset, int64_t batch_size, float* logits, int64_t capacity);
 

@@ -12,7 +12,7 @@ public sealed class RealMnist
     {
         Home = Environment.GetEnvironmentVariable("EXPERIMENTS_TEST_HOME") is { Length: > 0 } configured
             ? configured
-            : Path.Combine(TestData.RepositoryRoot(), "artifacts", "test-home");
+            : Path.Combine(Repository.Root(), "artifacts", "test-home");
         new DatasetFetcher(Home).FetchAsync("mnist").GetAwaiter().GetResult();
     }
 

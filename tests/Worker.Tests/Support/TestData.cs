@@ -21,12 +21,4 @@ internal static class TestData
         new DropoutLayer(0.2),
         new LinearLayer(4),
     ]), new TensorShape(1, 12, 12));
-
-    /// <summary>The repository root, found from the test assembly's folder.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Experiments.sln"))) return dir.FullName;
-        throw new InvalidOperationException("tests must run inside the repository (Experiments.sln not found above " + AppContext.BaseDirectory + ")");
-    }
 }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 
-namespace Experiments.Silo.Tests.Support;
+namespace Experiments.Testing;
 
 /// <summary>The outcome of one run of the real <c>experiments</c> executable.</summary>
 public sealed record CliRun(int ExitCode, string Output, string Error)
 {
     public string All => Output + Error;
+    public IReadOnlyList<string> Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>
@@ -24,7 +25,10 @@ public sealed class CliProcess : IDisposable
 
     public string Home { get; }
 
-    public CliRun Run(params string[] arguments)
+    public CliRun Run(params string[] arguments) => RunWith(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs with extra environment variables, e.g. OTEL_EXPORTER_OTLP_ENDPOINT.</summary>
+    public CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -37,6 +41,7 @@ public sealed class CliProcess : IDisposable
         start.Environment["EXPERIMENTS_HOME"] = Home;
         start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -63,11 +68,6 @@ public sealed class CliProcess : IDisposable
         if (_ownsHome) Directory.Delete(Home, recursive: true);
     }
 
-    /// <summary>The repository root, found from the test assembly's folder.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Experiments.sln"))) return dir.FullName;
-        throw new InvalidOperationException("tests must run inside the repository");
-    }
+    /// <summary>Runs the CLI once in an existing home, which the caller owns (nothing is stopped or deleted).</summary>
+    public static CliRun RunIn(string home, params string[] arguments) => new CliProcess(home).Run(arguments);
 }

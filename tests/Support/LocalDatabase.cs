@@ -1,9 +1,9 @@
 using Experiments.Store;
 
-namespace Experiments.Worker.Tests.Support;
+namespace Experiments.Testing;
 
 /// <summary>
-/// A real, private PostgreSQL for the engine tests that record into the results store: started in a temporary home
+/// A real, private PostgreSQL for tests that record into or read from the results store: started in a temporary home
 /// (or EXPERIMENTS_TEST_DB, when set), stopped and deleted afterwards.
 /// </summary>
 public sealed class LocalDatabase : IAsyncDisposable, Xunit.IAsyncLifetime
@@ -20,7 +20,7 @@ public sealed class LocalDatabase : IAsyncDisposable, Xunit.IAsyncLifetime
             ConnectionString = ConnectionStrings.ToNpgsql(configured);
             return;
         }
-        _home = LocalPostgres.CreateTemporaryHome("experiments-worker-db-");
+        _home = LocalPostgres.CreateTemporaryHome("experiments-test-db-");
         _server = new LocalPostgres(_home);
         ConnectionString = await _server.EnsureStartedAsync();
     }

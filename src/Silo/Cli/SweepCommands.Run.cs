@@ -1,0 +1,296 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Contracts;
+using Experiments.Coordinator;
+using Experiments.Coordinator.Orchestration;
+using Experiments.Datasets;
+using Experiments.Silo.Hosting;
+using Experiments.Silo.Rendering;
+using Experiments.Store;
+using Experiments.Worker.Node;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Experiments.Silo.Cli;
+
+// sweep run | submit | list | status | cancel | resume: the sweep life cycle, with PostgreSQL as the record of it.
+public static partial class SweepCommands
+{
+    private static JsonSerializerOptions Json => ResultsCommands.Json;
+
+    private static void AddRunCommands(Command sweep)
+    {
+        sweep.Subcommands.Add(Run());
+        sweep.Subcommands.Add(Submit());
+        sweep.Subcommands.Add(List());
+        sweep.Subcommands.Add(Status());
+        sweep.Subcommands.Add(Cancel());
+        sweep.Subcommands.Add(Resume());
+    }
+
+    internal static Option<string?> BusOption() => new("--bus")
+    {
+        Description = "A RabbitMQ broker (amqp://user:password@host:5672/) shared with the cluster's `experiments silo` nodes.",
+    };
+
+    internal static Option<int> SlotsOption() => new("--slots")
+    {
+        Description = "Trials at once on this node (0 = one per CUDA device, else one per CPU core).", DefaultValueFactory = _ => 0,
+    };
+
+    internal static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = "libtorch threads per trial (0 = cores / slots).", DefaultValueFactory = _ => 0,
+    };
+
+    private static Command Run()
+    {
+        var (file, force, db, slots, threads) = (FileArgument(), ForceOption(), StoreAccess.DbOption(), SlotsOption(), ThreadsOption());
+        var command = new Command("run",
+            "Run a sweep on this machine: validate it, record it in PostgreSQL, and train its trials in this process\n" +
+            "(coordinator and worker over the in-process bus), with progress bars and a leaderboard at the end.\n" +
+            "Ctrl+C stops it; `experiments sweep resume <id>` carries on from the last recorded epochs.")
+        { file, force, db, slots, threads };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
+            EnsureDataset(spec.Dataset, ct);
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
+            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
+            return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
+        }));
+        return command;
+    }
+
+    /// <summary>The `demo`, `run` and `resume` path: one process is coordinator and worker; returns when the sweep ends.</summary>
+    internal static async Task<int> RunInProcessAsync(ResultsStore store, long sweepId, WorkerOptions worker, CancellationToken ct)
+    {
+        var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}");
+        var trials = await store.GetSweepTrialsAsync(sweepId, ct);
+        var remaining = trials.Where(t => t.Status is TrialStatus.Queued or TrialStatus.Running).ToList();
+        var slots = SlotPlan.Discover(worker.Slots, worker.ThreadsPerSlot, Environment.ProcessorCount, Worker.Engine.EngineRuntime.CudaDeviceCount);
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"Sweep {sweepId} ({sweep.Name}): {remaining.Count} of {trials.Count} trials to run on {sweep.Dataset}, ranked by {sweep.Metric}; " +
+            $"{slots.Slots} slot(s) × {slots.ThreadsPerSlot} thread(s){(slots.Gpus > 0 ? $", {slots.Gpus} GPU(s)" : "")}."));
+        var logLevel = AnsiConsole.Profile.Capabilities.Interactive ? LogLevel.None : LogLevel.Warning;
+        try
+        {
+            sweep = await SweepProgress.WatchAsync(sweep.Name, remaining.Count, remaining.Sum(t => t.PlannedEpochs - t.EpochsRecorded), async progress =>
+            {
+                using var host = ExperimentsNode.Build(store, NodeSettings.InProcess(worker), progress, logLevel);
+                await host.StartAsync(ct);
+                try
+                {
+                    await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
+                    while (true)
+                    {
+                        var now = await store.GetSweepAsync(sweepId, ct);
+                        if (now is null || now.Status != SweepStatus.Running) return now!;
+                        await Task.Delay(300, ct);
+                    }
+                }
+                finally
+                {
+                    await host.StopAsync(CancellationToken.None);
+                }
+            });
+        }
+        catch (OperationCanceledException)
+        {
+            CommandErrors.Error($"sweep {sweepId} interrupted; its recorded epochs are kept. Carry on with `experiments sweep resume {sweepId}`.");
+            return 130;
+        }
+        await PrintOutcomeAsync(store, sweep, ct);
+        return sweep.Count(TrialStatus.Failed) > 0 ? CommandErrors.Failure : CommandErrors.Ok;
+    }
+
+    private static async Task PrintOutcomeAsync(ResultsStore store, SweepRow sweep, CancellationToken ct)
+    {
+        var top = await store.TopAsync(sweep.Metric, sweep.Id, 10, ct);
+        if (top.Count > 0) AnsiConsole.Write(ResultsCommands.TrialTable(top, sweep.Metric));
+        var counts = string.Join(", ", sweep.TrialsByStatus.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {kv.Key.ToText()}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"Sweep {sweep.Id} {sweep.Status.ToText()}: {counts}."));
+        foreach (var failed in (await store.GetSweepTrialsAsync(sweep.Id, ct)).Where(t => t.Status == TrialStatus.Failed))
+            CommandErrors.Error($"trial {failed.TrialId} ({failed.Label}) failed: {failed.Error}");
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"Results are in PostgreSQL: `experiments sweep status {sweep.Id}`, `experiments results top --sweep {sweep.Id}`, " +
+            "`experiments results show <trial>`, or SQL with psql \"$(experiments db url)\"."));
+    }
+
+    private static Command Submit()
+    {
+        var (file, force, db, bus) = (FileArgument(), ForceOption(), StoreAccess.DbOption(), BusOption());
+        bus.Required = true;
+        var command = new Command("submit",
+            "Hand a sweep to a running cluster: validate it, record it in the cluster's PostgreSQL (--db) and tell its\n" +
+            "coordinators over RabbitMQ (--bus). Follow it with `experiments sweep status <id> --watch`.") { file, force, db, bus };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
+            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
+            await AnnounceOverBusAsync(store, parse.GetValue(bus)!, sweepId, ct);
+            Console.WriteLine(sweepId.ToString(CultureInfo.InvariantCulture));
+            Console.Error.WriteLine($"Sweep {sweepId} submitted: {spec.TrialCount} trials. Follow it with `experiments sweep status {sweepId} --watch`.");
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task AnnounceOverBusAsync(ResultsStore store, string busUri, long sweepId, CancellationToken ct)
+    {
+        using var host = ExperimentsNode.Build(store, new NodeSettings(busUri, new NodeRoles(false, false), new WorkerOptions(), new CoordinatorOptions()),
+            consoleLogLevel: LogLevel.Warning);
+        await host.StartAsync(ct);
+        try
+        {
+            await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static Command List()
+    {
+        var (db, json) = (StoreAccess.DbOption(), new Option<bool>("--json") { Description = "Print JSON." });
+        var limit = new Option<int>("--limit") { Description = "At most this many sweeps, newest first.", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List sweeps, newest first, with their trials counted by status.") { db, limit, json };
+        command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
+        {
+            var sweeps = await store.ListSweepsAsync(parse.GetValue(limit), ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(sweeps.Select(SweepJson), Json));
+                return CommandErrors.Ok;
+            }
+            var table = new Table().RoundedBorder().AddColumns("sweep", "name", "status", "dataset", "metric", "trials", "queued", "running",
+                "completed", "stopped early", "diverged", "failed", "cancelled", "created");
+            foreach (var s in sweeps)
+                table.AddRow(s.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Name), s.Status.ToText(), Markup.Escape(s.Dataset ?? ""),
+                    s.Metric, N(s.TrialCount), N(s.Count(TrialStatus.Queued)), N(s.Count(TrialStatus.Running)), N(s.Count(TrialStatus.Completed)),
+                    N(s.Count(TrialStatus.StoppedEarly)), N(s.Count(TrialStatus.Diverged)), N(s.Count(TrialStatus.Failed)), N(s.Count(TrialStatus.Cancelled)),
+                    s.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(table);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var (id, db) = (SweepIdArgument(), StoreAccess.DbOption());
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var watch = new Option<bool>("--watch") { Description = "Refresh every 2 s until the sweep ends." };
+        var command = new Command("status", "One sweep's trials: status, attempts, worker, last heartbeat, epochs and best metric.") { id, db, watch, json };
+        command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
+        {
+            var sweepId = parse.GetValue(id);
+            while (true)
+            {
+                var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+                var trials = await store.GetSweepTrialsAsync(sweepId, ct);
+                if (parse.GetValue(json))
+                    Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials }, Json));
+                else
+                    AnsiConsole.Write(StatusTable(sweep, trials));
+                if (!parse.GetValue(watch) || sweep.Status != SweepStatus.Running) return CommandErrors.Ok;
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }));
+        return command;
+    }
+
+    private static Table StatusTable(SweepRow sweep, IReadOnlyList<SweepTrialRow> trials)
+    {
+        var table = new Table().RoundedBorder()
+            .Title(Markup.Escape($"sweep {sweep.Id} {sweep.Name}: {sweep.Status.ToText()}, {sweep.Count(TrialStatus.Completed)}/{sweep.TrialCount} completed"))
+            .AddColumns("trial", "label", "status", "attempts", "worker", "last heartbeat", "epochs", $"best {sweep.Metric}", "error");
+        foreach (var t in trials)
+            table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
+                $"{t.Attempts}/{sweep.MaxAttempts}", Markup.Escape(t.Worker ?? ""),
+                t.HeartbeatAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s ago" : "",
+                $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
+                Markup.Escape(t.Error ?? ""));
+        return table;
+    }
+
+    private static Command Cancel()
+    {
+        var (id, db) = (SweepIdArgument(), StoreAccess.DbOption());
+        var command = new Command("cancel",
+            "Cancel a sweep: queued trials are cancelled now; running ones stop at their workers' next heartbeat, keeping their recorded epochs.") { id, db };
+        command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
+        {
+            var sweepId = parse.GetValue(id);
+            switch (await store.CancelSweepAsync(sweepId, ct))
+            {
+                case null:
+                    throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+                case SweepStatus.Completed:
+                    CommandErrors.Error($"sweep {sweepId} has already completed; there is nothing to cancel");
+                    return CommandErrors.BadInput;
+                default:
+                    Console.WriteLine($"Sweep {sweepId} cancelled: queued trials will not start, running ones stop at their next heartbeat " +
+                                      $"and keep their epochs. `experiments sweep resume {sweepId}` re-queues them.");
+                    return CommandErrors.Ok;
+            }
+        }));
+        return command;
+    }
+
+    private static Command Resume()
+    {
+        var (id, db, bus, slots, threads) = (SweepIdArgument(), StoreAccess.DbOption(), BusOption(), SlotsOption(), ThreadsOption());
+        var command = new Command("resume",
+            "Re-queue a sweep's failed, cancelled and interrupted trials (finished ones are kept; each resumes from its latest\n" +
+            "recorded epoch) and run them here, or, with --bus, hand them to the cluster.") { id, db, bus, slots, threads };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var sweepId = parse.GetValue(id);
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            var requeued = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            Console.Error.WriteLine($"Sweep {sweepId}: {requeued} trial(s) re-queued.");
+            if (parse.GetValue(bus) is { } busUri)
+            {
+                await AnnounceOverBusAsync(store, busUri, sweepId, ct);
+                return CommandErrors.Ok;
+            }
+            if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) EnsureDataset(dataset, ct);
+            return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
+        }));
+        return command;
+    }
+
+    private static (SweepSpec Spec, string Text, string Path) ReadSweep(string path, bool force)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no sweep file at {path}");
+        var text = File.ReadAllText(path);
+        return (SweepReader.Parse(text, Path.GetFileName(path), new SweepLimits(Force: force)), text, Path.GetFileName(path));
+    }
+
+    /// <summary>Fetches a downloadable dataset on first use, as `demo` does, so a sweep never fails on a missing download.</summary>
+    internal static void EnsureDataset(string dataset, CancellationToken ct)
+    {
+        if (DatasetCatalog.Status(dataset, ExperimentsHome.Resolve()).Fetched) return;
+        AnsiConsole.MarkupLine($"[grey]First use of {Markup.Escape(dataset)}: fetching it.[/]");
+        DataCommands.Fetch(dataset, from: null, ct);
+    }
+
+    private static object SweepJson(SweepRow s) => new
+    {
+        id = s.Id, name = s.Name, status = s.Status, dataset = s.Dataset, metric = s.Metric, goal = s.Maximize ? "maximize" : "minimize",
+        max_concurrent = s.MaxConcurrent, max_attempts = s.MaxAttempts, gpus_per_trial = s.GpusPerTrial, created_at = s.CreatedAt, finished_at = s.FinishedAt,
+        trials = s.TrialsByStatus.ToDictionary(kv => kv.Key.ToText(), kv => kv.Value),
+    };
+
+    private static Argument<string> FileArgument() => new("file") { Description = "The sweep file (YAML, see docs/sweeps.md)." };
+    private static Option<bool> ForceOption() => new("--force") { Description = $"Accept a sweep of more than {new SweepLimits().MaxTrials:N0} trials." };
+    private static Argument<long> SweepIdArgument() => new("sweep") { Description = "The sweep's id (see `experiments sweep list`)." };
+    private static string N(int n) => n == 0 ? "" : n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,457 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Analysis;
+using Experiments.Analysis.Decoding;
+using Experiments.Architectures;
+using Experiments.Datasets;
+using Experiments.Store;
+using Experiments.Visualization;
+using Experiments.Visualization.Charts;
+using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Report;
+using Experiments.Worker.Decoding;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Interpretability;
+
+namespace Experiments.Silo.Cli;
+
+/// <summary>
+/// <c>viz probabilities</c> (seed 002, Fig. 5: the class probabilities of one image) and <c>viz report</c>: one
+/// self-contained HTML page gathering every other viz figure of a trial, or of a sweep's best trials.
+/// </summary>
+public static partial class VizCommands
+{
+    // The report shows attribution for this many test images by default, and full sections for this many of a sweep's best trials.
+    private const int ReportImages = 3;
+    private const int ReportTopTrials = 3;
+
+    // Charts with one line per filter stop being readable beyond this many filters (lenet-matconvnet's 500-unit conv).
+    private const int ReportMaxHealthLines = 64;
+
+    // Activation grids of wider layers (500 maps of 1×1) say little at a glance and weigh a lot in a page.
+    private const int ReportMaxActivationMaps = 64;
+
+    // The reconstruction error of the report's decoded layer is averaged over this many test images (viz decode: --sample).
+    private const int ReportDecodeSample = 200;
+
+    static partial void AddReportCommands(Command viz)
+    {
+        viz.Subcommands.Add(Probabilities());
+        viz.Subcommands.Add(Report());
+    }
+
+    private static Command Probabilities()
+    {
+        var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
+        var command = new Command("probabilities",
+            "The softmax class probabilities of one image (002, Fig. 5) as a bar chart, the true class in red, beside the image itself as a PNG.")
+            { o.Trial, o.Image, o.Split, o.Epoch, db, output };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            using var model = await StoredModel.OpenAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
+            var image = await PickImageAsync(store, model, parse.GetValue(o.Split)!, parse.GetValue(o.Image), ct);
+            var dataset = (await store.GetTrialAsync(model.TrialId, ct))!.Dataset;
+            var files = WriteProbabilities(OutDirectory(parse, output, $"trial-{model.TrialId}"), model, image, dataset, out var probabilities);
+            var predicted = ArgMax(probabilities);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} (label {image.Label}, {image.ClassName}): " +
+                $"predicted class {predicted} with p = {probabilities[predicted]:0.0000}; p(true class) = {probabilities[image.Label]:0.0000}"));
+            PrintPaths([files.Chart, files.Image]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private sealed record ProbabilityFiles(string Chart, string Image);
+
+    /// <summary>probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg (bars, the true class highlighted) and image-&lt;split&gt;-&lt;i&gt;.png (the image enlarged).</summary>
+    private static ProbabilityFiles WriteProbabilities(string directory, StoredModel model, PickedImage image, string dataset, out double[] probabilities)
+    {
+        var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
+        probabilities = Softmax.FromLogits(logits, logits.Length);
+        var names = ClassNamesOf(dataset, logits.Length);
+        var predicted = ArgMax(probabilities);
+        var title = $"Class probabilities, trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} " +
+                    $"(true: {image.ClassName}; predicted: {names[predicted]})";
+        Directory.CreateDirectory(directory);
+        var chartPath = Path.Combine(directory, $"probabilities-{image.Split}-{image.Index}-epoch-{model.LoadedEpoch}.svg");
+        new BarChart(title, "softmax probability", names, probabilities) { YRange = (0, 1), Highlight = image.Label, Width = Math.Max(640, 90 + 48 * names.Count) }
+            .Write(chartPath);
+        var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
+        PngEncoder.Write(imagePath, EnlargedImage(image.Pixels));
+        return new ProbabilityFiles(chartPath, imagePath);
+    }
+
+    /// <summary>The image as the model sees it, enlarged (nearest neighbour) to about <see cref="PictureSide"/> pixels a side.</summary>
+    private static RasterImage EnlargedImage(Tensor pixels)
+    {
+        var side = Math.Max(pixels.Shape[1], pixels.Shape[2]);
+        return Raster.Upscale(ImagePicture(pixels), Math.Max(1, (int)Math.Ceiling((double)PictureSide / side)));
+    }
+
+    /// <summary>The dataset's class names when it is a known one with that many classes, else the class numbers.</summary>
+    private static IReadOnlyList<string> ClassNamesOf(string dataset, int classes) =>
+        DatasetCatalog.TryGet(dataset, out var descriptor) && descriptor.Classes == classes
+            ? descriptor.ClassNames
+            : [.. Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture))];
+
+    private static int ArgMax(IReadOnlyList<double> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Count; i++)
+            if (values[i] > values[best] || double.IsNaN(values[best])) best = i;
+        return best;
+    }
+
+    private static Command Report()
+    {
+        var (db, output) = (StoreAccess.DbOption(), OutOption());
+        var trial = new Option<long?>("--trial", "-t") { Description = "The trial to report on (see `experiments results list`)." };
+        var sweep = new Option<long?>("--sweep") { Description = "The sweep to report on (see `experiments sweep list`): leaderboard, overlaid curves, and full sections for its best trials." };
+        var images = new Option<int>("--images", "-n") { Description = "How many test images (the first ones) get probabilities, saliency, Grad-CAM and activations.", DefaultValueFactory = _ => ReportImages };
+        var top = new Option<int>("--top") { Description = "With --sweep: how many of the best trials get a full section.", DefaultValueFactory = _ => ReportTopTrials };
+        var command = new Command("report",
+            "One self-contained HTML page (figures embedded, no external resources): settings, per-epoch table, curves, confusion, ROC, kernels over the epochs, " +
+            "weight health, probabilities, activations, saliency, Grad-CAM and decoded filters of a trial; or a sweep's leaderboard, overlaid curves and its best trials.")
+            { trial, sweep, images, top, db, output };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var (trialId, sweepId) = (parse.GetValue(trial), parse.GetValue(sweep));
+            if (trialId is null == sweepId is null) throw new ArgumentException("give either --trial T or --sweep S");
+            if (parse.GetValue(images) < 0) throw new ArgumentException("--images must be 0 or more");
+            if (parse.GetValue(top) < 0) throw new ArgumentException("--top must be 0 or more");
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            var writer = new ReportWriter(store, parse, output, parse.GetValue(images));
+            var path = trialId is { } t
+                ? await writer.TrialReportAsync(t, ct)
+                : await writer.SweepReportAsync(sweepId!.Value, parse.GetValue(top), ct);
+            Console.Error.WriteLine($"report with figures embedded: open it in any browser");
+            PrintPaths([path]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// Builds report pages from the same functions the other viz commands use (<see cref="TrialFigures"/>, the
+    /// attribution panels, the activation grids, the decoding grids). A part that cannot be drawn for this trial (no
+    /// classification metrics, an architecture decoding does not support…) becomes a note on the page, not a failure.
+    /// </summary>
+    private sealed class ReportWriter(ResultsStore store, ParseResult parse, Option<string?> output, int images)
+    {
+        private readonly TrialFigures _figures = new(store);
+
+        public async Task<string> TrialReportAsync(long trial, CancellationToken ct)
+        {
+            var row = await store.GetTrialAsync(trial, ct) ?? throw new TrialNotFoundException($"there is no trial {trial}; see `experiments results list`");
+            var directory = OutDirectory(parse, output, $"trial-{trial}");
+            var html = new HtmlReport($"Trial {trial}: {row.Architecture} on {row.Dataset}");
+            await TrialSectionsAsync(html, row, directory, level: 2, ct);
+            return Save(html, directory, $"report-trial-{trial}.html");
+        }
+
+        public async Task<string> SweepReportAsync(long sweepId, int top, CancellationToken ct)
+        {
+            var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new ArgumentException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            var directory = OutDirectory(parse, output, $"sweep-{sweepId}");
+            var html = new HtmlReport($"Sweep {sweepId}: {sweep.Name}");
+            var trials = await store.GetSweepTrialsAsync(sweepId, ct);
+            var metric = ResultsStore.RankableMetrics.ContainsKey(sweep.Metric) ? sweep.Metric : "val_accuracy";
+            var leaders = await store.TopAsync(metric, sweepId, Math.Max(1, trials.Count), ct);
+            var detailed = leaders.Take(top).ToList();
+
+            html.Table(["sweep", "status", "dataset", "metric", "trials", "created", "finished"],
+                [[sweep.Id.ToString(CultureInfo.InvariantCulture), sweep.Status.ToString().ToLowerInvariant(), sweep.Dataset ?? "–",
+                  $"{sweep.Metric} ({(sweep.Maximize ? "maximize" : "minimize")})", string.Join(", ", sweep.TrialsByStatus.Select(kv => $"{kv.Value} {kv.Key.ToString().ToLowerInvariant()}")),
+                  Time(sweep.CreatedAt), sweep.FinishedAt is { } f ? Time(f) : "–"]]);
+
+            html.Heading(2, "Leaderboard", "leaderboard");
+            if (metric != sweep.Metric) html.Note($"the sweep's metric '{sweep.Metric}' cannot be ranked by the store; ranked by {metric} instead");
+            if (leaders.Count == 0) html.Note("no trial has a finite value of the metric yet");
+            else
+            {
+                var labels = trials.ToDictionary(t => t.TrialId, t => t.Label ?? "");
+                html.Table(["rank", "trial", "settings", "architecture", "best epoch", metric, "val accuracy", "test accuracy"],
+                    leaders.Select((t, i) => Row(
+                        (i + 1).ToString(CultureInfo.InvariantCulture),
+                        new HtmlCell($"trial {t.Id}", i < detailed.Count ? $"#trial-{t.Id}" : null),
+                        labels.GetValueOrDefault(t.Id, ""), t.Architecture, t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
+                        Number(t.RankedValue), Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest))));
+            }
+
+            html.Heading(2, "Trials", "trials");
+            html.Table(["trial", "index", "settings", "status", "attempts", "epochs", $"best {sweep.Metric}", "error"],
+                trials.Select(t => Row(
+                    t.TrialId.ToString(CultureInfo.InvariantCulture), t.Index?.ToString(CultureInfo.InvariantCulture) ?? "–", t.Label ?? "",
+                    t.Status.ToString().ToLowerInvariant(), t.Attempts.ToString(CultureInfo.InvariantCulture), $"{t.EpochsRecorded} / {t.PlannedEpochs}",
+                    Number(t.BestMetric), t.Error ?? "")));
+
+            html.Heading(2, "Curves of every trial", "curves");
+            var withEpochs = trials.Where(t => t.EpochsRecorded > 0).Select(t => t.TrialId).ToList();
+            if (withEpochs.Count == 0) html.Note("no trial has recorded a trained epoch yet");
+            else
+                foreach (var (path, caption) in (await _figures.CurvesAsync(withEpochs, Path.Combine(directory, "curves"), ct))
+                         .Zip(["Loss per epoch, every trial (train solid, validation dashed)", "Accuracy per epoch, every trial"]))
+                    html.Figure(path, caption);
+
+            foreach (var leader in detailed)
+            {
+                html.Heading(2, $"Trial {leader.Id}: {leader.Architecture} ({LabelOf(trials, leader.Id)})", $"trial-{leader.Id}");
+                var row = await store.GetTrialAsync(leader.Id, ct) ?? throw new TrialNotFoundException($"there is no trial {leader.Id}");
+                await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, ct);
+            }
+            return Save(html, directory, $"report-sweep-{sweepId}.html");
+
+            static string LabelOf(IReadOnlyList<SweepTrialRow> rows, long id) => rows.FirstOrDefault(r => r.TrialId == id)?.Label ?? "sweep trial";
+        }
+
+        private static string Save(HtmlReport html, string directory, string name)
+        {
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, name);
+            html.Write(path);
+            return path;
+        }
+
+        /// <summary>Every section of one trial, with headings at <paramref name="level"/>; intermediate files go into <paramref name="directory"/>.</summary>
+        private async Task TrialSectionsAsync(HtmlReport html, TrialRow row, string directory, int level, CancellationToken ct)
+        {
+            var trial = row.Id;
+            var epochs = await store.GetEpochsAsync(trial, ct);
+            Settings(html, row, level);
+            EpochTable(html, epochs, level);
+
+            html.Heading(level, "Loss and accuracy", $"curves-{trial}");
+            await Part(html, async () =>
+            {
+                var paths = await _figures.CurvesAsync([trial], directory, ct);
+                html.Figure(paths[0], "Loss per epoch: train solid, validation dashed");
+                html.Figure(paths[1], "Accuracy per epoch: train solid, validation dashed");
+            });
+
+            html.Heading(level, "Test split at the last epoch", $"classification-{trial}");
+            await Part(html, async () => html.Figure(await _figures.ConfusionAsync(trial, null, "test", directory, ct), "Confusion matrix: true class down, predicted class across"));
+            await Part(html, async () => html.Figure(await _figures.RocAsync(trial, null, "test", directory, ct), "One-vs-rest ROC curves with each class's AUC"));
+
+            using var model = await OpenModelAsync(html, trial, ct);
+            await KernelsAsync(html, model, trial, directory, level, ct);
+            await HealthAsync(html, trial, directory, level, ct);
+            if (model is null) return;
+            await ImagesAsync(html, model, row, directory, level, ct);
+            await DecodeAsync(html, model, row, directory, level);
+        }
+
+        private async Task<StoredModel?> OpenModelAsync(HtmlReport html, long trial, CancellationToken ct)
+        {
+            try
+            {
+                return await StoredModel.OpenAsync(store, trial, null, ct);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException)
+            {
+                // InvalidDataException: a snapshot that does not fit the rebuilt model (e.g. a trial that recorded no input shape).
+                html.Note($"the model cannot be rebuilt from its snapshots, so kernels, images and decoding are left out: {e.Message}");
+                return null;
+            }
+        }
+
+        private static void Settings(HtmlReport html, TrialRow row, int level)
+        {
+            html.Heading(level, "Settings", $"settings-{row.Id}");
+            var rows = new List<IReadOnlyList<HtmlCell>>
+            {
+                Row("trial", row.Id.ToString(CultureInfo.InvariantCulture)),
+                Row("sweep", row.SweepId?.ToString(CultureInfo.InvariantCulture) ?? "–"),
+                Row("architecture", row.Architecture),
+                Row("dataset", row.Dataset),
+                Row("seed", row.Seed.ToString(CultureInfo.InvariantCulture)),
+                Row("status", row.Status.ToString().ToLowerInvariant() + (row.Error is { } error ? $": {error}" : "")),
+                Row("created", Time(row.CreatedAt)),
+                Row("finished", row.FinishedAt is { } f ? Time(f) : "–"),
+                Row("best epoch (validation accuracy)", row.BestEpoch is { } b ? $"{b}: {Percent(row.BestValAccuracy)} validation, {Percent(row.TestAccuracyAtBest)} test" : "–"),
+            };
+            using var hyperparameters = JsonDocument.Parse(row.HyperparametersJson);
+            if (hyperparameters.RootElement.ValueKind == JsonValueKind.Object)
+                foreach (var property in hyperparameters.RootElement.EnumerateObject())
+                    rows.Add(Row(property.Name, property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText()));
+            html.Table(["setting", "value"], rows);
+        }
+
+        private static void EpochTable(HtmlReport html, IReadOnlyList<EpochRecord> epochs, int level)
+        {
+            html.Heading(level, "Per epoch");
+            if (epochs.Count == 0)
+            {
+                html.Note("no epoch is recorded yet");
+                return;
+            }
+            html.Table(["epoch", "learning rate", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "seconds", "images/s"],
+                epochs.Select(e => Row(
+                    e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.LearningRate),
+                    Number(e.Train?.Loss), Percent(e.Train?.Accuracy), Number(e.Validation?.Loss), Percent(e.Validation?.Accuracy),
+                    Number(e.Test?.Loss), Percent(e.Test?.Accuracy), e.Seconds.ToString("0.00", CultureInfo.InvariantCulture),
+                    e.ImagesPerSecond.ToString("0", CultureInfo.InvariantCulture))));
+        }
+
+        private async Task KernelsAsync(HtmlReport html, StoredModel? model, long trial, string directory, int level, CancellationToken ct)
+        {
+            html.Heading(level, "Kernels of the first conv layer over the epochs", $"kernels-{trial}");
+            var conv = model?.Model.Plan.Layers.FirstOrDefault(l => l.Layer is Conv2dLayer);
+            if (conv is null)
+            {
+                html.Note(model is null ? "no model to read the layers from" : "the architecture has no conv layer");
+                return;
+            }
+            await Part(html, async () =>
+            {
+                var files = await _figures.KernelsAsync(trial, conv.Index.ToString(CultureInfo.InvariantCulture), null, new EpochSelection("all"), directory, ct: ct);
+                html.Figure(files.Grid, $"Layer {files.Layer}: one row per epoch ({string.Join(", ", files.Epochs)}), one column per filter × input channel, each filter rescaled to [0, 1]");
+                html.Figure(files.Animation, "The same kernels as an animation, one frame per epoch (animated PNG)");
+            });
+        }
+
+        private async Task HealthAsync(HtmlReport html, long trial, string directory, int level, CancellationToken ct)
+        {
+            html.Heading(level, "Weight health", $"health-{trial}");
+            await Part(html, async () =>
+            {
+                var files = await _figures.HealthAsync(trial, directory, ct: ct);
+                var report = files.Report;
+                html.Paragraph(report.Healthy
+                    ? $"Healthy: no dead filter and no NaN or infinite weight over epochs {string.Join(", ", report.Epochs)}."
+                    : "Problems found:", report.Healthy ? "ok" : "problem");
+                html.List(report.DeadFilters.Select(d => (HtmlCell)$"dead: {d.Tensor} filter {d.Filter}, norm below threshold from epoch {d.FirstEpoch} (epochs {string.Join(", ", d.Epochs)}), last norm {d.LastNorm.ToString("G3", CultureInfo.InvariantCulture)}")
+                    .Concat(report.NonFinite.Select(n => (HtmlCell)$"non-finite: epoch {n.Epoch}, {n.Tensor}: {n.NaNs} NaN, {n.Infinities} infinite (first at flat index {n.FirstIndex})")), "problem");
+                var skipped = new List<string>();
+                foreach (var (layer, chart) in report.Layers.Zip(files.Charts))
+                {
+                    if (layer.Filters > ReportMaxHealthLines) skipped.Add($"{layer.Tensor} ({layer.Filters} {(layer.Kind == "conv" ? "filters" : "units")})");
+                    else html.Figure(chart, $"L2 norm of each {(layer.Kind == "conv" ? "filter" : "unit")} of {layer.Tensor} per epoch; dead threshold dashed");
+                }
+                if (skipped.Count > 0)
+                    html.Note($"norm charts with more than {ReportMaxHealthLines} lines are left out of the page (they are written beside it): {string.Join(", ", skipped)}");
+            });
+        }
+
+        /// <summary>Probabilities, saliency and Grad-CAM for the first test images, and the activations of the first one, all at the last epoch.</summary>
+        private async Task ImagesAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level, CancellationToken ct)
+        {
+            var plan = model.Model.Plan;
+            html.Heading(level, $"Test images at epoch {model.LoadedEpoch}", $"images-{model.TrialId}");
+            if (images == 0)
+            {
+                html.Note("--images 0: no test image is shown");
+                return;
+            }
+            // Grad-CAM explains the last conv layer whose maps still have a spatial extent (a 1×1 map has nothing to localise).
+            var gradCamLayer = plan.Layers.LastOrDefault(l => l.Layer is Conv2dLayer && l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)?.Index;
+            await Part(html, async () =>
+            {
+                for (var index = 0; index < images; index++)
+                {
+                    var image = await PickImageAsync(store, model, "test", index, ct);
+                    html.Heading(level + 1, $"Test image {index}: {image.ClassName}");
+                    var probabilities = WriteProbabilities(directory, model, image, row.Dataset, out _);
+                    html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
+                    html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red");
+                    var saliency = Attribution.Saliency(model.Model, image.Pixels);
+                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map),
+                            $"saliency-{image.Split}-{image.Index}-class-{saliency.Class}-epoch-{model.LoadedEpoch}"),
+                        $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
+                    if (gradCamLayer is { } layer)
+                    {
+                        var map = Attribution.GradCam(model.Model, image.Pixels, layer);
+                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled,
+                                $"gradcam-layer-{layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}"),
+                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}) for class {map.Class}: image, map, overlay");
+                    }
+                    else html.Note("Grad-CAM is left out: no conv layer has maps larger than 1×1");
+                }
+            });
+            if (gradCamLayer is not null) html.Paragraph("Saliency and Grad-CAM explain the predicted class's pre-softmax score.");
+
+            html.Heading(level + 1, "Activations of test image 0");
+            await Part(html, async () =>
+            {
+                var image = await PickImageAsync(store, model, "test", 0, ct);
+                var last = model.LoadedEpoch!.Value;
+                var layers = ActivationHistory.NamedLayers(plan).Where(l => plan.Layers[l].Output.Dims[0] <= ReportMaxActivationMaps).ToList();
+                var wide = ActivationHistory.NamedLayers(plan).Except(layers).ToList();
+                var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, [last], ct);
+                foreach (var layer in layers)
+                {
+                    var rows = history.Where(a => a.Layer == layer).ToList();
+                    var path = Path.Combine(directory, $"activations-layer-{layer}-test-0-epoch-{last}.png");
+                    PngEncoder.Write(path, ActivationPictures(rows).Grid);
+                    html.Figure(path, $"Layer {layer} ({rows[0].Label}): {rows[0].Output.Shape[0]} maps of {rows[0].Output.Shape[1]}×{rows[0].Output.Shape[2]}, black = lowest, white = highest");
+                }
+                if (wide.Count > 0)
+                    html.Note($"layers with more than {ReportMaxActivationMaps} maps are left out (see `viz activations`): {string.Join(", ", wide)}");
+            });
+        }
+
+        /// <summary>The decoded filters (003) of the second conv layer, the first one whose filters are not already pictures of the input.</summary>
+        private async Task DecodeAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level)
+        {
+            var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer).ToList();
+            html.Heading(level, "Decoded filters", $"decode-{model.TrialId}");
+            if (convs.Count < 2)
+            {
+                html.Note("decoding is left out: the architecture has fewer than two conv layers, and the first one's filters are already its kernels above");
+                return;
+            }
+            var layer = convs[1].Index;
+            await Part(html, () =>
+            {
+                DecodedLayer decoded;
+                try
+                {
+                    decoded = LayerDecoder.Decode(model.Model, layer, Unpooling.Bicubic);
+                }
+                catch (ArgumentException e)
+                {
+                    html.Note($"decoding by substitution does not support layer {layer} of this architecture: {e.Message}");
+                    return Task.CompletedTask;
+                }
+                var stem = Path.Combine(directory, $"decode-layer-{layer}-epoch-{model.LoadedEpoch}-bicubic");
+                Directory.CreateDirectory(directory);
+                PngEncoder.Write(stem + "-filters.png", FilterGrid(decoded.Filters, signed: false));
+                PngEncoder.Write(stem + "-thresholded.png", FilterGrid(decoded.Thresholded(ThresholdedViews.DefaultFraction), signed: true));
+                var sample = DatasetCatalog.Load(row.Dataset, ExperimentsHome.Resolve()).Test.Take(ReportDecodeSample);
+                var f = decoded.Filters;
+                html.Figure(stem + "-filters.png", $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
+                html.Figure(stem + "-thresholded.png", "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
+                if (sample.Count > 0)
+                {
+                    var error = LayerDecoder.Evaluate(model.Model, decoded, sample).Error;
+                    html.Paragraph(string.Create(CultureInfo.InvariantCulture,
+                        $"Reconstruction MSE (003, Table 1) over {error.Images} test images: {error.Mean:0.0000} ± {error.StandardDeviation:0.0000}."));
+                }
+                return Task.CompletedTask;
+            });
+        }
+
+        /// <summary>Runs one part of the page; a part that does not apply to this trial becomes a note instead of failing the report.</summary>
+        private static async Task Part(HtmlReport html, Func<Task> draw)
+        {
+            try
+            {
+                await draw();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException)
+            {
+                html.Note($"not available: {e.Message}");
+            }
+        }
+
+        private static IReadOnlyList<HtmlCell> Row(params HtmlCell[] cells) => cells;
+
+        private static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
+
+        private static string Number(double? value) => value is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
+
+        private static string Percent(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("P2", CultureInfo.InvariantCulture) : "–";
+    }
+}

@@ -1,0 +1,198 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Datasets;
+using Experiments.Store;
+using Experiments.Visualization;
+using Experiments.Visualization.Data;
+using Experiments.Visualization.Snapshots;
+using Spectre.Console;
+
+namespace Experiments.Silo.Cli;
+
+/// <summary>
+/// <c>experiments viz …</c>: pictures (PNG) and charts (SVG) drawn from what the results store holds. Every command
+/// writes into <c>--out</c> (default <c>&lt;EXPERIMENTS_HOME&gt;/viz/trial-&lt;id&gt;/</c>) and prints each file's path.
+/// Other parts add their commands through the partial hooks below (interpretability, filter decoding).
+/// </summary>
+public static partial class VizCommands
+{
+    public static Command Create()
+    {
+        var viz = new Command("viz", "Draw figures from recorded trials: curves, kernels over epochs, confusion, ROC, weight health, dataset covariance.");
+        viz.Subcommands.Add(Curves());
+        viz.Subcommands.Add(Kernels());
+        viz.Subcommands.Add(Confusion());
+        viz.Subcommands.Add(Roc());
+        viz.Subcommands.Add(Health());
+        viz.Subcommands.Add(Covariance());
+        AddInterpretabilityCommands(viz);
+        AddDecodeCommands(viz);
+        AddReportCommands(viz);
+        return viz;
+    }
+
+    /// <summary>Saliency, Grad-CAM, activations, probabilities… (implemented in another file).</summary>
+    static partial void AddInterpretabilityCommands(Command viz);
+
+    /// <summary>Filter decoding by substitution (implemented in another file).</summary>
+    static partial void AddDecodeCommands(Command viz);
+
+    /// <summary>Class probabilities and the self-contained HTML report (implemented in another file).</summary>
+    static partial void AddReportCommands(Command viz);
+
+    /// <summary>The <c>--out</c> option every viz command takes.</summary>
+    internal static Option<string?> OutOption() => new("--out", "-o")
+    {
+        Description = "Folder to write into (created if needed). Default: <EXPERIMENTS_HOME>/viz/trial-<id>/ (or dataset-<name>/).",
+    };
+
+    /// <summary>The folder a command writes into: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
+    internal static string OutDirectory(ParseResult parse, Option<string?> option, string subject) =>
+        Path.GetFullPath(parse.GetValue(option) is { Length: > 0 } given ? given : Path.Combine(ExperimentsHome.Resolve(), "viz", subject));
+
+    internal static Option<long> TrialOption() => new("--trial", "-t") { Description = "The trial's id (see `experiments results list`).", Required = true };
+
+    private static Command Curves()
+    {
+        var (db, output) = (StoreAccess.DbOption(), OutOption());
+        var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("curves", "Loss and accuracy per epoch, train (solid) against validation (dashed), several trials overlaid: loss.svg, accuracy.svg.")
+            { trials, db, output };
+        command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
+        {
+            var ids = parse.GetValue(trials)!;
+            var subject = ids.Length == 1 ? $"trial-{ids[0]}" : "trials-" + string.Join('-', ids);
+            PrintPaths(await figures.CurvesAsync(ids, OutDirectory(parse, output, subject), ct));
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Kernels()
+    {
+        var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
+        var layer = new Option<string>("--layer", "-l") { Description = "The conv layer: its index in the layer list (e.g. 0) or its weight tensor's name (0.weight).", Required = true };
+        var filter = new Option<int[]>("--filter", "-f") { Description = "Only these filters (repeatable, or comma-free list: --filter 0 3). Default: all.", AllowMultipleArgumentsPerToken = true };
+        var epochs = new Option<string>("--epochs", "-e") { Description = "all, last, first, or a list such as 0,5,10-12.", DefaultValueFactory = _ => "all" };
+        var scale = new Option<string>("--scale") { Description = "Rescale each kernel to [0, 1] per filter (000 Fig. 9), per channel, or over the whole layer.", DefaultValueFactory = _ => "filter" };
+        scale.AcceptOnlyFromAmong("filter", "channel", "layer");
+        var zoom = new Option<int?>("--zoom") { Description = "Screen pixels per kernel pixel (nearest neighbour). Default: about 40 pixels per kernel side." };
+        var delay = new Option<int>("--frame-ms") { Description = "Animation frame duration in milliseconds.", DefaultValueFactory = _ => 400 };
+        var command = new Command("kernels",
+            "A layer's kernels, each rescaled to [0, 1] and shown per input channel: a grid with one row per epoch, and an animated PNG with one frame per epoch.")
+            { trial, layer, filter, epochs, scale, zoom, delay, db, output };
+        command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
+        {
+            var id = parse.GetValue(trial);
+            var filters = parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null;
+            if (parse.GetValue(zoom) is < 1) throw new ArgumentException("--zoom must be at least 1");
+            if (parse.GetValue(delay) < 1) throw new ArgumentException("--frame-ms must be at least 1");
+            var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
+            var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, filters, new EpochSelection(parse.GetValue(epochs)!),
+                OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), ct);
+            Console.Error.WriteLine($"{files.Layer}: rows are epochs {Range(files.Epochs)}; columns are filters {Range(files.Filters)} × {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
+            PrintPaths([files.Grid, files.Animation]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Confusion() => SplitFigure("confusion", "The confusion matrix of one epoch and split (true class down, predicted across), from the recorded metrics.",
+        (figures, trial, epoch, split, directory, ct) => figures.ConfusionAsync(trial, epoch, split, directory, ct));
+
+    private static Command Roc() => SplitFigure("roc", "One-vs-rest ROC curves of every class, with each class's AUC in the legend, from the recorded metrics.",
+        (figures, trial, epoch, split, directory, ct) => figures.RocAsync(trial, epoch, split, directory, ct));
+
+    private static Command SplitFigure(string name, string description, Func<TrialFigures, long, int?, string, string, CancellationToken, Task<string>> draw)
+    {
+        var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
+        var epoch = new Option<int?>("--epoch", "-e") { Description = "The epoch (0 = before training). Default: the latest." };
+        var split = new Option<string>("--split", "-s") { Description = "train, val or test.", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("train", "val", "test");
+        var command = new Command(name, description) { trial, epoch, split, db, output };
+        command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
+        {
+            var id = parse.GetValue(trial);
+            PrintPaths([await draw(figures, id, parse.GetValue(epoch), parse.GetValue(split)!, OutDirectory(parse, output, $"trial-{id}"), ct)]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Health()
+    {
+        var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON (norms per filter and epoch, dead filters, non-finite weights) instead of a summary." };
+        var fraction = new Option<double>("--dead-fraction")
+        {
+            Description = "A filter is dead when its L2 norm falls below this fraction of its layer's median norm at the first epoch.",
+            DefaultValueFactory = _ => WeightHealth.DefaultDeadFraction,
+        };
+        var command = new Command("health",
+            "Weight health over the epochs: each filter's L2 norm (one chart per layer), dead filters whose norm fell towards 0, and NaN or infinite weights. Exit code 0 either way; see the report.")
+            { trial, json, fraction, db, output };
+        command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
+        {
+            var id = parse.GetValue(trial);
+            if (parse.GetValue(fraction) is <= 0 or >= 1 or double.NaN) throw new ArgumentException("--dead-fraction must lie between 0 and 1");
+            var files = await figures.HealthAsync(id, OutDirectory(parse, output, $"trial-{id}"), parse.GetValue(fraction), ct);
+            var report = files.Report;
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { trial = id, healthy = report.Healthy, report, files = files.Charts.Prepend(files.Json) }, TrialFigures.Json));
+                return CommandErrors.Ok;
+            }
+            AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {Range(report.Epochs)}: ") +
+                                   (report.Healthy ? "[green]healthy[/]" : "[red]problems found[/]"));
+            foreach (var dead in report.DeadFilters)
+                AnsiConsole.MarkupLine(Markup.Escape($"  dead: {dead.Tensor} filter {dead.Filter}, norm below threshold from epoch {dead.FirstEpoch} (epochs {Range(dead.Epochs)}), last norm {dead.LastNorm:G3}"));
+            foreach (var bad in report.NonFinite)
+                AnsiConsole.MarkupLine(Markup.Escape($"  non-finite: epoch {bad.Epoch}, {bad.Tensor}: {bad.NaNs} NaN, {bad.Infinities} infinite (first at flat index {bad.FirstIndex})"));
+            PrintPaths([files.Json, .. files.Charts]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Covariance()
+    {
+        var output = OutOption();
+        var dataset = new Option<string>("--dataset", "-d") { Description = "mnist, fashion-mnist, cifar10 or synthetic (fetched first with `experiments data fetch`).", Required = true };
+        var sample = new Option<int>("--sample", "-n") { Description = "How many training images to sample (seeded).", DefaultValueFactory = _ => 1000 };
+        var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };
+        channels.AcceptOnlyFromAmong("grey", "all");
+        var seed = new Option<int>("--seed") { Description = "Seed of the sample.", DefaultValueFactory = _ => 0 };
+        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white.")
+            { dataset, sample, channels, seed, output };
+        command.SetAction(parse => CommandErrors.Run(() =>
+        {
+            if (parse.GetValue(sample) < 2) throw new ArgumentException("--sample must be at least 2");
+            var name = DatasetCatalog.Get(parse.GetValue(dataset)!).Name;
+            var mode = parse.GetValue(channels) == "all" ? CovarianceChannels.All : CovarianceChannels.Grey;
+            var (path, matrix) = TrialFigures.Covariance(name, ExperimentsHome.Resolve(), parse.GetValue(sample), mode, OutDirectory(parse, output, $"dataset-{name}"), parse.GetValue(seed));
+            Console.Error.WriteLine($"{matrix.Dimension}×{matrix.Dimension} covariance of {matrix.Samples} images");
+            PrintPaths([path]);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Task<int> WithFigures(ParseResult parse, Option<string?> db, CancellationToken ct, Func<TrialFigures, Task<int>> action) =>
+        CommandErrors.RunAsync(async () =>
+        {
+            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            return await action(new TrialFigures(store));
+        });
+
+    /// <summary>One path a line on standard output, so scripts can read them.</summary>
+    internal static void PrintPaths(IEnumerable<string> paths)
+    {
+        foreach (var path in paths) Console.WriteLine(path);
+    }
+
+    private static string Range(IReadOnlyList<int> values) =>
+        values.Count > 2 && values[^1] - values[0] == values.Count - 1
+            ? $"{values[0].ToString(CultureInfo.InvariantCulture)}–{values[^1].ToString(CultureInfo.InvariantCulture)}"
+            : string.Join(", ", values);
+}

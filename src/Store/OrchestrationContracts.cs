@@ -1,0 +1,62 @@
+namespace Experiments.Store;
+
+/// <summary>Where a sweep is in its life: running until no trial is queued or running, or cancelled by a user.</summary>
+public enum SweepStatus { Running, Completed, Cancelled }
+
+/// <summary>
+/// A sweep as the coordinator writes it. SpecJson is the validated sweep (with the file's text); the other fields are
+/// the ones the coordinator and the workers decide by, kept as columns so SQL can reach them.
+/// </summary>
+public sealed record SweepDefinition(
+    string Name, string SpecJson, string Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,
+    double GpusPerTrial, string? TraceParent);
+
+/// <summary>One trial of a new sweep: its definition, its index in the expanded sweep and a human-readable label.</summary>
+public sealed record QueuedTrial(TrialDefinition Definition, int Index, string Label);
+
+/// <summary>A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>).</summary>
+public sealed record TrialClaim(
+    long TrialId, long? SweepId, string? Label, int Attempt, int MaxAttempts, string Architecture, string ArchitectureSpec, string Dataset,
+    string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent);
+
+/// <summary>A sweep with its trials counted by status.</summary>
+public sealed record SweepRow(
+    long Id, string Name, SweepStatus Status, string? Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,
+    double GpusPerTrial, string? TraceParent, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt,
+    IReadOnlyDictionary<TrialStatus, int> TrialsByStatus)
+{
+    public int TrialCount => TrialsByStatus.Values.Sum();
+    public int Count(TrialStatus status) => TrialsByStatus.GetValueOrDefault(status);
+    public int Unfinished => Count(TrialStatus.Queued) + Count(TrialStatus.Running);
+}
+
+/// <summary>One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got.</summary>
+public sealed record SweepTrialRow(
+    long TrialId, int? Index, string? Label, TrialStatus Status, int Attempts, string? Worker, DateTimeOffset? HeartbeatAt,
+    int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error);
+
+/// <summary>What a worker reports every heartbeat. RunningTrials are the trials whose leases it renews.</summary>
+public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<long> RunningTrials);
+
+/// <summary>The answer to a heartbeat: running trials a user asked to cancel, and trials this worker no longer owns.</summary>
+public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnlySet<long> Lost);
+
+/// <summary>What live workers offer, summed: slots, GPUs, and slots busy right now.</summary>
+public sealed record ClusterCapacity(int Workers, int Slots, int Gpus, int BusySlots);
+
+/// <summary>What a coordinator's re-drive pass changed.</summary>
+public sealed record RedriveResult(IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed);
+
+/// <summary>Text forms of <see cref="SweepStatus"/> as stored in sweeps.status.</summary>
+public static class SweepStatusText
+{
+    public static string ToText(this SweepStatus status) => status.ToString().ToLowerInvariant();
+
+    public static SweepStatus Parse(string text) => text switch
+    {
+        "running" => SweepStatus.Running,
+        "completed" => SweepStatus.Completed,
+        "cancelled" => SweepStatus.Cancelled,
+        _ => throw new FormatException($"Unknown sweep status '{text}'."),
+    };
+}

@@ -1,0 +1,467 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Experiments.Store;
+
+// The sweep life cycle (docs/schema.md, "Orchestration"). Every state change is one conditional UPDATE, so that two
+// coordinators, a redelivered message or a worker that comes back from the dead can never run a trial twice or lose
+// it: whoever's WHERE clause matches wins, everyone else sees zero rows and moves on.
+public sealed partial class ResultsStore
+{
+    /// <summary>The sweep row and all its trials (queued), in one transaction: a sweep is written whole or not at all.</summary>
+    public Task<long> CreateSweepAsync(SweepDefinition sweep, IReadOnlyList<QueuedTrial> trials, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        ArgumentNullException.ThrowIfNull(trials);
+        return RunAsync(async token =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            long sweepId;
+            await using (var insert = new NpgsqlCommand(
+                """
+                INSERT INTO sweeps (name, spec, dataset, metric, metric_goal, max_concurrent, max_attempts, gpus_per_trial, trace_parent)
+                VALUES (@name, @spec, @dataset, @metric, @goal, @concurrent, @attempts, @gpus, @trace) RETURNING id
+                """, connection, transaction))
+            {
+                var p = insert.Parameters;
+                p.AddWithValue("name", sweep.Name);
+                p.AddWithValue("spec", NpgsqlDbType.Jsonb, sweep.SpecJson);
+                p.AddWithValue("dataset", sweep.Dataset);
+                p.AddWithValue("metric", sweep.Metric);
+                p.AddWithValue("goal", sweep.Maximize ? "maximize" : "minimize");
+                p.Add(Nullable("concurrent", NpgsqlDbType.Integer, sweep.MaxConcurrent));
+                p.AddWithValue("attempts", sweep.MaxAttempts);
+                p.AddWithValue("gpus", sweep.GpusPerTrial);
+                p.Add(Nullable("trace", NpgsqlDbType.Text, sweep.TraceParent));
+                sweepId = (long)(await insert.ExecuteScalarAsync(token))!;
+            }
+            var batch = new NpgsqlBatch(connection, transaction);
+            foreach (var trial in trials)
+            {
+                var d = trial.Definition;
+                var command = new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO trials (sweep_id, architecture, architecture_spec, dataset, hyperparameters, seed, trial_index, label)
+                    VALUES (@sweep, @architecture, @spec, @dataset, @hyperparameters, @seed, @index, @label)
+                    """);
+                var p = command.Parameters;
+                p.AddWithValue("sweep", sweepId);
+                p.AddWithValue("architecture", d.Architecture);
+                p.AddWithValue("spec", NpgsqlDbType.Jsonb, d.ArchitectureSpec);
+                p.AddWithValue("dataset", d.Dataset);
+                p.AddWithValue("hyperparameters", NpgsqlDbType.Jsonb, d.HyperparametersJson);
+                p.AddWithValue("seed", d.Seed);
+                p.AddWithValue("index", trial.Index);
+                p.AddWithValue("label", trial.Label);
+                batch.BatchCommands.Add(command);
+            }
+            await using (batch)
+                if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(token);
+            await transaction.CommitAsync(token);
+            return sweepId;
+        }, ct);
+    }
+
+    /// <summary>Sweeps still running, oldest first: what a coordinator has to drive.</summary>
+    public Task<IReadOnlyList<long>> RunningSweepsAsync(CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<long>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT id FROM sweeps WHERE status = 'running' ORDER BY id");
+            return await ReadLongsAsync(command, token);
+        }, ct);
+
+    /// <summary>
+    /// Picks the queued trials of a sweep to publish now and stamps them dispatched, under a per-sweep advisory lock, so
+    /// concurrent coordinators never exceed max_concurrent. At most <paramref name="limit"/> are picked (the free slots
+    /// of live workers). A trial published but not claimed within <paramref name="redispatchAfter"/> is picked again:
+    /// its message was lost (in-memory bus after a crash, or a broker that dropped it).
+    /// </summary>
+    public Task<IReadOnlyList<long>> DispatchAsync(long sweepId, int limit, TimeSpan redispatchAfter, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<long>>(async token =>
+        {
+            if (limit <= 0) return [];
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using (var lockSweep = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7340033, @sweep::int)", connection, transaction))
+            {
+                lockSweep.Parameters.AddWithValue("sweep", (int)(sweepId % int.MaxValue));
+                await lockSweep.ExecuteNonQueryAsync(token);
+            }
+            await using var pick = new NpgsqlCommand(
+                """
+                WITH s AS (SELECT max_concurrent FROM sweeps WHERE id = @sweep AND status = 'running'),
+                     in_flight AS (
+                         SELECT count(*) FILTER (WHERE status = 'running'
+                                                    OR (status = 'queued' AND dispatched_at > now() - @redispatch)) AS n
+                         FROM trials WHERE sweep_id = @sweep AND status IN ('queued', 'running')),
+                     capacity AS (
+                         SELECT least(@limit, coalesce((SELECT max_concurrent FROM s), 2147483647) - (SELECT n FROM in_flight)) AS n
+                         FROM s),
+                     picked AS (
+                         SELECT id FROM trials
+                         WHERE sweep_id = @sweep AND status = 'queued' AND NOT cancel_requested
+                           AND (dispatched_at IS NULL OR dispatched_at <= now() - @redispatch)
+                         ORDER BY trial_index, id
+                         LIMIT greatest(0, coalesce((SELECT n FROM capacity), 0)))
+                UPDATE trials t SET dispatched_at = now() FROM picked WHERE t.id = picked.id RETURNING t.id
+                """, connection, transaction);
+            pick.Parameters.AddWithValue("sweep", sweepId);
+            pick.Parameters.AddWithValue("limit", limit);
+            pick.Parameters.AddWithValue("redispatch", redispatchAfter);
+            var ids = await ReadLongsAsync(pick, token);
+            await transaction.CommitAsync(token);
+            ids.Sort();
+            return ids;
+        }, ct);
+
+    /// <summary>
+    /// Makes the trial this worker's if it is still queued and its sweep still running: status running, attempts + 1,
+    /// a lease of <paramref name="lease"/>. Null when someone else has it or it no longer needs running: the message
+    /// was a duplicate, or stale, and is dropped.
+    /// </summary>
+    public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                UPDATE trials t
+                SET status = 'running', attempts = t.attempts + 1, worker = @worker, started_at = now(), finished_at = NULL,
+                    heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
+                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
+                  AND (s.id IS NULL OR s.status = 'running')
+                RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
+                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent
+                """);
+            command.Parameters.AddWithValue("id", trialId);
+            command.Parameters.AddWithValue("worker", worker);
+            command.Parameters.AddWithValue("lease", lease);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            if (!await reader.ReadAsync(token)) return null;
+            return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
+                reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
+                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12));
+        }, ct);
+
+    /// <summary>
+    /// Registers the worker, records a heartbeat and renews the leases of the trials it runs. The reply names the
+    /// running trials a user asked to cancel, and the trials this worker no longer owns (a coordinator took them back
+    /// after the lease ran out); the worker stops both.
+    /// </summary>
+    public Task<HeartbeatReply> HeartbeatAsync(WorkerHeartbeat beat, TimeSpan lease, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(beat);
+        return RunAsync(async token =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using (var upsert = new NpgsqlCommand(
+                """
+                INSERT INTO workers (name, host, slots, gpus, threads_per_slot, busy_slots) VALUES (@name, @host, @slots, @gpus, @threads, @busy)
+                ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, gpus = excluded.gpus,
+                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL;
+                INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING;
+                """, connection, transaction))
+            {
+                var p = upsert.Parameters;
+                p.AddWithValue("name", beat.Worker);
+                p.AddWithValue("host", beat.Host);
+                p.AddWithValue("slots", beat.Slots);
+                p.AddWithValue("gpus", beat.Gpus);
+                p.AddWithValue("threads", beat.ThreadsPerSlot);
+                p.AddWithValue("busy", beat.RunningTrials.Count);
+                p.AddWithValue("trials", beat.RunningTrials.ToArray());
+                await upsert.ExecuteNonQueryAsync(token);
+            }
+            var owned = new HashSet<long>();
+            var cancel = new HashSet<long>();
+            await using (var renew = new NpgsqlCommand(
+                """
+                UPDATE trials t SET heartbeat_at = now(), lease_expires_at = now() + @lease
+                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.id = ANY(@trials) AND t.worker = @name AND t.status = 'running'
+                RETURNING t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false)
+                """, connection, transaction))
+            {
+                renew.Parameters.AddWithValue("lease", lease);
+                renew.Parameters.AddWithValue("trials", beat.RunningTrials.ToArray());
+                renew.Parameters.AddWithValue("name", beat.Worker);
+                await using var reader = await renew.ExecuteReaderAsync(token);
+                while (await reader.ReadAsync(token))
+                {
+                    owned.Add(reader.GetInt64(0));
+                    if (reader.GetBoolean(1)) cancel.Add(reader.GetInt64(0));
+                }
+            }
+            await transaction.CommitAsync(token);
+            return new HeartbeatReply(cancel, beat.RunningTrials.Where(id => !owned.Contains(id)).ToHashSet());
+        }, ct);
+    }
+
+    /// <summary>A worker shutting down cleanly: it offers no more slots (its running trials were handed back first).</summary>
+    public Task WorkerStoppedAsync(string worker, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("UPDATE workers SET stopped_at = now(), busy_slots = 0 WHERE name = @name");
+            command.Parameters.AddWithValue("name", worker);
+            await command.ExecuteNonQueryAsync(token);
+            return true;
+        }, ct);
+
+    /// <summary>The slots and GPUs of workers that heartbeated within <paramref name="liveWithin"/> and have not stopped.</summary>
+    public Task<ClusterCapacity> CapacityAsync(TimeSpan liveWithin, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                SELECT count(*)::int, coalesce(sum(slots), 0)::int, coalesce(max(gpus), 0)::int, coalesce(sum(busy_slots), 0)::int
+                FROM workers WHERE stopped_at IS NULL AND last_heartbeat > now() - @live
+                """);
+            command.Parameters.AddWithValue("live", liveWithin);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            return new ClusterCapacity(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+        }, ct);
+
+    /// <summary>Trials running or published but not yet claimed, over all sweeps: the slots already spoken for.</summary>
+    public Task<int> InFlightAsync(TimeSpan redispatchAfter, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "SELECT count(*)::int FROM trials WHERE status = 'running' OR (status = 'queued' AND dispatched_at > now() - @redispatch)");
+            command.Parameters.AddWithValue("redispatch", redispatchAfter);
+            return (int)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    /// <summary>
+    /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
+    /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.
+    /// </summary>
+    public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                UPDATE trials t
+                SET status = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN 'failed' ELSE 'queued' END,
+                    error = format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
+                                   t.worker, t.attempts, coalesce(s.max_attempts, 1), to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
+                                   coalesce('; before that: ' || t.error, '')),
+                    finished_at = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN now() END,
+                    queued_at = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN t.queued_at ELSE now() END,
+                    dispatched_at = NULL, lease_expires_at = NULL
+                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now()
+                RETURNING t.id, t.status
+                """);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var (requeued, failed) = (new List<long>(), new List<long>());
+            while (await reader.ReadAsync(token))
+                (reader.GetString(1) == "failed" ? failed : requeued).Add(reader.GetInt64(0));
+            return new RedriveResult(requeued, failed);
+        }, ct);
+
+    /// <summary>
+    /// The end of one attempt, written only by the worker that owns it (a worker whose trial was taken back writes nothing).
+    /// Completed, stopped early, diverged and cancelled are final; <see cref="TrialStatus.Failed"/> re-queues the trial
+    /// while it has attempts left (keeping the error), so a transient fault is retried.
+    /// </summary>
+    public Task<bool> EndAttemptAsync(long trialId, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                UPDATE trials t
+                SET status = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                                  THEN 'queued' ELSE @status END,
+                    error = @error,
+                    finished_at = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                                       THEN NULL ELSE now() END,
+                    -- only a re-queued attempt re-enters the queue; a final one keeps its queued_at for the queue-wait figure
+                    queued_at = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                                     THEN now() ELSE t.queued_at END,
+                    dispatched_at = NULL, lease_expires_at = NULL
+                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.id = @id AND t.worker = @worker AND t.status = 'running'
+                """);
+            command.Parameters.AddWithValue("id", trialId);
+            command.Parameters.AddWithValue("worker", worker);
+            command.Parameters.AddWithValue("status", status.ToText());
+            command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
+            return await command.ExecuteNonQueryAsync(token) == 1;
+        }, ct);
+
+    /// <summary>Queued trials that no live worker can ever take become failed, with the reason (they would wait forever).</summary>
+    public Task<int> FailUnschedulableAsync(long sweepId, string reason, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "UPDATE trials SET status = 'failed', error = @reason, finished_at = now(), dispatched_at = NULL WHERE sweep_id = @sweep AND status = 'queued'");
+            command.Parameters.AddWithValue("sweep", sweepId);
+            command.Parameters.AddWithValue("reason", "unschedulable: " + reason);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+
+    /// <summary>Running sweeps with no queued or running trial left become completed. Returns their ids.</summary>
+    public Task<IReadOnlyList<long>> CompleteFinishedSweepsAsync(CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<long>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                UPDATE sweeps s SET status = 'completed', finished_at = now()
+                WHERE s.status = 'running' AND NOT EXISTS (SELECT 1 FROM trials t WHERE t.sweep_id = s.id AND t.status IN ('queued', 'running'))
+                RETURNING s.id
+                """);
+            return await ReadLongsAsync(command, token);
+        }, ct);
+
+    /// <summary>
+    /// Cancels a running sweep: queued trials become cancelled at once; running ones are flagged, and their workers stop
+    /// them at the next heartbeat, keeping the epochs recorded so far. Returns the sweep's status afterwards (cancelled, or
+    /// completed when it had already ended), or null when there is no such sweep.
+    /// </summary>
+    public Task<SweepStatus?> CancelSweepAsync(long sweepId, CancellationToken ct = default) =>
+        RunAsync<SweepStatus?>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                WITH s AS (UPDATE sweeps SET status = 'cancelled', finished_at = now() WHERE id = @sweep AND status = 'running' RETURNING id),
+                     q AS (UPDATE trials SET status = 'cancelled', finished_at = now(), error = 'cancelled by the user before it started'
+                           WHERE sweep_id = @sweep AND status = 'queued' AND EXISTS (SELECT 1 FROM s) RETURNING id),
+                     r AS (UPDATE trials SET cancel_requested = true WHERE sweep_id = @sweep AND status = 'running' AND EXISTS (SELECT 1 FROM s) RETURNING id)
+                SELECT CASE WHEN EXISTS (SELECT 1 FROM s) THEN 'cancelled' ELSE (SELECT status FROM sweeps WHERE id = @sweep) END
+                """);
+            command.Parameters.AddWithValue("sweep", sweepId);
+            return await command.ExecuteScalarAsync(token) is string status ? SweepStatusText.Parse(status) : null;
+        }, ct);
+
+    /// <summary>
+    /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with fresh
+    /// attempts; completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
+    /// latest snapshot. Returns how many were re-queued, or null when there is no such sweep.
+    /// </summary>
+    public Task<int?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
+        RunAsync<int?>(async token =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using var sweep = new NpgsqlCommand(
+                "UPDATE sweeps SET status = 'running', finished_at = NULL WHERE id = @sweep RETURNING id", connection, transaction);
+            sweep.Parameters.AddWithValue("sweep", sweepId);
+            if (await sweep.ExecuteScalarAsync(token) is null) return null;
+            await using var trials = new NpgsqlCommand(
+                """
+                UPDATE trials SET status = 'queued', attempts = 0, cancel_requested = false, finished_at = NULL, queued_at = now(),
+                                  dispatched_at = NULL, lease_expires_at = NULL
+                WHERE sweep_id = @sweep
+                  AND (status IN ('failed', 'cancelled') OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+                """, connection, transaction);
+            trials.Parameters.AddWithValue("sweep", sweepId);
+            var requeued = await trials.ExecuteNonQueryAsync(token);
+            await transaction.CommitAsync(token);
+            return requeued;
+        }, ct);
+
+    /// <summary>The sweep as submitted (sweeps.spec): the validated file's text, from which workers read the early-stopping rule.</summary>
+    public Task<string?> GetSweepSpecAsync(long sweepId, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT spec::text FROM sweeps WHERE id = @id");
+            command.Parameters.AddWithValue("id", sweepId);
+            return (string?)await command.ExecuteScalarAsync(token);
+        }, ct);
+
+    /// <summary>Sweeps, newest first, with their trials counted by status.</summary>
+    public Task<IReadOnlyList<SweepRow>> ListSweepsAsync(int limit = 50, CancellationToken ct = default) =>
+        ReadSweepsAsync("ORDER BY s.id DESC LIMIT @limit", p => p.AddWithValue("limit", limit), ct);
+
+    public async Task<SweepRow?> GetSweepAsync(long sweepId, CancellationToken ct = default) =>
+        (await ReadSweepsAsync("WHERE s.id = @id", p => p.AddWithValue("id", sweepId), ct)).SingleOrDefault();
+
+    private Task<IReadOnlyList<SweepRow>> ReadSweepsAsync(string tail, Action<NpgsqlParameterCollection> bind, CancellationToken ct) =>
+        RunAsync<IReadOnlyList<SweepRow>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                $$"""
+                SELECT s.id, s.name, s.status, s.dataset, s.metric, s.metric_goal = 'maximize', s.max_concurrent, s.max_attempts, s.gpus_per_trial,
+                       s.trace_parent, s.created_at, s.finished_at,
+                       coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM trials WHERE sweep_id = s.id GROUP BY status) c), '{}'::text)
+                FROM sweeps s {{tail}}
+                """);
+            bind(command.Parameters);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var rows = new List<SweepRow>();
+            while (await reader.ReadAsync(token))
+            {
+                var counts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(12))!
+                    .ToDictionary(kv => TrialStatusText.Parse(kv.Key), kv => kv.Value);
+                rows.Add(new SweepRow(reader.GetInt64(0), reader.GetString(1), SweepStatusText.Parse(reader.GetString(2)), NullableString(reader, 3),
+                    reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.GetDouble(8),
+                    NullableString(reader, 9), reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), counts));
+            }
+            return rows;
+        }, ct);
+
+    /// <summary>A sweep's trials in index order with worker, last heartbeat, progress and best value of the sweep's metric.</summary>
+    public async Task<IReadOnlyList<SweepTrialRow>> GetSweepTrialsAsync(long sweepId, CancellationToken ct = default)
+    {
+        var sweep = await GetSweepAsync(sweepId, ct);
+        if (sweep is null) return [];
+        var column = MetricColumn(sweep.Metric);
+        var best = sweep.Maximize ? "max" : "min";
+        return await RunAsync<IReadOnlyList<SweepTrialRow>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"""
+                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at,
+                       (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
+                       coalesce((t.hyperparameters->>'epochs')::int, 0),
+                       (SELECT {best}(e.{column}) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} <> 'NaN'::float8),
+                       t.error
+                FROM trials t WHERE t.sweep_id = @sweep ORDER BY t.trial_index, t.id
+                """);
+            command.Parameters.AddWithValue("sweep", sweepId);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var rows = new List<SweepTrialRow>();
+            while (await reader.ReadAsync(token))
+                rows.Add(new SweepTrialRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), NullableString(reader, 2),
+                    TrialStatusText.Parse(reader.GetString(3)), reader.GetInt32(4), NullableString(reader, 5), NullableTime(reader, 6),
+                    reader.GetInt32(7), reader.GetInt32(8), NullableDouble(reader, 9), NullableString(reader, 10)));
+            return rows;
+        }, ct);
+    }
+
+    /// <summary>Every trial of the sweep with its metric per trained epoch (1, 2, …), for early-stopping decisions.</summary>
+    public Task<IReadOnlyDictionary<long, double[]>> GetMetricHistoriesAsync(long sweepId, string metric, CancellationToken ct = default)
+    {
+        var column = MetricColumn(metric);
+        return RunAsync<IReadOnlyDictionary<long, double[]>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"""
+                SELECT t.id, array_agg(coalesce(e.{column}, 'NaN'::float8) ORDER BY e.epoch)
+                FROM trials t JOIN epochs e ON e.trial_id = t.id AND e.epoch > 0
+                WHERE t.sweep_id = @sweep GROUP BY t.id
+                """);
+            command.Parameters.AddWithValue("sweep", sweepId);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var histories = new Dictionary<long, double[]>();
+            while (await reader.ReadAsync(token)) histories[reader.GetInt64(0)] = reader.GetFieldValue<double[]>(1);
+            return histories;
+        }, ct);
+    }
+
+    private static string MetricColumn(string metric) =>
+        RankableMetrics.ContainsKey(metric)
+            ? metric
+            : throw new ArgumentException($"Unknown metric '{metric}'. Use one of: {string.Join(", ", RankableMetrics.Keys)}.", nameof(metric));
+
+    private static async Task<List<long>> ReadLongsAsync(NpgsqlCommand command, CancellationToken token)
+    {
+        await using var reader = await command.ExecuteReaderAsync(token);
+        var ids = new List<long>();
+        while (await reader.ReadAsync(token)) ids.Add(reader.GetInt64(0));
+        return ids;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+using Experiments.Store;
+
+namespace Experiments.Visualization.Snapshots;
+
+/// <summary>A float32 tensor of a stored snapshot, decoded: its state-dict name, shape and values (C-contiguous).</summary>
+public sealed record WeightTensor(string Name, int[] Shape, float[] Values)
+{
+    /// <summary>Decodes a stored float32 tensor (little-endian, as the store keeps them).</summary>
+    public static WeightTensor From(TensorSnapshot snapshot)
+    {
+        if (snapshot.DType != "float32")
+            throw new ArgumentException($"tensor '{snapshot.Name}' is {snapshot.DType}, not float32");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("snapshots are little-endian");
+        return new WeightTensor(snapshot.Name, snapshot.Shape, MemoryMarshal.Cast<byte, float>(snapshot.Data).ToArray());
+    }
+
+    /// <summary>Conv weights are OIHW: out channels (filters), in channels, kernel height, kernel width.</summary>
+    public bool IsConvWeight => Shape.Length == 4 && Name.EndsWith(".weight", StringComparison.Ordinal);
+
+    /// <summary>Linear weights are [out, in]: one row per unit.</summary>
+    public bool IsLinearWeight => Shape.Length == 2 && Name.EndsWith(".weight", StringComparison.Ordinal);
+
+    /// <summary>Elements per output filter or unit (I·kH·kW for a conv, in-features for a linear layer).</summary>
+    public int FilterLength => Shape.Length == 0 ? 1 : Values.Length / Shape[0];
+
+    public ReadOnlySpan<float> Filter(int index) => Values.AsSpan(index * FilterLength, FilterLength);
+}
+
+/// <summary>One epoch's stored snapshot.</summary>
+public sealed record EpochSnapshot(int Epoch, IReadOnlyList<TensorSnapshot> Tensors)
+{
+    /// <summary>The model's float32 tensors (the optimizer's state and integer buffers left out).</summary>
+    public IEnumerable<WeightTensor> ModelWeights() =>
+        Tensors.Where(t => !t.Name.StartsWith("optimizer/", StringComparison.Ordinal) && t.DType == "float32").Select(WeightTensor.From);
+}
+
+/// <summary>Finding a layer's weight tensor by what a user types: "3", "3.weight", or the tensor's full name.</summary>
+public static class LayerNames
+{
+    public static string ResolveWeight(string layer, IReadOnlyCollection<TensorSnapshot> snapshot, Func<int[], bool> acceptShape, string kind)
+    {
+        var names = snapshot.Where(t => !t.Name.StartsWith("optimizer/", StringComparison.Ordinal)).ToDictionary(t => t.Name);
+        var candidates = new[] { layer, layer + ".weight" };
+        foreach (var name in candidates)
+            if (names.TryGetValue(name, out var tensor) && acceptShape(tensor.Shape)) return name;
+        var suitable = names.Values.Where(t => t.Name.EndsWith(".weight", StringComparison.Ordinal) && acceptShape(t.Shape))
+            .Select(t => $"{t.Name[..^".weight".Length]} ({string.Join('×', t.Shape)})").ToList();
+        var found = candidates.FirstOrDefault(names.ContainsKey);
+        var problem = found is null ? $"there is no layer '{layer}'" : $"layer '{layer}' ({string.Join('×', names[found].Shape)}) is not a {kind} layer";
+        throw new ArgumentException(suitable.Count == 0
+            ? $"{problem}, and this model has no {kind} layers"
+            : $"{problem}; the {kind} layers are {string.Join(", ", suitable)}");
+    }
+}

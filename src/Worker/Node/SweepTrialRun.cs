@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Experiments.Architectures;
+using Experiments.Contracts;
+using Experiments.Coordinator;
+using Experiments.Coordinator.Orchestration;
+using Experiments.Store;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Recording;
+using Experiments.Worker.Training;
+
+namespace Experiments.Worker.Node;
+
+/// <summary>Why a running trial was asked to stop before its last epoch.</summary>
+public enum StopReason { None, CancelledByUser, LeaseLost, WorkerStopping }
+
+/// <summary>How one attempt ended, as written to the trial's row.</summary>
+public sealed record AttemptOutcome(TrialStatus Status, string? Message);
+
+/// <summary>
+/// One attempt at a claimed sweep trial, run synchronously on its slot's thread: rebuild the model from the stored
+/// definition, resume from the latest stored snapshot (so a trial taken over from a dead worker loses at most the
+/// epoch in flight), train and record every epoch, apply the sweep's early-stopping rule after each one.
+/// </summary>
+public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, SlotPlan slots, ITrialProgress progress)
+{
+    public ITrialProgress Progress => progress;
+
+    public AttemptOutcome Run(TrialClaim claim, string worker, Func<StopReason> stopRequested, CancellationToken stop)
+    {
+        using var trialSpan = ExperimentsTelemetry.Source.StartActivity("trial", ActivityKind.Consumer, ExperimentsTelemetry.ParentFrom(claim.TraceParent));
+        var hyper = TrialHyperparameters.FromJson(claim.HyperparametersJson);
+        trialSpan?.SetTag("experiments.sweep.id", claim.SweepId).SetTag("experiments.trial.id", claim.TrialId)
+            .SetTag("experiments.trial.label", claim.Label).SetTag("experiments.trial.attempt", claim.Attempt)
+            .SetTag("experiments.architecture", claim.Architecture).SetTag("experiments.dataset", claim.Dataset)
+            .SetTag("experiments.lr", hyper.LearningRate).SetTag("experiments.weight_decay", hyper.WeightDecay)
+            .SetTag("experiments.lr_decay", hyper.LrDecay).SetTag("experiments.optimizer", hyper.Optimizer)
+            .SetTag("experiments.batch_size", hyper.BatchSize).SetTag("experiments.worker", worker);
+        ExperimentsTelemetry.QueuedToRunning.Record((claim.StartedAt - claim.QueuedAt).TotalSeconds);
+
+        var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
+        var data = datasets.Get(claim.Dataset, hyper.ValSplit);
+        var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
+        var settings = new TrainingSettings
+        {
+            Optimizer = new OptimizerSettings(
+                hyper.Optimizer == "sgd" ? Engine.OptimizerKind.Sgd : Engine.OptimizerKind.Adam, hyper.LearningRate, hyper.WeightDecay, hyper.Momentum),
+            Epochs = hyper.Epochs,
+            BatchSize = hyper.BatchSize,
+            LearningRateDecay = hyper.LrDecay,
+            Seed = (ulong)claim.Seed,
+            Threads = slots.ThreadsPerSlot,
+        };
+        var device = slots.Gpus > 0 ? Device.Best : Device.Cpu;
+        trialSpan?.SetTag("experiments.device", device.ToString());
+
+        using var model = Model.Create(plan, settings.Seed, device);
+        var latest = (int)store.LatestEpochAsync(claim.TrialId, stop).GetAwaiter().GetResult();
+        ResumePoint? resume = latest >= 0
+            ? Snapshots.Restore(model, latest, store.ReadSnapshotAsync(claim.TrialId, latest, stop).GetAwaiter().GetResult())
+            : null;
+        trialSpan?.SetTag("experiments.trial.resumed_after_epoch", latest);
+        progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
+        if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
+
+        var earlyStopping = claim.SweepId is { } sweepId ? EarlyStoppingFor(sweepId, stop) : null;
+        using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var observer = new SweepObserver(claim, progress, earlyStopping, store, stopTraining, stop);
+        var result = new Trainer(settings).Run(model, data, new CompositeObserver(new TrialRecorder(store, claim.TrialId, stop), observer),
+            stopTraining.Token, resume);
+
+        var outcome = result.Outcome switch
+        {
+            TrainingOutcome.Completed => new AttemptOutcome(TrialStatus.Completed, null),
+            TrainingOutcome.Diverged => new AttemptOutcome(TrialStatus.Diverged, result.Message),
+            _ when observer.StoppedEarly is { } reason => new AttemptOutcome(TrialStatus.StoppedEarly, reason),
+            _ => stopRequested() switch
+            {
+                StopReason.CancelledByUser => new AttemptOutcome(TrialStatus.Cancelled, "cancelled by the user: " + result.Message),
+                StopReason.LeaseLost => new AttemptOutcome(TrialStatus.Failed, "this worker lost the trial's lease (it missed heartbeats)"),
+                _ => new AttemptOutcome(TrialStatus.Failed, $"interrupted: worker {worker} stopped ({result.Message})"),
+            },
+        };
+        trialSpan?.SetTag("experiments.trial.status", outcome.Status.ToText());
+        if (outcome.Status is TrialStatus.Failed or TrialStatus.Diverged) trialSpan?.SetStatus(ActivityStatusCode.Error, outcome.Message);
+        return outcome;
+    }
+
+    private (EarlyStopping Rule, SweepMetric Metric)? EarlyStoppingFor(long sweepId, CancellationToken stop)
+    {
+        var specJson = store.GetSweepSpecAsync(sweepId, stop).GetAwaiter().GetResult();
+        if (specJson is null) return null;
+        var spec = StoredSweep.FromJson(specJson)?.Read();
+        if (spec is null) return null;
+        return spec.EarlyStopping is NoEarlyStopping ? null : (spec.EarlyStopping, spec.Metric);
+    }
+
+    /// <summary>Epoch spans and metrics, progress, and the early-stopping decision after each trained epoch.</summary>
+    private sealed class SweepObserver(
+        TrialClaim claim, ITrialProgress progress, (EarlyStopping Rule, SweepMetric Metric)? earlyStopping, ResultsStore store,
+        CancellationTokenSource stopTraining, CancellationToken stop) : ITrainingObserver
+    {
+        private Activity? _epochSpan;
+
+        public string? StoppedEarly { get; private set; }
+
+        public void OnEpochStarted(int epoch, long totalBatches)
+        {
+            _epochSpan = ExperimentsTelemetry.Source.StartActivity("epoch");
+            _epochSpan?.SetTag("experiments.trial.id", claim.TrialId).SetTag("experiments.epoch", epoch);
+        }
+
+        public void OnBatches(BatchProgress batches) => progress.Batches(claim.TrialId, batches);
+
+        public void OnEpochCompleted(EpochMetrics metrics, Model model, Engine.Optimizer optimizer)
+        {
+            if (metrics.Epoch > 0)
+            {
+                _epochSpan?.SetTag("experiments.train_loss", metrics.Train?.Loss).SetTag("experiments.val_loss", metrics.Validation?.Loss)
+                    .SetTag("experiments.val_accuracy", metrics.Validation?.Accuracy).SetTag("experiments.test_accuracy", metrics.Test?.Accuracy)
+                    .SetTag("experiments.images_per_second", metrics.ImagesPerSecond);
+                _epochSpan?.Dispose();
+                _epochSpan = null;
+                ExperimentsTelemetry.EpochsCompleted.Add(1);
+                ExperimentsTelemetry.EpochDuration.Record(metrics.Seconds);
+                ExperimentsTelemetry.ImagesPerSecond.Record(metrics.ImagesPerSecond);
+            }
+            progress.EpochCompleted(claim.TrialId, metrics);
+            if (metrics.Epoch == 0 || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
+
+            // The recorder (first observer) has written this epoch, so the histories include it.
+            var histories = store.GetMetricHistoriesAsync(sweepId, rule.Metric.Name, stop).GetAwaiter().GetResult();
+            var mine = new MetricHistory(claim.TrialId, histories.GetValueOrDefault(claim.TrialId, []));
+            var others = histories.Where(h => h.Key != claim.TrialId).Select(h => new MetricHistory(h.Key, h.Value)).ToList();
+            var decision = EarlyStoppingPolicy.Decide(rule.Rule, rule.Metric, mine, others);
+            if (!decision.Stop) return;
+            StoppedEarly = decision.Reason;
+            stopTraining.Cancel();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Experiments.Contracts;
+using Experiments.Store;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Experiments.Worker.Node;
+
+/// <summary>
+/// The worker's slots. A RunTrial message waits briefly for a free slot (else goes back to the bus), claims the trial
+/// in PostgreSQL, starts it on a thread of its own and returns, so the message is acknowledged within moments however long the trial runs: RabbitMQ's
+/// consumer timeout never sees a trial, and a dead worker's trials come back through their expired leases
+/// (docs/cluster.md, "Why leases").
+/// </summary>
+public sealed class TrialExecutor(
+    ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, IBus bus, ILogger<TrialExecutor> logger) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _free = new(slots.Slots, slots.Slots);
+    private readonly ConcurrentDictionary<long, Running> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    public SlotPlan Slots => slots;
+    public string Name => options.Name;
+    public IReadOnlyList<long> RunningTrials => [.. _running.Keys.Order()];
+    public int FreeSlots => _free.CurrentCount;
+
+    /// <summary>
+    /// How long a RunTrial message waits here for a slot before it is handed back to the bus. The coordinator publishes
+    /// only into free slots, but the broker does not know which worker has them (each worker acknowledges a message as
+    /// soon as its trial starts), so a message can land on a busy worker; waiting there for a whole trial would leave
+    /// the free worker idle. The short wait covers a slot that is being released as its trial's TrialEnded goes out.
+    /// </summary>
+    public static readonly TimeSpan HandBackAfter = TimeSpan.FromSeconds(2);
+
+    public async Task AcceptAsync(RunTrial message, CancellationToken ct)
+    {
+        if (_running.ContainsKey(message.TrialId)) return; // a duplicate of a trial this worker already runs
+        if (!await _free.WaitAsync(HandBackAfter, ct))
+        {
+            // Busy: publish it again for a worker with a free slot (a stale copy is dropped by the claim).
+            await BusResilience.RunAsync(token => bus.Publish(message, token), ct);
+            return;
+        }
+        TrialClaim? claim;
+        try
+        {
+            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(message.TrialId, options.Name, options.Lease, ct);
+        }
+        catch
+        {
+            _free.Release();
+            throw;
+        }
+        if (claim is null)
+        {
+            _free.Release(); // someone else has it, or it no longer needs running
+            return;
+        }
+        var running = new Running(claim, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        _running[claim.TrialId] = running;
+        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} of {MaxAttempts}", claim.TrialId, claim.Label, claim.Attempt, claim.MaxAttempts);
+        running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Stops a running trial at the next batch boundary; its recorded epochs are kept.</summary>
+    public void Stop(long trialId, StopReason reason)
+    {
+        if (!_running.TryGetValue(trialId, out var running)) return;
+        running.Reason = reason;
+        running.Cancellation.Cancel();
+    }
+
+    private async Task RunAsync(Running running)
+    {
+        var claim = running.Claim;
+        AttemptOutcome outcome;
+        try
+        {
+            outcome = runner.Run(claim, options.Name, () => running.Reason == StopReason.None && _stopping.IsCancellationRequested ? StopReason.WorkerStopping : running.Reason,
+                running.Cancellation.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException && running.Cancellation.IsCancellationRequested)
+        {
+            outcome = new AttemptOutcome(running.Reason == StopReason.CancelledByUser ? TrialStatus.Cancelled : TrialStatus.Failed,
+                running.Reason == StopReason.CancelledByUser ? "cancelled by the user" : $"interrupted: worker {options.Name} stopped");
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
+            outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
+        }
+        try
+        {
+            if (running.Reason != StopReason.LeaseLost)
+                await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
+            ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
+            runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
+            logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
+            if (claim.SweepId is { } sweepId)
+                await BusResilience.RunAsync(token => bus.Publish(new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name), token), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The row stays running; its lease runs out and a coordinator re-queues it. Nothing is lost.
+            logger.LogError(e, "Could not record the end of trial {Trial}", claim.TrialId);
+        }
+        finally
+        {
+            _running.TryRemove(claim.TrialId, out _);
+            running.Cancellation.Dispose();
+            _free.Release();
+        }
+    }
+
+    /// <summary>Stops every running trial (they go back to the queue, resuming from their last epoch) and waits for them.</summary>
+    public async Task StopAllAsync()
+    {
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_running.Values.Select(r => r.Task ?? Task.CompletedTask));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAllAsync();
+        _stopping.Dispose();
+        _free.Dispose();
+    }
+
+    private sealed class Running(TrialClaim claim, CancellationTokenSource cancellation)
+    {
+        public TrialClaim Claim { get; } = claim;
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public volatile StopReason Reason;
+        public Task? Task { get; set; }
+    }
+}

@@ -1,0 +1,37 @@
+namespace Experiments.Worker.Node;
+
+/// <summary>How a worker node runs. Zero slots or threads means "discover" (see <see cref="SlotPlan.Discover"/>).</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>Unique per process: a restarted worker is a new worker, and the old one's trials are taken back by lease expiry.</summary>
+    public string Name { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    public int Slots { get; init; }
+
+    public int ThreadsPerSlot { get; init; }
+
+    /// <summary>How long a running trial stays this worker's without a heartbeat. A killed worker's trials resume elsewhere after it.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Where datasets are read from (EXPERIMENTS_HOME or ~/.experiments when null).</summary>
+    public string? Home { get; init; }
+}
+
+/// <summary>What a node offers: trials at once, libtorch threads per trial, and CUDA devices.</summary>
+public sealed record SlotPlan(int Slots, int ThreadsPerSlot, int Gpus)
+{
+    /// <summary>
+    /// One slot per CUDA device when there are any. On a CPU-only node, one single-threaded trial per core: small CNNs
+    /// do not scale across libtorch's intra-op threads, so two 1-thread trials finish more work than one 2-thread
+    /// trial (measured in bench/README.md). Explicit slots or threads win; threads default to cores / slots.
+    /// </summary>
+    public static SlotPlan Discover(int requestedSlots, int requestedThreads, int cores, int cudaDevices)
+    {
+        if (requestedSlots < 0 || requestedThreads < 0) throw new ArgumentException("slots and threads must be 0 (discover) or positive");
+        var slots = requestedSlots > 0 ? requestedSlots : cudaDevices > 0 ? cudaDevices : Math.Max(1, cores);
+        var threads = requestedThreads > 0 ? requestedThreads : Math.Max(1, cores / slots);
+        return new SlotPlan(slots, threads, cudaDevices);
+    }
+}

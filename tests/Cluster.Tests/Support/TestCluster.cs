@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Experiments.Store;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Experiments.Cluster.Tests.Support;
+
+/// <summary>
+/// One test's cluster: its own database and virtual host on the shared servers, and the `experiments silo` processes
+/// it starts (all stopped at the end). Helpers submit sweeps through the CLI and read the outcome from PostgreSQL.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly ClusterFixture _fixture;
+    private readonly ITestOutputHelper _output;
+    private readonly List<NodeProcess> _nodes = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    private TestCluster(ClusterFixture fixture, ITestOutputHelper output, string database, string bus, string virtualHost, ResultsStore store)
+    {
+        (_fixture, _output, Database, Bus, VirtualHost, Store) = (fixture, output, database, bus, virtualHost, store);
+        Home = fixture.NewHome("cli");
+    }
+
+    public string Database { get; }
+    public string Bus { get; }
+    public string VirtualHost { get; }
+    public ResultsStore Store { get; }
+
+    /// <summary>The EXPERIMENTS_HOME of the short CLI commands (submit, status, cancel, resume).</summary>
+    public string Home { get; }
+
+    public static async Task<TestCluster> CreateAsync(ClusterFixture fixture, ITestOutputHelper output)
+    {
+        var database = await fixture.NewDatabaseAsync();
+        var bus = await fixture.NewVirtualHostAsync();
+        var store = await ResultsStore.OpenAsync(database);
+        return new TestCluster(fixture, output, database, bus, new Uri(bus).AbsolutePath.Trim('/'), store);
+    }
+
+    /// <summary>Short leases and beats so that a dead worker is noticed within seconds.</summary>
+    private static readonly string[] Timing = ["--lease", "4", "--heartbeat", "1", "--poll", "1"];
+
+    public NodeProcess StartCoordinator(string name = "coordinator") =>
+        StartNode(name, ["silo", "--role", "coordinator", "--bus", Bus, "--db", Database, .. Timing]);
+
+    /// <summary>A worker with one single-threaded slot: it runs one trial at a time.</summary>
+    public NodeProcess StartWorker(string name) =>
+        StartNode(name, ["silo", "--role", "worker", "--bus", Bus, "--db", Database, "--slots", "1", "--threads", "1", .. Timing]);
+
+    private NodeProcess StartNode(string name, string[] arguments)
+    {
+        var node = NodeProcess.Start(name, _fixture.NewHome(name), arguments);
+        _nodes.Add(node);
+        Log($"started {name} (pid {node.Pid})");
+        return node;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> workers heartbeat into the database and consume the trial queue, so the
+    /// first dispatch already reaches all of them.
+    /// </summary>
+    public async Task WaitForWorkersAsync(int count)
+    {
+        await WaitUntilAsync($"{count} live workers", TimeSpan.FromSeconds(60), async () =>
+            await ScalarAsync("SELECT count(*) FROM workers WHERE stopped_at IS NULL AND last_heartbeat > now() - interval '3 seconds'") >= count);
+        await WaitUntilAsync($"{count} consumers on the trial queue", TimeSpan.FromSeconds(30), async () => await QueueConsumersAsync() >= count);
+    }
+
+    private async Task<int> QueueConsumersAsync()
+    {
+        var listing = await _fixture.Broker.RabbitMqCtlAsync(["list_queues", "-q", "-p", VirtualHost, "name", "consumers"]);
+        foreach (var line in listing.Split('\n'))
+        {
+            var fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && fields[0] == "experiments-trials") return int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        return 0;
+    }
+
+    /// <summary>`experiments sweep submit` of the given YAML; returns the id it printed.</summary>
+    public async Task<long> SubmitAsync(string yaml)
+    {
+        var file = Path.Combine(Home, $"sweep-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, yaml);
+        var run = await CliAsync("sweep", "submit", file, "--bus", Bus, "--db", Database);
+        Assert.True(run.ExitCode == 0, "sweep submit failed: " + run.All);
+        var id = long.Parse(run.Output.Trim(), CultureInfo.InvariantCulture);
+        Log($"submitted sweep {id}");
+        return id;
+    }
+
+    public async Task<CliRun> CliAsync(params string[] arguments) => await NodeProcess.RunAsync(Home, arguments);
+
+    public async Task WaitForSweepAsync(long sweepId, SweepStatus status, TimeSpan timeout) =>
+        await WaitUntilAsync($"sweep {sweepId} {status}", timeout, async () => (await Store.GetSweepAsync(sweepId))?.Status == status);
+
+    /// <summary>Polls <paramref name="condition"/> every 100 ms; on timeout fails with the nodes' output and the trials.</summary>
+    public async Task WaitUntilAsync(string what, TimeSpan timeout, Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException($"Not reached within {timeout.TotalSeconds:0} s: {what}.\n{await DiagnosticsAsync()}");
+            await Task.Delay(100);
+        }
+        Log($"reached: {what}");
+    }
+
+    public async Task<long> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The epoch numbers recorded for a trial, in order.</summary>
+    public async Task<int[]> EpochNumbersAsync(long trialId) => [.. (await Store.GetEpochsAsync(trialId)).Select(e => e.Epoch)];
+
+    public void Log(string message) => _output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {message}");
+
+    public async Task<string> DiagnosticsAsync()
+    {
+        var text = new StringBuilder();
+        try
+        {
+            await using var connection = new NpgsqlConnection(Database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "SELECT id, status, attempts, worker, (SELECT count(*) FROM epochs e WHERE e.trial_id = t.id), error FROM trials t ORDER BY id", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            text.AppendLine("trials (id, status, attempts, worker, epoch rows, error):");
+            while (await reader.ReadAsync())
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {reader.GetInt64(0)} {reader.GetString(1)} {reader.GetInt32(2)} {(reader.IsDBNull(3) ? "-" : reader.GetString(3))} {reader.GetInt64(4)} {(reader.IsDBNull(5) ? "" : reader.GetString(5))}");
+        }
+        catch (NpgsqlException e)
+        {
+            text.AppendLine("(could not read the trials: " + e.Message + ")");
+        }
+        foreach (var node in _nodes)
+            text.AppendLine($"--- {node.Name} (pid {node.Pid}{(node.HasExited ? ", exited" : "")}) ---").AppendLine(Tail(node.Output, 40));
+        return text.ToString();
+    }
+
+    private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask()));
+        foreach (var node in _nodes) _output.WriteLine($"--- {node.Name} ---\n{Tail(node.Output, 25)}");
+        await Store.DisposeAsync();
+    }
+}

@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Xml.Linq;
+using Xunit;
+
+namespace Experiments.Silo.Tests;
+
+/// <summary>
+/// One small lenet-matconvnet trial on the synthetic digits (MNIST-shaped, 2 epochs) and a one-trial sweep, trained
+/// once by the real CLI with a private home and PostgreSQL, shared by every test of <see cref="Drawing_figures"/>.
+/// </summary>
+public sealed class TrainedTrialFixture : IDisposable
+{
+    public TrainedTrialFixture()
+    {
+        var train = Cli.Run("train", "--arch", "lenet-matconvnet", "--dataset", "synthetic", "--epochs", "2", "--limit", "500", "--json");
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = JsonDocument.Parse(train.Output);
+        Trial = json.RootElement.GetProperty("trial").GetInt64().ToString(CultureInfo.InvariantCulture);
+    }
+
+    public CliProcess Cli { get; } = new();
+
+    public string Trial { get; }
+
+    public void Dispose() => Cli.Dispose();
+}
+
+/// <summary>
+/// Every <c>experiments viz</c> command run end to end on a trained trial. Pictures are read back by independent
+/// decoders: PNGs by tests/Visualization.Tests/oracle/png_decode.py (Python's zlib and struct only), SVGs by System.Xml,
+/// the report by Python's html.parser. Expected sizes come from the documented layout formulas (docs/visualization.md).
+/// </summary>
+public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<TrainedTrialFixture>
+{
+    private readonly CliProcess _cli = fixture.Cli;
+    private readonly string _trial = fixture.Trial;
+
+    // lenet-matconvnet on 1×28×28: layer 0 is conv 20@5×5 (20×24×24 maps), layer 2 conv 50@5×5 (50×8×8). Two epochs
+    // are trained, so epochs 0, 1 and 2 are recorded.
+    private const int Epochs = 3;
+
+    [Fact]
+    public void Curves_confusion_roc_and_health_write_well_formed_svg_charts()
+    {
+        var curves = Paths(Ok("viz", "curves", _trial));
+        Assert.Equal(["loss.svg", "accuracy.svg"], curves.Select(Path.GetFileName));
+        // Train and validation lines: epoch 0 has no training figures, so the train line has 2 points and validation 3.
+        var accuracy = Svg(curves[1]);
+        Assert.Equal(2, Series(accuracy).Count);
+
+        var confusion = Svg(Paths(Ok("viz", "confusion", "--trial", _trial))[0]);
+        var cells = confusion.Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "cell").ToList();
+        Assert.Equal(100, cells.Count);
+        // The test split holds 1,000 synthetic images: every one is counted once in the matrix.
+        Assert.Equal(1000, cells.Sum(c => double.Parse((string)c.Attribute("data-value")!, CultureInfo.InvariantCulture)));
+
+        var roc = Svg(Paths(Ok("viz", "roc", "--trial", _trial))[0]);
+        Assert.Equal(11, Series(roc).Count); // ten classes and the chance diagonal
+
+        var health = Ok("viz", "health", "--trial", _trial, "--json");
+        using var report = JsonDocument.Parse(health.Output);
+        Assert.Equal(JsonValueKind.True, report.RootElement.GetProperty("healthy").ValueKind);
+        var layers = report.RootElement.GetProperty("report").GetProperty("layers");
+        Assert.Equal(["0.weight", "2.weight", "4.weight", "6.weight"], layers.EnumerateArray().Select(l => l.GetProperty("tensor").GetString()));
+        foreach (var file in report.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!))
+        {
+            Assert.True(File.Exists(file), file);
+            if (file.EndsWith(".svg", StringComparison.Ordinal)) Svg(file);
+        }
+    }
+
+    [Fact]
+    public void Kernels_and_activations_write_pngs_of_the_documented_size_and_animations_with_a_frame_per_epoch()
+    {
+        // 20 filters × 1 channel of 5×5 at ×8 = 40-pixel tiles, 4 pixels between filters and epochs, a 2-pixel margin.
+        var kernels = Paths(Ok("viz", "kernels", "--trial", _trial, "--layer", "0"));
+        AssertPng(kernels[0], width: 2 * 2 + 20 * 40 + 19 * 4, height: 2 * 2 + Epochs * 40 + (Epochs - 1) * 4);
+        AssertPng(kernels[1], width: 2 * 2 + 20 * 40 + 19 * 4, height: 2 * 2 + 40, frames: Epochs);
+
+        // 20 maps of 24×24 at ×3 (about 56 pixels) = 72-pixel tiles, 1 pixel apart, a 2-pixel margin; one row per epoch.
+        var activations = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "0"));
+        AssertPng(activations[0], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + Epochs * 72 + (Epochs - 1));
+        AssertPng(activations[1], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + 72, frames: Epochs);
+
+        // Synthetic images are 28×28, so the grey covariance is 784×784 (already above the 256-pixel minimum).
+        var covariance = Paths(Ok("viz", "covariance", "--dataset", "synthetic", "--sample", "200"));
+        AssertPng(covariance[0], 784, 784);
+    }
+
+    [Fact]
+    public void Saliency_gradcam_and_probabilities_draw_one_image_and_agree_on_the_predicted_class()
+    {
+        // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, in a 6-pixel margin.
+        var saliency = Ok("viz", "saliency", "--trial", _trial, "--image", "4");
+        AssertPng(Paths(saliency)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
+        var gradCam = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "2");
+        AssertPng(Paths(gradCam)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
+        var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+
+        var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4"));
+        Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
+        AssertPng(probabilities[1], 224, 224);
+        var bars = Svg(probabilities[0]).Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "bar").ToList();
+        Assert.Equal(10, bars.Count);
+        var values = bars.Select(b => double.Parse((string)b.Attribute("data-value")!, CultureInfo.InvariantCulture)).ToList();
+        Assert.All(values, p => Assert.InRange(p, 0, 1));
+        Assert.Equal(1.0, values.Sum(), 1e-9);
+        // The largest probability is the class saliency explained (the arg-max logit, computed on its own path),
+        // and the one highlighted bar is the image's true label.
+        Assert.Equal(predicted, values.IndexOf(values.Max()));
+        Assert.Equal([label], bars.Select((b, i) => (b, i)).Where(x => (string?)x.b.Attribute("fill") == "#d62728").Select(x => x.i));
+    }
+
+    [Fact]
+    public void Decode_writes_the_decoded_filters_of_layer_2_and_their_report()
+    {
+        var paths = Paths(Ok("viz", "decode", "--trial", _trial, "--layer", "2", "--sample", "50", "--filter", "0", "1"));
+        Assert.Equal(4, paths.Count);
+        foreach (var png in paths.Take(3)) AssertPng(png);
+        using var json = JsonDocument.Parse(File.ReadAllText(paths[3]));
+        Assert.Equal(50, json.RootElement.GetProperty("decodedShape")[0].GetInt32());
+        Assert.Equal(50, json.RootElement.GetProperty("reconstructionMse").GetProperty("images").GetInt32());
+    }
+
+    [Fact]
+    public void The_trial_report_is_one_self_contained_html_page_embedding_every_figure()
+    {
+        var run = Ok("viz", "report", "--trial", _trial);
+        var report = Assert.Single(Paths(run));
+        Assert.EndsWith($"report-trial-{_trial}.html", report, StringComparison.Ordinal);
+        var page = ParseHtml(report);
+
+        string[] expected =
+        [
+            "loss.svg", "accuracy.svg", "confusion-test-epoch-2.svg", "roc-test-epoch-2.svg", "kernels-0.png", "kernels-0-animation.png",
+            "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-", "gradcam-layer-2-test-0-",
+            "activations-layer-0-test-0-epoch-2.png", "decode-layer-2-epoch-2-bicubic-filters.png",
+        ];
+        var images = page.GetProperty("images").EnumerateArray().ToList();
+        foreach (var name in expected)
+            Assert.Contains(images, i => i.GetProperty("file").GetString()!.StartsWith(name, StringComparison.Ordinal));
+        AssertEmbeddedFiguresDecode(images);
+        Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-animation.png" && i.GetProperty("frames").GetInt32() == Epochs);
+        Assert.Contains(images, i => i.GetProperty("file").GetString() == "image-test-0.png" && i.GetProperty("width").GetInt32() == 224);
+        Assert.Contains("Per epoch", page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
+    }
+
+    [Fact]
+    public void The_sweep_report_ranks_the_trials_and_links_to_a_section_per_best_trial()
+    {
+        var sweep = _cli.WriteFile("report-sweep.yaml", """
+            name: report
+            dataset: synthetic
+            epochs: 1
+            batch_size: 64
+            grid:
+              arch: [lenet-matconvnet]
+            """);
+        var run = _cli.Run("sweep", "run", sweep, "--slots", "1", "--threads", "1");
+        Assert.True(run.ExitCode == 0, run.All);
+        var id = System.Text.RegularExpressions.Regex.Match(run.Output, @"Sweep (\d+) completed").Groups[1].Value;
+        var status = JsonDocument.Parse(_cli.Run("sweep", "status", id, "--json").Output).RootElement;
+        var trial = status.GetProperty("trials")[0].GetProperty("trialId").GetInt64();
+
+        var report = Assert.Single(Paths(Ok("viz", "report", "--sweep", id)));
+        var page = ParseHtml(report);
+        Assert.Contains($"#trial-{trial}", page.GetProperty("links").EnumerateArray().Select(l => l.GetString()));
+        Assert.Contains($"trial-{trial}", page.GetProperty("ids").EnumerateArray().Select(l => l.GetString()));
+        var headings = page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()!).ToList();
+        Assert.Contains("Leaderboard", headings);
+        Assert.Contains("Curves of every trial", headings);
+        AssertEmbeddedFiguresDecode(page.GetProperty("images").EnumerateArray().ToList());
+    }
+
+    [Fact]
+    public void An_unknown_trial_or_sweep_is_exit_code_2_with_a_message_naming_it()
+    {
+        foreach (var command in new[] { "report", "probabilities" })
+        {
+            var run = _cli.Run(command == "report" ? ["viz", "report", "--trial", "9999"] : ["viz", command, "--trial", "9999", "--image", "0"]);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("no trial 9999", run.All);
+            Assert.DoesNotContain("   at ", run.All);
+        }
+        var sweep = _cli.Run("viz", "report", "--sweep", "9999");
+        Assert.Equal(2, sweep.ExitCode);
+        Assert.Contains("no sweep 9999", sweep.All);
+        var neither = _cli.Run("viz", "report");
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("--trial", neither.All);
+        var outOfRange = _cli.Run("viz", "probabilities", "--trial", _trial, "--image", "1000");
+        Assert.Equal(2, outOfRange.ExitCode);
+        Assert.Contains("--image 1000 is out of range", outOfRange.All);
+    }
+
+    private CliRun Ok(params string[] arguments)
+    {
+        var run = _cli.Run(arguments);
+        Assert.True(run.ExitCode == 0, $"experiments {string.Join(' ', arguments)} exited {run.ExitCode}: {run.All}");
+        return run;
+    }
+
+    /// <summary>The paths printed on standard output, one a line; each must exist.</summary>
+    private static List<string> Paths(CliRun run)
+    {
+        var paths = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        Assert.NotEmpty(paths);
+        Assert.All(paths, p => Assert.True(File.Exists(p), $"printed path {p} does not exist"));
+        return paths;
+    }
+
+    private static XDocument Svg(string path)
+    {
+        var document = XDocument.Load(path);
+        Assert.Equal("svg", document.Root!.Name.LocalName);
+        return document;
+    }
+
+    private static List<XElement> Series(XDocument svg) =>
+        svg.Descendants().Where(e => e.Name.LocalName == "g" && (string?)e.Attribute("class") == "series").ToList();
+
+    private static void AssertPng(string path, int? width = null, int? height = null, int? frames = null)
+    {
+        using var decoded = JsonDocument.Parse(Python(Oracle, path, "--no-pixels"));
+        var root = decoded.RootElement;
+        Assert.True(root.GetProperty("crc_ok").GetBoolean(), path);
+        if (width is { } w) Assert.Equal(w, root.GetProperty("width").GetInt32());
+        if (height is { } h) Assert.Equal(h, root.GetProperty("height").GetInt32());
+        if (frames is { } f) Assert.Equal(f, root.GetProperty("num_frames").GetInt32());
+    }
+
+    /// <summary>Every embedded figure decodes: PNGs by the oracle, SVGs by Python's XML parser (the html script reports both).</summary>
+    private static void AssertEmbeddedFiguresDecode(IReadOnlyList<JsonElement> images)
+    {
+        Assert.NotEmpty(images);
+        foreach (var image in images)
+        {
+            var file = image.GetProperty("file").GetString();
+            Assert.True(image.GetProperty("decoded").GetBoolean(), $"embedded figure {file} does not decode: {image.GetProperty("problem").GetString()}");
+        }
+    }
+
+    private static string Oracle => Path.Combine(Repository.Root(), "tests", "Visualization.Tests", "oracle", "png_decode.py");
+
+    /// <summary>
+    /// Parses the page with Python's html.parser and checks it is self-contained: no script, no stylesheet link, every
+    /// img src a data: URI and every href an in-page anchor. Each embedded PNG is decoded by the PNG oracle and each
+    /// SVG parsed as XML.
+    /// </summary>
+    private JsonElement ParseHtml(string path)
+    {
+        var script = _cli.WriteFile("parse_report.py", """
+            import base64, importlib.util, json, sys, xml.etree.ElementTree as ET
+            from html.parser import HTMLParser
+            spec = importlib.util.spec_from_file_location("png_decode", sys.argv[2])
+            png = importlib.util.module_from_spec(spec); spec.loader.exec_module(png)
+
+            class Page(HTMLParser):
+                def __init__(self):
+                    super().__init__()
+                    self.images, self.links, self.ids, self.headings, self.external, self.scripts = [], [], [], [], [], 0
+                    self._heading = None
+                def handle_starttag(self, tag, attrs):
+                    a = dict(attrs)
+                    if "id" in a: self.ids.append(a["id"])
+                    if tag == "script": self.scripts += 1
+                    if tag == "link": self.external.append(a.get("href", ""))
+                    if tag in ("h1", "h2", "h3", "h4"): self._heading = ""
+                    if "href" in a:
+                        self.links.append(a["href"])
+                        if not a["href"].startswith("#"): self.external.append(a["href"])
+                    if "src" in a and not a["src"].startswith("data:"): self.external.append(a["src"])
+                    if tag == "img": self.images.append(self.figure(a.get("src", ""), a.get("data-file", "")))
+                def handle_data(self, data):
+                    if self._heading is not None: self._heading += data
+                def handle_endtag(self, tag):
+                    if tag in ("h1", "h2", "h3", "h4") and self._heading is not None:
+                        self.headings.append(self._heading.strip()); self._heading = None
+                def figure(self, src, name):
+                    result = {"file": name, "decoded": False, "problem": ""}
+                    try:
+                        header, data = src.split(",", 1)
+                        raw = base64.b64decode(data, validate=True)
+                        if header == "data:image/png;base64":
+                            open(sys.argv[3], "wb").write(raw)
+                            decoded = png.decode(sys.argv[3], False)
+                            result.update(width=decoded["width"], height=decoded["height"], frames=decoded.get("num_frames") or 1,
+                                          decoded=bool(decoded["crc_ok"]))
+                        elif header == "data:image/svg+xml;base64":
+                            root = ET.fromstring(raw)
+                            result.update(decoded=root.tag.endswith("svg"))
+                        else:
+                            result["problem"] = "unexpected media type " + header
+                    except Exception as e:
+                        result["problem"] = repr(e)
+                    return result
+
+            page = Page()
+            page.feed(open(sys.argv[1], encoding="utf-8").read())
+            page.close()
+            print(json.dumps({"images": page.images, "links": page.links, "ids": page.ids, "headings": page.headings,
+                              "external": page.external, "scripts": page.scripts}))
+            """);
+        using var document = JsonDocument.Parse(Python(script, path, Oracle, Path.Combine(_cli.Home, "embedded.png")));
+        var root = document.RootElement.Clone();
+        Assert.Equal(0, root.GetProperty("scripts").GetInt32());
+        Assert.Empty(root.GetProperty("external").EnumerateArray());
+        return root;
+    }
+
+    private static string Python(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"python {string.Join(' ', arguments)} failed: {error.Result}");
+        return output.Result;
+    }
+}

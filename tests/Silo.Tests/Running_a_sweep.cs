@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Experiments.Silo.Tests;
+
+/// <summary>`experiments sweep run|list|status|cancel|resume` end to end: the real CLI, in-process bus, private PostgreSQL.</summary>
+public class Running_a_sweep : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    private const string EightTrials = """
+        name: eight
+        dataset: synthetic
+        epochs: 2
+        batch_size: 32
+        grid:
+          arch: [ffnn-100]
+          lr: [1e-3, 3e-3]
+          weight_decay: [0, 1e-4]
+        repeats: 2
+        """;
+
+    [Fact]
+    public void An_in_memory_sweep_of_eight_trials_runs_every_trial_to_completion_and_records_every_epoch_once()
+    {
+        var run = _cli.Run("sweep", "run", _cli.WriteFile("eight.yaml", EightTrials), "--slots", "2", "--threads", "1");
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("Sweep 1 completed: 8 completed", run.Output);
+
+        var status = Json(_cli.Run("sweep", "status", "1", "--json"));
+        Assert.Equal("completed", status.GetProperty("sweep").GetProperty("status").GetString());
+        var trials = status.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(8, trials.Count);
+        Assert.All(trials, t =>
+        {
+            Assert.Equal("completed", t.GetProperty("status").GetString());
+            Assert.Equal(1, t.GetProperty("attempts").GetInt32());
+            Assert.Equal(2, t.GetProperty("epochsRecorded").GetInt32());
+            Assert.False(string.IsNullOrEmpty(t.GetProperty("worker").GetString()));
+            Assert.NotEqual(JsonValueKind.Null, t.GetProperty("heartbeatAt").ValueKind);
+        });
+        // The grid's lr × weight decay × repeat reached the stored hyperparameters, one trial each.
+        var rows = Json(_cli.Run("results", "sql",
+            "select hyperparameters->>'lr' as lr, hyperparameters->>'weight_decay' as wd, seed, " +
+            "(select string_agg(epoch::text, ',' order by epoch) from epochs e where e.trial_id = t.id) as epochs " +
+            "from trials t where sweep_id = 1", "--json"));
+        Assert.Equal(8, rows.EnumerateArray().Select(r => (r.GetProperty("lr").GetString(), r.GetProperty("wd").GetString(), r.GetProperty("seed").GetString())).Distinct().Count());
+        Assert.All(rows.EnumerateArray(), r => Assert.Equal("0,1,2", r.GetProperty("epochs").GetString()));
+
+        var list = Json(_cli.Run("sweep", "list", "--json"));
+        Assert.Equal(8, list[0].GetProperty("trials").GetProperty("completed").GetInt32());
+
+        // A sweep trial records the input it was planned for, so its stored epochs can be rebuilt and looked into.
+        var saliency = _cli.Run("viz", "saliency", "--trial", "3", "--image", "0");
+        Assert.True(saliency.ExitCode == 0, saliency.All);
+        Assert.True(File.Exists(saliency.Output.Trim().Split('\n')[^1].Trim()), saliency.All);
+    }
+
+    [Fact]
+    public void A_malformed_sweep_file_is_rejected_with_its_key_path_and_nothing_is_written()
+    {
+        var bad = EightTrials.Replace("lr: [1e-3, 3e-3]", "lr: [1e-3, -3e-3]", StringComparison.Ordinal);
+        var run = _cli.Run("sweep", "run", _cli.WriteFile("bad.yaml", bad));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("grid.lr[1]", run.All);
+
+        var sweeps = Json(_cli.Run("sweep", "list", "--json"));
+        Assert.Equal(0, sweeps.GetArrayLength());
+        var trials = Json(_cli.Run("results", "sql", "select count(*) as n from trials", "--json"));
+        Assert.Equal("0", trials[0].GetProperty("n").GetString());
+    }
+
+    [Fact]
+    public void Resume_re_queues_only_failed_trials_which_carry_on_from_their_last_epoch()
+    {
+        var file = _cli.WriteFile("four.yaml", EightTrials.Replace("repeats: 2", "repeats: 1", StringComparison.Ordinal));
+        var run = _cli.Run("sweep", "run", file, "--slots", "1", "--threads", "1");
+        Assert.True(run.ExitCode == 0, run.All);
+        var cancel = _cli.Run("sweep", "cancel", "1");
+        Assert.Equal(2, cancel.ExitCode);
+        Assert.Contains("already completed", cancel.All);
+
+        // Make two trials look like they crashed after epoch 1: resume must re-queue exactly those and keep the others.
+        var db = _cli.Run("db", "url").Output.Trim();
+        using (var connection = new Npgsql.NpgsqlConnection(Store.ConnectionStrings.ToNpgsql(db)))
+        {
+            connection.Open();
+            using var fail = new Npgsql.NpgsqlCommand(
+                "update trials set status = 'failed', error = 'test: simulated crash' where id in (1, 2); " +
+                "delete from epochs where trial_id in (1, 2) and epoch = 2", connection);
+            fail.ExecuteNonQuery();
+        }
+        var before = EpochTimes();
+        var resume = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
+        Assert.True(resume.ExitCode == 0, resume.All);
+        Assert.Contains("2 trial(s) re-queued", resume.All);
+
+        var final = Json(_cli.Run("sweep", "status", "1", "--json"));
+        Assert.Equal("completed", final.GetProperty("sweep").GetProperty("status").GetString());
+        var trials = final.GetProperty("trials").EnumerateArray().ToList();
+        Assert.All(trials, t => Assert.Equal("completed", t.GetProperty("status").GetString()));
+        Assert.All(trials, t => Assert.Equal(2, t.GetProperty("epochsRecorded").GetInt32()));
+        // Every epoch that existed before the resume is untouched (same row, same time): only epoch 2 of trials 1 and 2 is new.
+        var after = EpochTimes();
+        Assert.All(before, row => Assert.Equal(row.Value, after[row.Key]));
+        Assert.Equal([(1L, 2), (2L, 2)], after.Keys.Except(before.Keys).Order());
+    }
+
+    private Dictionary<(long Trial, int Epoch), string> EpochTimes() =>
+        Json(_cli.Run("results", "sql", "select trial_id, epoch, recorded_at::text as at from epochs", "--json")).EnumerateArray()
+            .ToDictionary(r => (long.Parse(r.GetProperty("trial_id").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                                int.Parse(r.GetProperty("epoch").GetString()!, System.Globalization.CultureInfo.InvariantCulture)),
+                          r => r.GetProperty("at").GetString()!);
+
+    private static JsonElement Json(CliRun run)
+    {
+        Assert.True(run.ExitCode == 0, run.All);
+        return JsonDocument.Parse(run.Output).RootElement.Clone();
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

@@ -1,0 +1,154 @@
+namespace Experiments.Store.Tests;
+
+/// <summary>
+/// The sweep life cycle as the database enforces it: claims are exclusive, dispatch respects max_concurrent, expired
+/// leases come back to the queue (or fail past max_attempts), only a trial's owner can end it, cancel and resume.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<FreshDatabase>
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5), Redispatch = TimeSpan.FromMinutes(1);
+
+    private static async Task<(ResultsStore Store, long Sweep, long[] Trials)> SweepAsync(string connection, int trials, int? maxConcurrent = null, int maxAttempts = 2)
+    {
+        var store = await ResultsStore.OpenAsync(connection);
+        var sweep = await store.CreateSweepAsync(
+            new SweepDefinition("s", "{}", "synthetic", "val_accuracy", true, maxConcurrent, maxAttempts, 0, null),
+            [.. Enumerable.Range(0, trials).Select(i => new QueuedTrial(Make.Trial(), i, $"t{i}"))]);
+        var ids = (await store.GetSweepTrialsAsync(sweep)).Select(t => t.TrialId).ToArray();
+        return (store, sweep, ids);
+    }
+
+    [Fact]
+    public async Task A_sweep_and_its_trials_are_written_together_and_queued_in_index_order()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3);
+        await using var _ = store;
+        var rows = await store.GetSweepTrialsAsync(sweep);
+        Assert.Equal([0, 1, 2], rows.Select(r => r.Index!.Value));
+        Assert.All(rows, r => Assert.Equal(TrialStatus.Queued, r.Status));
+        Assert.Equal(3, (await store.GetSweepAsync(sweep))!.Count(TrialStatus.Queued));
+        Assert.Equal(3, trials.Length);
+    }
+
+    [Fact]
+    public async Task Only_one_of_many_concurrent_claims_of_a_trial_wins()
+    {
+        var (store, _, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1);
+        await using var __ = store;
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.ClaimTrialAsync(trials[0], $"w{i}", Lease)));
+        var winner = Assert.Single(claims, c => c is not null)!;
+        Assert.Equal(1, winner.Attempt);
+        var row = (await store.GetSweepTrialsAsync(winner.SweepId!.Value)).Single();
+        Assert.Equal(TrialStatus.Running, row.Status);
+        Assert.Equal(1, row.Attempts);
+    }
+
+    [Fact]
+    public async Task Dispatch_never_puts_more_than_max_concurrent_in_flight_even_from_concurrent_coordinators()
+    {
+        var (store, sweep, _) = await SweepAsync(await database.NewDatabaseAsync(), 10, maxConcurrent: 3);
+        await using var __ = store;
+        var picked = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.DispatchAsync(sweep, limit: 100, Redispatch)));
+        Assert.Equal(3, picked.Sum(p => p.Count));
+        Assert.Equal(3, picked.SelectMany(p => p).Distinct().Count());
+        Assert.Empty(await store.DispatchAsync(sweep, 100, Redispatch)); // nothing more until one ends
+        // Capacity also bounds it: limit 0 picks nothing.
+        Assert.Empty(await store.DispatchAsync(sweep, 0, Redispatch));
+    }
+
+    [Fact]
+    public async Task A_published_trial_that_nobody_claimed_is_published_again_after_the_redispatch_interval()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1);
+        await using var __ = store;
+        Assert.Equal(trials, await store.DispatchAsync(sweep, 10, Redispatch));
+        Assert.Empty(await store.DispatchAsync(sweep, 10, Redispatch));
+        Assert.Equal(trials, await store.DispatchAsync(sweep, 10, TimeSpan.Zero)); // "lost" message: picked again
+    }
+
+    [Fact]
+    public async Task An_expired_lease_re_queues_the_trial_and_past_max_attempts_fails_it_with_the_reason()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
+        await using var __ = store;
+        Assert.NotNull(await store.ClaimTrialAsync(trials[0], "dead-worker", TimeSpan.FromMilliseconds(1)));
+        await Task.Delay(50);
+        var first = await store.ReclaimExpiredAsync();
+        Assert.Equal(trials, first.Requeued);
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal(TrialStatus.Queued, row.Status);
+        Assert.Contains("dead-worker stopped heartbeating during attempt 1 of 2", row.Error);
+
+        var second = await store.ClaimTrialAsync(trials[0], "another-dead-worker", TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, second!.Attempt);
+        await Task.Delay(50);
+        var last = await store.ReclaimExpiredAsync();
+        Assert.Equal(trials, last.Failed);
+        row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal(TrialStatus.Failed, row.Status);
+        Assert.Contains("attempt 2 of 2", row.Error);
+        Assert.Null(await store.ClaimTrialAsync(trials[0], "w", Lease));
+    }
+
+    [Fact]
+    public async Task Heartbeats_renew_leases_report_cancellations_and_name_trials_the_worker_lost()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 2);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "w1", TimeSpan.FromMilliseconds(1));
+        await store.ClaimTrialAsync(trials[1], "w1", Lease);
+        await Task.Delay(50);
+        Assert.Equal(trials[..1], (await store.ReclaimExpiredAsync()).Requeued); // trial 0 taken back from w1
+
+        Assert.Equal(SweepStatus.Cancelled, await store.CancelSweepAsync(sweep));
+        var reply = await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host", 2, 0, 1, trials), Lease);
+        Assert.Equal([trials[1]], reply.CancelRequested);
+        Assert.Equal([trials[0]], reply.Lost);
+        // The queued one was cancelled at once; the running one ends when its worker stops it.
+        Assert.Equal(TrialStatus.Cancelled, (await store.GetSweepTrialsAsync(sweep))[0].Status);
+        Assert.True(await store.EndAttemptAsync(trials[1], "w1", TrialStatus.Cancelled, "stopped"));
+        Assert.Equal(1, (await store.CapacityAsync(TimeSpan.FromMinutes(1))).Workers);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_can_end_an_attempt_and_a_failed_attempt_is_retried_while_attempts_remain()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "owner", Lease);
+        Assert.False(await store.EndAttemptAsync(trials[0], "someone-else", TrialStatus.Completed, null));
+        Assert.True(await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory"));
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Queued, "out of memory"), (row.Status, row.Error));
+
+        await store.ClaimTrialAsync(trials[0], "owner", Lease);
+        Assert.True(await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory again"));
+        row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Failed, 2), (row.Status, row.Attempts));
+        Assert.Equal([sweep], await store.CompleteFinishedSweepsAsync());
+        // The queue wait of the last attempt is measured from when it was re-queued, never negative.
+        Assert.Equal(0, await Make.ScalarAsync(store.ConnectionString, "SELECT count(*) FROM trials WHERE started_at < queued_at"));
+        Assert.Equal(SweepStatus.Completed, (await store.GetSweepAsync(sweep))!.Status);
+    }
+
+    [Fact]
+    public async Task Resume_re_queues_failed_cancelled_and_interrupted_trials_and_keeps_finished_ones()
+    {
+        var (store, sweep, t) = await SweepAsync(await database.NewDatabaseAsync(), 5, maxAttempts: 1);
+        await using var __ = store;
+        foreach (var (id, status) in new[] { (t[0], TrialStatus.Completed), (t[1], TrialStatus.Failed), (t[2], TrialStatus.Diverged), (t[3], TrialStatus.StoppedEarly) })
+        {
+            await store.ClaimTrialAsync(id, "w", Lease);
+            await store.EndAttemptAsync(id, "w", status, null);
+        }
+        await store.ClaimTrialAsync(t[4], "crashed", TimeSpan.FromMilliseconds(1)); // interrupted: lease ran out, nobody reclaimed it
+        await Task.Delay(50);
+
+        Assert.Equal(2, await store.ResumeSweepAsync(sweep));
+        var rows = await store.GetSweepTrialsAsync(sweep);
+        Assert.Equal([TrialStatus.Completed, TrialStatus.Queued, TrialStatus.Diverged, TrialStatus.StoppedEarly, TrialStatus.Queued], rows.Select(r => r.Status));
+        Assert.Equal(0, rows[1].Attempts);
+        Assert.Null(await store.ResumeSweepAsync(sweep + 1000));
+    }
+}

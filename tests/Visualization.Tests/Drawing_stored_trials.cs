@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Experiments.Analysis;
+using Experiments.Visualization.Tests.Support;
+using Xunit;
+
+namespace Experiments.Visualization.Tests;
+
+public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<CraftedTrial>, IDisposable
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private readonly TemporaryDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private CliRun Viz(params string[] arguments) =>
+        CliProcess.RunIn(_folder.Path, ["viz", .. arguments, "--db", crafted.Database.ConnectionString]);
+
+    private static IEnumerable<XElement> WithClass(XDocument document, string name, string cssClass) =>
+        document.Descendants(Svg + name).Where(e => ((string?)e.Attribute("class"))?.Split(' ').Contains(cssClass) == true);
+
+    // 3×3 kernels are enlarged ×14 (⌈40 / 3⌉) into 42×42 tiles; channels of a filter are 1 pixel apart, filters
+    // max(4, 14 / 2) = 7 apart, and so are epochs, with a 2-pixel margin. So a row of f filters × 2 channels is
+    // 4 + 2f·42 + f·1 + (f − 1)·7 pixels wide, and e epochs are 4 + 42e + 7(e − 1) pixels high.
+    private static int GridWidth(int filters) => 4 + 2 * filters * 42 + filters * 1 + (filters - 1) * 7;
+    private static int GridHeight(int epochs) => 4 + 42 * epochs + 7 * (epochs - 1);
+
+    [Fact]
+    public async Task The_kernel_grid_has_a_row_per_epoch_and_a_tile_per_filter_and_channel_rescaled_to_the_full_grey_range()
+    {
+        await using var store = await crafted.Database.OpenAsync();
+
+        var files = await new TrialFigures(store).KernelsAsync(crafted.TrialId, "0", null, EpochSelection.All, _folder.Path);
+
+        var grid = PngOracle.Decode(files.Grid);
+        Assert.Equal((GridWidth(4), GridHeight(4)), (grid.Width, grid.Height));
+        var frame = grid.Frames.Single();
+        // Epoch 1 (row 1), filter 3 channel 1 = column 7, in group 3: left = 2 + 7·42 + (7 − 3)·1 + 3·7 = 321; top = 2 + 42 + 7 = 51.
+        // Each filter is rescaled over its 18 elements: Pattern runs −3 … 3, so grey = round((Pattern(k) + 3) / 6 · 255).
+        for (var k = 0; k < 9; k++)
+        {
+            var (row, column) = (k / 3, k % 3);
+            // Stored in float32, an exact half such as 212.5 may land on either side: allow one grey level.
+            var expected = (CraftedTrial.Pattern(9 + k) + 3) / 6 * 255;
+            var pixel = frame.Rgb(321 + column * 14 + 7, 51 + row * 14 + 7, 3);
+            Assert.Equal(pixel.R, pixel.G);
+            Assert.Equal(pixel.R, pixel.B);
+            Assert.InRange(pixel.R, expected - 0.51, expected + 0.51);
+        }
+        // The dead filter (2) is flat from epoch 2: mid-grey 128, the middle of the map.
+        var deadLeft = 2 + 4 * 42 + (4 - 2) * 1 + 2 * 7;
+        Assert.Equal(((byte)128, (byte)128, (byte)128), frame.Rgb(deadLeft + 20, 2 + 2 * 49 + 20, 3));
+        Assert.Equal((0, 255), (grid.Frames[0].Min, grid.Frames[0].Max));
+
+        var animation = PngOracle.Decode(files.Animation);
+        Assert.Equal(4, animation.FrameCount);
+        Assert.Equal((GridWidth(4), GridHeight(1)), (animation.Width, animation.Height));
+        // Frame e is row e of the grid.
+        var gridPixel = frame.Rgb(321 + 7, 51 + 7, 3);
+        Assert.Equal(gridPixel, animation.Frames[1].Rgb(321 + 7, 2 + 7, 3));
+    }
+
+    [Fact]
+    public void The_kernels_command_draws_chosen_filters_at_chosen_epochs()
+    {
+        var run = Viz("kernels", "--trial", crafted.TrialId.ToString(), "--layer", "0.weight", "--filter", "1", "3", "--epochs", "0,2-3", "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(2, run.Lines.Count);
+        var grid = PngOracle.Decode(run.Lines[0], withPixels: false);
+        Assert.Equal((GridWidth(2), GridHeight(3)), (grid.Width, grid.Height));
+        Assert.Equal(3, PngOracle.Decode(run.Lines[1], withPixels: false).FrameCount);
+        Assert.EndsWith("kernels-0-filter-1_3-animation.png", run.Lines[1]);
+    }
+
+    [Theory]
+    [InlineData(new[] { "kernels", "--trial", "999", "--layer", "0" }, "there is no trial 999")]
+    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "2" }, "layer '2' (3×8) is not a conv layer; the conv layers are 0 (4×2×3×3)")]
+    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "7" }, "there is no layer '7'")]
+    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--filter", "4" }, "has filters 0 to 3; there is no filter 4")]
+    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--epochs", "9" }, "has no epoch 9; its recorded epochs are 0 to 3")]
+    [InlineData(new[] { "confusion", "--trial", "TRIAL", "--epoch", "8" }, "has no test metrics at epoch 8")]
+    public void Bad_requests_get_a_message_naming_the_problem_and_exit_code_2(string[] arguments, string message)
+    {
+        var run = Viz([.. arguments.Select(a => a == "TRIAL" ? crafted.TrialId.ToString() : a), "--out", _folder.Path]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.All);
+        Assert.DoesNotContain("   at ", run.All); // no stack trace
+    }
+
+    [Fact]
+    public void The_curves_command_plots_the_stored_losses_train_against_validation()
+    {
+        var run = Viz("curves", crafted.TrialId.ToString(), crafted.HealthyTrialId.ToString(), "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(["loss.svg", "accuracy.svg"], run.Lines.Select(Path.GetFileName));
+        var loss = XDocument.Load(run.Lines[0]);
+        var series = WithClass(loss, "g", "series").ToList();
+        Assert.Equal([$"trial {crafted.TrialId} train", $"trial {crafted.TrialId} validation", $"trial {crafted.HealthyTrialId} train", $"trial {crafted.HealthyTrialId} validation"],
+            series.Select(s => (string)s.Attribute("data-name")!));
+        double[] Ys(XElement s) => [.. s.Elements(Svg + "circle").Select(c => double.Parse((string)c.Attribute("data-y")!, CultureInfo.InvariantCulture))];
+        Assert.Equal(new[] { 1, 2, 3 }.Select(CraftedTrial.TrainLoss), Ys(series[0])); // epoch 0 has no training loss
+        Assert.Equal(new[] { 0, 1, 2, 3 }.Select(CraftedTrial.ValidationLoss), Ys(series[1]));
+        var accuracy = XDocument.Load(run.Lines[1]);
+        Assert.Equal(4, WithClass(accuracy, "g", "series").Count());
+    }
+
+    [Fact]
+    public void The_confusion_matrix_has_the_counts_of_the_stored_predictions()
+    {
+        var run = Viz("confusion", "--trial", crafted.TrialId.ToString(), "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.EndsWith("confusion-test-epoch-3.svg", run.Lines.Single());
+        var cells = WithClass(XDocument.Load(run.Lines.Single()), "rect", "cell")
+            .ToDictionary(c => ((int)c.Attribute("data-row")!, (int)c.Attribute("data-column")!), c => (string)c.Attribute("data-value")!);
+        // By hand from the labels 0,0,1,1,2,2 predicted as 0,1,1,1,2,0.
+        int[,] expected = { { 1, 1, 0 }, { 0, 2, 0 }, { 1, 0, 1 } };
+        Assert.Equal(9, cells.Count);
+        for (var r = 0; r < 3; r++)
+            for (var c = 0; c < 3; c++) Assert.Equal(expected[r, c].ToString(CultureInfo.InvariantCulture), cells[(r, c)]);
+    }
+
+    [Fact]
+    public async Task The_roc_chart_draws_each_stored_curve_with_its_auc_in_the_legend()
+    {
+        var run = Viz("roc", "--trial", crafted.TrialId.ToString(), "--epoch", "1", "--split", "val", "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.EndsWith("roc-val-epoch-1.svg", run.Lines.Single());
+        var document = XDocument.Load(run.Lines.Single());
+        await using var store = await crafted.Database.OpenAsync();
+        var stored = SplitEvaluation.FromJson((await store.GetArtifactsAsync(crafted.TrialId, "classification")).Single(a => a.Epoch == 1 && a.Split == "val").Json);
+        var series = WithClass(document, "g", "series").ToList();
+        Assert.Equal(4, series.Count); // three classes and the chance diagonal
+        for (var c = 0; c < 3; c++)
+        {
+            var curve = stored.Roc.Curves[c];
+            Assert.Equal($"{c} (AUC {curve.Auc.ToString("0.000", CultureInfo.InvariantCulture)})", (string)series[c].Attribute("data-name")!);
+            var points = series[c].Elements(Svg + "circle").Select(p => (double.Parse((string)p.Attribute("data-x")!, CultureInfo.InvariantCulture),
+                double.Parse((string)p.Attribute("data-y")!, CultureInfo.InvariantCulture))).ToList();
+            Assert.Equal(curve.FalsePositiveRate.Zip(curve.TruePositiveRate), points);
+        }
+    }
+}
