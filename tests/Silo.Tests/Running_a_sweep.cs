@@ -112,6 +112,23 @@ public class Running_a_sweep : IDisposable
                                 int.Parse(r.GetProperty("epoch").GetString()!, System.Globalization.CultureInfo.InvariantCulture)),
                           r => r.GetProperty("at").GetString()!);
 
+    [Fact]
+    public void A_sweep_asking_for_gpus_on_a_cpu_only_machine_is_reported_unschedulable_instead_of_waiting_forever()
+    {
+        var file = _cli.WriteFile("gpu.yaml", EightTrials.Replace("repeats: 2", "repeats: 1\nresources: {gpus_per_trial: 1}", StringComparison.Ordinal));
+        var run = _cli.Run("sweep", "run", file);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("unschedulable", run.All);
+        var status = Json(_cli.Run("sweep", "status", "1", "--json"));
+        Assert.Equal("completed", status.GetProperty("sweep").GetProperty("status").GetString());
+        Assert.All(status.GetProperty("trials").EnumerateArray(), t =>
+        {
+            Assert.Equal("failed", t.GetProperty("status").GetString());
+            Assert.Equal(0, t.GetProperty("attempts").GetInt32());
+            Assert.Contains("has a CUDA device", t.GetProperty("error").GetString());
+        });
+    }
+
     private static JsonElement Json(CliRun run)
     {
         Assert.True(run.ExitCode == 0, run.All);

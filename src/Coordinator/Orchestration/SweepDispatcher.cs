@@ -71,8 +71,10 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             if (sweep is null) continue;
             foreach (var (status, count) in sweep.TrialsByStatus) seen[status] = seen.GetValueOrDefault(status) + count;
             if (sweep.Count(TrialStatus.Queued) == 0) continue;
-            if (Unschedulable(sweep, capacity) is { } reason && DateTimeOffset.UtcNow - _started > options.SchedulingGrace)
+            if (Unschedulable(sweep, capacity) is { } reason)
             {
+                // Never run a trial where its request cannot be met; after the grace period (for workers still starting) say so.
+                if (DateTimeOffset.UtcNow - _started <= options.SchedulingGrace) continue;
                 var failed = await store.FailUnschedulableAsync(sweepId, reason, ct);
                 logger.LogError("Sweep {Sweep}: {Count} trials are unschedulable: {Reason}", sweepId, failed, reason);
                 continue;
@@ -93,8 +95,9 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
         if (capacity.Workers == 0 || sweep.GpusPerTrial <= 0) return null;
         if (capacity.Gpus == 0)
             return $"each trial asks for {sweep.GpusPerTrial:G3} GPU(s), but none of the {capacity.Workers} live worker(s) has a CUDA device";
-        if (sweep.GpusPerTrial > capacity.Gpus)
-            return $"each trial asks for {sweep.GpusPerTrial:G3} GPUs, but the largest live worker has {capacity.Gpus}";
+        if (sweep.GpusPerTrial > 1)
+            return $"each trial asks for {sweep.GpusPerTrial:G3} GPUs, but a trial trains on one device; ask for at most 1 " +
+                   "(or a fraction, with workers started with --slots-per-gpu)";
         return null;
     }
 

@@ -18,6 +18,10 @@ public static class SiloCommands
         bus.Required = true;
         var db = StoreAccess.DbOption();
         var (slots, threads) = (SweepCommands.SlotsOption(), SweepCommands.ThreadsOption());
+        var slotsPerGpu = new Option<int>("--slots-per-gpu")
+        {
+            Description = "Trials sharing one CUDA device (2 for sweeps with gpus_per_trial: 0.5).", DefaultValueFactory = _ => 1,
+        };
         var lease = new Option<double>("--lease") { Description = "Seconds a running trial stays a worker's without a heartbeat.", DefaultValueFactory = _ => 30 };
         var heartbeat = new Option<double>("--heartbeat") { Description = "Seconds between a worker's heartbeats.", DefaultValueFactory = _ => 5 };
         var poll = new Option<double>("--poll") { Description = "Seconds between a coordinator's passes over the database.", DefaultValueFactory = _ => 2 };
@@ -25,7 +29,7 @@ public static class SiloCommands
             "Run a cluster node until stopped (Ctrl+C or SIGTERM): a coordinator that dispatches sweeps, a worker that trains\n" +
             "trials, or both. All nodes share one PostgreSQL (--db) and one RabbitMQ (--bus).\n" +
             "Example: experiments silo --role worker --bus amqp://guest:guest@10.0.0.1:5672/ --db \"Host=10.0.0.1;Username=…\"")
-        { role, bus, db, slots, threads, lease, heartbeat, poll };
+        { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var (leaseSeconds, heartbeatSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat));
@@ -33,7 +37,7 @@ public static class SiloCommands
                 throw new ArgumentException($"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial");
             var worker = new WorkerOptions
             {
-                Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads),
+                Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads), SlotsPerGpu = parse.GetValue(slotsPerGpu),
                 Lease = TimeSpan.FromSeconds(leaseSeconds), HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds),
             };
             var coordinator = new CoordinatorOptions

@@ -19,7 +19,9 @@ public static partial class VizCommands
 {
     public static Command Create()
     {
-        var viz = new Command("viz", "Draw figures from recorded trials: curves, kernels over epochs, confusion, ROC, weight health, dataset covariance.");
+        var viz = new Command("viz",
+            "Draw figures from recorded trials (docs/visualization.md): curves, kernels over epochs, confusion, ROC, weight health, " +
+            "dataset covariance, class probabilities, saliency, Grad-CAM, CAM, feature maps, decoded filters, and a one-page HTML report.");
         viz.Subcommands.Add(Curves());
         viz.Subcommands.Add(Kernels());
         viz.Subcommands.Add(Confusion());

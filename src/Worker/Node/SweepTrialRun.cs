@@ -25,7 +25,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
 {
     public ITrialProgress Progress => progress;
 
-    public AttemptOutcome Run(TrialClaim claim, string worker, Func<StopReason> stopRequested, CancellationToken stop)
+    public AttemptOutcome Run(TrialClaim claim, string worker, int slot, Func<StopReason> stopRequested, CancellationToken stop)
     {
         using var trialSpan = ExperimentsTelemetry.Source.StartActivity("trial", ActivityKind.Consumer, ExperimentsTelemetry.ParentFrom(claim.TraceParent));
         var hyper = TrialHyperparameters.FromJson(claim.HyperparametersJson);
@@ -50,7 +50,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
             Seed = (ulong)claim.Seed,
             Threads = slots.ThreadsPerSlot,
         };
-        var device = slots.Gpus > 0 ? Device.Best : Device.Cpu;
+        var device = slots.DeviceFor(slot);
         trialSpan?.SetTag("experiments.device", device.ToString());
 
         using var model = Model.Create(plan, settings.Seed, device);

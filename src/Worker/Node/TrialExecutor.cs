@@ -16,6 +16,8 @@ public sealed class TrialExecutor(
     ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, IBus bus, ILogger<TrialExecutor> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _free = new(slots.Slots, slots.Slots);
+    // Which slot (and so which device, see SlotPlan.DeviceFor) a starting trial takes; one per semaphore count.
+    private readonly ConcurrentQueue<int> _freeSlotIndices = new(Enumerable.Range(0, slots.Slots));
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly CancellationTokenSource _stopping = new();
 
@@ -56,7 +58,8 @@ public sealed class TrialExecutor(
             _free.Release(); // someone else has it, or it no longer needs running
             return;
         }
-        var running = new Running(claim, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        _freeSlotIndices.TryDequeue(out var slot);
+        var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _running[claim.TrialId] = running;
         logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} of {MaxAttempts}", claim.TrialId, claim.Label, claim.Attempt, claim.MaxAttempts);
         running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -76,7 +79,7 @@ public sealed class TrialExecutor(
         AttemptOutcome outcome;
         try
         {
-            outcome = runner.Run(claim, options.Name, () => running.Reason == StopReason.None && _stopping.IsCancellationRequested ? StopReason.WorkerStopping : running.Reason,
+            outcome = runner.Run(claim, options.Name, running.Slot, () => running.Reason == StopReason.None && _stopping.IsCancellationRequested ? StopReason.WorkerStopping : running.Reason,
                 running.Cancellation.Token);
         }
         catch (Exception e) when (e is OperationCanceledException && running.Cancellation.IsCancellationRequested)
@@ -108,6 +111,7 @@ public sealed class TrialExecutor(
         {
             _running.TryRemove(claim.TrialId, out _);
             running.Cancellation.Dispose();
+            _freeSlotIndices.Enqueue(running.Slot);
             _free.Release();
         }
     }
@@ -126,9 +130,10 @@ public sealed class TrialExecutor(
         _free.Dispose();
     }
 
-    private sealed class Running(TrialClaim claim, CancellationTokenSource cancellation)
+    private sealed class Running(TrialClaim claim, int slot, CancellationTokenSource cancellation)
     {
         public TrialClaim Claim { get; } = claim;
+        public int Slot { get; } = slot;
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public volatile StopReason Reason;
         public Task? Task { get; set; }

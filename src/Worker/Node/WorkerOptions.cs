@@ -10,6 +10,9 @@ public sealed record WorkerOptions
 
     public int ThreadsPerSlot { get; init; }
 
+    /// <summary>Trials sharing one CUDA device: 2 suits sweeps with <c>gpus_per_trial: 0.5</c>.</summary>
+    public int SlotsPerGpu { get; init; } = 1;
+
     /// <summary>How long a running trial stays this worker's without a heartbeat. A killed worker's trials resume elsewhere after it.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -19,19 +22,25 @@ public sealed record WorkerOptions
     public string? Home { get; init; }
 }
 
-/// <summary>What a node offers: trials at once, libtorch threads per trial, and CUDA devices.</summary>
-public sealed record SlotPlan(int Slots, int ThreadsPerSlot, int Gpus)
+/// <summary>What a node offers: trials at once, libtorch threads per trial, CUDA devices and trials per device.</summary>
+public sealed record SlotPlan(int Slots, int ThreadsPerSlot, int Gpus, int SlotsPerGpu = 1)
 {
     /// <summary>
-    /// One slot per CUDA device when there are any. On a CPU-only node, one single-threaded trial per core: small CNNs
-    /// do not scale across libtorch's intra-op threads, so two 1-thread trials finish more work than one 2-thread
-    /// trial (measured in bench/README.md). Explicit slots or threads win; threads default to cores / slots.
+    /// On a GPU node, one slot per CUDA device, or <paramref name="slotsPerGpu"/> per device for fractional requests
+    /// (<c>gpus_per_trial: 0.5</c> wants 2). On a CPU-only node, one single-threaded trial per core: small CNNs do not
+    /// scale across libtorch's intra-op threads, so two 1-thread trials finish more work than one 2-thread trial
+    /// (measured in bench/README.md, "Slots"). Explicit slots or threads win; threads default to cores / slots.
     /// </summary>
-    public static SlotPlan Discover(int requestedSlots, int requestedThreads, int cores, int cudaDevices)
+    public static SlotPlan Discover(int requestedSlots, int requestedThreads, int cores, int cudaDevices, int slotsPerGpu = 1)
     {
         if (requestedSlots < 0 || requestedThreads < 0) throw new ArgumentException("slots and threads must be 0 (discover) or positive");
-        var slots = requestedSlots > 0 ? requestedSlots : cudaDevices > 0 ? cudaDevices : Math.Max(1, cores);
+        if (slotsPerGpu < 1) throw new ArgumentException("slots per GPU must be at least 1");
+        var slots = requestedSlots > 0 ? requestedSlots : cudaDevices > 0 ? cudaDevices * slotsPerGpu : Math.Max(1, cores);
         var threads = requestedThreads > 0 ? requestedThreads : Math.Max(1, cores / slots);
-        return new SlotPlan(slots, threads, cudaDevices);
+        return new SlotPlan(slots, threads, cudaDevices, slotsPerGpu);
     }
+
+    /// <summary>The device slot <paramref name="slot"/> trains on: slots fill each CUDA device in turn, else the CPU.</summary>
+    public Engine.Device DeviceFor(int slot) =>
+        Gpus == 0 ? Engine.Device.Cpu : Engine.Device.Cuda(slot / SlotsPerGpu % Gpus);
 }
