@@ -4,8 +4,11 @@ namespace Experiments.Contracts;
 // duplicate, late or lost message is harmless: the receiver re-reads the row and acts on what it finds.
 // MassTransit needs message types in a namespace.
 
-/// <summary>Coordinator → workers: trial <paramref name="TrialId"/> is queued; the first worker to claim it in the database runs it.</summary>
-public sealed record RunTrial(long SweepId, long TrialId);
+/// <summary>
+/// Coordinator → workers: trial <paramref name="TrialId"/> is queued; the first worker to claim it in the database runs it.
+/// <paramref name="GpusPerTrial"/> lets a CPU-only worker pass a GPU trial on without claiming it.
+/// </summary>
+public sealed record RunTrial(long SweepId, long TrialId, double GpusPerTrial = 0);
 
 /// <summary>Worker → coordinators: an attempt at the trial ended (any outcome), so a slot is free and the sweep may be done.</summary>
 public sealed record TrialEnded(long SweepId, long TrialId, string Status, string Worker);

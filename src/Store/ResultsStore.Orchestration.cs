@@ -117,10 +117,10 @@ public sealed partial class ResultsStore
 
     /// <summary>
     /// Makes the trial this worker's if it is still queued and its sweep still running: status running, attempts + 1,
-    /// a lease of <paramref name="lease"/>. Null when someone else has it or it no longer needs running: the message
-    /// was a duplicate, or stale, and is dropped.
+    /// a lease of <paramref name="lease"/>. Null when someone else has it or it no longer needs running (the message
+    /// was a duplicate, or stale, and is dropped), or when it asks for a GPU and the worker has <paramref name="workerGpus"/> = 0.
     /// </summary>
-    public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, CancellationToken ct = default) =>
+    public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, int workerGpus = 0, CancellationToken ct = default) =>
         RunAsync(async token =>
         {
             await using var command = _dataSource.CreateCommand(
@@ -130,13 +130,14 @@ public sealed partial class ResultsStore
                     heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
                 FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
                 WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
-                  AND (s.id IS NULL OR s.status = 'running')
+                  AND (s.id IS NULL OR s.status = 'running') AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
                           t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent
                 """);
             command.Parameters.AddWithValue("id", trialId);
             command.Parameters.AddWithValue("worker", worker);
             command.Parameters.AddWithValue("lease", lease);
+            command.Parameters.AddWithValue("gpus", workerGpus);
             await using var reader = await command.ExecuteReaderAsync(token);
             if (!await reader.ReadAsync(token)) return null;
             return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),

@@ -113,6 +113,30 @@ public class Running_a_sweep : IDisposable
                           r => r.GetProperty("at").GetString()!);
 
     [Fact]
+    public void Asha_stops_the_trial_that_learns_nothing_at_its_first_rung_and_keeps_its_epochs()
+    {
+        // One slot, so trials run in index order: lr 1e-3 first (it learns the synthetic classes within an epoch), then
+        // lr 1e-7 (it stays near chance). At rung 1 the second trial's value is in the bottom half of {trial 1, trial 2}.
+        var file = _cli.WriteFile("asha.yaml", """
+            name: asha
+            dataset: synthetic
+            epochs: 3
+            batch_size: 32
+            grid:
+              arch: [ffnn-100]
+              lr: [1e-3, 1e-7]
+            early_stopping: {type: asha, grace_epochs: 1, reduction_factor: 2, max_epochs: 3}
+            """);
+        var run = _cli.Run("sweep", "run", file, "--slots", "1", "--threads", "1");
+        Assert.True(run.ExitCode == 0, run.All);
+
+        var trials = Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(("completed", 3), (trials[0].GetProperty("status").GetString(), trials[0].GetProperty("epochsRecorded").GetInt32()));
+        Assert.Equal(("stopped_early", 1), (trials[1].GetProperty("status").GetString(), trials[1].GetProperty("epochsRecorded").GetInt32()));
+        Assert.Contains("rung", trials[1].GetProperty("error").GetString());
+    }
+
+    [Fact]
     public void A_sweep_asking_for_gpus_on_a_cpu_only_machine_is_reported_unschedulable_instead_of_waiting_forever()
     {
         var file = _cli.WriteFile("gpu.yaml", EightTrials.Replace("repeats: 2", "repeats: 1\nresources: {gpus_per_trial: 1}", StringComparison.Ordinal));

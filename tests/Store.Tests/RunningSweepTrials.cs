@@ -45,6 +45,18 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_cpu_only_worker_cannot_claim_a_trial_that_asks_for_a_gpu_and_a_gpu_worker_can()
+    {
+        await using var store = await ResultsStore.OpenAsync(await database.NewDatabaseAsync());
+        var sweep = await store.CreateSweepAsync(new SweepDefinition("gpu", "{}", "synthetic", "val_accuracy", true, null, 2, 0.5, null),
+            [new QueuedTrial(Make.Trial(), 0, "t0")]);
+        var trial = (await store.GetSweepTrialsAsync(sweep)).Single().TrialId;
+        Assert.Null(await store.ClaimTrialAsync(trial, "cpu-worker", Lease, workerGpus: 0));
+        Assert.Equal(TrialStatus.Queued, (await store.GetSweepTrialsAsync(sweep)).Single().Status);
+        Assert.NotNull(await store.ClaimTrialAsync(trial, "gpu-worker", Lease, workerGpus: 1));
+    }
+
+    [Fact]
     public async Task Dispatch_never_puts_more_than_max_concurrent_in_flight_even_from_concurrent_coordinators()
     {
         var (store, sweep, _) = await SweepAsync(await database.NewDatabaseAsync(), 10, maxConcurrent: 3);

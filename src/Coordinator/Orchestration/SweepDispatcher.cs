@@ -82,7 +82,7 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             if (free <= 0) continue;
             var trials = await store.DispatchAsync(sweepId, free, options.RedispatchAfter, ct);
             free -= trials.Count;
-            foreach (var trialId in trials) await BusResilience.RunAsync(token => bus.Publish(new RunTrial(sweepId, trialId), token), ct);
+            foreach (var trialId in trials) await BusResilience.RunAsync(token => bus.Publish(new RunTrial(sweepId, trialId, sweep.GpusPerTrial), token), ct);
         }
         _lastSeen = seen;
         foreach (var done in await store.CompleteFinishedSweepsAsync(ct))

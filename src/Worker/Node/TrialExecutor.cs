@@ -37,6 +37,14 @@ public sealed class TrialExecutor(
     public async Task AcceptAsync(RunTrial message, CancellationToken ct)
     {
         if (_running.ContainsKey(message.TrialId)) return; // a duplicate of a trial this worker already runs
+        if (message.GpusPerTrial > 0 && slots.Gpus == 0)
+        {
+            // A GPU trial on a CPU-only worker: pass it on for a GPU worker (the coordinator dispatches GPU trials only
+            // while one is live). The pause keeps two CPU-only workers from bouncing it between them at full speed.
+            await Task.Delay(HandBackAfter, ct);
+            await BusResilience.RunAsync(token => bus.Publish(message, token), ct);
+            return;
+        }
         if (!await _free.WaitAsync(HandBackAfter, ct))
         {
             // Busy: publish it again for a worker with a free slot (a stale copy is dropped by the claim).
@@ -46,7 +54,7 @@ public sealed class TrialExecutor(
         TrialClaim? claim;
         try
         {
-            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(message.TrialId, options.Name, options.Lease, ct);
+            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(message.TrialId, options.Name, options.Lease, slots.Gpus, ct);
         }
         catch
         {
