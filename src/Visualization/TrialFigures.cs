@@ -22,6 +22,9 @@ public sealed record HealthFiles(HealthReport Report, string Json, IReadOnlyList
 /// </summary>
 public sealed class TrialFigures(ResultsStore store)
 {
+    /// <summary>The store the figures are read from.</summary>
+    public ResultsStore Store => store;
+
     /// <summary>Kind of the stored per-split artifact with the confusion matrix and ROC (written by the worker's TrialRecorder).</summary>
     public const string ClassificationKind = "classification";
 

@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization;
 using Experiments.Visualization.Data;
 using Experiments.Visualization.Snapshots;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Interpretability;
 using Spectre.Console;
 
 namespace Experiments.Silo.Cli;
@@ -131,22 +134,36 @@ public static partial class VizCommands
             Description = "A filter is dead when its L2 norm falls below this fraction of its layer's median norm at the first epoch.",
             DefaultValueFactory = _ => WeightHealth.DefaultDeadFraction,
         };
+        var probes = new Option<int>("--activation-images")
+        {
+            Description = "Test images passed through every layer at every epoch to find NaN or infinite activations (0 = weights only).",
+            DefaultValueFactory = _ => 8,
+        };
         var command = new Command("health",
-            "Weight health over the epochs: each filter's L2 norm (one chart per layer), dead filters whose norm fell towards 0, and NaN or infinite weights. Exit code 0 either way; see the report.")
-            { trial, json, fraction, db, output };
+            "Weight and activation health over the epochs: each filter's L2 norm (one chart per layer), dead filters whose norm fell towards 0, " +
+            "NaN or infinite weights, and the first layer whose activations hold NaN or infinity. Exit code 0 either way; see the report.")
+            { trial, json, fraction, probes, db, output };
         command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
         {
             var id = parse.GetValue(trial);
             if (parse.GetValue(fraction) is <= 0 or >= 1 or double.NaN) throw new ArgumentException("--dead-fraction must lie between 0 and 1");
             var files = await figures.HealthAsync(id, OutDirectory(parse, output, $"trial-{id}"), parse.GetValue(fraction), ct);
             var report = files.Report;
+            var (activations, notChecked) = await ActivationProblemsAsync(figures.Store, id, parse.GetValue(probes), ct);
+            var healthy = report.Healthy && activations.Count == 0;
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { trial = id, healthy = report.Healthy, report, files = files.Charts.Prepend(files.Json) }, TrialFigures.Json));
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    trial = id, healthy, report, activations, activationsNotChecked = notChecked, files = files.Charts.Prepend(files.Json),
+                }, TrialFigures.Json));
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {Range(report.Epochs)}: ") +
-                                   (report.Healthy ? "[green]healthy[/]" : "[red]problems found[/]"));
+                                   (healthy ? "[green]healthy[/]" : "[red]problems found[/]"));
+            foreach (var bad in activations)
+                AnsiConsole.MarkupLine(Markup.Escape($"  non-finite activations: epoch {bad.Epoch}, from layer {bad.Layer} ({bad.Label}) on: {bad.NaNs} NaN, {bad.Infinities} infinite over {bad.Images} test image(s)"));
+            if (notChecked is not null) AnsiConsole.MarkupLine(Markup.Escape($"  activations not checked: {notChecked}"));
             foreach (var dead in report.DeadFilters)
                 AnsiConsole.MarkupLine(Markup.Escape($"  dead: {dead.Tensor} filter {dead.Filter}, norm below threshold from epoch {dead.FirstEpoch} (epochs {Range(dead.Epochs)}), last norm {dead.LastNorm:G3}"));
             foreach (var bad in report.NonFinite)
@@ -155,6 +172,32 @@ public static partial class VizCommands
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The first non-finite layer per epoch over a few test images, or why it could not be checked.</summary>
+    private static async Task<(IReadOnlyList<NonFiniteActivations> Problems, string? NotChecked)> ActivationProblemsAsync(
+        ResultsStore store, long trialId, int images, CancellationToken ct)
+    {
+        if (images <= 0) return ([], "--activation-images is 0");
+        StoredModel stored;
+        try
+        {
+            stored = await StoredModel.OpenAsync(store, trialId, ct);
+        }
+        catch (Exception e) when (e is ArgumentException or SpecException or ArchitectureException or InvalidDataException)
+        {
+            return ([], "the model cannot be rebuilt: " + e.Message);
+        }
+        using (stored)
+        {
+            var row = (await store.GetTrialAsync(trialId, ct))!;
+            if (!DatasetCatalog.TryGet(row.Dataset, out _) || !DatasetCatalog.Status(row.Dataset, ExperimentsHome.Resolve()).Fetched)
+                return ([], $"dataset {row.Dataset} is not available here");
+            var (_, test) = DatasetCatalog.LoadTrainAndTest(row.Dataset, ExperimentsHome.Resolve());
+            var probes = Enumerable.Range(0, Math.Min(images, test.Count))
+                .Select(i => new Tensor([.. test.SampleShape.Dims], test.Sample(i).ToArray())).ToList();
+            return (await ActivationHealth.ExamineAsync(stored, probes, ct), null);
+        }
     }
 
     private static Command Covariance()
