@@ -19,15 +19,9 @@ public sealed class Checking_health : IDisposable
 
         // Epoch 2's first conv weight becomes NaN (float32 0x7FC00000, little-endian), with its checksum recomputed so
         // the store still trusts the row: exactly what a diverging update would have written.
-        var db = _cli.Run("db", "url").Output.Trim();
-        using (var connection = new Npgsql.NpgsqlConnection(Store.ConnectionStrings.ToNpgsql(db)))
-        {
-            connection.Open();
-            using var corrupt = new Npgsql.NpgsqlCommand(
-                "update weight_tensors set bytes = overlay(bytes placing '\\x0000c07f'::bytea from 1 for 4) where trial_id = 1 and epoch = 2 and name = '0.weight'; " +
-                "update weight_tensors set checksum = sha256(bytes) where trial_id = 1 and epoch = 2 and name = '0.weight'", connection);
-            Assert.True(corrupt.ExecuteNonQuery() > 0);
-        }
+        Assert.True(_cli.ExecuteSql(
+            "update weight_tensors set bytes = overlay(bytes placing '\\x0000c07f'::bytea from 1 for 4) where trial_id = 1 and epoch = 2 and name = '0.weight'; " +
+            "update weight_tensors set checksum = sha256(bytes) where trial_id = 1 and epoch = 2 and name = '0.weight'") > 0);
 
         var sick = Health();
         Assert.False(sick.GetProperty("healthy").GetBoolean());

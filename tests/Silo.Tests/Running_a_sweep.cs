@@ -81,15 +81,8 @@ public class Running_a_sweep : IDisposable
         Assert.Contains("already completed", cancel.All);
 
         // Make two trials look like they crashed after epoch 1: resume must re-queue exactly those and keep the others.
-        var db = _cli.Run("db", "url").Output.Trim();
-        using (var connection = new Npgsql.NpgsqlConnection(Store.ConnectionStrings.ToNpgsql(db)))
-        {
-            connection.Open();
-            using var fail = new Npgsql.NpgsqlCommand(
-                "update trials set status = 'failed', error = 'test: simulated crash' where id in (1, 2); " +
-                "delete from epochs where trial_id in (1, 2) and epoch = 2", connection);
-            fail.ExecuteNonQuery();
-        }
+        _cli.ExecuteSql("update trials set status = 'failed', error = 'test: simulated crash' where id in (1, 2); " +
+                        "delete from epochs where trial_id in (1, 2) and epoch = 2");
         var before = EpochTimes();
         var resume = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
         Assert.True(resume.ExitCode == 0, resume.All);

@@ -68,6 +68,20 @@ public sealed class CliProcess : IDisposable
         if (_ownsHome) Directory.Delete(Home, recursive: true);
     }
 
+    /// <summary>
+    /// Runs a writing SQL statement on this home's results database (`results sql` is read-only): how a test
+    /// simulates a crash or corruption that the product must then cope with. Returns the rows affected.
+    /// </summary>
+    public int ExecuteSql(string sql)
+    {
+        var url = Run("db", "url");
+        if (url.ExitCode != 0) throw new InvalidOperationException("experiments db url failed: " + url.All);
+        using var connection = new Npgsql.NpgsqlConnection(Experiments.Store.ConnectionStrings.ToNpgsql(url.Output.Trim()));
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Runs the CLI once in an existing home, which the caller owns (nothing is stopped or deleted).</summary>
     public static CliRun RunIn(string home, params string[] arguments) => new CliProcess(home).Run(arguments);
 }
