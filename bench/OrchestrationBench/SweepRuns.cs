@@ -120,7 +120,7 @@ internal static class SweepRuns
                 var hyper = TrialHyperparameters.FromJson(SweepSubmission.Queued(trial).Definition.HyperparametersJson);
                 var data = datasets.Get(trial.Dataset, hyper.ValSplit);
                 var plan = ShapeInference.Plan(trial.Architecture, data.Train.SampleShape);
-                var settings = SettingsFor(hyper, trial.Seed, threads);
+                var settings = TrainingSettings.For(hyper, trial.Seed, threads);
                 var (_, result) = RecordedTrial.RunAsync(store, plan, trial.Dataset, data, settings, hyper.ValSplit, Device.Cpu, cancellation: ct)
                     .GetAwaiter().GetResult();
                 if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"baseline trial {trial.Label} ended {result.Outcome}: {result.Message}");
@@ -132,17 +132,6 @@ internal static class SweepRuns
         var trials = await TimesAsync(connectionString, "t.sweep_id IS NULL AND t.queued_at >= @since", new NpgsqlParameter("since", since), ct);
         return new RunResult(label, wall, 0, trials);
     }
-
-    /// <summary>The training settings <see cref="SweepTrialRun"/> derives from a stored trial.</summary>
-    public static TrainingSettings SettingsFor(TrialHyperparameters hyper, long seed, int threads) => new()
-    {
-        Optimizer = new OptimizerSettings(hyper.Optimizer == "sgd" ? Worker.Engine.OptimizerKind.Sgd : Worker.Engine.OptimizerKind.Adam, hyper.LearningRate, hyper.WeightDecay, hyper.Momentum),
-        Epochs = hyper.Epochs,
-        BatchSize = hyper.BatchSize,
-        LearningRateDecay = hyper.LrDecay,
-        Seed = (ulong)seed,
-        Threads = threads,
-    };
 
     private static async Task<IReadOnlyList<TrialTimes>> TimesAsync(string connectionString, string where, NpgsqlParameter parameter, CancellationToken ct)
     {

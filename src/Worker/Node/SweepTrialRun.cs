@@ -40,16 +40,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
         var data = datasets.Get(claim.Dataset, hyper.ValSplit);
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
-        var settings = new TrainingSettings
-        {
-            Optimizer = new OptimizerSettings(
-                hyper.Optimizer == "sgd" ? Engine.OptimizerKind.Sgd : Engine.OptimizerKind.Adam, hyper.LearningRate, hyper.WeightDecay, hyper.Momentum),
-            Epochs = hyper.Epochs,
-            BatchSize = hyper.BatchSize,
-            LearningRateDecay = hyper.LrDecay,
-            Seed = (ulong)claim.Seed,
-            Threads = slots.ThreadsPerSlot,
-        };
+        var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
         var device = slots.DeviceFor(slot);
         trialSpan?.SetTag("experiments.device", device.ToString());
 

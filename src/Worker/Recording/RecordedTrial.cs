@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
@@ -37,19 +36,7 @@ public static class RecordedTrial
 
     public static TrialDefinition Definition(ArchitecturePlan plan, string dataset, TrainingSettings settings, double validationFraction)
     {
-        var o = settings.Optimizer;
-        var hyperparameters = JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["optimizer"] = o.Kind.ToString().ToLowerInvariant(),
-            ["lr"] = o.LearningRate,
-            ["weight_decay"] = o.WeightDecay,
-            ["lr_decay"] = settings.LearningRateDecay,
-            ["momentum"] = o.Momentum,
-            ["batch_size"] = settings.BatchSize,
-            ["epochs"] = settings.Epochs,
-            ["val_split"] = validationFraction,
-            ["input"] = plan.Input.Dims,
-        });
+        var hyperparameters = settings.ToHyperparameters(validationFraction, plan.Input).ToJson();
         return new TrialDefinition(null, plan.Architecture.Name, ArchitectureWriter.ToJson(plan.Architecture), dataset, hyperparameters, (long)settings.Seed);
     }
 

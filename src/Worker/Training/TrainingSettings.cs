@@ -29,6 +29,23 @@ public sealed record TrainingSettings
     /// <summary>Records epoch 0: validation and test metrics of the initial weights.</summary>
     public bool EvaluateBeforeTraining { get; init; } = true;
 
+    /// <summary>The settings a stored trial trains with (trials.hyperparameters), on <paramref name="threads"/> threads.</summary>
+    public static TrainingSettings For(Contracts.TrialHyperparameters hyperparameters, long seed, int threads) => new()
+    {
+        Optimizer = new OptimizerSettings(hyperparameters.Optimizer == "sgd" ? OptimizerKind.Sgd : OptimizerKind.Adam,
+            hyperparameters.LearningRate, hyperparameters.WeightDecay, hyperparameters.Momentum),
+        Epochs = hyperparameters.Epochs,
+        BatchSize = hyperparameters.BatchSize,
+        LearningRateDecay = hyperparameters.LrDecay,
+        Seed = (ulong)seed,
+        Threads = threads,
+    };
+
+    /// <summary>The hyperparameters recorded for these settings (what <see cref="For"/> reads back).</summary>
+    public Contracts.TrialHyperparameters ToHyperparameters(double validationFraction, Architectures.TensorShape input) =>
+        new(Optimizer.Kind.ToString().ToLowerInvariant(), Optimizer.LearningRate, Optimizer.WeightDecay, LearningRateDecay, Optimizer.Momentum,
+            BatchSize, Epochs, validationFraction, [.. input.Dims]);
+
     public double LearningRateAt(int epoch) => Optimizer.LearningRate * Math.Pow(LearningRateDecay, Math.Max(0, epoch - 1));
 
     /// <summary>Every problem with these settings, each naming the setting; empty when they are usable.</summary>
