@@ -374,30 +374,6 @@ public sealed partial class ResultsStore : IAsyncDisposable
             return (long)(await command.ExecuteScalarAsync(token))!;
         }, ct);
 
-    /// <summary>Registers the worker (or updates its host and slots) and records one heartbeat.</summary>
-    public Task RecordHeartbeatAsync(string worker, string host, int slots, IReadOnlyList<long> runningTrials, CancellationToken ct = default) =>
-        RunAsync(async token =>
-        {
-            await using var batch = _dataSource.CreateBatch();
-            var upsert = new NpgsqlBatchCommand(
-                """
-                INSERT INTO workers (name, host, slots) VALUES (@name, @host, @slots)
-                ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, last_heartbeat = now()
-                """);
-            upsert.Parameters.AddWithValue("name", worker);
-            upsert.Parameters.AddWithValue("host", host);
-            upsert.Parameters.AddWithValue("slots", slots);
-            var beat = new NpgsqlBatchCommand(
-                "INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING");
-            beat.Parameters.AddWithValue("name", worker);
-            beat.Parameters.AddWithValue("busy", runningTrials.Count);
-            beat.Parameters.AddWithValue("trials", runningTrials.ToArray());
-            batch.BatchCommands.Add(upsert);
-            batch.BatchCommands.Add(beat);
-            await batch.ExecuteNonQueryAsync(token); // a batch is one implicit transaction
-            return true;
-        }, ct);
-
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>

@@ -71,7 +71,7 @@ public static partial class SweepCommands
         var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}");
         var trials = await store.GetSweepTrialsAsync(sweepId, ct);
         var remaining = trials.Where(t => t.Status is TrialStatus.Queued or TrialStatus.Running).ToList();
-        var slots = SlotPlan.Discover(worker.Slots, worker.ThreadsPerSlot, Environment.ProcessorCount, Worker.Engine.EngineRuntime.CudaDeviceCount);
+        var slots = SlotPlan.For(worker);
         AnsiConsole.MarkupLine(Markup.Escape(
             $"Sweep {sweepId} ({sweep.Name}): {remaining.Count} of {trials.Count} trials to run on {sweep.Dataset}, ranked by {sweep.Metric}; " +
             $"{slots.Slots} slot(s) × {slots.ThreadsPerSlot} thread(s){(slots.Gpus > 0 ? $", {slots.Gpus} GPU(s)" : "")}."));

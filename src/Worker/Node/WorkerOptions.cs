@@ -40,6 +40,10 @@ public sealed record SlotPlan(int Slots, int ThreadsPerSlot, int Gpus, int Slots
         return new SlotPlan(slots, threads, cudaDevices, slotsPerGpu);
     }
 
+    /// <summary>This machine's plan for a worker started with <paramref name="options"/>.</summary>
+    public static SlotPlan For(WorkerOptions options) =>
+        Discover(options.Slots, options.ThreadsPerSlot, Environment.ProcessorCount, Engine.EngineRuntime.CudaDeviceCount, options.SlotsPerGpu);
+
     /// <summary>The device slot <paramref name="slot"/> trains on: slots fill each CUDA device in turn, else the CPU.</summary>
     public Engine.Device DeviceFor(int slot) =>
         Gpus == 0 ? Engine.Device.Cpu : Engine.Device.Cuda(slot / SlotsPerGpu % Gpus);

@@ -14,7 +14,7 @@ public static class WorkerServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddExperimentsWorker(this IServiceCollection services, IBusRegistrationConfigurator bus, WorkerOptions options)
     {
-        var slots = SlotPlan.Discover(options.Slots, options.ThreadsPerSlot, Environment.ProcessorCount, EngineRuntime.CudaDeviceCount, options.SlotsPerGpu);
+        var slots = SlotPlan.For(options);
         services.AddSingleton(options);
         services.AddSingleton(slots);
         services.AddSingleton(new DatasetCache(options.Home ?? ExperimentsHome.Resolve()));
