@@ -30,17 +30,7 @@ public sealed class CliProcess : IDisposable
     /// <summary>Runs with extra environment variables, e.g. OTEL_EXPORTER_OTLP_ENDPOINT.</summary>
     public CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Home,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "experiments.dll"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["EXPERIMENTS_HOME"] = Home;
-        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        start.Environment["NO_COLOR"] = "1";
+        var start = StartInfo(Home, arguments);
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -51,6 +41,27 @@ public sealed class CliProcess : IDisposable
             throw new TimeoutException("experiments " + string.Join(' ', arguments) + " did not finish in 5 minutes");
         }
         return new CliRun(process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>
+    /// How the built CLI (copied beside the test assembly) is started, as a user would run it: its own EXPERIMENTS_HOME
+    /// and working folder, one OpenBLAS thread, no colour, output captured.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string home, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = home,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "experiments.dll"));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["EXPERIMENTS_HOME"] = home;
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        start.Environment["NO_COLOR"] = "1";
+        return start;
     }
 
     /// <summary>Writes a file into the CLI's home and returns its path.</summary>

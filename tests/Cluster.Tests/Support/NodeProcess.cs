@@ -4,12 +4,6 @@ using System.Text;
 
 namespace Experiments.Cluster.Tests.Support;
 
-/// <summary>The outcome of one short run of the real <c>experiments</c> executable.</summary>
-public sealed record CliRun(int ExitCode, string Output, string Error)
-{
-    public string All => Output + Error;
-}
-
 /// <summary>
 /// The built <c>experiments</c> CLI run as a separate process, as on a cluster machine: its own EXPERIMENTS_HOME,
 /// one thread for OpenBLAS, no colour. <see cref="Start"/> launches a long-running node (`experiments silo …`) whose
@@ -111,18 +105,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private static ProcessStartInfo StartInfo(string home, string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = home,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "experiments.dll"));
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["EXPERIMENTS_HOME"] = home;
-        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        start.Environment["NO_COLOR"] = "1";
+        var start = CliProcess.StartInfo(home, arguments);
         // Every node is pointed at the test's database with --db; nothing may fall back to another one.
         start.Environment.Remove("EXPERIMENTS_DB");
         return start;
