@@ -18,8 +18,10 @@ public sealed class LocalPostgresException(string message) : InvalidOperationExc
 /// <summary>
 /// The embedded default: a private PostgreSQL cluster under &lt;home&gt;/postgres, created on first use and started on
 /// demand, listening on 127.0.0.1 with a free port recorded in the data directory, and a unix socket in the data directory.
-/// The superuser is "experiments", with a random password kept in &lt;home&gt;/postgres/experiments-local.json;
-/// TCP connections need it (scram-sha-256); the unix socket trusts whoever can reach it, which the data directory's
+/// The bootstrap superuser is "experiments"; it only creates the database and the two roles of
+/// <see cref="DatabaseRoles"/>, which every command then uses: the application role (owner of the schema) and the
+/// read-only query role. Their random passwords are kept in &lt;home&gt;/postgres/experiments-local.json (0600);
+/// TCP connections need them (scram-sha-256); the unix socket trusts whoever can reach it, which the data directory's
 /// 0700 mode limits to its owner.
 /// As root, initdb, pg_ctl and postgres run as the "postgres" user (PostgreSQL refuses to run as root), which then owns the data directory.
 /// Concurrent callers (threads or processes) serialise on &lt;home&gt;/postgres.lock.
@@ -95,14 +97,20 @@ public sealed class LocalPostgres
     /// <summary>Whether the cluster's postmaster is alive (postmaster.pid names a live process).</summary>
     public bool IsRunning => RunningPid() is not null;
 
-    /// <summary>The connection string to the "experiments" database, when running.</summary>
-    public string? ConnectionString => IsRunning && ReadState() is { } state ? BuildConnectionString(state, DatabaseName) : null;
+    /// <summary>The application role's connection string to the "experiments" database, when running.</summary>
+    public string? ConnectionString => IsRunning && ReadState() is { } state ? ApplicationConnectionString(state) : null;
 
-    /// <summary>The connection string to another database of this cluster, when running.</summary>
+    /// <summary>The read-only query role's connection string to the "experiments" database, when running.</summary>
+    public string? ReaderConnectionString => IsRunning && ReadState() is { } state ? ReaderConnection(state) : null;
+
+    /// <summary>The bootstrap superuser's connection string to a database of this cluster, when running (set-up and tests only).</summary>
     public string? ConnectionStringFor(string database) =>
         IsRunning && ReadState() is { } state ? BuildConnectionString(state, database) : null;
 
-    /// <summary>initdb on first use, start if stopped, create the "experiments" database if missing; returns its connection string.</summary>
+    /// <summary>
+    /// initdb on first use, start if stopped, create the "experiments" database and its roles if missing; returns the
+    /// application role's connection string.
+    /// </summary>
     public async Task<string> EnsureStartedAsync(IProgress<string>? progress = null, CancellationToken ct = default)
     {
         var bin = FindBinaries();
@@ -130,8 +138,8 @@ public sealed class LocalPostgres
             await RunAsync(bin, "pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-s"], ct);
         }
 
-        await EnsureDatabaseAsync(state, ct);
-        return BuildConnectionString(state, DatabaseName);
+        state = await EnsureDatabaseAsync(state, ct);
+        return ApplicationConnectionString(state);
     }
 
     /// <summary>Stops the cluster (fast shutdown: open sessions are disconnected, committed data is safe). No-op when stopped.</summary>
@@ -163,7 +171,7 @@ public sealed class LocalPostgres
                     $"(a parent directory is not searchable by it). Set EXPERIMENTS_HOME to a directory such as /var/lib/experiments.");
         }
 
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        var password = DatabaseRoles.NewPassword();
         // Beside the data directory, which the server's user can reach by construction (the home may not be).
         var passwordFile = Path.Combine(Path.GetDirectoryName(DataDirectory)!, $".pwfile-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(passwordFile, password + "\n", ct);
@@ -202,38 +210,77 @@ public sealed class LocalPostgres
         SetMode(Path.Combine(DataDirectory, ConfFile), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
-    private static async Task EnsureDatabaseAsync(LocalState state, CancellationToken ct)
+    // Creates the database and the roles when missing. Clusters made before the roles existed get them here too (and
+    // their objects move to the application role), so an upgrade needs no step of its own.
+    private async Task<LocalState> EnsureDatabaseAsync(LocalState state, CancellationToken ct)
     {
         // Unpooled: a pooled connection could be a dead one from before a restart.
         var admin = new NpgsqlConnectionStringBuilder(BuildConnectionString(state, "postgres")) { Pooling = false }.ConnectionString;
         await using var connection = new NpgsqlConnection(admin);
         await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
-        exists.Parameters.AddWithValue("name", DatabaseName);
-        if (await exists.ExecuteScalarAsync(ct) is not null) return;
-        try
+        await using var check = new NpgsqlCommand(
+            """
+            SELECT (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = @name),
+                   (SELECT count(*) FROM pg_roles WHERE rolname IN (@app, @reader))
+            """, connection);
+        check.Parameters.AddWithValue("name", DatabaseName);
+        check.Parameters.AddWithValue("app", DatabaseRoles.Application);
+        check.Parameters.AddWithValue("reader", DatabaseRoles.Reader);
+        string? owner;
+        long roles;
+        await using (var reader = await check.ExecuteReaderAsync(ct))
         {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", connection);
-            await create.ExecuteNonQueryAsync(ct);
+            await reader.ReadAsync(ct);
+            owner = reader.IsDBNull(0) ? null : reader.GetString(0);
+            roles = reader.GetInt64(1);
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        if (owner is null)
         {
-            // Created by someone else meanwhile (e.g. another cluster user): fine.
+            try
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {DatabaseName}", connection);
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+            {
+                // Created by someone else meanwhile (e.g. another cluster user): fine.
+            }
         }
+        if (owner == DatabaseRoles.Application && roles == 2 && state.ApplicationPassword is not null && state.ReaderPassword is not null)
+            return state;
+
+        state = state with
+        {
+            ApplicationPassword = state.ApplicationPassword ?? DatabaseRoles.NewPassword(),
+            ReaderPassword = state.ReaderPassword ?? DatabaseRoles.NewPassword(),
+        };
+        await DatabaseRoles.ApplyAsync(BuildConnectionString(state, DatabaseName), state.ApplicationPassword, state.ReaderPassword, ct);
+        WriteState(state);
+        return state;
     }
 
-    private static string BuildConnectionString(LocalState state, string database) => new NpgsqlConnectionStringBuilder
-    {
-        Host = "127.0.0.1",
-        Port = state.Port,
-        Username = SuperUser,
-        Password = state.Password,
-        Database = database,
-    }.ConnectionString;
+    private static string ApplicationConnectionString(LocalState state) =>
+        BuildConnectionString(state, DatabaseName, DatabaseRoles.Application, state.ApplicationPassword);
+
+    private static string ReaderConnection(LocalState state) =>
+        BuildConnectionString(state, DatabaseName, DatabaseRoles.Reader, state.ReaderPassword);
+
+    private static string BuildConnectionString(LocalState state, string database, string user = SuperUser, string? password = null) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = state.Port,
+            Username = user,
+            Password = user == SuperUser ? state.Password : password,
+            Database = database,
+        }.ConnectionString;
 
     // ---- state ------------------------------------------------------------------------------------------------
 
-    private sealed record LocalState(int Port, string Password);
+    /// <param name="Password">The bootstrap superuser's.</param>
+    /// <param name="ApplicationPassword">The application role's; null in clusters made before the roles existed.</param>
+    /// <param name="ReaderPassword">The query role's; likewise.</param>
+    private sealed record LocalState(int Port, string Password, string? ApplicationPassword = null, string? ReaderPassword = null);
 
     private LocalState? ReadState()
     {

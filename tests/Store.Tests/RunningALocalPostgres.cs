@@ -53,6 +53,49 @@ public sealed class RunningALocalPostgres(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task A_cluster_made_before_the_roles_existed_hands_its_objects_to_the_application_role_on_the_next_start()
+    {
+        var local = new LocalPostgres(_home);
+        await using (var store = await ResultsStore.OpenAsync(await local.EnsureStartedAsync()))
+            await store.CreateTrialAsync(Make.Trial());
+        try
+        {
+            // What an older version left: the superuser owns the database and every object, and no query role exists.
+            await using (var admin = new NpgsqlConnection(local.ConnectionStringFor(LocalPostgres.DatabaseName)))
+            {
+                await admin.OpenAsync();
+                await using var downgrade = new NpgsqlCommand(
+                    $"REASSIGN OWNED BY {DatabaseRoles.Application} TO {LocalPostgres.SuperUser}; DROP OWNED BY {DatabaseRoles.Reader}; DROP ROLE {DatabaseRoles.Reader}",
+                    admin);
+                await downgrade.ExecuteNonQueryAsync();
+            }
+            NpgsqlConnection.ClearAllPools();
+
+            var application = await local.EnsureStartedAsync();
+
+            await using var connection = new NpgsqlConnection(application);
+            await connection.OpenAsync();
+            await using var owners = new NpgsqlCommand(
+                "SELECT count(*) FILTER (WHERE tableowner <> current_user), (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()) " +
+                "FROM pg_tables WHERE schemaname = 'public'", connection);
+            await using (var reader = await owners.ExecuteReaderAsync())
+            {
+                await reader.ReadAsync();
+                Assert.Equal((0L, DatabaseRoles.Application), (reader.GetInt64(0), reader.GetString(1)));
+            }
+            await using var store = await ResultsStore.OpenAsync(application);
+            Assert.Single(await store.ListTrialsAsync());
+            var rows = await ReadOnlySql.RunAsync(local.ReaderConnectionString!, "select count(*) from trials", new QueryLimits(TimeSpan.FromSeconds(10), 10, 1 << 20));
+            Assert.Equal("1", rows.Rows.Single()[0]);
+        }
+        finally
+        {
+            await local.StopAsync();
+            NpgsqlConnection.ClearAllPools();
+        }
+    }
+
+    [Fact]
     public async Task A_home_the_server_user_cannot_reach_still_gets_a_working_cluster()
     {
         // Root's own home is 0700, so ~/.experiments is out of reach of the "postgres" user the server runs as.

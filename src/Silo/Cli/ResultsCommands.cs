@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Store.Export;
 using Experiments.Worker.Recording;
@@ -180,24 +181,43 @@ public static class ResultsCommands
     private static Command Sql()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var query = new Argument<string>("query") { Description = "A SELECT; see docs/schema.md for the tables and views." };
+        var readDb = new Option<string?>("--read-db")
+        {
+            Description = $"Connection string of a read-only role to query as. Default: {StoreConnection.ReaderEnvironmentVariable}, then --db / " +
+                          $"{StoreConnection.EnvironmentVariable}, else the local PostgreSQL's {DatabaseRoles.Reader} role.",
+        };
+        var query = new Argument<string>("query") { Description = "One SELECT (or WITH, VALUES, EXPLAIN); see docs/schema.md for the tables and views." };
         var timeout = new Option<double>("--timeout") { Description = "Statement timeout in seconds.", DefaultValueFactory = _ => 30 };
         var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("sql", "Run an ad-hoc query in a read-only transaction with a statement timeout, so it cannot change the results.\n" +
-                                         "Example: experiments results sql \"select * from trial_summary order by best_val_accuracy desc\"") { query, db, timeout, limit, json };
-        command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
+        var maxBytes = new Option<long>("--max-bytes") { Description = "At most this many bytes of values.", DefaultValueFactory = _ => 8L << 20 };
+        var command = new Command("sql",
+            "Run one ad-hoc statement as a read-only role, in a read-only transaction with a statement timeout, capped in rows and bytes.\n" +
+            "It refuses a superuser connection, or one whose role may run programs, read server files or signal sessions (docs/schema.md, \"Roles\").\n" +
+            "Example: experiments results sql \"select * from trial_summary order by best_val_accuracy desc\"")
+            { query, db, readDb, timeout, limit, maxBytes, json };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var result = await ReadOnlySql.RunAsync(store.ConnectionString, parse.GetValue(query)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(limit), ct);
+            var connection = await StoreConnection.ResolveReaderAsync(parse.GetValue(readDb), parse.GetValue(db), ExperimentsHome.Resolve(),
+                new SynchronousProgress<string>(message => Console.Error.WriteLine(message)), ct);
+            var limits = new QueryLimits(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(limit), parse.GetValue(maxBytes));
+            var result = await ReadOnlySql.RunAsync(connection, parse.GetValue(query)!, limits, ct);
+            var cut = result.Truncated switch
+            {
+                "rows" => $"stopped at --limit {limits.MaxRows} rows",
+                "bytes" => $"stopped at --max-bytes {limits.MaxBytes:N0}",
+                _ => null,
+            };
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result.Rows.Select(r => result.Columns.Zip(r).ToDictionary(p => p.First, p => p.Second)), Json));
+                if (cut is not null) Console.Error.WriteLine($"notice: {result.Rows.Count} rows ({cut})");
                 return CommandErrors.Ok;
             }
             var table = new Table().RoundedBorder();
             foreach (var column in result.Columns) table.AddColumn(Markup.Escape(column));
             foreach (var row in result.Rows) table.AddRow(row.Select(v => Markup.Escape(v ?? "null")).ToArray());
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine(Markup.Escape($"{result.Rows.Count} rows" + (result.Truncated ? $" (stopped at --limit {parse.GetValue(limit)})" : "")));
+            AnsiConsole.MarkupLine(Markup.Escape($"{result.Rows.Count} rows" + (cut is null ? "" : $" ({cut})")));
             return CommandErrors.Ok;
         }));
         return command;
