@@ -136,7 +136,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         string[] expected =
         [
             "loss.svg", "accuracy.svg", "confusion-test-epoch-2.svg", "roc-test-epoch-2.svg", "kernels-0.png", "kernels-0-animation.png",
-            "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-", "gradcam-layer-2-test-0-",
+            "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-",
             "activations-layer-0-test-0-epoch-2.png", "decode-layer-2-epoch-2-bicubic-filters.png",
         ];
         var images = page.GetProperty("images").EnumerateArray().ToList();
@@ -146,6 +146,25 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-animation.png" && i.GetProperty("frames").GetInt32() == Epochs);
         Assert.Contains(images, i => i.GetProperty("file").GetString() == "image-test-0.png" && i.GetProperty("width").GetInt32() == 224);
         Assert.Contains("Per epoch", page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
+        // lenet-matconvnet's maps are all unrectified (its first ReLU is 1×1), so the page explains Grad-CAM's absence
+        // instead of showing a map of the background.
+        Assert.DoesNotContain(images, i => i.GetProperty("file").GetString()!.StartsWith("gradcam-", StringComparison.Ordinal));
+        Assert.Contains("Grad-CAM is left out: lenet-matconvnet has no rectified feature maps larger than 1×1", System.Net.WebUtility.HtmlDecode(File.ReadAllText(report)));
+    }
+
+    [Fact]
+    public void Grad_cam_without_a_layer_is_refused_where_no_maps_are_rectified_and_a_constant_map_is_reported_blank()
+    {
+        var noDefault = _cli.Run("viz", "gradcam", "--trial", _trial, "--image", "4");
+        Assert.Equal(2, noDefault.ExitCode);
+        // Long messages wrap at the console's width; the words are what matter.
+        Assert.Contains("lenet-matconvnet has no rectified feature maps larger than 1×1", System.Text.RegularExpressions.Regex.Replace(noDefault.All, @"\s+", " "));
+        Assert.DoesNotContain("   at ", noDefault.All);
+
+        // Layer 4 is conv 500@4×4 with 1×1 maps: its Grad-CAM is one number, a constant picture that must not pass for a map.
+        var constant = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "4");
+        Assert.Contains("warning: the map is blank (every value is", constant.Error);
+        AssertPng(Paths(constant)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
     }
 
     [Fact]

@@ -345,8 +345,17 @@ public static partial class VizCommands
                 html.Note("--images 0: no test image is shown");
                 return;
             }
-            // Grad-CAM explains the last conv layer whose maps still have a spatial extent (a 1×1 map has nothing to localise).
-            var gradCamLayer = plan.Layers.LastOrDefault(l => l.Layer is Conv2dLayer && l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)?.Index;
+            // Grad-CAM explains the last rectified maps larger than 1×1 (Attribution.GradCamLayer); some architectures have none.
+            int? gradCamLayer = null;
+            string? noGradCam = null;
+            try
+            {
+                gradCamLayer = Attribution.GradCamLayer(plan);
+            }
+            catch (ArgumentException e)
+            {
+                noGradCam = e.Message;
+            }
             await Part(html, async () =>
             {
                 for (var index = 0; index < images; index++)
@@ -357,19 +366,21 @@ public static partial class VizCommands
                     html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
                     html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red");
                     var saliency = Attribution.Saliency(model.Model, image.Pixels);
-                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map),
+                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map), saliency.Blank,
                             $"saliency-{image.Split}-{image.Index}-class-{saliency.Class}-epoch-{model.LoadedEpoch}"),
                         $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
+                    if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + BlankMapWarning(blankSaliency));
                     if (gradCamLayer is { } layer)
                     {
                         var map = Attribution.GradCam(model.Model, image.Pixels, layer);
-                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled,
+                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled, map.Blank,
                                 $"gradcam-layer-{layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}"),
-                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}) for class {map.Class}: image, map, overlay");
+                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {map.Class}: image, map, overlay");
+                        if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + BlankMapWarning(blankMap));
                     }
-                    else html.Note("Grad-CAM is left out: no conv layer has maps larger than 1×1");
                 }
             });
+            if (noGradCam is not null) html.Note("Grad-CAM is left out: " + noGradCam);
             if (gradCamLayer is not null) html.Paragraph("Saliency and Grad-CAM explain the predicted class's pre-softmax score.");
 
             html.Heading(level + 1, "Activations of test image 0");
