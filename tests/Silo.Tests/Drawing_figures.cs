@@ -100,7 +100,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
 
-        var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4"));
+        var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2"));
         Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
         AssertPng(probabilities[1], 224, 224);
         var bars = Svg(probabilities[0]).Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "bar").ToList();
@@ -128,7 +128,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     [Fact]
     public void The_trial_report_is_one_self_contained_html_page_embedding_every_figure()
     {
-        var run = Ok("viz", "report", "--trial", _trial);
+        var run = Ok("viz", "report", "--trial", _trial, "--epoch", "2");
         var report = Assert.Single(Paths(run));
         Assert.EndsWith($"report-trial-{_trial}.html", report, StringComparison.Ordinal);
         var page = ParseHtml(report);

@@ -35,7 +35,7 @@ public static partial class VizCommands
         new Option<int>("--image", "-i") { Description = "The image: its index in the trial's dataset split (see --split).", Required = true },
         SplitOption(),
         new Option<int?>("--class", "-c") { Description = "The class whose score (its pre-softmax logit) is explained. Default: the predicted class." },
-        new Option<int?>("--epoch", "-e") { Description = "The epoch whose weights are used (0 = before training). Default: the latest." });
+        EpochOption());
 
     private static Option<string> SplitOption()
     {
@@ -157,11 +157,18 @@ public static partial class VizCommands
         CommandErrors.RunAsync(async () =>
         {
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            using var model = await StoredModel.OpenAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
+            using var model = await OpenShownEpochAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
             var image = await PickImageAsync(store, model, parse.GetValue(o.Split)!, parse.GetValue(o.Image), ct);
             PrintPaths(draw(model, image, $"{image.Label} ({image.ClassName})"));
             return CommandErrors.Ok;
         });
+
+    /// <summary>The trial's model with the weights of the epoch a figure shows (<see cref="ShowingEpochAsync"/>) loaded.</summary>
+    private static async Task<StoredModel> OpenShownEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct)
+    {
+        var shown = await ShowingEpochAsync(store, trial, requested, ct);
+        return await StoredModel.OpenAsync(store, trial, shown.Epoch, ct);
+    }
 
     private static async Task<PickedImage> PickImageAsync(ResultsStore store, StoredModel model, string split, int index, CancellationToken ct)
     {
