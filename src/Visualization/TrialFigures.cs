@@ -13,7 +13,11 @@ namespace Experiments.Visualization;
 /// <summary>The files a kernel figure wrote, and what is in them.</summary>
 public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale);
 
-/// <summary>The files a health figure wrote, and the report they draw.</summary>
+/// <summary>
+/// The charts a health figure wrote and the report they draw. <paramref name="Json"/> is where health.json belongs; the
+/// caller writes it, because the document <c>viz health --json</c> prints (and health.json must equal) also holds the
+/// activation checks, which need the engine.
+/// </summary>
 public sealed record HealthFiles(HealthReport Report, string Json, IReadOnlyList<string> Charts);
 
 /// <summary>
@@ -140,13 +144,12 @@ public sealed class TrialFigures(ResultsStore store)
         return path;
     }
 
-    /// <summary>Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes health.json and one norm chart per layer.</summary>
+    /// <summary>Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes one norm chart per layer.</summary>
     public async Task<HealthFiles> HealthAsync(long trial, string outDirectory, double deadFraction = WeightHealth.DefaultDeadFraction, CancellationToken ct = default)
     {
         var report = await HealthReportAsync(trial, deadFraction, ct);
         Directory.CreateDirectory(outDirectory);
         var jsonPath = Path.Combine(outDirectory, "health.json");
-        await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, Json), ct);
         var charts = new List<string>();
         foreach (var layer in report.Layers)
         {

@@ -72,6 +72,17 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Viz_health_writes_to_health_json_exactly_the_document_it_prints_with_json()
+    {
+        var health = Ok("viz", "health", "--trial", _trial, "--json");
+        using var printed = JsonDocument.Parse(health.Output);
+        var file = printed.RootElement.GetProperty("files")[0].GetString()!;
+        Assert.Equal("health.json", Path.GetFileName(file));
+        Assert.Equal(health.Output, File.ReadAllText(file));
+        Assert.True(printed.RootElement.TryGetProperty("activations", out _));
+    }
+
+    [Fact]
     public void Kernels_and_activations_write_pngs_of_the_documented_size_and_animations_with_a_frame_per_epoch()
     {
         // 20 filters × 1 channel of 5×5 at ×8 = 40-pixel tiles, 4 pixels between filters and epochs, a 2-pixel margin.

@@ -165,12 +165,15 @@ public static partial class VizCommands
             var report = files.Report;
             var (activations, notChecked) = await ActivationProblemsAsync(figures.Store, id, parse.GetValue(probes), ct);
             var healthy = report.Healthy && activations.Count == 0;
+            // health.json is, byte for byte, what --json prints: one document, serialised once.
+            var document = JsonSerializer.Serialize(new
+            {
+                trial = id, healthy, report, activations, activationsNotChecked = notChecked, files = files.Charts.Prepend(files.Json),
+            }, TrialFigures.Json) + "\n";
+            await File.WriteAllTextAsync(files.Json, document, ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    trial = id, healthy, report, activations, activationsNotChecked = notChecked, files = files.Charts.Prepend(files.Json),
-                }, TrialFigures.Json));
+                Console.Out.Write(document);
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {Range(report.Epochs)}: ") +
