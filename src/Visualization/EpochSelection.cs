@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Store;
 
 namespace Experiments.Visualization;
 
@@ -39,8 +40,62 @@ public sealed record EpochSelection(string Text)
         return [.. chosen];
     }
 
-    private static string Describe(List<int> sorted) =>
+    /// <summary>Recorded epochs for a message: "0 to 9" when they run without a gap, else listed.</summary>
+    internal static string Describe(IReadOnlyList<int> sorted) =>
         sorted.Count > 0 && sorted[^1] - sorted[0] == sorted.Count - 1 ? $"{sorted[0]} to {sorted[^1]}" : string.Join(", ", sorted);
+}
+
+/// <summary>The one epoch a figure shows, and why that one (for titles, captions and messages).</summary>
+/// <param name="Epoch">The epoch; 0 is the untrained model.</param>
+/// <param name="Why">How it was chosen, e.g. "the best by val_accuracy, 0.975" or "as asked".</param>
+public sealed record ShownEpoch(int Epoch, string Why)
+{
+    /// <summary>"epoch 2 (the best by val_accuracy, 0.975)".</summary>
+    public override string ToString() => $"epoch {Epoch} ({Why})";
+}
+
+/// <summary>
+/// The epoch a one-epoch figure (confusion, ROC, probabilities, saliency, Grad-CAM, CAM, decoded filters, the report,
+/// <c>results show</c>) shows when none is asked for: the trial's best, the epoch its leaderboard row names. That is
+/// the best by its sweep's metric and goal (<c>sweeps.metric</c>), or by validation accuracy for a trial outside a
+/// sweep, with NaN never counting and ties going to the earlier epoch, as the store ranks them
+/// (<see cref="ResultsStore.TopAsync"/>, <c>trial_summary</c>). The last epoch is often not the best one: training
+/// can overfit, and a figure of it would not describe the model the leaderboard names.
+/// </summary>
+public static class FigureEpoch
+{
+    /// <summary><paramref name="requested"/> when given (it must be recorded), else the trial's best epoch.</summary>
+    /// <exception cref="VizInputException">No such trial, no recorded epoch, or the requested epoch is not recorded.</exception>
+    public static async Task<ShownEpoch> ResolveAsync(ResultsStore store, long trial, int? requested, CancellationToken ct = default)
+    {
+        var row = await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `experiments results list`");
+        var epochs = await store.GetEpochsAsync(trial, ct);
+        if (epochs.Count == 0) throw new VizInputException($"trial {trial} has no recorded epochs");
+        if (requested is { } asked)
+            return epochs.Any(e => e.Epoch == asked)
+                ? new ShownEpoch(asked, "as asked")
+                : throw new VizInputException($"trial {trial} has no epoch {asked}; its recorded epochs are {EpochSelection.Describe([.. epochs.Select(e => e.Epoch).Order()])}");
+
+        var (metric, maximize) = row.SweepId is { } sweepId && await store.GetSweepAsync(sweepId, ct) is { } sweep && ResultsStore.RankableMetrics.ContainsKey(sweep.Metric)
+            ? (sweep.Metric, sweep.Maximize)
+            : ("val_accuracy", true);
+        var scored = epochs.Select(e => (e.Epoch, Value: Value(e, metric))).Where(e => e.Value is { } v && !double.IsNaN(v)).ToList();
+        if (scored.Count == 0)
+            return new ShownEpoch(epochs.Max(e => e.Epoch), $"the latest; no epoch has a {metric} to pick the best by");
+        var best = scored.OrderBy(e => maximize ? -e.Value!.Value : e.Value!.Value).ThenBy(e => e.Epoch).First();
+        return new ShownEpoch(best.Epoch, $"the best by {metric}, {best.Value!.Value.ToString("G4", CultureInfo.InvariantCulture)}");
+    }
+
+    private static double? Value(EpochRecord epoch, string metric) => metric switch
+    {
+        "val_accuracy" => epoch.Validation?.Accuracy,
+        "val_loss" => epoch.Validation?.Loss,
+        "test_accuracy" => epoch.Test?.Accuracy,
+        "test_loss" => epoch.Test?.Loss,
+        "train_accuracy" => epoch.Train?.Accuracy,
+        "train_loss" => epoch.Train?.Loss,
+        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "not a metric the store ranks by"),
+    };
 }
 
 /// <summary>

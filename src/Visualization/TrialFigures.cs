@@ -13,7 +13,11 @@ namespace Experiments.Visualization;
 /// <summary>The files a kernel figure wrote, and what is in them.</summary>
 public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale);
 
-/// <summary>The files a health figure wrote, and the report they draw.</summary>
+/// <summary>
+/// The charts a health figure wrote and the report they draw. <paramref name="Json"/> is where health.json belongs; the
+/// caller writes it, because the document <c>viz health --json</c> prints (and health.json must equal) also holds the
+/// activation checks, which need the engine.
+/// </summary>
 public sealed record HealthFiles(HealthReport Report, string Json, IReadOnlyList<string> Charts);
 
 /// <summary>
@@ -97,14 +101,17 @@ public sealed class TrialFigures(ResultsStore store)
             picture.Layout.TileWidth / shape[3]);
     }
 
-    /// <summary>confusion-&lt;split&gt;-epoch-&lt;E&gt;.svg: counts, true class down, predicted class across.</summary>
-    public async Task<string> ConfusionAsync(long trial, int? epoch, string split, string outDirectory, CancellationToken ct = default)
+    /// <summary>
+    /// confusion-&lt;split&gt;-epoch-&lt;E&gt;.svg: counts, true class down, predicted class across; the title says which
+    /// epoch and why (<see cref="FigureEpoch"/>).
+    /// </summary>
+    public async Task<string> ConfusionAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default)
     {
-        var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch, split, ct);
+        var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch.Epoch, split, ct);
         var classes = ClassNames(row.Dataset, evaluation.Classification.Classes);
         var matrix = evaluation.Classification.ConfusionMatrix.Select(r => (IReadOnlyList<double>)r.Select(n => (double)n).ToList()).ToList();
         var chart = new HeatmapChart(
-            $"Confusion matrix, trial {trial}, epoch {artifact.Epoch}, {split} (accuracy {evaluation.Classification.Accuracy.ToString("P1", CultureInfo.InvariantCulture)})",
+            $"Confusion matrix, trial {trial}, {epoch}, {split} (accuracy {evaluation.Classification.Accuracy.ToString("P1", CultureInfo.InvariantCulture)})",
             "true class", "predicted class", classes, classes, matrix) { ValueFormat = "0" };
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"confusion-{split}-epoch-{artifact.Epoch}.svg");
@@ -112,10 +119,13 @@ public sealed class TrialFigures(ResultsStore store)
         return path;
     }
 
-    /// <summary>roc-&lt;split&gt;-epoch-&lt;E&gt;.svg: one-vs-rest ROC per class, its AUC in the legend, the chance diagonal dashed.</summary>
-    public async Task<string> RocAsync(long trial, int? epoch, string split, string outDirectory, CancellationToken ct = default)
+    /// <summary>
+    /// roc-&lt;split&gt;-epoch-&lt;E&gt;.svg: one-vs-rest ROC per class, its AUC in the legend, the chance diagonal dashed;
+    /// the title says which epoch and why.
+    /// </summary>
+    public async Task<string> RocAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default)
     {
-        var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch, split, ct);
+        var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch.Epoch, split, ct);
         var classes = ClassNames(row.Dataset, evaluation.Roc.Classes);
         var series = new List<LineSeries>();
         foreach (var curve in evaluation.Roc.Curves)
@@ -126,7 +136,7 @@ public sealed class TrialFigures(ResultsStore store)
         }
         series.Add(new LineSeries("chance", [(0, 0), (1, 1)], "#999999", Dashed: true));
         var macro = double.IsNaN(evaluation.Roc.MacroAuc) ? "undefined" : evaluation.Roc.MacroAuc.ToString("0.000", CultureInfo.InvariantCulture);
-        var chart = new LineChart($"One-vs-rest ROC, trial {trial}, epoch {artifact.Epoch}, {split} (macro AUC {macro})",
+        var chart = new LineChart($"One-vs-rest ROC, trial {trial}, {epoch}, {split} (macro AUC {macro})",
             "false positive rate", "true positive rate", series) { YRange = (0, 1), Width = 820, Height = 520 };
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"roc-{split}-epoch-{artifact.Epoch}.svg");
@@ -134,13 +144,12 @@ public sealed class TrialFigures(ResultsStore store)
         return path;
     }
 
-    /// <summary>Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes health.json and one norm chart per layer.</summary>
+    /// <summary>Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes one norm chart per layer.</summary>
     public async Task<HealthFiles> HealthAsync(long trial, string outDirectory, double deadFraction = WeightHealth.DefaultDeadFraction, CancellationToken ct = default)
     {
         var report = await HealthReportAsync(trial, deadFraction, ct);
         Directory.CreateDirectory(outDirectory);
         var jsonPath = Path.Combine(outDirectory, "health.json");
-        await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, Json), ct);
         var charts = new List<string>();
         foreach (var layer in report.Layers)
         {
@@ -202,16 +211,14 @@ public sealed class TrialFigures(ResultsStore store)
     private async Task<TrialRow> TrialAsync(long trial, CancellationToken ct) =>
         await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `experiments results list`");
 
-    private async Task<(TrialRow Row, StoredArtifact Artifact, SplitEvaluation Evaluation)> EvaluationAsync(long trial, int? epoch, string split, CancellationToken ct)
+    private async Task<(TrialRow Row, StoredArtifact Artifact, SplitEvaluation Evaluation)> EvaluationAsync(long trial, int epoch, string split, CancellationToken ct)
     {
         var row = await TrialAsync(trial, ct);
         var artifacts = (await store.GetArtifactsAsync(trial, ClassificationKind, ct)).Where(a => a.Split == split).ToList();
         if (artifacts.Count == 0)
             throw new VizInputException($"trial {trial} has no stored classification metrics for the {split} split (splits are train, val and test)");
-        var artifact = epoch is { } e
-            ? artifacts.FirstOrDefault(a => a.Epoch == e) ?? throw new VizInputException(
-                $"trial {trial} has no {split} metrics at epoch {e}; it has them at epochs {string.Join(", ", artifacts.Select(a => a.Epoch))}")
-            : artifacts.MaxBy(a => a.Epoch)!;
+        var artifact = artifacts.FirstOrDefault(a => a.Epoch == epoch) ?? throw new VizInputException(
+            $"trial {trial} has no {split} metrics at epoch {epoch}; it has them at epochs {string.Join(", ", artifacts.Select(a => a.Epoch))}");
         return (row, artifact, SplitEvaluation.FromJson(artifact.Json));
     }
 

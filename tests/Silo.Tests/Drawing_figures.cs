@@ -72,6 +72,17 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Viz_health_writes_to_health_json_exactly_the_document_it_prints_with_json()
+    {
+        var health = Ok("viz", "health", "--trial", _trial, "--json");
+        using var printed = JsonDocument.Parse(health.Output);
+        var file = printed.RootElement.GetProperty("files")[0].GetString()!;
+        Assert.Equal("health.json", Path.GetFileName(file));
+        Assert.Equal(health.Output, File.ReadAllText(file));
+        Assert.True(printed.RootElement.TryGetProperty("activations", out _));
+    }
+
+    [Fact]
     public void Kernels_and_activations_write_pngs_of_the_documented_size_and_animations_with_a_frame_per_epoch()
     {
         // 20 filters × 1 channel of 5×5 at ×8 = 40-pixel tiles, 4 pixels between filters and epochs, a 2-pixel margin.
@@ -100,7 +111,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
 
-        var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4"));
+        var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2"));
         Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
         AssertPng(probabilities[1], 224, 224);
         var bars = Svg(probabilities[0]).Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "bar").ToList();
@@ -128,7 +139,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     [Fact]
     public void The_trial_report_is_one_self_contained_html_page_embedding_every_figure()
     {
-        var run = Ok("viz", "report", "--trial", _trial);
+        var run = Ok("viz", "report", "--trial", _trial, "--epoch", "2");
         var report = Assert.Single(Paths(run));
         Assert.EndsWith($"report-trial-{_trial}.html", report, StringComparison.Ordinal);
         var page = ParseHtml(report);
@@ -136,7 +147,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         string[] expected =
         [
             "loss.svg", "accuracy.svg", "confusion-test-epoch-2.svg", "roc-test-epoch-2.svg", "kernels-0.png", "kernels-0-animation.png",
-            "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-", "gradcam-layer-2-test-0-",
+            "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-",
             "activations-layer-0-test-0-epoch-2.png", "decode-layer-2-epoch-2-bicubic-filters.png",
         ];
         var images = page.GetProperty("images").EnumerateArray().ToList();
@@ -146,6 +157,25 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-animation.png" && i.GetProperty("frames").GetInt32() == Epochs);
         Assert.Contains(images, i => i.GetProperty("file").GetString() == "image-test-0.png" && i.GetProperty("width").GetInt32() == 224);
         Assert.Contains("Per epoch", page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
+        // lenet-matconvnet's maps are all unrectified (its first ReLU is 1×1), so the page explains Grad-CAM's absence
+        // instead of showing a map of the background.
+        Assert.DoesNotContain(images, i => i.GetProperty("file").GetString()!.StartsWith("gradcam-", StringComparison.Ordinal));
+        Assert.Contains("Grad-CAM is left out: lenet-matconvnet has no rectified feature maps larger than 1×1", System.Net.WebUtility.HtmlDecode(File.ReadAllText(report)));
+    }
+
+    [Fact]
+    public void Grad_cam_without_a_layer_is_refused_where_no_maps_are_rectified_and_a_constant_map_is_reported_blank()
+    {
+        var noDefault = _cli.Run("viz", "gradcam", "--trial", _trial, "--image", "4");
+        Assert.Equal(2, noDefault.ExitCode);
+        // Long messages wrap at the console's width; the words are what matter.
+        Assert.Contains("lenet-matconvnet has no rectified feature maps larger than 1×1", System.Text.RegularExpressions.Regex.Replace(noDefault.All, @"\s+", " "));
+        Assert.DoesNotContain("   at ", noDefault.All);
+
+        // Layer 4 is conv 500@4×4 with 1×1 maps: its Grad-CAM is one number, a constant picture that must not pass for a map.
+        var constant = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "4");
+        Assert.Contains("warning: the map is blank (every value is", constant.Error);
+        AssertPng(Paths(constant)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
     }
 
     [Fact]

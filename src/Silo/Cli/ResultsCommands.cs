@@ -78,7 +78,7 @@ public static class ResultsCommands
             AnsiConsole.MarkupLine(Markup.Escape($"hyperparameters: {row.HyperparametersJson}"));
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
             AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
-            if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset);
+            if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset, await Visualization.FigureEpoch.ResolveAsync(store, id, null, ct));
             return CommandErrors.Ok;
         }));
         return command;
@@ -261,8 +261,9 @@ public static class ResultsCommands
         return command;
     }
 
-    /// <summary>Macro figures per epoch and split, then the last epoch's test confusion matrix.</summary>
-    private static void WriteClassification(IReadOnlyList<(int Epoch, string Split, Analysis.SplitEvaluation Evaluation)> evaluations, string dataset)
+    /// <summary>Macro figures per epoch and split, then the test confusion matrix of the trial's best epoch (<see cref="Visualization.FigureEpoch"/>).</summary>
+    private static void WriteClassification(IReadOnlyList<(int Epoch, string Split, Analysis.SplitEvaluation Evaluation)> evaluations, string dataset,
+        Visualization.ShownEpoch shown)
     {
         var table = new Table().RoundedBorder().Title("macro averages (train: a fixed 2,000-image sample, evaluation mode)")
             .AddColumn("epoch").AddColumn("split");
@@ -274,12 +275,14 @@ public static class ResultsCommands
         }
         AnsiConsole.Write(table);
 
-        var last = evaluations.LastOrDefault(e => e.Split == "test");
-        if (last.Evaluation is null) return;
+        var best = evaluations.FirstOrDefault(e => e.Split == "test" && e.Epoch == shown.Epoch);
+        if (best.Evaluation is null) return;
         var names = Datasets.DatasetCatalog.TryGet(dataset, out var descriptor) ? descriptor.ClassNames : [];
         string Name(int k) => k < names.Count ? names[k] : k.ToString(CultureInfo.InvariantCulture);
-        var matrix = last.Evaluation.Classification.ConfusionMatrix;
-        var confusion = new Table().RoundedBorder().Title($"test confusion matrix, epoch {last.Epoch} (rows: true class, columns: predicted)").AddColumn("");
+        var matrix = best.Evaluation.Classification.ConfusionMatrix;
+        // On its own line rather than in the table's title, which Spectre wraps to the table's width.
+        AnsiConsole.MarkupLine(Markup.Escape($"test confusion matrix of {shown}:"));
+        var confusion = new Table().RoundedBorder().Title("rows: true class, columns: predicted").AddColumn("");
         for (var k = 0; k < matrix.Count; k++) confusion.AddColumn(new TableColumn(Markup.Escape(Name(k))).RightAligned());
         for (var t = 0; t < matrix.Count; t++)
             confusion.AddRow([Markup.Escape(Name(t)), .. matrix[t].Select((n, p) => p == t ? $"[green]{n}[/]" : n == 0 ? "[grey]0[/]" : n.ToString(CultureInfo.InvariantCulture))]);

@@ -29,7 +29,7 @@ public static partial class VizCommands
                           "On lenet-matconvnet, 003's L3, L5 and L7 are layers 2, 4 and 6.",
             Required = true,
         };
-        var epoch = new Option<int?>("--epoch", "-e") { Description = "The epoch (0 = before training). Default: the latest." };
+        var epoch = EpochOption();
         var unpool = new Option<string>("--unpool") { Description = "How pooling layers are undone: nearest, bilinear or bicubic (003, Table 1).", DefaultValueFactory = _ => "bicubic" };
         unpool.AcceptOnlyFromAmong("nearest", "bilinear", "bicubic");
         var sample = new Option<int>("--sample", "-n") { Description = "How many test images (the first ones) the reconstruction error and the top images use.", DefaultValueFactory = _ => 1000 };
@@ -57,7 +57,7 @@ public static partial class VizCommands
             var unpooling = Enum.Parse<Unpooling>(parse.GetValue(unpool)!, ignoreCase: true);
 
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            using var stored = await StoredModel.OpenAsync(store, id, parse.GetValue(epoch), ct);
+            using var stored = await OpenShownEpochAsync(store, id, parse.GetValue(epoch), ct);
             var row = (await store.GetTrialAsync(id, ct))!;
             var layerIndex = ParseLayer(parse.GetValue(layer)!);
             var decoded = LayerDecoder.Decode(stored.Model, layerIndex, unpooling);

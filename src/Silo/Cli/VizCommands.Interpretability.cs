@@ -35,7 +35,7 @@ public static partial class VizCommands
         new Option<int>("--image", "-i") { Description = "The image: its index in the trial's dataset split (see --split).", Required = true },
         SplitOption(),
         new Option<int?>("--class", "-c") { Description = "The class whose score (its pre-softmax logit) is explained. Default: the predicted class." },
-        new Option<int?>("--epoch", "-e") { Description = "The epoch whose weights are used (0 = before training). Default: the latest." });
+        EpochOption());
 
     private static Option<string> SplitOption()
     {
@@ -53,9 +53,9 @@ public static partial class VizCommands
         command.SetAction((parse, ct) => WithImageModel(parse, db, o, ct, (model, image, label) =>
         {
             var map = Attribution.Saliency(model.Model, image.Pixels, parse.GetValue(o.Class));
-            Describe(model, image, label, map.Class, map.Score, "saliency");
+            Describe(model, image, label, map.Class, map.Score, "saliency", map.Blank);
             var heat = Attribution.Normalise(map.Map);
-            return [WritePanel(parse, output, model, image, heat, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
+            return [WritePanel(parse, output, model, image, heat, map.Blank, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
         }));
         return command;
     }
@@ -63,15 +63,21 @@ public static partial class VizCommands
     private static Command GradCam()
     {
         var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
-        var layer = new Option<int>("--layer", "-l") { Description = "The layer (its index in the layer list, see `experiments model show`) whose maps are weighted; any layer with C×H×W output.", Required = true };
+        var layer = new Option<int?>("--layer", "-l")
+        {
+            Description = "The layer (its index in the layer list, see `experiments model show`) whose maps are weighted; any layer with C×H×W output. " +
+                          "Default: the last convolutional block's output after its nonlinearity (the last rectified maps larger than 1×1), as in the Grad-CAM paper.",
+        };
         var command = new Command("gradcam",
             "Grad-CAM (Selvaraju et al.): ReLU(Σ_k α_k A^k) at one layer, α_k the spatial mean of d score / dA^k, resized bilinearly to the image and shown as a heat overlay.")
             { o.Trial, o.Image, layer, o.Split, o.Class, o.Epoch, db, output };
         command.SetAction((parse, ct) => WithImageModel(parse, db, o, ct, (model, image, label) =>
         {
-            var map = Attribution.GradCam(model.Model, image.Pixels, parse.GetValue(layer), parse.GetValue(o.Class));
-            Describe(model, image, label, map.Class, map.Score, $"Grad-CAM at layer {map.Layer} ({map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)");
-            return [WritePanel(parse, output, model, image, map.Upsampled, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
+            var chosen = parse.GetValue(layer);
+            var map = Attribution.GradCam(model.Model, image.Pixels, chosen ?? Attribution.GradCamLayer(model.Model.Plan), parse.GetValue(o.Class));
+            var where = $"layer {map.Layer} ({LayerDescriptions.Label(model.Model.Plan.Layers[map.Layer].Layer)}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
+            Describe(model, image, label, map.Class, map.Score, chosen is null ? $"Grad-CAM at the last rectified maps, {where}" : $"Grad-CAM at {where}", map.Blank);
+            return [WritePanel(parse, output, model, image, map.Upsampled, map.Blank, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
         }));
         return command;
     }
@@ -85,8 +91,8 @@ public static partial class VizCommands
         command.SetAction((parse, ct) => WithImageModel(parse, db, o, ct, (model, image, label) =>
         {
             var map = Attribution.Cam(model.Model, image.Pixels, parse.GetValue(o.Class));
-            Describe(model, image, label, map.Class, map.Score, $"CAM at layer {map.Layer} ({map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)");
-            return [WritePanel(parse, output, model, image, map.Upsampled, $"cam-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
+            Describe(model, image, label, map.Class, map.Score, $"CAM at layer {map.Layer} ({map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)", map.Blank);
+            return [WritePanel(parse, output, model, image, map.Upsampled, map.Blank, $"cam-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}")];
         }));
         return command;
     }
@@ -151,11 +157,18 @@ public static partial class VizCommands
         CommandErrors.RunAsync(async () =>
         {
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            using var model = await StoredModel.OpenAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
+            using var model = await OpenShownEpochAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
             var image = await PickImageAsync(store, model, parse.GetValue(o.Split)!, parse.GetValue(o.Image), ct);
             PrintPaths(draw(model, image, $"{image.Label} ({image.ClassName})"));
             return CommandErrors.Ok;
         });
+
+    /// <summary>The trial's model with the weights of the epoch a figure shows (<see cref="ShowingEpochAsync"/>) loaded.</summary>
+    private static async Task<StoredModel> OpenShownEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct)
+    {
+        var shown = await ShowingEpochAsync(store, trial, requested, ct);
+        return await StoredModel.OpenAsync(store, trial, shown.Epoch, ct);
+    }
 
     private static async Task<PickedImage> PickImageAsync(ResultsStore store, StoredModel model, string split, int index, CancellationToken ct)
     {
@@ -171,33 +184,51 @@ public static partial class VizCommands
         return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, label, name);
     }
 
-    private static void Describe(StoredModel model, PickedImage image, string label, int target, float score, string what)
+    /// <summary>What was drawn for which image, class and epoch on standard error, and a warning when the map is blank.</summary>
+    private static void Describe(StoredModel model, PickedImage image, string label, int target, float score, string what, string? blank)
     {
         var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
         var predicted = Array.IndexOf(logits, logits.Max());
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} (label {label}): {what} for class {target}, logit {score:G4}; predicted class {predicted}"));
+        if (blank is not null) Console.Error.WriteLine(BlankMapWarning(blank));
     }
+
+    /// <summary>The one wording, for the command line and the report, of a map that shows no evidence.</summary>
+    private static string BlankMapWarning(string blank) =>
+        $"warning: the map is blank ({blank}): it shows no evidence anywhere, so it is drawn hatched, not as a heat map";
 
     /// <summary>
     /// image | heat map | overlay, side by side, enlarged to about <see cref="PictureSide"/> pixels a side. The heat
-    /// (already in [0, 1]) uses viridis; the overlay blends it half and half with the image in grey.
+    /// (already in [0, 1]) uses viridis; the overlay blends it half and half with the image in grey. A blank map
+    /// (<paramref name="blank"/> says why) has no heat to show: its tile is hatched grey and the overlay is the image
+    /// alone, so it cannot be read as a map that found nothing of interest in a flat colour.
     /// </summary>
-    private static string WritePanel(ParseResult parse, Option<string?> output, StoredModel model, PickedImage image, Tensor heat, string stem)
+    private static string WritePanel(ParseResult parse, Option<string?> output, StoredModel model, PickedImage image, Tensor heat, string? blank, string stem)
     {
         int height = image.Pixels.Shape[1], width = image.Pixels.Shape[2];
         var picture = ImagePicture(image.Pixels);
-        var heatPicture = Raster.FromValues(heat.Data, width, height, ColorMap.Viridis, 0, 1);
-        var overlay = new RasterImage(width, height);
-        for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var (p, h) = (picture.GetPixel(x, y), heatPicture.GetPixel(x, y));
-                var grey = (p.R + p.G + p.B) / 3.0;
-                overlay.SetPixel(x, y, new Rgb(Blend(grey, h.R), Blend(grey, h.G), Blend(grey, h.B)));
-            }
         var factor = Math.Max(1, (int)Math.Ceiling((double)PictureSide / Math.Max(width, height)));
-        var tiles = new[] { picture, heatPicture, overlay }.Select(t => (RasterImage?)Raster.Upscale(t, factor)).ToList();
+        RasterImage heatTile, overlay;
+        if (blank is null)
+        {
+            var heatPicture = Raster.FromValues(heat.Data, width, height, ColorMap.Viridis, 0, 1);
+            overlay = new RasterImage(width, height);
+            for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var (p, h) = (picture.GetPixel(x, y), heatPicture.GetPixel(x, y));
+                    var grey = (p.R + p.G + p.B) / 3.0;
+                    overlay.SetPixel(x, y, new Rgb(Blend(grey, h.R), Blend(grey, h.G), Blend(grey, h.B)));
+                }
+            heatTile = Raster.Upscale(heatPicture, factor);
+        }
+        else
+        {
+            overlay = picture;
+            heatTile = Hatched(width * factor, height * factor);
+        }
+        var tiles = new[] { Raster.Upscale(picture, factor), heatTile, Raster.Upscale(overlay, factor) }.Select(t => (RasterImage?)t).ToList();
         var layout = new GridLayout(width * factor, height * factor, 1, 3, Padding: 6, Margin: 6);
         var directory = OutDirectory(parse, output, $"trial-{model.TrialId}");
         Directory.CreateDirectory(directory);
@@ -207,6 +238,16 @@ public static partial class VizCommands
     }
 
     private static byte Blend(double grey, byte heat) => (byte)Math.Round(0.5 * grey + 0.5 * heat);
+
+    /// <summary>Light grey with darker diagonal stripes: the tile of a map that has nothing to show.</summary>
+    private static RasterImage Hatched(int width, int height)
+    {
+        var tile = new RasterImage(width, height);
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+                tile.SetPixel(x, y, (x + y) % 16 < 3 ? Rgb.Grey(150) : Rgb.Grey(225));
+        return tile;
+    }
 
     /// <summary>The dataset image as stored (normalised to [−1, 1]) back in 8-bit grey or RGB.</summary>
     private static RasterImage ImagePicture(Tensor pixels)

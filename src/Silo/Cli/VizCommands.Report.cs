@@ -50,7 +50,7 @@ public static partial class VizCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            using var model = await StoredModel.OpenAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
+            using var model = await OpenShownEpochAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
             var image = await PickImageAsync(store, model, parse.GetValue(o.Split)!, parse.GetValue(o.Image), ct);
             var dataset = (await store.GetTrialAsync(model.TrialId, ct))!.Dataset;
             var files = WriteProbabilities(OutDirectory(parse, output, $"trial-{model.TrialId}"), model, image, dataset, out var probabilities);
@@ -112,20 +112,25 @@ public static partial class VizCommands
         var sweep = new Option<long?>("--sweep") { Description = "The sweep to report on (see `experiments sweep list`): leaderboard, overlaid curves, and full sections for its best trials." };
         var images = new Option<int>("--images", "-n") { Description = "How many test images (the first ones) get probabilities, saliency, Grad-CAM and activations.", DefaultValueFactory = _ => ReportImages };
         var top = new Option<int>("--top") { Description = "With --sweep: how many of the best trials get a full section.", DefaultValueFactory = _ => ReportTopTrials };
+        var epoch = EpochOption();
+        epoch.Description = "With --trial: the epoch of the confusion matrix, ROC, images and decoded filters (0 = before training). " +
+                            "Default: the trial's best, by its sweep's metric, or by validation accuracy outside a sweep. A sweep's trials are each shown at their best.";
         var command = new Command("report",
             "One self-contained HTML page (figures embedded, no external resources): settings, per-epoch table, curves, confusion, ROC, kernels over the epochs, " +
             "weight health, probabilities, activations, saliency, Grad-CAM and decoded filters of a trial; or a sweep's leaderboard, overlaid curves and its best trials.")
-            { trial, sweep, images, top, db, output };
+            { trial, sweep, epoch, images, top, db, output };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var (trialId, sweepId) = (parse.GetValue(trial), parse.GetValue(sweep));
             if (trialId is null == sweepId is null) throw new ArgumentException("give either --trial T or --sweep S");
             if (parse.GetValue(images) < 0) throw new ArgumentException("--images must be 0 or more");
             if (parse.GetValue(top) < 0) throw new ArgumentException("--top must be 0 or more");
+            if (sweepId is not null && parse.GetValue(epoch) is not null)
+                throw new ArgumentException("--epoch goes with --trial: a sweep's report shows each trial at its own best epoch");
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             var writer = new ReportWriter(store, parse, output, parse.GetValue(images));
             var path = trialId is { } t
-                ? await writer.TrialReportAsync(t, ct)
+                ? await writer.TrialReportAsync(t, parse.GetValue(epoch), ct)
                 : await writer.SweepReportAsync(sweepId!.Value, parse.GetValue(top), ct);
             Console.Error.WriteLine($"report with figures embedded: open it in any browser");
             PrintPaths([path]);
@@ -143,12 +148,12 @@ public static partial class VizCommands
     {
         private readonly TrialFigures _figures = new(store);
 
-        public async Task<string> TrialReportAsync(long trial, CancellationToken ct)
+        public async Task<string> TrialReportAsync(long trial, int? epoch, CancellationToken ct)
         {
             var row = await store.GetTrialAsync(trial, ct) ?? throw new TrialNotFoundException($"there is no trial {trial}; see `experiments results list`");
             var directory = OutDirectory(parse, output, $"trial-{trial}");
             var html = new HtmlReport($"Trial {trial}: {row.Architecture} on {row.Dataset}");
-            await TrialSectionsAsync(html, row, directory, level: 2, ct);
+            await TrialSectionsAsync(html, row, directory, level: 2, await ShowingEpochAsync(store, trial, epoch, ct), ct);
             return Save(html, directory, $"report-trial-{trial}.html");
         }
 
@@ -200,7 +205,7 @@ public static partial class VizCommands
             {
                 html.Heading(2, $"Trial {leader.Id}: {leader.Architecture} ({LabelOf(trials, leader.Id)})", $"trial-{leader.Id}");
                 var row = await store.GetTrialAsync(leader.Id, ct) ?? throw new TrialNotFoundException($"there is no trial {leader.Id}");
-                await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, ct);
+                await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, await FigureEpoch.ResolveAsync(store, leader.Id, null, ct), ct);
             }
             return Save(html, directory, $"report-sweep-{sweepId}.html");
 
@@ -215,8 +220,11 @@ public static partial class VizCommands
             return path;
         }
 
-        /// <summary>Every section of one trial, with headings at <paramref name="level"/>; intermediate files go into <paramref name="directory"/>.</summary>
-        private async Task TrialSectionsAsync(HtmlReport html, TrialRow row, string directory, int level, CancellationToken ct)
+        /// <summary>
+        /// Every section of one trial, with headings at <paramref name="level"/>; intermediate files go into
+        /// <paramref name="directory"/>. The figures of one epoch show <paramref name="shown"/>, and their headings say which and why.
+        /// </summary>
+        private async Task TrialSectionsAsync(HtmlReport html, TrialRow row, string directory, int level, ShownEpoch shown, CancellationToken ct)
         {
             var trial = row.Id;
             var epochs = await store.GetEpochsAsync(trial, ct);
@@ -231,23 +239,23 @@ public static partial class VizCommands
                 html.Figure(paths[1], "Accuracy per epoch: train solid, validation dashed");
             });
 
-            html.Heading(level, "Test split at the last epoch", $"classification-{trial}");
-            await Part(html, async () => html.Figure(await _figures.ConfusionAsync(trial, null, "test", directory, ct), "Confusion matrix: true class down, predicted class across"));
-            await Part(html, async () => html.Figure(await _figures.RocAsync(trial, null, "test", directory, ct), "One-vs-rest ROC curves with each class's AUC"));
+            html.Heading(level, $"Test split at {shown}", $"classification-{trial}");
+            await Part(html, async () => html.Figure(await _figures.ConfusionAsync(trial, shown, "test", directory, ct), $"Confusion matrix at epoch {shown.Epoch}: true class down, predicted class across"));
+            await Part(html, async () => html.Figure(await _figures.RocAsync(trial, shown, "test", directory, ct), $"One-vs-rest ROC curves at epoch {shown.Epoch} with each class's AUC"));
 
-            using var model = await OpenModelAsync(html, trial, ct);
+            using var model = await OpenModelAsync(html, trial, shown.Epoch, ct);
             await KernelsAsync(html, model, trial, directory, level, ct);
             await HealthAsync(html, trial, directory, level, ct);
             if (model is null) return;
-            await ImagesAsync(html, model, row, directory, level, ct);
+            await ImagesAsync(html, model, row, directory, level, shown, ct);
             await DecodeAsync(html, model, row, directory, level);
         }
 
-        private async Task<StoredModel?> OpenModelAsync(HtmlReport html, long trial, CancellationToken ct)
+        private async Task<StoredModel?> OpenModelAsync(HtmlReport html, long trial, int epoch, CancellationToken ct)
         {
             try
             {
-                return await StoredModel.OpenAsync(store, trial, null, ct);
+                return await StoredModel.OpenAsync(store, trial, epoch, ct);
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException)
             {
@@ -335,18 +343,27 @@ public static partial class VizCommands
             });
         }
 
-        /// <summary>Probabilities, saliency and Grad-CAM for the first test images, and the activations of the first one, all at the last epoch.</summary>
-        private async Task ImagesAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level, CancellationToken ct)
+        /// <summary>Probabilities, saliency and Grad-CAM for the first test images, and the activations of the first one, all at the shown epoch.</summary>
+        private async Task ImagesAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level, ShownEpoch shown, CancellationToken ct)
         {
             var plan = model.Model.Plan;
-            html.Heading(level, $"Test images at epoch {model.LoadedEpoch}", $"images-{model.TrialId}");
+            html.Heading(level, $"Test images at {shown}", $"images-{model.TrialId}");
             if (images == 0)
             {
                 html.Note("--images 0: no test image is shown");
                 return;
             }
-            // Grad-CAM explains the last conv layer whose maps still have a spatial extent (a 1×1 map has nothing to localise).
-            var gradCamLayer = plan.Layers.LastOrDefault(l => l.Layer is Conv2dLayer && l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)?.Index;
+            // Grad-CAM explains the last rectified maps larger than 1×1 (Attribution.GradCamLayer); some architectures have none.
+            int? gradCamLayer = null;
+            string? noGradCam = null;
+            try
+            {
+                gradCamLayer = Attribution.GradCamLayer(plan);
+            }
+            catch (ArgumentException e)
+            {
+                noGradCam = e.Message;
+            }
             await Part(html, async () =>
             {
                 for (var index = 0; index < images; index++)
@@ -357,19 +374,21 @@ public static partial class VizCommands
                     html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
                     html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red");
                     var saliency = Attribution.Saliency(model.Model, image.Pixels);
-                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map),
+                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map), saliency.Blank,
                             $"saliency-{image.Split}-{image.Index}-class-{saliency.Class}-epoch-{model.LoadedEpoch}"),
                         $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
+                    if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + BlankMapWarning(blankSaliency));
                     if (gradCamLayer is { } layer)
                     {
                         var map = Attribution.GradCam(model.Model, image.Pixels, layer);
-                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled,
+                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled, map.Blank,
                                 $"gradcam-layer-{layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}"),
-                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}) for class {map.Class}: image, map, overlay");
+                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {map.Class}: image, map, overlay");
+                        if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + BlankMapWarning(blankMap));
                     }
-                    else html.Note("Grad-CAM is left out: no conv layer has maps larger than 1×1");
                 }
             });
+            if (noGradCam is not null) html.Note("Grad-CAM is left out: " + noGradCam);
             if (gradCamLayer is not null) html.Paragraph("Saliency and Grad-CAM explain the predicted class's pre-softmax score.");
 
             html.Heading(level + 1, "Activations of test image 0");
@@ -396,7 +415,7 @@ public static partial class VizCommands
         private async Task DecodeAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level)
         {
             var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer).ToList();
-            html.Heading(level, "Decoded filters", $"decode-{model.TrialId}");
+            html.Heading(level, $"Decoded filters at epoch {model.LoadedEpoch}", $"decode-{model.TrialId}");
             if (convs.Count < 2)
             {
                 html.Note("decoding is left out: the architecture has fewer than two conv layers, and the first one's filters are already its kernels above");

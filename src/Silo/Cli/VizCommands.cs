@@ -58,6 +58,20 @@ public static partial class VizCommands
 
     internal static Option<long> TrialOption() => new("--trial", "-t") { Description = "The trial's id (see `experiments results list`).", Required = true };
 
+    /// <summary>The <c>--epoch</c> option of every figure of one epoch.</summary>
+    internal static Option<int?> EpochOption() => new("--epoch", "-e")
+    {
+        Description = "The epoch (0 = before training). Default: the trial's best, by its sweep's metric, or by validation accuracy outside a sweep.",
+    };
+
+    /// <summary>The epoch a one-epoch figure shows (<see cref="FigureEpoch"/>), said on standard error.</summary>
+    internal static async Task<ShownEpoch> ShowingEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct)
+    {
+        var shown = await FigureEpoch.ResolveAsync(store, trial, requested, ct);
+        Console.Error.WriteLine($"trial {trial}: {shown}" + (requested is null ? "; --epoch picks another" : ""));
+        return shown;
+    }
+
     private static Command Curves()
     {
         var (db, output) = (StoreAccess.DbOption(), OutOption());
@@ -109,17 +123,17 @@ public static partial class VizCommands
     private static Command Roc() => SplitFigure("roc", "One-vs-rest ROC curves of every class, with each class's AUC in the legend, from the recorded metrics.",
         (figures, trial, epoch, split, directory, ct) => figures.RocAsync(trial, epoch, split, directory, ct));
 
-    private static Command SplitFigure(string name, string description, Func<TrialFigures, long, int?, string, string, CancellationToken, Task<string>> draw)
+    private static Command SplitFigure(string name, string description, Func<TrialFigures, long, ShownEpoch, string, string, CancellationToken, Task<string>> draw)
     {
-        var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
-        var epoch = new Option<int?>("--epoch", "-e") { Description = "The epoch (0 = before training). Default: the latest." };
+        var (db, output, trial, epoch) = (StoreAccess.DbOption(), OutOption(), TrialOption(), EpochOption());
         var split = new Option<string>("--split", "-s") { Description = "train, val or test.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("train", "val", "test");
         var command = new Command(name, description) { trial, epoch, split, db, output };
         command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
         {
             var id = parse.GetValue(trial);
-            PrintPaths([await draw(figures, id, parse.GetValue(epoch), parse.GetValue(split)!, OutDirectory(parse, output, $"trial-{id}"), ct)]);
+            var shown = await ShowingEpochAsync(figures.Store, id, parse.GetValue(epoch), ct);
+            PrintPaths([await draw(figures, id, shown, parse.GetValue(split)!, OutDirectory(parse, output, $"trial-{id}"), ct)]);
             return CommandErrors.Ok;
         }));
         return command;
@@ -151,12 +165,15 @@ public static partial class VizCommands
             var report = files.Report;
             var (activations, notChecked) = await ActivationProblemsAsync(figures.Store, id, parse.GetValue(probes), ct);
             var healthy = report.Healthy && activations.Count == 0;
+            // health.json is, byte for byte, what --json prints: one document, serialised once.
+            var document = JsonSerializer.Serialize(new
+            {
+                trial = id, healthy, report, activations, activationsNotChecked = notChecked, files = files.Charts.Prepend(files.Json),
+            }, TrialFigures.Json) + "\n";
+            await File.WriteAllTextAsync(files.Json, document, ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    trial = id, healthy, report, activations, activationsNotChecked = notChecked, files = files.Charts.Prepend(files.Json),
-                }, TrialFigures.Json));
+                Console.Out.Write(document);
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {Range(report.Epochs)}: ") +

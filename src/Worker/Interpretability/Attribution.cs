@@ -8,7 +8,11 @@ namespace Experiments.Worker.Interpretability;
 /// <param name="Score">That class's pre-softmax logit.</param>
 /// <param name="InputGradient">d(score)/d(image), <c>C × H × W</c>.</param>
 /// <param name="Map">max over channels of |d(score)/d(image)|, <c>H × W</c>, unscaled.</param>
-public sealed record SaliencyMap(int Class, float Score, Tensor InputGradient, Tensor Map);
+public sealed record SaliencyMap(int Class, float Score, Tensor InputGradient, Tensor Map)
+{
+    /// <summary>Why the map shows no evidence (<see cref="Attribution.Blankness"/>), or null when it shows some.</summary>
+    public string? Blank => Attribution.Blankness(Map);
+}
 
 /// <summary>A class activation map (CAM or Grad-CAM) of one image, one class and one layer.</summary>
 /// <param name="Layer">The top-level layer whose output <c>A</c> (<c>K × h × w</c>) the map is made of.</param>
@@ -17,8 +21,12 @@ public sealed record SaliencyMap(int Class, float Score, Tensor InputGradient, T
 /// <param name="ChannelWeights">The weight of each channel <c>A^k</c>: α_k for Grad-CAM, the linear layer's w_ck for CAM.</param>
 /// <param name="Raw">Σ_k weight_k·A^k at the layer's resolution (after ReLU for Grad-CAM), unscaled.</param>
 /// <param name="Upsampled"><see cref="Raw"/> resized to the image by <see cref="Bilinear"/> (align_corners = false) and
-/// min–max normalised to [0, 1]; all zeros when the resized map is constant.</param>
-public sealed record ClassActivationMap(int Layer, int Class, float Score, float[] ChannelWeights, Tensor Raw, Tensor Upsampled);
+/// min–max normalised to [0, 1]; all zeros when the resized map is constant, which <see cref="Blank"/> then says.</param>
+public sealed record ClassActivationMap(int Layer, int Class, float Score, float[] ChannelWeights, Tensor Raw, Tensor Upsampled)
+{
+    /// <summary>Why the map shows no evidence (<see cref="Attribution.Blankness"/>), or null when it shows some.</summary>
+    public string? Blank => Attribution.Blankness(Raw);
+}
 
 /// <summary>
 /// Attribution maps of seed 004, section 6, for one image (<c>C × H × W</c>) of a model in evaluation mode. The score
@@ -103,6 +111,59 @@ public static class Attribution
         return (pool - 1, linear);
     }
 
+    /// <summary>
+    /// The layer Grad-CAM explains when none is named, chosen as Selvaraju et al. and the reference implementations
+    /// (e.g. pytorch-grad-cam) choose it: the output of the last convolutional block after its nonlinearity, i.e. the
+    /// last activation (ReLU, tanh, sigmoid, or a residual block, which ends in its ReLU) whose maps are larger than
+    /// 1×1, before the first flatten or global pooling. Grad-CAM assumes non-negative feature maps: before the
+    /// nonlinearity Σ_k α_k A^k is signed, so it is often negative everywhere (a blank map) or largest where the
+    /// background's constant input drives the features (the heat lands beside the object).
+    /// </summary>
+    /// <exception cref="ArgumentException">The architecture has no such layer; the message says why.</exception>
+    public static int GradCamLayer(ArchitecturePlan plan)
+    {
+        var beforeFlattening = plan.Layers.TakeWhile(l => l.Layer is not (FlattenLayer or GlobalAveragePoolLayer)).ToList();
+        static bool Nonlinear(PlannedLayer l) => l.Layer is ActivationLayer or ResidualBlockLayer && l.Output.Rank == 3;
+        var target = beforeFlattening.LastOrDefault(l => Nonlinear(l) && l.Output.Dims[1] * l.Output.Dims[2] > 1);
+        if (target is not null) return target.Index;
+
+        var name = plan.Architecture.Name;
+        var withMaps = string.Join(", ", beforeFlattening.Where(l => l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)
+            .Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}"));
+        var first = beforeFlattening.FirstOrDefault(Nonlinear);
+        throw new ArgumentException(first is null
+            ? $"{name} has no nonlinearity on its feature maps, so Grad-CAM has no layer to explain by default: unrectified maps " +
+              $"({withMaps}) are signed, and the map then shows the background as readily as the object. Name a layer to draw one anyway."
+            : $"{name} has no rectified feature maps larger than 1×1, so Grad-CAM has no layer to explain by default: its first nonlinearity, " +
+              $"layer {first.Index} ({LayerDescriptions.Label(first.Layer)}), outputs {first.Output}, which has nothing to localise, and the maps " +
+              $"before it ({withMaps}) are signed, so the map there shows the background as readily as the object. Name a layer to draw one anyway.");
+    }
+
+    // A map counts as nearly all zero when fewer than this share of its pixels reach this share of its peak.
+    private const double EvidenceShare = 0.01;
+
+    /// <summary>
+    /// Why <paramref name="map"/> shows no evidence, or null when it shows some. A constant map (all zeros, as
+    /// Grad-CAM's ReLU leaves a map whose weighted sum is negative everywhere, or a 1×1 map) has no place to point
+    /// at, and min–max normalisation would draw it as one flat colour, a confident-looking picture of nothing. A map
+    /// where fewer than 1% of the pixels reach 1% of its peak is nearly all zero and flagged too.
+    /// </summary>
+    public static string? Blankness(Tensor map)
+    {
+        var values = map.Data;
+        if (values.Length == 0) return "it is empty";
+        if (values.Any(v => !float.IsFinite(v))) return "it holds NaN or infinite values";
+        var (low, high) = (values.Min(), values.Max());
+        var range = (double)high - low;
+        // A range at float rounding noise of the values is still a constant map.
+        if (range <= 1e-6 * Math.Max(Math.Abs((double)low), Math.Abs((double)high)))
+            return high == 0 ? "every value is 0" : $"every value is {high.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}";
+        var reaching = values.Count(v => v - low >= EvidenceShare * range);
+        return reaching < EvidenceShare * values.Length
+            ? $"it is nearly all zero: only {reaching} of {values.Length} values reach 1% of its peak"
+            : null;
+    }
+
     /// <summary>max over channels of |g|, for a <c>C × H × W</c> gradient.</summary>
     public static Tensor ChannelMaxAbs(Tensor gradient)
     {
@@ -114,7 +175,10 @@ public static class Attribution
         return new Tensor([gradient.Shape[1], gradient.Shape[2]], map);
     }
 
-    /// <summary>Min–max normalisation to [0, 1]; a constant map (no evidence anywhere) becomes all zeros.</summary>
+    /// <summary>
+    /// Min–max normalisation to [0, 1]; a constant map (no evidence anywhere) becomes all zeros, so check
+    /// <see cref="Blankness"/> before drawing it as if it were an answer.
+    /// </summary>
     public static Tensor Normalise(Tensor map)
     {
         var (low, high) = (map.Data.Min(), map.Data.Max());

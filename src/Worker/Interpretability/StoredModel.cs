@@ -49,13 +49,16 @@ public sealed class StoredModel : IDisposable
         return new StoredModel(store, trialId, Model.Create(plan, (ulong)row.Seed), epochs);
     }
 
-    /// <summary>Opens the trial and loads <paramref name="epoch"/> (default: its latest) in one step.</summary>
-    public static async Task<StoredModel> OpenAsync(ResultsStore store, long trialId, int? epoch, CancellationToken ct = default)
+    /// <summary>
+    /// Opens the trial and loads <paramref name="epoch"/> in one step. There is no default: which epoch a figure shows
+    /// is chosen in one place, Experiments.Visualization.FigureEpoch (the best one unless asked otherwise).
+    /// </summary>
+    public static async Task<StoredModel> OpenAsync(ResultsStore store, long trialId, int epoch, CancellationToken ct = default)
     {
         var opened = await OpenAsync(store, trialId, ct);
         try
         {
-            await opened.LoadEpochAsync(epoch ?? opened.Epochs[^1], ct);
+            await opened.LoadEpochAsync(epoch, ct);
             return opened;
         }
         catch

@@ -12,23 +12,8 @@ using Xunit.Abstractions;
 namespace Experiments.Worker.Tests.Decoding;
 
 /// <summary><c>lenet-matconvnet</c> trained briefly on the real MNIST digits, shared by the tests of the class.</summary>
-public sealed class TrainedLenet : IDisposable
-{
-    public TrainedLenet()
-    {
-        Data = new RealMnist().Load();
-        Model = Model.Create(ShapeInference.Plan(ArchitectureCatalog.Resolve("lenet-matconvnet")), seed: 1);
-        // Two epochs reach about 97% test accuracy: enough for trained filters, short enough for the suite.
-        var settings = new TrainingSettings { Epochs = 2, BatchSize = 64, Seed = 1, EvaluateBeforeTraining = false, TrainEvaluationSample = 0 };
-        Result = new Trainer(settings).Run(Model, Data);
-    }
-
-    public DatasetSplits Data { get; }
-    public Model Model { get; }
-    public TrainingResult Result { get; }
-
-    public void Dispose() => Model.Dispose();
-}
+// Two epochs reach about 97% test accuracy: enough for trained filters, short enough for the suite.
+public sealed class TrainedLenet() : TrainedOnRealMnist("lenet-matconvnet", epochs: 2);
 
 public sealed class Decoding_lenet_on_real_mnist(TrainedLenet lenet, ITestOutputHelper output) : IClassFixture<TrainedLenet>
 {
