@@ -146,6 +146,16 @@ public class Running_a_sweep : IDisposable
         });
     }
 
+    [Fact]
+    public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
+    {
+        var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--heartbeat must be a number of seconds above 0, got 0", run.All);
+        Assert.DoesNotContain("--lease", run.All);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
     private static JsonElement Json(CliRun run)
     {
         Assert.True(run.ExitCode == 0, run.All);

@@ -32,9 +32,13 @@ public static class SiloCommands
         { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var (leaseSeconds, heartbeatSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat));
-            if (!(heartbeatSeconds > 0) || !(leaseSeconds >= 2 * heartbeatSeconds))
-                throw new ArgumentException($"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial");
+            var (leaseSeconds, heartbeatSeconds, pollSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat), parse.GetValue(poll));
+            // Each interval is checked on its own first, so the message names the option that is wrong and why.
+            RequirePositive("--heartbeat", heartbeatSeconds, "a worker that never beats loses every trial it claims when its lease runs out");
+            RequirePositive("--poll", pollSeconds, "the coordinator would re-read the database without pause");
+            if (!(leaseSeconds >= 2 * heartbeatSeconds))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial"));
             var worker = new WorkerOptions
             {
                 Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads), SlotsPerGpu = parse.GetValue(slotsPerGpu),
@@ -42,7 +46,7 @@ public static class SiloCommands
             };
             var coordinator = new CoordinatorOptions
             {
-                PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)),
+                PollInterval = TimeSpan.FromSeconds(pollSeconds),
                 WorkerLiveWithin = TimeSpan.FromSeconds(Math.Max(3 * heartbeatSeconds, leaseSeconds)),
             };
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
@@ -60,5 +64,11 @@ public static class SiloCommands
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    private static void RequirePositive(string option, double seconds, string why)
+    {
+        if (!(seconds > 0) || double.IsInfinity(seconds))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{option} must be a number of seconds above 0, got {seconds}: {why}"));
     }
 }
