@@ -147,6 +147,39 @@ public class Running_a_sweep : IDisposable
     }
 
     [Fact]
+    public void A_sweep_cancelled_from_another_terminal_ends_its_running_trial_as_cancelled_and_the_summary_counts_none_running()
+    {
+        var file = _cli.WriteFile("cancel.yaml", """
+            name: cancel-me
+            dataset: synthetic
+            epochs: 3
+            batch_size: 32
+            max_concurrent: 1
+            grid:
+              arch: [lenet-matconvnet]
+              lr: [1e-3, 2e-3, 3e-3]
+            """);
+        using var sweep = StartCli("sweep", "run", file, "--slots", "1", "--threads", "1");
+        var database = DatabaseUrl();
+        // The second trial has trained its first epoch and is training its second.
+        WaitUntil(database, "select count(*) from epochs e join trials t on t.id = e.trial_id where t.trial_index = 1 and e.epoch >= 1", TimeSpan.FromMinutes(3));
+        var cancel = _cli.Run("sweep", "cancel", "1");
+        Assert.True(cancel.ExitCode == 0, cancel.All);
+        var run = sweep.WaitForExit(TimeSpan.FromMinutes(2));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("Sweep 1 cancelled: 1 completed, 2 cancelled.", run.Output);
+        Assert.DoesNotContain("running", run.Output.Split('\n').Single(l => l.StartsWith("Sweep 1 cancelled", StringComparison.Ordinal)));
+        var trials = Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(["completed", "cancelled", "cancelled"], trials.Select(t => t.GetProperty("status").GetString()));
+        Assert.StartsWith("cancelled by the user", trials[1].GetProperty("error").GetString());
+        Assert.InRange(trials[1].GetProperty("epochsRecorded").GetInt32(), 1, 2); // the epochs it trained are kept
+        var list = Json(_cli.Run("sweep", "list", "--json"))[0].GetProperty("trials");
+        Assert.False(list.TryGetProperty("failed", out _), list.ToString());
+        Assert.Equal(2, list.GetProperty("cancelled").GetInt32());
+    }
+
+    [Fact]
     public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
     {
         var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");
@@ -154,6 +187,55 @@ public class Running_a_sweep : IDisposable
         Assert.Contains("--heartbeat must be a number of seconds above 0, got 0", run.All);
         Assert.DoesNotContain("--lease", run.All);
         Assert.DoesNotContain("   at ", run.All);
+    }
+
+    private RunningCli StartCli(params string[] arguments) => new(System.Diagnostics.Process.Start(CliProcess.StartInfo(_cli.Home, arguments))!);
+
+    /// <summary>The sweep's database, once the CLI under test has created it (`db url` waits on the same lock).</summary>
+    private string DatabaseUrl()
+    {
+        var url = _cli.Run("db", "url");
+        Assert.True(url.ExitCode == 0, url.All);
+        return Experiments.Store.ConnectionStrings.ToNpgsql(url.Output.Trim());
+    }
+
+    private static void WaitUntil(string database, string countSql, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using (var connection = new Npgsql.NpgsqlConnection(database))
+            {
+                connection.Open();
+                using var command = new Npgsql.NpgsqlCommand(countSql, connection);
+                if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0) return;
+            }
+            if (clock.Elapsed > timeout) throw new TimeoutException("waited " + timeout + " for: " + countSql);
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>A CLI process started in the background, its output collected as it runs.</summary>
+    private sealed class RunningCli(System.Diagnostics.Process process) : IDisposable
+    {
+        private readonly Task<string> _output = process.StandardOutput.ReadToEndAsync();
+        private readonly Task<string> _error = process.StandardError.ReadToEndAsync();
+
+        public CliRun WaitForExit(TimeSpan timeout)
+        {
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"the CLI did not finish in {timeout}: {_error.Result}");
+            }
+            return new CliRun(process.ExitCode, _output.Result, _error.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
     }
 
     private static JsonElement Json(CliRun run)

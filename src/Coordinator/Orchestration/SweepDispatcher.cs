@@ -61,6 +61,8 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             logger.LogWarning("Re-queued trials {Trials}: their worker stopped heartbeating; they resume from their latest epoch", redriven.Requeued);
         if (redriven.Failed.Count > 0)
             logger.LogWarning("Failed trials {Trials}: their worker stopped heartbeating on their last allowed attempt", redriven.Failed);
+        if (redriven.Cancelled.Count > 0)
+            logger.LogInformation("Cancelled trials {Trials}: their sweep was cancelled and their worker stopped heartbeating", redriven.Cancelled);
 
         var capacity = await store.CapacityAsync(options.WorkerLiveWithin, ct);
         var seen = new Dictionary<TrialStatus, int>();

@@ -9,6 +9,7 @@ using Experiments.Silo.Hosting;
 using Experiments.Silo.Rendering;
 using Experiments.Store;
 using Experiments.Worker.Node;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -85,17 +86,15 @@ public static partial class SweepCommands
                 try
                 {
                     await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
-                    while (true)
-                    {
-                        var now = await store.GetSweepAsync(sweepId, ct);
-                        if (now is null || now.Status != SweepStatus.Running) return now!;
-                        await Task.Delay(300, ct);
-                    }
+                    while ((await store.GetSweepAsync(sweepId, ct))?.Status == SweepStatus.Running) await Task.Delay(300, ct);
+                    await LetRunningTrialsEndAsync(host, ct);
                 }
                 finally
                 {
                     await host.StopAsync(CancellationToken.None);
                 }
+                // Read after the last trial has ended, so the summary counts how each one ended.
+                return await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"sweep {sweepId} was deleted while it ran");
             });
         }
         catch (OperationCanceledException)
@@ -105,6 +104,19 @@ public static partial class SweepCommands
         }
         await PrintOutcomeAsync(store, sweep, ct);
         return sweep.Count(TrialStatus.Failed) > 0 ? CommandErrors.Failure : CommandErrors.Ok;
+    }
+
+    /// <summary>
+    /// A sweep that stopped running with trials still in flight was cancelled by a user (from another terminal). Its trials
+    /// would stop at the worker's next heartbeat; beating now stops them at once, as cancelled, and shutting the worker
+    /// down only after they have ended keeps a user's cancel from being recorded as an interrupted (failed) attempt.
+    /// </summary>
+    private static async Task LetRunningTrialsEndAsync(IHost host, CancellationToken ct)
+    {
+        var executor = host.Services.GetRequiredService<TrialExecutor>();
+        if (executor.RunningTrials.Count == 0) return;
+        await host.Services.GetRequiredService<WorkerHeartbeats>().BeatAsync(ct);
+        while (executor.RunningTrials.Count > 0) await Task.Delay(100, ct);
     }
 
     private static async Task PrintOutcomeAsync(ResultsStore store, SweepRow sweep, CancellationToken ct)

@@ -102,8 +102,12 @@ public sealed class TrialExecutor(
         }
         try
         {
-            if (running.Reason != StopReason.LeaseLost)
-                await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
+            // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
+            // what it wrote is what everyone is told.
+            if (running.Reason != StopReason.LeaseLost
+                && await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None) is { } written
+                && written != outcome.Status && written != TrialStatus.Queued)
+                outcome = new AttemptOutcome(written, written == TrialStatus.Cancelled ? "cancelled by the user" : outcome.Message);
             ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
             runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
             logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
