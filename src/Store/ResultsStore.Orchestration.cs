@@ -360,10 +360,11 @@ public sealed partial class ResultsStore
     /// <summary>
     /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with fresh
     /// attempts; completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
-    /// latest snapshot. Returns how many were re-queued, or null when there is no such sweep.
+    /// latest snapshot. Running trials whose lease has not run out are left to their worker (a pending cancel of theirs
+    /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. Null when there is no such sweep.
     /// </summary>
-    public Task<int?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
-        RunAsync<int?>(async token =>
+    public Task<SweepResumption?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
+        RunAsync<SweepResumption?>(async token =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
@@ -380,8 +381,21 @@ public sealed partial class ResultsStore
                 """, connection, transaction);
             trials.Parameters.AddWithValue("sweep", sweepId);
             var requeued = await trials.ExecuteNonQueryAsync(token);
+            await using var leased = new NpgsqlCommand(
+                """
+                WITH kept AS (UPDATE trials SET cancel_requested = false WHERE sweep_id = @sweep AND status = 'running' RETURNING lease_expires_at)
+                SELECT count(*)::int, max(lease_expires_at) FROM kept
+                """, connection, transaction);
+            leased.Parameters.AddWithValue("sweep", sweepId);
+            int stillLeased;
+            DateTimeOffset? leasedUntil;
+            await using (var reader = await leased.ExecuteReaderAsync(token))
+            {
+                await reader.ReadAsync(token);
+                (stillLeased, leasedUntil) = (reader.GetInt32(0), NullableTime(reader, 1));
+            }
             await transaction.CommitAsync(token);
-            return requeued;
+            return new SweepResumption(requeued, stillLeased, leasedUntil);
         }, ct);
 
     /// <summary>The sweep as submitted (sweeps.spec): the validated file's text, from which workers read the early-stopping rule.</summary>

@@ -180,6 +180,25 @@ public class Running_a_sweep : IDisposable
     }
 
     [Fact]
+    public void Resume_says_when_trials_that_still_hold_a_lease_are_re_queued()
+    {
+        var file = _cli.WriteFile("four.yaml", EightTrials.Replace("repeats: 2", "repeats: 1", StringComparison.Ordinal));
+        Assert.Equal(0, _cli.Run("sweep", "run", file, "--slots", "1", "--threads", "1").ExitCode);
+        // Trial 1 looks like it is still running on a worker whose lease has 3 s to go; trial 2 failed.
+        _cli.ExecuteSql("update trials set status = 'running', worker = 'elsewhere', lease_expires_at = now() + interval '3 seconds' where id = 1; " +
+                        "update trials set status = 'failed', error = 'test: simulated crash' where id = 2; " +
+                        "delete from epochs where trial_id in (1, 2) and epoch = 2; update sweeps set status = 'completed'");
+
+        var resume = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
+
+        Assert.True(resume.ExitCode == 0, resume.All);
+        Assert.Contains("1 trial(s) re-queued", resume.All);
+        Assert.Matches(@"1 trial\(s\) still hold a worker's lease until \d\d:\d\d:\d\d: .*re-queued when the lease runs out", resume.All);
+        var trials = Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.All(trials, t => Assert.Equal(("completed", 2), (t.GetProperty("status").GetString(), t.GetProperty("epochsRecorded").GetInt32())));
+    }
+
+    [Fact]
     public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
     {
         var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");

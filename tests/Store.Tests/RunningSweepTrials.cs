@@ -157,7 +157,7 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         await store.ClaimTrialAsync(t[4], "crashed", TimeSpan.FromMilliseconds(1)); // interrupted: lease ran out, nobody reclaimed it
         await Task.Delay(50);
 
-        Assert.Equal(2, await store.ResumeSweepAsync(sweep));
+        Assert.Equal(2, (await store.ResumeSweepAsync(sweep))!.Requeued);
         var rows = await store.GetSweepTrialsAsync(sweep);
         Assert.Equal([TrialStatus.Completed, TrialStatus.Queued, TrialStatus.Diverged, TrialStatus.StoppedEarly, TrialStatus.Queued], rows.Select(r => r.Status));
         Assert.Equal(0, rows[1].Attempts);
@@ -198,4 +198,19 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         Assert.Contains("cancelled by the user", row.Error);
     }
 
+    [Fact]
+    public async Task Resume_says_how_many_trials_still_hold_a_lease_and_until_when()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3, maxAttempts: 1);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "w", Lease);
+        await store.ClaimTrialAsync(trials[1], "w", Lease);
+        await store.CancelSweepAsync(sweep);
+
+        var resumed = (await store.ResumeSweepAsync(sweep))!;
+        Assert.Equal(1, resumed.Requeued); // trial 2 was cancelled while queued
+        Assert.Equal(2, resumed.StillLeased);
+        var leasedUntil = Assert.IsType<DateTimeOffset>(resumed.LeasedUntil);
+        Assert.InRange(leasedUntil - DateTimeOffset.UtcNow, Lease - TimeSpan.FromMinutes(1), Lease);
+    }
 }

@@ -266,8 +266,11 @@ public static partial class SweepCommands
         {
             var sweepId = parse.GetValue(id);
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            var requeued = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
-            Console.Error.WriteLine($"Sweep {sweepId}: {requeued} trial(s) re-queued.");
+            var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            Console.Error.WriteLine($"Sweep {sweepId}: {resumed.Requeued} trial(s) re-queued.");
+            if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{resumed.StillLeased} trial(s) still hold a worker's lease until {until.ToLocalTime():HH:mm:ss}: they carry on with that worker if it is alive, else they are re-queued when the lease runs out and resume from their latest epoch."));
             if (parse.GetValue(bus) is { } busUri)
             {
                 await AnnounceOverBusAsync(store, busUri, sweepId, ct);
