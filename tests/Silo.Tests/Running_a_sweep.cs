@@ -180,6 +180,41 @@ public class Running_a_sweep : IDisposable
     }
 
     [Fact]
+    public async Task A_sweep_waits_out_a_ten_second_database_outage_and_completes_with_every_epoch_recorded_once()
+    {
+        var file = _cli.WriteFile("outage.yaml", """
+            name: outage
+            dataset: synthetic
+            epochs: 3
+            batch_size: 32
+            grid:
+              arch: [lenet-matconvnet]
+              lr: [1e-3, 2e-3]
+            """);
+        using var sweep = StartCli("sweep", "run", file, "--slots", "2", "--threads", "1");
+        var database = DatabaseUrl();
+        WaitUntil(database, "select count(*) from epochs where epoch >= 1", TimeSpan.FromMinutes(3));
+
+        var postgres = new Experiments.Store.LocalPostgres(_cli.Home);
+        await postgres.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await postgres.EnsureStartedAsync();
+        var run = sweep.WaitForExit(TimeSpan.FromMinutes(3));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("Sweep 1 completed: 2 completed.", run.Output);
+        Assert.Equal(1, Occurrences(run.Error, "The results database is unreachable"));
+        Assert.Equal(1, Occurrences(run.Error, "The results database is back after"));
+        var longest = run.All.Split('\n').MaxBy(line => line.Length)!;
+        Assert.True(longest.Length < 400, $"a line of {longest.Length} characters: {longest}");
+        // No restart: each trial ran in one attempt, and recorded epochs 0..3 exactly once each.
+        var rows = Json(_cli.Run("results", "sql",
+            "select t.attempts, (select string_agg(epoch::text, ',' order by epoch) from epochs e where e.trial_id = t.id) as epochs " +
+            "from trials t order by t.id", "--json"));
+        Assert.All(rows.EnumerateArray(), r => Assert.Equal(("1", "0,1,2,3"), (r.GetProperty("attempts").GetString(), r.GetProperty("epochs").GetString())));
+    }
+
+    [Fact]
     public void Resume_says_when_trials_that_still_hold_a_lease_are_re_queued()
     {
         var file = _cli.WriteFile("four.yaml", EightTrials.Replace("repeats: 2", "repeats: 1", StringComparison.Ordinal));
@@ -207,6 +242,8 @@ public class Running_a_sweep : IDisposable
         Assert.DoesNotContain("--lease", run.All);
         Assert.DoesNotContain("   at ", run.All);
     }
+
+    private static int Occurrences(string text, string fragment) => text.Split(fragment).Length - 1;
 
     private RunningCli StartCli(params string[] arguments) => new(System.Diagnostics.Process.Start(CliProcess.StartInfo(_cli.Home, arguments))!);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Silo.Hosting;
+using Experiments.Store;
 using Experiments.Worker.Node;
 using Microsoft.Extensions.Hosting;
 
@@ -49,21 +50,53 @@ public static class SiloCommands
                 PollInterval = TimeSpan.FromSeconds(pollSeconds),
                 WorkerLiveWithin = TimeSpan.FromSeconds(Math.Max(3 * heartbeatSeconds, leaseSeconds)),
             };
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             var settings = new NodeSettings(parse.GetValue(bus), NodeRoles.Parse(parse.GetValue(role)!), worker, coordinator);
             using var host = ExperimentsNode.Build(store, settings);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"experiments silo: role {parse.GetValue(role)}, worker name {worker.Name}; Ctrl+C stops it."));
+            // A node outlives short outages (the store waits them out); past the store's budget it stops, saying so,
+            // rather than run trials whose epochs it cannot record.
+            using var unreachable = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var watch = WatchForLongOutageAsync(store, unreachable);
             try
             {
-                await host.RunAsync(ct);
+                await host.RunAsync(unreachable.Token);
             }
             catch (OperationCanceledException)
             {
             }
+            await unreachable.CancelAsync();
+            if (await watch is { } outage && !ct.IsCancellationRequested)
+            {
+                CommandErrors.Error(outage.Message + "; this node stopped. Once the database is back, start it again with the same command " +
+                                    "(its trials resume from their latest epochs).");
+                return CommandErrors.Failure;
+            }
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Completes, and stops the node, once the database has been unreachable for longer than the store waits.</summary>
+    private static async Task<StoreUnreachableException?> WatchForLongOutageAsync(ResultsStore store, CancellationTokenSource stopNode)
+    {
+        try
+        {
+            while (!stopNode.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stopNode.Token);
+                if (store.OutagePastBudget() is { } outage)
+                {
+                    await stopNode.CancelAsync();
+                    return outage;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return null;
     }
 
     private static void RequirePositive(string option, double seconds, string why)

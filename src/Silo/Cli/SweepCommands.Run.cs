@@ -58,7 +58,7 @@ public static partial class SweepCommands
         {
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
             EnsureDataset(spec.Dataset, ct);
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
             return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
@@ -101,6 +101,11 @@ public static partial class SweepCommands
         {
             CommandErrors.Error($"sweep {sweepId} interrupted; its recorded epochs are kept. Carry on with `experiments sweep resume {sweepId}`.");
             return 130;
+        }
+        catch (StoreUnreachableException e)
+        {
+            CommandErrors.Error($"{e.Message}; sweep {sweepId}'s recorded epochs are kept. Once it is back, carry on with `experiments sweep resume {sweepId}`.");
+            return CommandErrors.Failure;
         }
         await PrintOutcomeAsync(store, sweep, ct);
         return sweep.Count(TrialStatus.Failed) > 0 ? CommandErrors.Failure : CommandErrors.Ok;
@@ -265,7 +270,7 @@ public static partial class SweepCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var sweepId = parse.GetValue(id);
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
             Console.Error.WriteLine($"Sweep {sweepId}: {resumed.Requeued} trial(s) re-queued.");
             if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
