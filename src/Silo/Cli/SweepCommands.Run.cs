@@ -87,7 +87,7 @@ public static partial class SweepCommands
                 {
                     await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
                     while ((await store.GetSweepAsync(sweepId, ct))?.Status == SweepStatus.Running) await Task.Delay(300, ct);
-                    await LetRunningTrialsEndAsync(host, ct);
+                    await LetRunningTrialsEndAsync(host, store, sweepId, ct);
                 }
                 finally
                 {
@@ -116,12 +116,15 @@ public static partial class SweepCommands
     /// would stop at the worker's next heartbeat; beating now stops them at once, as cancelled, and shutting the worker
     /// down only after they have ended keeps a user's cancel from being recorded as an interrupted (failed) attempt.
     /// </summary>
-    private static async Task LetRunningTrialsEndAsync(IHost host, CancellationToken ct)
+    private static async Task LetRunningTrialsEndAsync(IHost host, ResultsStore store, long sweepId, CancellationToken ct)
     {
         var executor = host.Services.GetRequiredService<TrialExecutor>();
-        if (executor.RunningTrials.Count == 0) return;
+        // Only this sweep's trials: the node also runs other sweeps left running in the database, and those are
+        // interrupted (and resumable) as before.
+        var ours = (await store.GetSweepTrialsAsync(sweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToHashSet();
+        if (!executor.RunningTrials.Any(ours.Contains)) return;
         await host.Services.GetRequiredService<WorkerHeartbeats>().BeatAsync(ct);
-        while (executor.RunningTrials.Count > 0) await Task.Delay(100, ct);
+        while (executor.RunningTrials.Any(ours.Contains)) await Task.Delay(100, ct);
     }
 
     private static async Task PrintOutcomeAsync(ResultsStore store, SweepRow sweep, CancellationToken ct)
