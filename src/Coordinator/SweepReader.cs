@@ -165,10 +165,42 @@ public static class SweepReader
                 if (keyNode is not YamlScalarNode { Value: { } parameter } || !SweepParameters.All.Contains(parameter)) continue;
                 var path = YamlSpec.Key(Grid, parameter);
                 if (!Claim(parameter, path)) continue;
-                if (ReadList(valuesNode, path, parameter, "grid-arch") is { } values) axes.Add(new GridAxis(parameter, values));
+                if (ReadList(valuesNode, path, parameter, "grid-arch") is not { } values) continue;
+                if (RepeatedValue(path, values)) continue;
+                axes.Add(new GridAxis(parameter, values));
             }
             return axes;
         }
+
+        /// <summary>
+        /// A grid value listed twice would run the same trials twice, with the same seeds and labels: wasted slots and a
+        /// leaderboard with twins. Equal numbers however written (1e-3 and 0.001) count as the same value.
+        /// </summary>
+        private bool RepeatedValue(string path, List<object> values)
+        {
+            var before = problems.Count;
+            var reported = new HashSet<int>();
+            for (var later = 1; later < values.Count; later++)
+            {
+                if (reported.Contains(later)) continue;
+                for (var first = 0; first < later; first++)
+                {
+                    if (!SameValue(values[first], values[later])) continue;
+                    reported.Add(later);
+                    problems.Add(new SpecProblem(YamlSpec.Item(path, later),
+                        $"{YamlSpec.Item(path, first)} and {YamlSpec.Item(path, later)} are the same value {SweepParameters.Format(values[later])}; " +
+                        "list each value once (repeats: runs each configuration with more seeds)"));
+                    break;
+                }
+            }
+            return problems.Count > before;
+        }
+
+        private static bool SameValue(object a, object b) => (a, b) switch
+        {
+            (Architecture x, Architecture y) => ArchitectureWriter.ToJson(x) == ArchitectureWriter.ToJson(y),
+            _ => a.Equals(b),
+        };
 
         private List<object>? ReadList(YamlNode node, string path, string parameter, string inlinePrefix)
         {
@@ -356,8 +388,9 @@ public static class SweepReader
             {
                 if (requested <= 0)
                     problems.Add(new SpecProblem(gpusPath, $"must be > 0, got {SweepParameters.Format(requested)} (leave it out for CPU trials)"));
-                else if (requested > 1 && requested != Math.Floor(requested))
-                    problems.Add(new SpecProblem(gpusPath, $"above 1 must be a whole number of devices, got {SweepParameters.Format(requested)}"));
+                else if (requested > 1)
+                    problems.Add(new SpecProblem(gpusPath,
+                        $"must be at most 1, got {SweepParameters.Format(requested)}: a trial trains on one device (a fraction below 1 shares one)"));
                 else gpus = requested;
             }
             var cpus = SweepResources.Default.CpusPerTrial;

@@ -44,8 +44,14 @@ public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnl
 /// <summary>What live workers offer, summed: slots, GPUs, and slots busy right now.</summary>
 public sealed record ClusterCapacity(int Workers, int Slots, int Gpus, int BusySlots);
 
-/// <summary>What a coordinator's re-drive pass changed.</summary>
-public sealed record RedriveResult(IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed);
+/// <summary>What a coordinator's re-drive pass changed: trials back in the queue, out of attempts, or whose sweep a user cancelled.</summary>
+public sealed record RedriveResult(IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed, IReadOnlyList<long> Cancelled);
+
+/// <summary>
+/// What <c>sweep resume</c> did: trials re-queued, and running trials left to the worker that holds their lease
+/// (the last of those leases runs out at <paramref name="LeasedUntil"/>).
+/// </summary>
+public sealed record SweepResumption(int Requeued, int StillLeased, DateTimeOffset? LeasedUntil);
 
 /// <summary>Text forms of <see cref="SweepStatus"/> as stored in sweeps.status.</summary>
 public static class SweepStatusText

@@ -238,59 +238,79 @@ public sealed partial class ResultsStore
     /// <summary>
     /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
     /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.
+    /// A trial whose sweep a user cancelled becomes cancelled instead: the cancel stands whoever ends the trial.
     /// </summary>
     public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
         RunAsync(async token =>
         {
             await using var command = _dataSource.CreateCommand(
                 """
+                WITH expired AS (
+                    SELECT t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false) AS cancelled,
+                           t.attempts >= coalesce(s.max_attempts, 1) AS out_of_attempts, coalesce(s.max_attempts, 1) AS max_attempts
+                    FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
+                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now())
                 UPDATE trials t
-                SET status = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN 'failed' ELSE 'queued' END,
-                    error = format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
-                                   t.worker, t.attempts, coalesce(s.max_attempts, 1), to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
-                                   coalesce('; before that: ' || t.error, '')),
-                    finished_at = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN now() END,
-                    queued_at = CASE WHEN t.attempts >= coalesce(s.max_attempts, 1) THEN t.queued_at ELSE now() END,
+                SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.out_of_attempts THEN 'failed' ELSE 'queued' END,
+                    error = CASE WHEN e.cancelled
+                                 THEN format('cancelled by the user; its worker %s had stopped heartbeating (last heartbeat %s)',
+                                             t.worker, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
+                                 ELSE format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
+                                             t.worker, t.attempts, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
+                                             coalesce('; before that: ' || t.error, '')) END,
+                    finished_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN now() END,
+                    queued_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN t.queued_at ELSE now() END,
                     dispatched_at = NULL, lease_expires_at = NULL
-                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
-                WHERE old.id = t.id AND t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now()
+                FROM expired e
+                WHERE t.id = e.id AND t.status = 'running'
                 RETURNING t.id, t.status
                 """);
             await using var reader = await command.ExecuteReaderAsync(token);
-            var (requeued, failed) = (new List<long>(), new List<long>());
+            var (requeued, failed, cancelled) = (new List<long>(), new List<long>(), new List<long>());
             while (await reader.ReadAsync(token))
-                (reader.GetString(1) == "failed" ? failed : requeued).Add(reader.GetInt64(0));
-            return new RedriveResult(requeued, failed);
+            {
+                var list = reader.GetString(1) switch { "failed" => failed, "queued" => requeued, _ => cancelled };
+                list.Add(reader.GetInt64(0));
+            }
+            return new RedriveResult(requeued, failed, cancelled);
         }, ct);
 
     /// <summary>
     /// The end of one attempt, written only by the worker that owns it (a worker whose trial was taken back writes nothing).
     /// Completed, stopped early, diverged and cancelled are final; <see cref="TrialStatus.Failed"/> re-queues the trial
-    /// while it has attempts left (keeping the error), so a transient fault is retried.
+    /// while it has attempts left (keeping the error), so a transient fault is retried. A user's cancel wins over how the
+    /// worker saw the end: an attempt that stopped without finishing (the worker shut down, or failed) after its sweep was
+    /// cancelled is recorded as cancelled, whichever path stopped it. Returns the status written, or null when this
+    /// worker does not own the trial.
     /// </summary>
-    public Task<bool> EndAttemptAsync(long trialId, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
-        RunAsync(async token =>
+    public Task<TrialStatus?> EndAttemptAsync(long trialId, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
+        RunAsync<TrialStatus?>(async token =>
         {
             await using var command = _dataSource.CreateCommand(
                 """
+                WITH ending AS (
+                    SELECT t.id,
+                           @status = 'failed' AND (t.cancel_requested OR coalesce(s.status = 'cancelled', false)) AS cancelled,
+                           @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                               AND coalesce(s.status <> 'cancelled', true) AS retry
+                    FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
+                    WHERE t.id = @id AND t.worker = @worker AND t.status = 'running')
                 UPDATE trials t
-                SET status = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
-                                  THEN 'queued' ELSE @status END,
-                    error = @error,
-                    finished_at = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
-                                       THEN NULL ELSE now() END,
+                SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.retry THEN 'queued' ELSE @status END,
+                    error = CASE WHEN e.cancelled THEN 'cancelled by the user; the attempt ended: ' || coalesce(@error, 'stopped') ELSE @error END,
+                    finished_at = CASE WHEN e.retry THEN NULL ELSE now() END,
                     -- only a re-queued attempt re-enters the queue; a final one keeps its queued_at for the queue-wait figure
-                    queued_at = CASE WHEN @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
-                                     THEN now() ELSE t.queued_at END,
+                    queued_at = CASE WHEN e.retry THEN now() ELSE t.queued_at END,
                     dispatched_at = NULL, lease_expires_at = NULL
-                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
-                WHERE old.id = t.id AND t.id = @id AND t.worker = @worker AND t.status = 'running'
+                FROM ending e
+                WHERE t.id = e.id
+                RETURNING t.status
                 """);
             command.Parameters.AddWithValue("id", trialId);
             command.Parameters.AddWithValue("worker", worker);
             command.Parameters.AddWithValue("status", status.ToText());
             command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
-            return await command.ExecuteNonQueryAsync(token) == 1;
+            return await command.ExecuteScalarAsync(token) is string written ? TrialStatusText.Parse(written) : null;
         }, ct);
 
     /// <summary>Queued trials that no live worker can ever take become failed, with the reason (they would wait forever).</summary>
@@ -340,10 +360,11 @@ public sealed partial class ResultsStore
     /// <summary>
     /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with fresh
     /// attempts; completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
-    /// latest snapshot. Returns how many were re-queued, or null when there is no such sweep.
+    /// latest snapshot. Running trials whose lease has not run out are left to their worker (a pending cancel of theirs
+    /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. Null when there is no such sweep.
     /// </summary>
-    public Task<int?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
-        RunAsync<int?>(async token =>
+    public Task<SweepResumption?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
+        RunAsync<SweepResumption?>(async token =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
@@ -360,8 +381,21 @@ public sealed partial class ResultsStore
                 """, connection, transaction);
             trials.Parameters.AddWithValue("sweep", sweepId);
             var requeued = await trials.ExecuteNonQueryAsync(token);
+            await using var leased = new NpgsqlCommand(
+                """
+                WITH kept AS (UPDATE trials SET cancel_requested = false WHERE sweep_id = @sweep AND status = 'running' RETURNING lease_expires_at)
+                SELECT count(*)::int, max(lease_expires_at) FROM kept
+                """, connection, transaction);
+            leased.Parameters.AddWithValue("sweep", sweepId);
+            int stillLeased;
+            DateTimeOffset? leasedUntil;
+            await using (var reader = await leased.ExecuteReaderAsync(token))
+            {
+                await reader.ReadAsync(token);
+                (stillLeased, leasedUntil) = (reader.GetInt32(0), NullableTime(reader, 1));
+            }
             await transaction.CommitAsync(token);
-            return requeued;
+            return new SweepResumption(requeued, stillLeased, leasedUntil);
         }, ct);
 
     /// <summary>The sweep as submitted (sweeps.spec): the validated file's text, from which workers read the early-stopping rule.</summary>

@@ -27,11 +27,16 @@ public sealed partial class ResultsStore : IAsyncDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly DbContextOptions<ResultsDbContext> _efOptions;
 
-    private ResultsStore(string connectionString, NpgsqlDataSource dataSource, ResiliencePipeline pipeline)
+    private readonly StoreOutage _outage;
+    private readonly ResultsStoreOptions _options;
+
+    private ResultsStore(string connectionString, NpgsqlDataSource dataSource, ResultsStoreOptions options)
     {
         ConnectionString = connectionString;
         _dataSource = dataSource;
-        _pipeline = pipeline;
+        _options = options;
+        _outage = new StoreOutage(options);
+        _pipeline = StoreResilience.Build(options, _outage);
         _efOptions = new DbContextOptionsBuilder<ResultsDbContext>().UseNpgsql(dataSource).Options;
     }
 
@@ -50,9 +55,8 @@ public sealed partial class ResultsStore : IAsyncDisposable
     public static async Task<ResultsStore> OpenAsync(string connectionString, ResultsStoreOptions? options, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var pipeline = StoreResilience.Build(options ?? new ResultsStoreOptions());
         var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        var store = new ResultsStore(connectionString, dataSource, pipeline);
+        var store = new ResultsStore(connectionString, dataSource, options ?? new ResultsStoreOptions());
         try
         {
             store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
@@ -376,8 +380,40 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct) =>
-        await _pipeline.ExecuteAsync(async token => await operation(token), ct);
+    /// <summary>When the database last answered again after an outage (UTC), or null if this store never lost it.</summary>
+    public DateTimeOffset? DatabaseRecoveredAt => _outage.RecoveredAt;
+
+    /// <summary>The database outage in progress, once it has lasted longer than this store waits one out; else null.</summary>
+    public StoreUnreachableException? OutagePastBudget() => _outage.PastBudget();
+
+    /// <summary>
+    /// The exception to attach to a log line about a failed store call: none when the database was merely unreachable
+    /// (the one-line reason says it all; a stack trace per retry would bury the log), else the exception itself.
+    /// </summary>
+    public static Exception? WorthAStackTrace(Exception exception) => IsUnreachable(exception) ? null : exception;
+
+    /// <summary>A failure in one short line, for logs and messages.</summary>
+    public static string Describe(Exception exception) => StoreResilience.Describe(exception);
+
+    /// <summary>Whether <paramref name="exception"/> means the database could not be reached (as opposed to a bad query or data).</summary>
+    public static bool IsUnreachable(Exception exception) =>
+        exception is StoreUnreachableException || StoreResilience.IsUnreachable(exception);
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct)
+    {
+        T result;
+        try
+        {
+            result = await _pipeline.ExecuteAsync(async token => await operation(token), ct);
+        }
+        catch (Exception e) when (_options.OutageBudget is not null && StoreResilience.IsUnreachable(e) && _outage.DownFor is { } downFor)
+        {
+            // Past the outage budget: one exception that says so, instead of the driver's last connection error.
+            throw new StoreUnreachableException(downFor, e);
+        }
+        _outage.Succeeded();
+        return result;
+    }
 
     private static TrialRow ToRow(TrialSummaryEntity s) => new(
         s.TrialId, s.SweepId, s.Architecture, s.Dataset, s.Hyperparameters, s.Seed, TrialStatusText.Parse(s.Status), s.Attempts,

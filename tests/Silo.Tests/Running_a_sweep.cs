@@ -146,6 +146,154 @@ public class Running_a_sweep : IDisposable
         });
     }
 
+    [Fact]
+    public void A_sweep_cancelled_from_another_terminal_ends_its_running_trial_as_cancelled_and_the_summary_counts_none_running()
+    {
+        var file = _cli.WriteFile("cancel.yaml", """
+            name: cancel-me
+            dataset: synthetic
+            epochs: 3
+            batch_size: 32
+            max_concurrent: 1
+            grid:
+              arch: [lenet-matconvnet]
+              lr: [1e-3, 2e-3, 3e-3]
+            """);
+        using var sweep = StartCli("sweep", "run", file, "--slots", "1", "--threads", "1");
+        var database = DatabaseUrl();
+        // The second trial has trained its first epoch and is training its second.
+        WaitUntil(database, "select count(*) from epochs e join trials t on t.id = e.trial_id where t.trial_index = 1 and e.epoch >= 1", TimeSpan.FromMinutes(3));
+        var cancel = _cli.Run("sweep", "cancel", "1");
+        Assert.True(cancel.ExitCode == 0, cancel.All);
+        var run = sweep.WaitForExit(TimeSpan.FromMinutes(2));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("Sweep 1 cancelled: 1 completed, 2 cancelled.", run.Output);
+        Assert.DoesNotContain("running", run.Output.Split('\n').Single(l => l.StartsWith("Sweep 1 cancelled", StringComparison.Ordinal)));
+        var trials = Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(["completed", "cancelled", "cancelled"], trials.Select(t => t.GetProperty("status").GetString()));
+        Assert.StartsWith("cancelled by the user", trials[1].GetProperty("error").GetString());
+        Assert.InRange(trials[1].GetProperty("epochsRecorded").GetInt32(), 1, 2); // the epochs it trained are kept
+        var list = Json(_cli.Run("sweep", "list", "--json"))[0].GetProperty("trials");
+        Assert.False(list.TryGetProperty("failed", out _), list.ToString());
+        Assert.Equal(2, list.GetProperty("cancelled").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_sweep_waits_out_a_ten_second_database_outage_and_completes_with_every_epoch_recorded_once()
+    {
+        var file = _cli.WriteFile("outage.yaml", """
+            name: outage
+            dataset: synthetic
+            epochs: 3
+            batch_size: 32
+            grid:
+              arch: [lenet-matconvnet]
+              lr: [1e-3, 2e-3]
+            """);
+        using var sweep = StartCli("sweep", "run", file, "--slots", "2", "--threads", "1");
+        var database = DatabaseUrl();
+        WaitUntil(database, "select count(*) from epochs where epoch >= 1", TimeSpan.FromMinutes(3));
+
+        var postgres = new Experiments.Store.LocalPostgres(_cli.Home);
+        await postgres.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await postgres.EnsureStartedAsync();
+        var run = sweep.WaitForExit(TimeSpan.FromMinutes(3));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("Sweep 1 completed: 2 completed.", run.Output);
+        Assert.Equal(1, Occurrences(run.Error, "The results database is unreachable"));
+        Assert.Equal(1, Occurrences(run.Error, "The results database is back after"));
+        var longest = run.All.Split('\n').MaxBy(line => line.Length)!;
+        Assert.True(longest.Length < 400, $"a line of {longest.Length} characters: {longest}");
+        // No restart: each trial ran in one attempt, and recorded epochs 0..3 exactly once each.
+        var rows = Json(_cli.Run("results", "sql",
+            "select t.attempts, (select string_agg(epoch::text, ',' order by epoch) from epochs e where e.trial_id = t.id) as epochs " +
+            "from trials t order by t.id", "--json"));
+        Assert.All(rows.EnumerateArray(), r => Assert.Equal(("1", "0,1,2,3"), (r.GetProperty("attempts").GetString(), r.GetProperty("epochs").GetString())));
+    }
+
+    [Fact]
+    public void Resume_says_when_trials_that_still_hold_a_lease_are_re_queued()
+    {
+        var file = _cli.WriteFile("four.yaml", EightTrials.Replace("repeats: 2", "repeats: 1", StringComparison.Ordinal));
+        Assert.Equal(0, _cli.Run("sweep", "run", file, "--slots", "1", "--threads", "1").ExitCode);
+        // Trial 1 looks like it is still running on a worker whose lease has 3 s to go; trial 2 failed.
+        _cli.ExecuteSql("update trials set status = 'running', worker = 'elsewhere', lease_expires_at = now() + interval '3 seconds' where id = 1; " +
+                        "update trials set status = 'failed', error = 'test: simulated crash' where id = 2; " +
+                        "delete from epochs where trial_id in (1, 2) and epoch = 2; update sweeps set status = 'completed'");
+
+        var resume = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
+
+        Assert.True(resume.ExitCode == 0, resume.All);
+        Assert.Contains("1 trial(s) re-queued", resume.All);
+        Assert.Matches(@"1 trial\(s\) still hold a worker's lease until \d\d:\d\d:\d\d: .*re-queued when the lease runs out", resume.All);
+        var trials = Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").EnumerateArray().ToList();
+        Assert.All(trials, t => Assert.Equal(("completed", 2), (t.GetProperty("status").GetString(), t.GetProperty("epochsRecorded").GetInt32())));
+    }
+
+    [Fact]
+    public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
+    {
+        var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--heartbeat must be a number of seconds above 0, got 0", run.All);
+        Assert.DoesNotContain("--lease", run.All);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
+    private static int Occurrences(string text, string fragment) => text.Split(fragment).Length - 1;
+
+    private RunningCli StartCli(params string[] arguments) => new(System.Diagnostics.Process.Start(CliProcess.StartInfo(_cli.Home, arguments))!);
+
+    /// <summary>The sweep's database, once the CLI under test has created it (`db url` waits on the same lock).</summary>
+    private string DatabaseUrl()
+    {
+        var url = _cli.Run("db", "url");
+        Assert.True(url.ExitCode == 0, url.All);
+        return Experiments.Store.ConnectionStrings.ToNpgsql(url.Output.Trim());
+    }
+
+    private static void WaitUntil(string database, string countSql, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using (var connection = new Npgsql.NpgsqlConnection(database))
+            {
+                connection.Open();
+                using var command = new Npgsql.NpgsqlCommand(countSql, connection);
+                if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0) return;
+            }
+            if (clock.Elapsed > timeout) throw new TimeoutException("waited " + timeout + " for: " + countSql);
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>A CLI process started in the background, its output collected as it runs.</summary>
+    private sealed class RunningCli(System.Diagnostics.Process process) : IDisposable
+    {
+        private readonly Task<string> _output = process.StandardOutput.ReadToEndAsync();
+        private readonly Task<string> _error = process.StandardError.ReadToEndAsync();
+
+        public CliRun WaitForExit(TimeSpan timeout)
+        {
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"the CLI did not finish in {timeout}: {_error.Result}");
+            }
+            return new CliRun(process.ExitCode, _output.Result, _error.Result);
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+    }
+
     private static JsonElement Json(CliRun run)
     {
         Assert.True(run.ExitCode == 0, run.All);

@@ -72,19 +72,11 @@ public sealed class RetryingTransientFailures(FreshDatabase database) : IClassFi
     [Fact]
     public async Task A_server_that_comes_up_late_is_reached_by_retrying()
     {
-        var target = new NpgsqlConnectionStringBuilder(database.ConnectionString);
-        var port = FreePort();
         var retries = new List<StoreRetry>();
-        // After 300 ms a forwarder starts listening on the port and relays to the real server.
         using var stop = new CancellationTokenSource();
-        var forwarder = Task.Run(async () =>
-        {
-            await Task.Delay(300, stop.Token);
-            await TcpForwarder.RunAsync(port, target.Host!, target.Port, stop.Token);
-        });
+        var (lateServer, forwarder) = ServerComingUpAfter(TimeSpan.FromMilliseconds(300), stop.Token);
 
-        await using (var store = await ResultsStore.OpenAsync(
-            new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = port, Pooling = false }.ConnectionString,
+        await using (var store = await ResultsStore.OpenAsync(lateServer,
             new ResultsStoreOptions { MaxAttempts = 8, BaseDelay = TimeSpan.FromMilliseconds(50), OnRetry = retries.Add }))
         {
             Assert.NotEmpty(retries);
@@ -94,6 +86,63 @@ public sealed class RetryingTransientFailures(FreshDatabase database) : IClassFi
 
         await stop.CancelAsync();
         try { await forwarder; } catch (OperationCanceledException) { }
+    }
+
+    [Fact]
+    public async Task With_an_outage_budget_an_unreachable_database_is_waited_for_until_the_budget_is_spent_and_then_fails_at_once()
+    {
+        var changes = new List<StoreAvailability>();
+        var budget = TimeSpan.FromSeconds(1);
+        var nobodyListens = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = FreePort(), Timeout = 2 }.ConnectionString;
+        var options = new ResultsStoreOptions { OutageBudget = budget, BaseDelay = Quick, MaxDelay = TimeSpan.FromMilliseconds(100), OnAvailabilityChanged = changes.Add };
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<StoreUnreachableException>(() => ResultsStore.OpenAsync(nobodyListens, options));
+
+        // Far more than the 5 attempts of the default, for as long as the budget, and said once, not per retry.
+        Assert.InRange(clock.Elapsed, budget, budget + TimeSpan.FromSeconds(3));
+        Assert.IsType<SocketException>(error.InnerException?.InnerException);
+        Assert.StartsWith("the results database has been unreachable for 1 s (", error.Message);
+        var change = Assert.Single(changes);
+        Assert.False(change.Reachable);
+        Assert.Equal(budget, change.Budget);
+    }
+
+    [Fact]
+    public async Task A_long_running_store_says_once_that_the_database_is_away_and_once_that_it_is_back()
+    {
+        var changes = new List<StoreAvailability>();
+        using var stop = new CancellationTokenSource();
+        var (lateServer, forwarder) = ServerComingUpAfter(TimeSpan.FromMilliseconds(1500), stop.Token);
+
+        var options = ResultsStoreOptions.LongRunning(change => { lock (changes) changes.Add(change); });
+        await using (var store = await ResultsStore.OpenAsync(lateServer, options))
+        {
+            Assert.Equal(-1, await store.LatestEpochAsync(1));
+            Assert.NotNull(store.DatabaseRecoveredAt);
+        }
+
+        Assert.Equal([false, true], changes.Select(c => c.Reachable));
+        Assert.InRange(changes[1].DownFor, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromSeconds(90), changes[0].Budget);
+        await stop.CancelAsync();
+        try { await forwarder; } catch (OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// A connection string to a free port on which, after <paramref name="delay"/>, a forwarder starts listening and
+    /// relays to the test database: a server that is away, then comes up. The task is the forwarder's.
+    /// </summary>
+    private (string ConnectionString, Task Forwarder) ServerComingUpAfter(TimeSpan delay, CancellationToken stop)
+    {
+        var target = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+        var port = FreePort();
+        var forwarder = Task.Run(async () =>
+        {
+            await Task.Delay(delay, stop);
+            await TcpForwarder.RunAsync(port, target.Host!, target.Port, stop);
+        }, stop);
+        return (new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = port, Pooling = false }.ConnectionString, forwarder);
     }
 
     private static int FreePort()

@@ -119,7 +119,7 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         Assert.Equal([trials[0]], reply.Lost);
         // The queued one was cancelled at once; the running one ends when its worker stops it.
         Assert.Equal(TrialStatus.Cancelled, (await store.GetSweepTrialsAsync(sweep))[0].Status);
-        Assert.True(await store.EndAttemptAsync(trials[1], "w1", TrialStatus.Cancelled, "stopped"));
+        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(trials[1], "w1", TrialStatus.Cancelled, "stopped"));
         Assert.Equal(1, (await store.CapacityAsync(TimeSpan.FromMinutes(1))).Workers);
     }
 
@@ -129,13 +129,13 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
         await using var __ = store;
         await store.ClaimTrialAsync(trials[0], "owner", Lease);
-        Assert.False(await store.EndAttemptAsync(trials[0], "someone-else", TrialStatus.Completed, null));
-        Assert.True(await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory"));
+        Assert.Null(await store.EndAttemptAsync(trials[0], "someone-else", TrialStatus.Completed, null));
+        Assert.Equal(TrialStatus.Queued, await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory"));
         var row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((TrialStatus.Queued, "out of memory"), (row.Status, row.Error));
 
         await store.ClaimTrialAsync(trials[0], "owner", Lease);
-        Assert.True(await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory again"));
+        Assert.Equal(TrialStatus.Failed, await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory again"));
         row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((TrialStatus.Failed, 2), (row.Status, row.Attempts));
         Assert.Equal([sweep], await store.CompleteFinishedSweepsAsync());
@@ -157,10 +157,60 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         await store.ClaimTrialAsync(t[4], "crashed", TimeSpan.FromMilliseconds(1)); // interrupted: lease ran out, nobody reclaimed it
         await Task.Delay(50);
 
-        Assert.Equal(2, await store.ResumeSweepAsync(sweep));
+        Assert.Equal(2, (await store.ResumeSweepAsync(sweep))!.Requeued);
         var rows = await store.GetSweepTrialsAsync(sweep);
         Assert.Equal([TrialStatus.Completed, TrialStatus.Queued, TrialStatus.Diverged, TrialStatus.StoppedEarly, TrialStatus.Queued], rows.Select(r => r.Status));
         Assert.Equal(0, rows[1].Attempts);
         Assert.Null(await store.ResumeSweepAsync(sweep + 1000));
+    }
+
+    [Fact]
+    public async Task A_cancelled_trial_whose_worker_shuts_down_before_its_next_heartbeat_is_recorded_as_cancelled_not_failed()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 3);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "w", Lease);
+        Assert.Equal(SweepStatus.Cancelled, await store.CancelSweepAsync(sweep));
+
+        // The worker never saw the cancel: it was stopping and reports the attempt as interrupted.
+        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(trials[0], "w", TrialStatus.Failed, "interrupted: worker w stopped"));
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal(TrialStatus.Cancelled, row.Status);
+        Assert.StartsWith("cancelled by the user", row.Error);
+        Assert.Equal(1, (await store.GetSweepAsync(sweep))!.Count(TrialStatus.Cancelled));
+    }
+
+    [Fact]
+    public async Task A_cancelled_trial_whose_worker_died_is_cancelled_when_its_lease_runs_out_not_re_queued()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 3);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "dead-worker", TimeSpan.FromMilliseconds(1));
+        Assert.Equal(SweepStatus.Cancelled, await store.CancelSweepAsync(sweep));
+        await Task.Delay(50);
+
+        var reclaimed = await store.ReclaimExpiredAsync();
+        Assert.Equal(trials, reclaimed.Cancelled);
+        Assert.Empty(reclaimed.Requeued);
+        Assert.Empty(reclaimed.Failed);
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal(TrialStatus.Cancelled, row.Status);
+        Assert.Contains("cancelled by the user", row.Error);
+    }
+
+    [Fact]
+    public async Task Resume_says_how_many_trials_still_hold_a_lease_and_until_when()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3, maxAttempts: 1);
+        await using var __ = store;
+        await store.ClaimTrialAsync(trials[0], "w", Lease);
+        await store.ClaimTrialAsync(trials[1], "w", Lease);
+        await store.CancelSweepAsync(sweep);
+
+        var resumed = (await store.ResumeSweepAsync(sweep))!;
+        Assert.Equal(1, resumed.Requeued); // trial 2 was cancelled while queued
+        Assert.Equal(2, resumed.StillLeased);
+        var leasedUntil = Assert.IsType<DateTimeOffset>(resumed.LeasedUntil);
+        Assert.InRange(leasedUntil - DateTimeOffset.UtcNow, Lease - TimeSpan.FromMinutes(1), Lease);
     }
 }

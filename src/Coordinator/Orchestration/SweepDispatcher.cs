@@ -41,7 +41,7 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Coordinator pass failed; retrying at the next poll");
+                logger.LogWarning(ResultsStore.WorthAStackTrace(e), "Coordinator pass failed ({Reason}); retrying at the next poll", ResultsStore.Describe(e));
             }
             try
             {
@@ -56,13 +56,12 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
 
     public async Task PassAsync(CancellationToken ct)
     {
-        var redriven = await store.ReclaimExpiredAsync(ct);
-        if (redriven.Requeued.Count > 0)
-            logger.LogWarning("Re-queued trials {Trials}: their worker stopped heartbeating; they resume from their latest epoch", redriven.Requeued);
-        if (redriven.Failed.Count > 0)
-            logger.LogWarning("Failed trials {Trials}: their worker stopped heartbeating on their last allowed attempt", redriven.Failed);
-
+        // The first call waits out a database outage, if there is one; after it, DatabaseRecoveredAt says whether there was.
         var capacity = await store.CapacityAsync(options.WorkerLiveWithin, ct);
+        // Nobody could heartbeat while the database was away, so leases that ran out meanwhile say nothing about the
+        // workers: give them the time a live worker takes to beat again before taking trials back.
+        var justRecovered = store.DatabaseRecoveredAt is { } recovered && DateTimeOffset.UtcNow - recovered < options.WorkerLiveWithin;
+        if (!justRecovered) await ReclaimExpiredLeasesAsync(ct);
         var seen = new Dictionary<TrialStatus, int>();
         var free = capacity.Slots - await store.InFlightAsync(options.RedispatchAfter, ct);
         foreach (var sweepId in await store.RunningSweepsAsync(ct))
@@ -87,6 +86,17 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
         _lastSeen = seen;
         foreach (var done in await store.CompleteFinishedSweepsAsync(ct))
             logger.LogInformation("Sweep {Sweep} completed", done);
+    }
+
+    private async Task ReclaimExpiredLeasesAsync(CancellationToken ct)
+    {
+        var redriven = await store.ReclaimExpiredAsync(ct);
+        if (redriven.Requeued.Count > 0)
+            logger.LogWarning("Re-queued trials {Trials}: their worker stopped heartbeating; they resume from their latest epoch", redriven.Requeued);
+        if (redriven.Failed.Count > 0)
+            logger.LogWarning("Failed trials {Trials}: their worker stopped heartbeating on their last allowed attempt", redriven.Failed);
+        if (redriven.Cancelled.Count > 0)
+            logger.LogInformation("Cancelled trials {Trials}: their sweep was cancelled and their worker stopped heartbeating", redriven.Cancelled);
     }
 
     /// <summary>Why no live worker can ever run this sweep's trials, or null. No workers at all is waiting, not impossible.</summary>

@@ -35,6 +35,11 @@ public static class CommandErrors
             Error("the training engine failed: " + e.Message);
             return Failure;
         }
+        catch (StoreUnreachableException e)
+        {
+            Error(e.Message + "; once it is back, run the command again");
+            return Failure;
+        }
         catch (Exception e) when (e is Npgsql.NpgsqlException or PostgresNotInstalledException or LocalPostgresException)
         {
             Error("the results database failed: " + e.Message);

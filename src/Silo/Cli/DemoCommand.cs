@@ -33,7 +33,7 @@ public static class DemoCommand
             }
             var spec = SweepReader.Parse(text, SweepResource);
             SweepCommands.EnsureDataset(spec.Dataset, ct);
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, SweepResource, sweepSpan, ct);
             var exitCode = await SweepCommands.RunInProcessAsync(store, sweepId,

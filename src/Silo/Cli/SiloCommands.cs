@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Silo.Hosting;
+using Experiments.Store;
 using Experiments.Worker.Node;
 using Microsoft.Extensions.Hosting;
 
@@ -32,9 +33,13 @@ public static class SiloCommands
         { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var (leaseSeconds, heartbeatSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat));
-            if (!(heartbeatSeconds > 0) || !(leaseSeconds >= 2 * heartbeatSeconds))
-                throw new ArgumentException($"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial");
+            var (leaseSeconds, heartbeatSeconds, pollSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat), parse.GetValue(poll));
+            // Each interval is checked on its own first, so the message names the option that is wrong and why.
+            RequirePositive("--heartbeat", heartbeatSeconds, "a worker that never beats loses every trial it claims when its lease runs out");
+            RequirePositive("--poll", pollSeconds, "the coordinator would re-read the database without pause");
+            if (!(leaseSeconds >= 2 * heartbeatSeconds))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial"));
             var worker = new WorkerOptions
             {
                 Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads), SlotsPerGpu = parse.GetValue(slotsPerGpu),
@@ -42,23 +47,61 @@ public static class SiloCommands
             };
             var coordinator = new CoordinatorOptions
             {
-                PollInterval = TimeSpan.FromSeconds(parse.GetValue(poll)),
+                PollInterval = TimeSpan.FromSeconds(pollSeconds),
                 WorkerLiveWithin = TimeSpan.FromSeconds(Math.Max(3 * heartbeatSeconds, leaseSeconds)),
             };
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             var settings = new NodeSettings(parse.GetValue(bus), NodeRoles.Parse(parse.GetValue(role)!), worker, coordinator);
             using var host = ExperimentsNode.Build(store, settings);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"experiments silo: role {parse.GetValue(role)}, worker name {worker.Name}; Ctrl+C stops it."));
+            // A node outlives short outages (the store waits them out); past the store's budget it stops, saying so,
+            // rather than run trials whose epochs it cannot record.
+            using var unreachable = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var watch = WatchForLongOutageAsync(store, unreachable);
             try
             {
-                await host.RunAsync(ct);
+                await host.RunAsync(unreachable.Token);
             }
             catch (OperationCanceledException)
             {
             }
+            await unreachable.CancelAsync();
+            if (await watch is { } outage && !ct.IsCancellationRequested)
+            {
+                CommandErrors.Error(outage.Message + "; this node stopped. Once the database is back, start it again with the same command " +
+                                    "(its trials resume from their latest epochs).");
+                return CommandErrors.Failure;
+            }
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Completes, and stops the node, once the database has been unreachable for longer than the store waits.</summary>
+    private static async Task<StoreUnreachableException?> WatchForLongOutageAsync(ResultsStore store, CancellationTokenSource stopNode)
+    {
+        try
+        {
+            while (!stopNode.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stopNode.Token);
+                if (store.OutagePastBudget() is { } outage)
+                {
+                    await stopNode.CancelAsync();
+                    return outage;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return null;
+    }
+
+    private static void RequirePositive(string option, double seconds, string why)
+    {
+        if (!(seconds > 0) || double.IsInfinity(seconds))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{option} must be a number of seconds above 0, got {seconds}: {why}"));
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Experiments.Datasets;
 using Experiments.Store;
 
@@ -15,10 +16,26 @@ internal static class StoreAccess
         Description = "PostgreSQL connection string. Default: EXPERIMENTS_DB, else a private local PostgreSQL under EXPERIMENTS_HOME, started automatically.",
     };
 
-    public static async Task<ResultsStore> OpenAsync(string? connectionString, CancellationToken ct)
+    /// <summary>For short commands: a database that cannot be reached fails the command within a few seconds.</summary>
+    public static Task<ResultsStore> OpenAsync(string? connectionString, CancellationToken ct) =>
+        OpenAsync(connectionString, new ResultsStoreOptions(), ct);
+
+    /// <summary>
+    /// For commands that run for minutes or more (sweep run and resume, demo, train, silo): an outage of the database is
+    /// waited out (<see cref="ResultsStoreOptions.LongRunning"/>), saying once that it waits and once that it is back.
+    /// </summary>
+    public static Task<ResultsStore> OpenForLongRunAsync(string? connectionString, CancellationToken ct) =>
+        OpenAsync(connectionString, ResultsStoreOptions.LongRunning(ReportAvailability), ct);
+
+    private static async Task<ResultsStore> OpenAsync(string? connectionString, ResultsStoreOptions options, CancellationToken ct)
     {
         var resolved = await StoreConnection.ResolveAsync(connectionString, ExperimentsHome.Resolve(),
             new SynchronousProgress<string>(message => Console.Error.WriteLine(message)), ct);
-        return await ResultsStore.OpenAsync(resolved, ct);
+        return await ResultsStore.OpenAsync(resolved, options, ct);
     }
+
+    private static void ReportAvailability(StoreAvailability change) => Console.Error.WriteLine(change.Reachable
+        ? string.Create(CultureInfo.InvariantCulture, $"The results database is back after {change.DownFor.TotalSeconds:F0} s; carrying on.")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"The results database is unreachable ({change.Reason}); waiting up to {change.Budget?.TotalSeconds ?? 0:F0} s for it to come back."));
 }

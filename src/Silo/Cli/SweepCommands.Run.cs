@@ -9,6 +9,7 @@ using Experiments.Silo.Hosting;
 using Experiments.Silo.Rendering;
 using Experiments.Store;
 using Experiments.Worker.Node;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -57,7 +58,7 @@ public static partial class SweepCommands
         {
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
             EnsureDataset(spec.Dataset, ct);
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
             return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
@@ -85,17 +86,15 @@ public static partial class SweepCommands
                 try
                 {
                     await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
-                    while (true)
-                    {
-                        var now = await store.GetSweepAsync(sweepId, ct);
-                        if (now is null || now.Status != SweepStatus.Running) return now!;
-                        await Task.Delay(300, ct);
-                    }
+                    while ((await store.GetSweepAsync(sweepId, ct))?.Status == SweepStatus.Running) await Task.Delay(300, ct);
+                    await LetRunningTrialsEndAsync(host, store, sweepId, ct);
                 }
                 finally
                 {
                     await host.StopAsync(CancellationToken.None);
                 }
+                // Read after the last trial has ended, so the summary counts how each one ended.
+                return await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"sweep {sweepId} was deleted while it ran");
             });
         }
         catch (OperationCanceledException)
@@ -103,8 +102,29 @@ public static partial class SweepCommands
             CommandErrors.Error($"sweep {sweepId} interrupted; its recorded epochs are kept. Carry on with `experiments sweep resume {sweepId}`.");
             return 130;
         }
+        catch (StoreUnreachableException e)
+        {
+            CommandErrors.Error($"{e.Message}; sweep {sweepId}'s recorded epochs are kept. Once it is back, carry on with `experiments sweep resume {sweepId}`.");
+            return CommandErrors.Failure;
+        }
         await PrintOutcomeAsync(store, sweep, ct);
         return sweep.Count(TrialStatus.Failed) > 0 ? CommandErrors.Failure : CommandErrors.Ok;
+    }
+
+    /// <summary>
+    /// A sweep that stopped running with trials still in flight was cancelled by a user (from another terminal). Its trials
+    /// would stop at the worker's next heartbeat; beating now stops them at once, as cancelled, and shutting the worker
+    /// down only after they have ended keeps a user's cancel from being recorded as an interrupted (failed) attempt.
+    /// </summary>
+    private static async Task LetRunningTrialsEndAsync(IHost host, ResultsStore store, long sweepId, CancellationToken ct)
+    {
+        var executor = host.Services.GetRequiredService<TrialExecutor>();
+        // Only this sweep's trials: the node also runs other sweeps left running in the database, and those are
+        // interrupted (and resumable) as before.
+        var ours = (await store.GetSweepTrialsAsync(sweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToHashSet();
+        if (!executor.RunningTrials.Any(ours.Contains)) return;
+        await host.Services.GetRequiredService<WorkerHeartbeats>().BeatAsync(ct);
+        while (executor.RunningTrials.Any(ours.Contains)) await Task.Delay(100, ct);
     }
 
     private static async Task PrintOutcomeAsync(ResultsStore store, SweepRow sweep, CancellationToken ct)
@@ -253,9 +273,12 @@ public static partial class SweepCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var sweepId = parse.GetValue(id);
-            await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
-            var requeued = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
-            Console.Error.WriteLine($"Sweep {sweepId}: {requeued} trial(s) re-queued.");
+            await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
+            var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            Console.Error.WriteLine($"Sweep {sweepId}: {resumed.Requeued} trial(s) re-queued.");
+            if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{resumed.StillLeased} trial(s) still hold a worker's lease until {until.ToLocalTime():HH:mm:ss}: they carry on with that worker if it is alive, else they are re-queued when the lease runs out and resume from their latest epoch."));
             if (parse.GetValue(bus) is { } busUri)
             {
                 await AnnounceOverBusAsync(store, busUri, sweepId, ct);

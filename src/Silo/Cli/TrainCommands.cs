@@ -43,7 +43,7 @@ public static class TrainCommands
                 $"{settings.Epochs} epochs, {settings.Optimizer.Kind} lr {settings.Optimizer.LearningRate:G3}, " +
                 $"weight decay {settings.Optimizer.WeightDecay:G3}, batch {settings.BatchSize}, seed {settings.Seed}, {device}, {EngineRuntime.Description}"));
 
-        await using var store = await StoreAccess.OpenAsync(request.Database, cancellation);
+        await using var store = await StoreAccess.OpenForLongRunAsync(request.Database, cancellation);
         var (trialId, result) = request.Json
             ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation)
             : await ConsoleTrainingObserver.WatchAsync(settings.Epochs, observer =>

@@ -97,13 +97,17 @@ public sealed class TrialExecutor(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
+            logger.LogError(ResultsStore.WorthAStackTrace(e), "Trial {Trial} failed ({Reason})", claim.TrialId, ResultsStore.Describe(e));
             outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
         }
         try
         {
-            if (running.Reason != StopReason.LeaseLost)
-                await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
+            // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
+            // what it wrote is what everyone is told.
+            if (running.Reason != StopReason.LeaseLost
+                && await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None) is { } written
+                && written != outcome.Status && written != TrialStatus.Queued)
+                outcome = new AttemptOutcome(written, written == TrialStatus.Cancelled ? "cancelled by the user" : outcome.Message);
             ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
             runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
             logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
@@ -113,7 +117,7 @@ public sealed class TrialExecutor(
         catch (Exception e)
         {
             // The row stays running; its lease runs out and a coordinator re-queues it. Nothing is lost.
-            logger.LogError(e, "Could not record the end of trial {Trial}", claim.TrialId);
+            logger.LogError(ResultsStore.WorthAStackTrace(e), "Could not record the end of trial {Trial} ({Reason})", claim.TrialId, ResultsStore.Describe(e));
         }
         finally
         {
