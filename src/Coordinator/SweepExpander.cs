@@ -61,7 +61,7 @@ public static class SweepExpander
         _ => throw new ArgumentOutOfRangeException(nameof(distribution), distribution, "unknown distribution"),
     };
 
-    /// <summary>The swept values and the seed, e.g. <c>arch=ffnn-100 lr=0.001 seed=1</c>.</summary>
+    /// <summary>The swept values and the seed, e.g. <c>arch=ffnn-100 lr=1e-3 seed=1</c>.</summary>
     private static string Label(List<(string Parameter, object Value)> assigned, int seed)
     {
         var label = new StringBuilder();

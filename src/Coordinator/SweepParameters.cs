@@ -88,7 +88,7 @@ public static class SweepParameters
     {
         Architecture a => a.Name,
         OptimizerKind o => o.ToString().ToLowerInvariant(),
-        double d => d.ToString("G4", CultureInfo.InvariantCulture),
+        double d => Contracts.SettingText.Format(d),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

@@ -23,7 +23,7 @@ public class Expanding_a_sweep
             from wd in new[] { 0, 0.0001, 0.001 }
             select (arch, lr, wd);
         Assert.Equal(expected, trials.Select(t => (t.Architecture.Name, t.LearningRate, t.WeightDecay)));
-        Assert.Equal("arch=ffnn-100 lr=0.001 weight_decay=0.0001 seed=0", trials[1].Label);
+        Assert.Equal("arch=ffnn-100 lr=1e-3 weight_decay=1e-4 seed=0", trials[1].Label);
     }
 
     [Fact]
