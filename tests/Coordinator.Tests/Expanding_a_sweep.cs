@@ -188,4 +188,20 @@ public class Expanding_a_sweep
 
         Assert.Equal(new AshaStopping(GraceEpochs: 1, ReductionFactor: 3, MaxEpochs: 9), spec.EarlyStopping);
     }
+
+    [Fact]
+    public void A_queued_trial_stores_the_spec_with_its_datasets_input_not_the_architectures_default()
+    {
+        var trial = Expand("""
+            dataset: mnist
+            grid:
+              arch: [ffnn-100]
+            """).Single();
+        Assert.Equal(new TensorShape(3, 32, 32), trial.Architecture.Input); // the built-in's default
+
+        var stored = ArchitectureReader.Parse(Orchestration.SweepSubmission.Queued(trial).Definition.ArchitectureSpec, "stored spec");
+
+        Assert.Equal(new TensorShape(1, 28, 28), stored.Input);
+        Assert.Equal(trial.Architecture.Layers, stored.Layers);
+    }
 }

@@ -27,7 +27,10 @@ public static class SweepSubmission
         var input = Datasets.DatasetCatalog.Get(trial.Dataset).SampleShape;
         var hyperparameters = new TrialHyperparameters(trial.Optimizer.ToString().ToLowerInvariant(), trial.LearningRate, trial.WeightDecay,
             trial.LrDecay, trial.Momentum, trial.BatchSize, trial.Epochs, trial.ValSplit, [.. input.Dims]);
-        var definition = new TrialDefinition(null, trial.Architecture.Name, ArchitectureWriter.ToJson(trial.Architecture), trial.Dataset,
+        // The spec records that input too, not the architecture's default (as ArchitecturePlan.PlannedArchitecture
+        // does for `train`), so a model rebuilt from the spec takes the trial's weights.
+        var planned = trial.Architecture with { Input = input };
+        var definition = new TrialDefinition(null, trial.Architecture.Name, ArchitectureWriter.ToJson(planned), trial.Dataset,
             hyperparameters.ToJson(), trial.Seed);
         return new QueuedTrial(definition, trial.Index, trial.Label);
     }

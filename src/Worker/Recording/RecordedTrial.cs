@@ -37,7 +37,7 @@ public static class RecordedTrial
     public static TrialDefinition Definition(ArchitecturePlan plan, string dataset, TrainingSettings settings, double validationFraction)
     {
         var hyperparameters = settings.ToHyperparameters(validationFraction, plan.Input).ToJson();
-        return new TrialDefinition(null, plan.Architecture.Name, ArchitectureWriter.ToJson(plan.Architecture), dataset, hyperparameters, (long)settings.Seed);
+        return new TrialDefinition(null, plan.Architecture.Name, ArchitectureWriter.ToJson(plan.PlannedArchitecture), dataset, hyperparameters, (long)settings.Seed);
     }
 
     private static TrialStatus Status(TrainingOutcome outcome) => outcome switch
