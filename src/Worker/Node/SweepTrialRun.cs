@@ -45,7 +45,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         trialSpan?.SetTag("experiments.device", device.ToString());
 
         using var model = Model.Create(plan, settings.Seed, device);
-        var latest = (int)store.LatestEpochAsync(claim.TrialId, stop).GetAwaiter().GetResult();
+        var latest = (int)store.LatestSnapshotEpochAsync(claim.TrialId, stop).GetAwaiter().GetResult();
         ResumePoint? resume = latest >= 0
             ? Snapshots.Restore(model, latest, store.ReadSnapshotAsync(claim.TrialId, latest, stop).GetAwaiter().GetResult())
             : null;
@@ -116,7 +116,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
                 ExperimentsTelemetry.ImagesPerSecond.Record(metrics.ImagesPerSecond);
             }
             progress.EpochCompleted(claim.TrialId, metrics);
-            if (metrics.Epoch == 0 || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
+            if (metrics.Epoch == 0 || metrics.Diverged || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
 
             // The recorder (first observer) has written this epoch, so the histories include it.
             var histories = store.GetMetricHistoriesAsync(sweepId, rule.Metric.Name, stop).GetAwaiter().GetResult();
