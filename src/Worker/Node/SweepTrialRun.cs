@@ -38,7 +38,8 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         ExperimentsTelemetry.QueuedToRunning.Record((claim.StartedAt - claim.QueuedAt).TotalSeconds);
 
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
-        var data = datasets.Get(claim.Dataset, hyper.ValSplit);
+        var data = datasets.Get(claim.Dataset, hyper.ValSplit, hyper.Limit ?? 0);
+        store.RecordTrainingContextAsync(claim.TrialId, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
         var device = slots.DeviceFor(slot);
