@@ -66,7 +66,7 @@ public static class SweepExpander
     {
         var label = new StringBuilder();
         foreach (var (parameter, value) in assigned)
-            label.Append(parameter).Append('=').Append(SweepParameters.Format(value)).Append(' ');
+            label.Append(parameter).Append('=').Append(SweepParameters.Label(value)).Append(' ');
         return label.Append("seed=").Append(seed).ToString();
     }
 }

@@ -83,12 +83,15 @@ public static class SweepParameters
         return null;
     }
 
-    /// <summary>How a value reads in labels and messages: short, invariant, round-trippable enough to tell trials apart.</summary>
+    /// <summary>How a value reads in a trial's label: numbers as every table writes settings (1e-3, 5e-4), see <see cref="Contracts.SettingText"/>.</summary>
+    public static string Label(object value) => value is double d ? Contracts.SettingText.Format(d) : Format(value);
+
+    /// <summary>How a value reads in messages about the file: short, invariant, close to how the file wrote it.</summary>
     public static string Format(object value) => value switch
     {
         Architecture a => a.Name,
         OptimizerKind o => o.ToString().ToLowerInvariant(),
-        double d => Contracts.SettingText.Format(d),
+        double d => d.ToString("G4", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
