@@ -28,7 +28,7 @@ public static class SweepExpander
                     trials.Count, Label(assigned, seed),
                     parameters.Architecture ?? throw new InvalidOperationException("a validated sweep always resolves an architecture"),
                     spec.Dataset, parameters.LearningRate, parameters.WeightDecay, parameters.LrDecay, parameters.Optimizer,
-                    parameters.Momentum, parameters.BatchSize, parameters.Epochs, parameters.ValSplit, seed, repeat));
+                    parameters.Momentum, parameters.BatchSize, parameters.Epochs, parameters.ValSplit, seed, repeat, parameters.Limit));
             }
         }
         return trials;

@@ -204,4 +204,29 @@ public class Expanding_a_sweep
         Assert.Equal(new TensorShape(1, 28, 28), stored.Input);
         Assert.Equal(trial.Architecture.Layers, stored.Layers);
     }
+
+    [Fact]
+    public void A_limit_reaches_every_trial_and_its_stored_hyperparameters_and_can_be_swept()
+    {
+        var constant = Expand("""
+            dataset: mnist
+            limit: 2000
+            grid:
+              arch: [ffnn-100]
+              lr: [1e-3, 3e-3]
+            """);
+        var swept = Expand("""
+            dataset: mnist
+            arch: ffnn-100
+            grid:
+              limit: [1000, 0]
+            """);
+
+        Assert.All(constant, t => Assert.Equal(2_000, t.Limit));
+        var stored = Contracts.TrialHyperparameters.FromJson(Orchestration.SweepSubmission.Queued(constant[0]).Definition.HyperparametersJson);
+        Assert.Equal(2_000, stored.Limit);
+        Assert.Equal([1_000, 0], swept.Select(t => t.Limit));
+        Assert.Equal("limit=1000 seed=0", swept[0].Label);
+        Assert.Null(Contracts.TrialHyperparameters.FromJson(Orchestration.SweepSubmission.Queued(swept[1]).Definition.HyperparametersJson).Limit);
+    }
 }
