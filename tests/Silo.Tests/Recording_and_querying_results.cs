@@ -230,6 +230,12 @@ public class Recording_and_querying_results : IDisposable
         var pytorch = PyTorchOracle.Run("load_safetensors.py", weights);
         Assert.Equal([1, 28, 28], pytorch.GetProperty("input").EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal(4, pytorch.GetProperty("tensors").GetInt32());
+
+        // The report's leaderboard ranks by val_accuracy and shows it once, as the validation accuracy column.
+        var report = _cli.Run("viz", "report", "--sweep", "1", "--top", "0");
+        Assert.True(report.ExitCode == 0, report.All);
+        var page = File.ReadAllText(report.Lines[^1]);
+        Assert.Contains("<th>best epoch</th><th>val accuracy</th><th>test accuracy</th>", page);
     }
 
     public void Dispose() => _cli.Dispose();

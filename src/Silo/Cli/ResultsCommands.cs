@@ -336,7 +336,7 @@ public static class ResultsCommands
     {
         var table = new Table().RoundedBorder().AddColumn("trial").AddColumn("architecture").AddColumn("dataset").AddColumn("status")
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
-        var rankedColumn = rankedBy is not null and not ("val_accuracy" or "test_accuracy") ? rankedBy : null;
+        var rankedColumn = ExtraRankedColumn(rankedBy);
         if (rankedColumn is not null) table.AddColumn(new TableColumn(rankedColumn).RightAligned());
         table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
         if (rankedBy is not null) table.Title(Markup.Escape($"ranked by {rankedBy} at each trial's best trained epoch"));
@@ -357,6 +357,12 @@ public static class ResultsCommands
     }
 
     /// <summary>A stored epoch as the epoch table shows it; a non-finite loss is how the store records the epoch that diverged.</summary>
+    /// <summary>
+    /// The metric a leaderboard needs its own column for: none when it ranks by one of the accuracies every leaderboard
+    /// shows anyway (validation and test accuracy at the best epoch), so no figure appears twice.
+    /// </summary>
+    internal static string? ExtraRankedColumn(string? rankedBy) => rankedBy is null or "val_accuracy" or "test_accuracy" ? null : rankedBy;
+
     private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) =>
         new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond)
         {

@@ -172,12 +172,16 @@ public static partial class VizCommands
             else
             {
                 var labels = trials.ToDictionary(t => t.TrialId, t => t.Label ?? "");
-                html.Table(["rank", "trial", "settings", "architecture", "best epoch", metric, "val accuracy", "test accuracy"],
+                var extra = ResultsCommands.ExtraRankedColumn(metric);
+                html.Table(["rank", "trial", "settings", "architecture", "best epoch", .. extra is null ? Array.Empty<string>() : [extra], "val accuracy", "test accuracy"],
                     leaders.Select((t, i) => Row(
+                    [
                         (i + 1).ToString(CultureInfo.InvariantCulture),
                         new HtmlCell($"trial {t.Id}", i < detailed.Count ? $"#trial-{t.Id}" : null),
                         labels.GetValueOrDefault(t.Id, ""), t.Architecture, t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
-                        Number(t.RankedValue), Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest))));
+                        .. extra is null ? Array.Empty<HtmlCell>() : [Number(t.RankedValue)],
+                        Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest),
+                    ])));
             }
 
             html.Heading(2, "Trials", "trials");
