@@ -140,6 +140,15 @@ public class Recording_and_querying_results : IDisposable
     }
 
     [Fact]
+    public void A_negative_limit_is_bad_input_named_in_one_line()
+    {
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--limit", "-1");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("error: --limit must be 0 (all images) or more, got -1", run.All.Trim(), ignoreCase: true);
+    }
+
+    [Fact]
     public void Each_trial_records_the_code_version_it_was_built_from_and_its_host()
     {
         Assert.Equal(0, Train().ExitCode);
