@@ -25,4 +25,10 @@ public sealed record ArchitecturePlan(Architecture Architecture, TensorShape Inp
     public TensorShape Output => Layers.Count == 0 ? Input : Layers[^1].Output;
     public long Parameters => Layers.Sum(l => l.Parameters);
     public IEnumerable<PlannedTensor> Tensors => Layers.SelectMany(l => l.Tensors);
+
+    /// <summary>
+    /// The architecture with the input it is planned for, which may differ from the one its file or built-in names
+    /// (ffnn-100 defaults to 3×32×32 but trains on MNIST's 1×28×28): the spec to record, export and rebuild from.
+    /// </summary>
+    public Architecture PlannedArchitecture => Architecture with { Input = Input };
 }

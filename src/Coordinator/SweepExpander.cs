@@ -28,7 +28,7 @@ public static class SweepExpander
                     trials.Count, Label(assigned, seed),
                     parameters.Architecture ?? throw new InvalidOperationException("a validated sweep always resolves an architecture"),
                     spec.Dataset, parameters.LearningRate, parameters.WeightDecay, parameters.LrDecay, parameters.Optimizer,
-                    parameters.Momentum, parameters.BatchSize, parameters.Epochs, parameters.ValSplit, seed, repeat));
+                    parameters.Momentum, parameters.BatchSize, parameters.Epochs, parameters.ValSplit, seed, repeat, parameters.Limit));
             }
         }
         return trials;
@@ -61,12 +61,12 @@ public static class SweepExpander
         _ => throw new ArgumentOutOfRangeException(nameof(distribution), distribution, "unknown distribution"),
     };
 
-    /// <summary>The swept values and the seed, e.g. <c>arch=ffnn-100 lr=0.001 seed=1</c>.</summary>
+    /// <summary>The swept values and the seed, e.g. <c>arch=ffnn-100 lr=1e-3 seed=1</c>.</summary>
     private static string Label(List<(string Parameter, object Value)> assigned, int seed)
     {
         var label = new StringBuilder();
         foreach (var (parameter, value) in assigned)
-            label.Append(parameter).Append('=').Append(SweepParameters.Format(value)).Append(' ');
+            label.Append(parameter).Append('=').Append(SweepParameters.Label(value)).Append(' ');
         return label.Append("seed=").Append(seed).ToString();
     }
 }

@@ -7,15 +7,15 @@ namespace Experiments.Coordinator;
 /// <summary>
 /// The trial parameters a sweep may fix or sweep, and how each one's values are read and checked. Values are
 /// typed per parameter: <see cref="Architecture"/> for arch, <see cref="OptimizerKind"/> for optimizer,
-/// <see cref="int"/> for batch_size and epochs, <see cref="double"/> for the rest.
+/// <see cref="int"/> for batch_size, epochs and limit, <see cref="double"/> for the rest.
 /// </summary>
 public static class SweepParameters
 {
     public const string Arch = "arch", Lr = "lr", WeightDecay = "weight_decay", LrDecay = "lr_decay", Optimizer = "optimizer",
-        Momentum = "momentum", BatchSize = "batch_size", Epochs = "epochs", ValSplit = "val_split";
+        Momentum = "momentum", BatchSize = "batch_size", Epochs = "epochs", ValSplit = "val_split", Limit = "limit";
 
     /// <summary>Every trial parameter, in the order labels list them.</summary>
-    public static IReadOnlyList<string> All { get; } = [Arch, Lr, WeightDecay, LrDecay, Optimizer, Momentum, BatchSize, Epochs, ValSplit];
+    public static IReadOnlyList<string> All { get; } = [Arch, Lr, WeightDecay, LrDecay, Optimizer, Momentum, BatchSize, Epochs, ValSplit, Limit];
 
     public static IReadOnlyList<string> Optimizers { get; } = ["adam", "sgd"];
 
@@ -41,6 +41,11 @@ public static class SweepParameters
                 if (YamlSpec.ReadInt(node, path, problems) is not { } count) return null;
                 if (count > 0) return count;
                 problems.Add(new SpecProblem(path, $"must be > 0, got {count}"));
+                return null;
+            case Limit:
+                if (YamlSpec.ReadInt(node, path, problems) is not { } images) return null;
+                if (images >= 0) return images;
+                problems.Add(new SpecProblem(path, $"must be 0 (every training image) or more, got {images}"));
                 return null;
             default:
                 if (YamlSpec.ReadDouble(node, path, problems) is not { } number) return null;
@@ -83,7 +88,10 @@ public static class SweepParameters
         return null;
     }
 
-    /// <summary>How a value reads in labels and messages: short, invariant, round-trippable enough to tell trials apart.</summary>
+    /// <summary>How a value reads in a trial's label: numbers as every table writes settings (1e-3, 5e-4), see <see cref="Contracts.SettingText"/>.</summary>
+    public static string Label(object value) => value is double d ? Contracts.SettingText.Format(d) : Format(value);
+
+    /// <summary>How a value reads in messages about the file: short, invariant, close to how the file wrote it.</summary>
     public static string Format(object value) => value switch
     {
         Architecture a => a.Name,

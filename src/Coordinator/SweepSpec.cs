@@ -52,9 +52,11 @@ public sealed record TrialParameters(
     double Momentum,
     int BatchSize,
     int Epochs,
-    double ValSplit)
+    double ValSplit,
+    int Limit)
 {
-    public static TrialParameters Defaults { get; } = new(null, 1e-3, 0, 1.0, OptimizerKind.Adam, 0.9, 64, 5, 0.1);
+    /// <summary>Limit 0: every training image (see <c>train --limit</c>).</summary>
+    public static TrialParameters Defaults { get; } = new(null, 1e-3, 0, 1.0, OptimizerKind.Adam, 0.9, 64, 5, 0.1, 0);
 
     /// <summary>This set with one parameter replaced; <paramref name="value"/> has the parameter's type (see <see cref="SweepParameters"/>).</summary>
     public TrialParameters With(string parameter, object value) => parameter switch
@@ -68,6 +70,7 @@ public sealed record TrialParameters(
         SweepParameters.BatchSize => this with { BatchSize = (int)value },
         SweepParameters.Epochs => this with { Epochs = (int)value },
         SweepParameters.ValSplit => this with { ValSplit = (double)value },
+        SweepParameters.Limit => this with { Limit = (int)value },
         _ => throw new ArgumentException($"'{parameter}' is not a trial parameter", nameof(parameter)),
     };
 }
@@ -127,4 +130,5 @@ public sealed record TrialSpec(
     int Epochs,
     double ValSplit,
     int Seed,
-    int Repeat);
+    int Repeat,
+    int Limit = 0);

@@ -48,15 +48,24 @@ public static class DatasetCatalog
     /// <summary>
     /// Loads a dataset's train and test files and holds out <paramref name="validationFraction"/> of the
     /// training set for validation, stratified and determined by <paramref name="seed"/>
-    /// (see <see cref="DatasetSplits.HoldOutValidation"/>).
+    /// (see <see cref="DatasetSplits.HoldOutValidation"/>). With a <paramref name="limit"/> above 0, only the first
+    /// <paramref name="limit"/> training images are used, and validation is held out of those: train and validation
+    /// together hold <paramref name="limit"/> images. The test split is always whole.
     /// </summary>
-    public static DatasetSplits Load(string name, string home, double validationFraction = DatasetSplits.DefaultValidationFraction, int seed = 0)
+    public static DatasetSplits Load(string name, string home, double validationFraction = DatasetSplits.DefaultValidationFraction, int seed = 0,
+        int limit = 0)
     {
         var descriptor = Get(name);
         if (descriptor.Format == DatasetFormat.Synthetic)
-            return SyntheticDataset.GenerateSplits(SyntheticDataset.CatalogTrainCount, SyntheticDataset.CatalogTestCount, SyntheticDataset.CatalogSeed, validationFraction, seed);
+        {
+            if (limit <= 0)
+                return SyntheticDataset.GenerateSplits(SyntheticDataset.CatalogTrainCount, SyntheticDataset.CatalogTestCount, SyntheticDataset.CatalogSeed, validationFraction, seed);
+            var whole = SyntheticDataset.GenerateSplits(SyntheticDataset.CatalogTrainCount, SyntheticDataset.CatalogTestCount, SyntheticDataset.CatalogSeed, validationFraction: 0);
+            return DatasetSplits.HoldOutValidation(whole.Train.Take(limit), whole.Test, validationFraction, seed);
+        }
 
         var (train, test, classNames) = LoadRaw(descriptor, home);
+        if (limit > 0) train = train.Take(limit);
         return DatasetSplits.HoldOutValidation(train, test.ToLabelledImages(classNames), classNames, validationFraction, seed);
     }
 

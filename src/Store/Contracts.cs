@@ -29,9 +29,16 @@ public sealed record TrialDefinition(
     long? SweepId, string Architecture, string ArchitectureSpec, string Dataset, string HyperparametersJson, long Seed);
 
 /// <summary>
-/// A trial with its summary. BestEpoch is the epoch with the highest validation accuracy (from <c>trial_summary</c>),
-/// except in <see cref="ResultsStore.TopAsync"/>, where it is the epoch best by the requested metric
-/// (<see cref="RankedBy"/>, <see cref="RankedValue"/>) and the accuracies are that epoch's.
+/// What one attempt at a trial trained on and by: the images of each split (after any data limit, validation held out
+/// of the limited data), the project's version (git commit, or "unknown") and the host that ran it.
+/// </summary>
+public sealed record TrainingContext(int TrainImages, int ValidationImages, int TestImages, string CodeVersion, string Host);
+
+/// <summary>
+/// A trial with its summary. BestEpoch is the trained epoch (epoch 0, the untrained model, never counts) with the
+/// highest validation accuracy (from <c>trial_summary</c>), except in <see cref="ResultsStore.TopAsync"/>, where it is
+/// the trained epoch best by the requested metric (<see cref="RankedBy"/>, <see cref="RankedValue"/>) and the
+/// accuracies are that epoch's. EpochsRecorded counts epoch 0; <see cref="EpochsTrained"/> does not.
 /// </summary>
 public sealed record TrialRow(
     long Id, long? SweepId, string Architecture, string Dataset, string HyperparametersJson, long Seed, TrialStatus Status,
@@ -43,6 +50,12 @@ public sealed record TrialRow(
 
     /// <summary>Set by TopAsync: the metric's value at <see cref="BestEpoch"/>.</summary>
     public double? RankedValue { get; init; }
+
+    /// <summary>Epochs recorded after epoch 0: those that trained (a diverged one included).</summary>
+    public int EpochsTrained { get; init; }
+
+    /// <summary>What the latest attempt trained on and by; null before a trial starts, or for trials recorded before it was kept.</summary>
+    public TrainingContext? Context { get; init; }
 }
 
 /// <summary>Text forms of <see cref="TrialStatus"/> as stored in trials.status.</summary>

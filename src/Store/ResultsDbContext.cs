@@ -31,6 +31,11 @@ public sealed class TrialEntity
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+    public int? TrainImages { get; set; }
+    public int? ValImages { get; set; }
+    public int? TestImages { get; set; }
+    public string? CodeVersion { get; set; }
+    public string? Host { get; set; }
 }
 
 public sealed class EpochEntity
@@ -113,6 +118,12 @@ public sealed class TrialSummaryEntity
     public double? ValLossAtBest { get; set; }
     public double? TestAccuracyAtBest { get; set; }
     public double? TestLossAtBest { get; set; }
+    public int EpochsTrained { get; set; }
+    public int? TrainImages { get; set; }
+    public int? ValImages { get; set; }
+    public int? TestImages { get; set; }
+    public string? CodeVersion { get; set; }
+    public string? Host { get; set; }
 }
 
 /// <summary>A row of the epoch_metrics_long view.</summary>

@@ -101,6 +101,23 @@ public sealed partial class ResultsStore : IAsyncDisposable
         }, ct);
     }
 
+    /// <summary>What the attempt that is starting trains on (its splits' sizes) and by (code version, host).</summary>
+    public Task RecordTrainingContextAsync(long trialId, TrainingContext context, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return UpdateTrialAsync(trialId,
+            "UPDATE trials SET train_images = @train, val_images = @val, test_images = @test, code_version = @code, host = @host WHERE id = @id",
+            command =>
+            {
+                var p = command.Parameters;
+                p.AddWithValue("train", context.TrainImages);
+                p.AddWithValue("val", context.ValidationImages);
+                p.AddWithValue("test", context.TestImages);
+                p.AddWithValue("code", context.CodeVersion);
+                p.AddWithValue("host", context.Host);
+            }, ct);
+    }
+
     /// <summary>Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at.</summary>
     public Task MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
         UpdateTrialAsync(trialId,
@@ -306,8 +323,9 @@ public sealed partial class ResultsStore : IAsyncDisposable
     };
 
     /// <summary>
-    /// metric: val_accuracy | val_loss | test_accuracy | test_loss | train_loss | train_accuracy; best epoch per trial,
-    /// sorted by the metric's goal (accuracies descending, losses ascending; NaN and NULL never rank; ties: lower trial id, then earlier epoch).
+    /// metric: val_accuracy | val_loss | test_accuracy | test_loss | train_loss | train_accuracy; best trained epoch per
+    /// trial (epoch 0, the untrained model, never ranks), sorted by the metric's goal (accuracies descending, losses
+    /// ascending; NaN and NULL never rank; ties: lower trial id, then earlier epoch).
     /// </summary>
     public Task<IReadOnlyList<TrialRow>> TopAsync(string metric, long? sweepId, int limit, CancellationToken ct = default)
     {
@@ -320,41 +338,32 @@ public sealed partial class ResultsStore : IAsyncDisposable
             WITH best AS (
                 SELECT DISTINCT ON (e.trial_id) e.trial_id, e.epoch, e.{metric} AS value, e.val_accuracy, e.test_accuracy
                 FROM epochs e {sweepJoin}
-                WHERE e.{metric} IS NOT NULL AND e.{metric} <> 'NaN'::float8
-                ORDER BY e.trial_id, e.{metric} {direction}, e.epoch),
-            ranked AS (SELECT * FROM best ORDER BY value {direction}, trial_id LIMIT @limit)
-            SELECT t.id, t.sweep_id, t.architecture, t.dataset, t.hyperparameters::text, t.seed, t.status, t.attempts,
-                   t.worker, t.error, t.created_at, t.started_at, t.finished_at,
-                   (SELECT count(*)::int FROM epochs n WHERE n.trial_id = t.id),
-                   r.epoch, r.val_accuracy, r.test_accuracy, r.value
-            FROM ranked r JOIN trials t ON t.id = r.trial_id
-            ORDER BY r.value {direction}, r.trial_id
+                WHERE e.epoch > 0 AND e.{metric} IS NOT NULL AND e.{metric} <> 'NaN'::float8
+                ORDER BY e.trial_id, e.{metric} {direction}, e.epoch)
+            SELECT trial_id, epoch, value, val_accuracy, test_accuracy FROM best ORDER BY value {direction}, trial_id LIMIT @limit
             """;
         return RunAsync<IReadOnlyList<TrialRow>>(async token =>
         {
-            await using var command = _dataSource.CreateCommand(sql);
-            command.Parameters.AddWithValue("limit", limit);
-            if (sweepId is { } sweep) command.Parameters.AddWithValue("sweep", sweep);
-            await using var reader = await command.ExecuteReaderAsync(token);
-            var rows = new List<TrialRow>();
-            while (await reader.ReadAsync(token))
+            var ranked = new List<(long Trial, int Epoch, double Value, double? ValAccuracy, double? TestAccuracy)>();
+            await using (var command = _dataSource.CreateCommand(sql))
             {
-                rows.Add(new TrialRow(
-                    reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
-                    reader.GetString(4), reader.GetInt64(5), TrialStatusText.Parse(reader.GetString(6)), reader.GetInt32(7),
-                    NullableString(reader, 8), NullableString(reader, 9),
-                    reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), NullableTime(reader, 12),
-                    reader.GetInt32(13), reader.GetInt32(14), NullableDouble(reader, 15), NullableDouble(reader, 16))
-                {
-                    RankedBy = metric,
-                    RankedValue = reader.GetDouble(17),
-                });
+                command.Parameters.AddWithValue("limit", limit);
+                if (sweepId is { } sweep) command.Parameters.AddWithValue("sweep", sweep);
+                await using var reader = await command.ExecuteReaderAsync(token);
+                while (await reader.ReadAsync(token))
+                    ranked.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetDouble(2), NullableDouble(reader, 3), NullableDouble(reader, 4)));
             }
-            return rows;
+            // The rest of each row is the trial's summary, read the one way every listing reads it.
+            var ids = ranked.Select(r => r.Trial).ToList();
+            await using var db = CreateDbContext();
+            var summaries = await db.TrialSummaries.AsNoTracking().Where(s => ids.Contains(s.TrialId)).ToDictionaryAsync(s => s.TrialId, token);
+            return ranked.Select(r => ToRow(summaries[r.Trial]) with
+            {
+                BestEpoch = r.Epoch, BestValAccuracy = r.ValAccuracy, TestAccuracyAtBest = r.TestAccuracy, RankedBy = metric, RankedValue = r.Value,
+            }).ToList();
         }, ct);
     }
 
-    /// <summary>The highest epoch recorded for the trial, or -1 when none.</summary>
     /// <summary>A trial's artifacts of one kind, by epoch then split.</summary>
     public Task<IReadOnlyList<StoredArtifact>> GetArtifactsAsync(long trialId, string kind, CancellationToken ct = default) =>
         RunAsync<IReadOnlyList<StoredArtifact>>(async token =>
@@ -370,12 +379,34 @@ public sealed partial class ResultsStore : IAsyncDisposable
             return rows;
         }, ct);
 
+    /// <summary>The highest epoch recorded for the trial, or -1 when none.</summary>
     public Task<long> LatestEpochAsync(long trialId, CancellationToken ct = default) =>
         RunAsync(async token =>
         {
             await using var command = _dataSource.CreateCommand("SELECT coalesce(max(epoch), -1)::bigint FROM epochs WHERE trial_id = @trial");
             command.Parameters.AddWithValue("trial", trialId);
             return (long)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    /// <summary>
+    /// The highest epoch of the trial that has a weight snapshot, or -1 when none: what a trial resumes from and what
+    /// exports default to. A diverged epoch is recorded without one (its weights are not finite), so it never counts.
+    /// </summary>
+    public Task<long> LatestSnapshotEpochAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "SELECT coalesce(max(epoch), -1)::bigint FROM epochs e WHERE trial_id = @trial AND EXISTS (SELECT 1 FROM weight_tensors w WHERE w.trial_id = e.trial_id AND w.epoch = e.epoch)");
+            command.Parameters.AddWithValue("trial", trialId);
+            return (long)(await command.ExecuteScalarAsync(token))!;
+        }, ct);
+
+    /// <summary>The trial's epochs that have a weight snapshot, ascending: every recorded epoch except a diverged one.</summary>
+    public Task<IReadOnlyList<int>> SnapshotEpochsAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<int>>(async token =>
+        {
+            await using var db = CreateDbContext();
+            return await db.WeightTensors.AsNoTracking().Where(w => w.TrialId == trialId).Select(w => w.Epoch).Distinct().OrderBy(e => e).ToListAsync(token);
         }, ct);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
@@ -417,7 +448,13 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
     private static TrialRow ToRow(TrialSummaryEntity s) => new(
         s.TrialId, s.SweepId, s.Architecture, s.Dataset, s.Hyperparameters, s.Seed, TrialStatusText.Parse(s.Status), s.Attempts,
-        s.Worker, s.Error, s.CreatedAt, s.StartedAt, s.FinishedAt, s.EpochsRecorded, s.BestEpoch, s.BestValAccuracy, s.TestAccuracyAtBest);
+        s.Worker, s.Error, s.CreatedAt, s.StartedAt, s.FinishedAt, s.EpochsRecorded, s.BestEpoch, s.BestValAccuracy, s.TestAccuracyAtBest)
+    {
+        EpochsTrained = s.EpochsTrained,
+        Context = s is { TrainImages: { } train, ValImages: { } validation, TestImages: { } test }
+            ? new TrainingContext(train, validation, test, s.CodeVersion ?? "unknown", s.Host ?? "unknown")
+            : null,
+    };
 
     private static NpgsqlParameter Nullable<T>(string name, NpgsqlDbType type, T? value) =>
         new(name, type) { Value = (object?)value ?? DBNull.Value };

@@ -23,7 +23,7 @@ public class Expanding_a_sweep
             from wd in new[] { 0, 0.0001, 0.001 }
             select (arch, lr, wd);
         Assert.Equal(expected, trials.Select(t => (t.Architecture.Name, t.LearningRate, t.WeightDecay)));
-        Assert.Equal("arch=ffnn-100 lr=0.001 weight_decay=0.0001 seed=0", trials[1].Label);
+        Assert.Equal("arch=ffnn-100 lr=1e-3 weight_decay=1e-4 seed=0", trials[1].Label);
     }
 
     [Fact]
@@ -187,5 +187,46 @@ public class Expanding_a_sweep
             """, "s.yaml");
 
         Assert.Equal(new AshaStopping(GraceEpochs: 1, ReductionFactor: 3, MaxEpochs: 9), spec.EarlyStopping);
+    }
+
+    [Fact]
+    public void A_queued_trial_stores_the_spec_with_its_datasets_input_not_the_architectures_default()
+    {
+        var trial = Expand("""
+            dataset: mnist
+            grid:
+              arch: [ffnn-100]
+            """).Single();
+        Assert.Equal(new TensorShape(3, 32, 32), trial.Architecture.Input); // the built-in's default
+
+        var stored = ArchitectureReader.Parse(Orchestration.SweepSubmission.Queued(trial).Definition.ArchitectureSpec, "stored spec");
+
+        Assert.Equal(new TensorShape(1, 28, 28), stored.Input);
+        Assert.Equal(trial.Architecture.Layers, stored.Layers);
+    }
+
+    [Fact]
+    public void A_limit_reaches_every_trial_and_its_stored_hyperparameters_and_can_be_swept()
+    {
+        var constant = Expand("""
+            dataset: mnist
+            limit: 2000
+            grid:
+              arch: [ffnn-100]
+              lr: [1e-3, 3e-3]
+            """);
+        var swept = Expand("""
+            dataset: mnist
+            arch: ffnn-100
+            grid:
+              limit: [1000, 0]
+            """);
+
+        Assert.All(constant, t => Assert.Equal(2_000, t.Limit));
+        var stored = Contracts.TrialHyperparameters.FromJson(Orchestration.SweepSubmission.Queued(constant[0]).Definition.HyperparametersJson);
+        Assert.Equal(2_000, stored.Limit);
+        Assert.Equal([1_000, 0], swept.Select(t => t.Limit));
+        Assert.Equal("limit=1000 seed=0", swept[0].Label);
+        Assert.Null(Contracts.TrialHyperparameters.FromJson(Orchestration.SweepSubmission.Queued(swept[1]).Definition.HyperparametersJson).Limit);
     }
 }

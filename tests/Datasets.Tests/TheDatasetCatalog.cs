@@ -82,6 +82,25 @@ public sealed class The_dataset_catalog : IDisposable
         Assert.Equal(new TensorShape(1, 28, 28), splits.Train.SampleShape);
         Assert.False(Directory.Exists(Path.Combine(_home.Path, "datasets")));
     }
+
+    [Theory]
+    [InlineData("synthetic")]
+    [InlineData("mnist")]
+    public void A_limit_of_n_takes_the_first_n_training_images_and_holds_validation_out_of_them(string name)
+    {
+        var mnist = Directory.CreateDirectory(ExperimentsHome.DatasetDirectory(_home.Path, "mnist")).FullName;
+        SyntheticDataset.WriteIdx(mnist, 3_000, 70, seed: 1);
+        var (wholeTrain, wholeTest) = DatasetCatalog.LoadTrainAndTest(name, _home.Path);
+
+        var limited = DatasetCatalog.Load(name, _home.Path, validationFraction: 0.1, seed: 3, limit: 1_000);
+
+        Assert.Equal((900, 100), (limited.Train.Count, limited.Validation.Count));
+        Assert.Equal(wholeTest.Count, limited.Test.Count);
+        // Together the two splits are exactly the first 1,000 images, by class.
+        var firstThousand = wholeTrain.Take(1_000).CountPerClass();
+        var perClass = limited.Train.CountPerClass().Zip(limited.Validation.CountPerClass(), (t, v) => t + v);
+        Assert.Equal(firstThousand, perClass);
+    }
 }
 
 /// <summary>Timed alone: with the other tests running beside it, a 2-core machine measures them, not the loader.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -17,6 +18,36 @@ public sealed class ApplyingMigrations(FreshDatabase database) : IClassFixture<F
                      "worker_heartbeats", "schema_migrations", "trial_summary", "epoch_metrics_long" })
             Assert.Equal(1, await Make.ScalarAsync(connectionString, $"SELECT count(*) FROM pg_class WHERE relname = '{relation}'"));
         Assert.Equal(SchemaMigrator.Embedded.Count, await Make.ScalarAsync(connectionString, "SELECT count(*) FROM schema_migrations"));
+    }
+
+    [Fact]
+    public async Task Migration_0004_gives_a_spec_stored_with_a_built_ins_default_input_the_input_the_trial_trained_on()
+    {
+        // A database as 0003 left it, holding an ffnn-100 trial trained on MNIST whose spec kept the 3×32×32 default.
+        var connectionString = await database.NewDatabaseAsync();
+        await Make.ExecuteAsync(connectionString, "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        foreach (var migration in SchemaMigrator.Embedded.Where(m => m.Version < 4))
+        {
+            await Make.ExecuteAsync(connectionString, migration.Sql);
+            await Make.ExecuteAsync(connectionString, $"INSERT INTO schema_migrations (version, name) VALUES ({migration.Version}, '{migration.Name}')");
+        }
+        await Make.ExecuteAsync(connectionString,
+            """
+            INSERT INTO trials (architecture, architecture_spec, dataset, hyperparameters, seed) VALUES
+                ('ffnn-100', '{"name": "ffnn-100", "input": [3, 32, 32], "layers": [{"type": "flatten"}, {"type": "linear", "out": 10, "bias": true}]}',
+                 'mnist', '{"lr": 0.001, "input": [1, 28, 28]}', 1),
+                ('old', '{"name": "old", "input": [3, 32, 32], "layers": [{"type": "flatten"}, {"type": "linear", "out": 10, "bias": true}]}',
+                 'cifar10', '{"lr": 0.001}', 1)
+            """);
+
+        await using var store = await ResultsStore.OpenAsync(connectionString);
+
+        Assert.Equal(["0004_what_a_trial_trained_on"], store.MigrationsApplied);
+        var trained = JsonNode.Parse((await store.GetArchitectureSpecAsync(1))!)!;
+        var unrecorded = JsonNode.Parse((await store.GetArchitectureSpecAsync(2))!)!;
+        Assert.Equal([1, 28, 28], trained["input"]!.AsArray().Select(d => (int)d!));
+        Assert.Equal(2, trained["layers"]!.AsArray().Count);
+        Assert.Equal([3, 32, 32], unrecorded["input"]!.AsArray().Select(d => (int)d!)); // no recorded input: left as it was
     }
 
     [Fact]

@@ -26,25 +26,27 @@ public sealed class QueryingResults(FreshDatabase database) : IClassFixture<Fres
         await store.WriteEpochAsync(b, Figures(0, 0.10, 2.30, 0.09), []);
         await store.WriteEpochAsync(b, Figures(1, 0.80, 0.85, 0.79), []);
         await store.WriteEpochAsync(b, Figures(2, double.NaN, double.NaN, double.NaN), []);
-        // c: best accuracy 0.60, best loss 0.70.
-        await store.WriteEpochAsync(c, Figures(0, 0.60, 0.70, 0.55), []);
+        // c: best accuracy 0.60, best loss 0.70; its untrained epoch 0 looks better still, but epoch 0 never ranks.
+        await store.WriteEpochAsync(c, Figures(0, 0.95, 0.05, 0.95), []);
+        await store.WriteEpochAsync(c, Figures(1, 0.60, 0.70, 0.55), []);
         // outsider beats everyone but is not in the sweep.
-        await store.WriteEpochAsync(outsider, Figures(0, 0.99, 0.01, 0.98), []);
+        await store.WriteEpochAsync(outsider, Figures(1, 0.99, 0.01, 0.98), []);
 
         var byAccuracy = await store.TopAsync("val_accuracy", sweep, 10);
         var byLoss = await store.TopAsync("val_loss", sweep, 10);
         var overall = await store.TopAsync("val_accuracy", null, 2);
 
         Assert.Equal([b, a, c], byAccuracy.Select(r => r.Id));
-        Assert.Equal([1, 1, 0], byAccuracy.Select(r => r.BestEpoch ?? -1));
+        Assert.Equal([1, 1, 1], byAccuracy.Select(r => r.BestEpoch ?? -1));
         Assert.Equal([0.80, 0.70, 0.60], byAccuracy.Select(r => r.RankedValue ?? 0));
         Assert.Equal([0.79, 0.68, 0.55], byAccuracy.Select(r => r.TestAccuracyAtBest ?? 0));
         Assert.All(byAccuracy, r => Assert.Equal("val_accuracy", r.RankedBy));
 
         Assert.Equal([c, a, b], byLoss.Select(r => r.Id));
-        Assert.Equal([0, 2, 1], byLoss.Select(r => r.BestEpoch ?? -1));
+        Assert.Equal([1, 2, 1], byLoss.Select(r => r.BestEpoch ?? -1));
         Assert.Equal([0.70, 0.80, 0.85], byLoss.Select(r => r.RankedValue ?? 0));
-        Assert.Equal([1, 3, 3], byLoss.Select(r => r.EpochsRecorded));
+        Assert.Equal([2, 3, 3], byLoss.Select(r => r.EpochsRecorded));
+        Assert.Equal([1, 2, 2], byLoss.Select(r => r.EpochsTrained));
 
         Assert.Equal([outsider, b], overall.Select(r => r.Id));
         await Assert.ThrowsAsync<ArgumentException>(() => store.TopAsync("val_accuracy; drop table trials", null, 5));
@@ -70,6 +72,44 @@ public sealed class QueryingResults(FreshDatabase database) : IClassFixture<Fres
         Assert.Equal((0.9, 0.70), (view.ValLossAtBest, view.TestAccuracyAtBest));
         Assert.Equal((0, (int?)null, (double?)null), (none.EpochsRecorded, none.BestEpoch, none.BestValAccuracy));
         Assert.Null(await store.GetTrialAsync(999_999));
+    }
+
+    [Fact]
+    public async Task A_diverged_epoch_is_kept_with_its_nan_loss_and_no_snapshot_and_the_trial_never_ranks_by_its_untrained_epoch()
+    {
+        await using var store = await ResultsStore.OpenAsync(database.ConnectionString);
+        var sweep = await store.CreateSweepAsync("diverging", "{}");
+        var diverged = await store.CreateTrialAsync(Make.Trial(sweep));
+        await store.WriteEpochAsync(diverged, Figures(0, 0.30, 2.2, 0.31), Make.SmallSnapshot());
+        var divergedEpoch = new EpochRecord(1, 1e30, new SplitFigures(double.NaN, 0.1, 128), null, null, 0.5, 256);
+
+        Assert.True(await store.WriteEpochAsync(diverged, divergedEpoch, []));
+
+        var epochs = await store.GetEpochsAsync(diverged);
+        var row = (await store.GetTrialAsync(diverged))!;
+        Assert.Equal([0, 1], epochs.Select(e => e.Epoch));
+        Assert.True(double.IsNaN(epochs[1].Train!.Loss));
+        Assert.Null(epochs[1].Validation);
+        Assert.Equal((2, 1, (int?)null), (row.EpochsRecorded, row.EpochsTrained, row.BestEpoch));
+        Assert.Empty(await store.TopAsync("val_accuracy", sweep, 10));
+        Assert.Empty(await store.TopAsync("val_loss", sweep, 10));
+        Assert.Equal(0, await store.LatestSnapshotEpochAsync(diverged));
+        Assert.Equal([0], await store.SnapshotEpochsAsync(diverged));
+        Assert.Equal((1, (double?)null), (await store.GetSweepTrialsAsync(sweep)).Select(t => (t.EpochsRecorded, t.BestMetric)).Single());
+    }
+
+    [Fact]
+    public async Task What_an_attempt_trained_on_and_by_is_recorded_with_the_trial()
+    {
+        await using var store = await ResultsStore.OpenAsync(database.ConnectionString);
+        var trial = await store.CreateTrialAsync(Make.Trial());
+        Assert.Null((await store.GetTrialAsync(trial))!.Context);
+
+        await store.RecordTrainingContextAsync(trial, new TrainingContext(9_000, 1_000, 2_000, "0123abcd", "node-7"));
+
+        Assert.Equal(new TrainingContext(9_000, 1_000, 2_000, "0123abcd", "node-7"), (await store.GetTrialAsync(trial))!.Context);
+        Assert.Equal(new TrainingContext(9_000, 1_000, 2_000, "0123abcd", "node-7"), (await store.ListTrialsAsync()).Single(t => t.Id == trial).Context);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => store.RecordTrainingContextAsync(999_999, new TrainingContext(1, 1, 1, "x", "y")));
     }
 
     [Fact]

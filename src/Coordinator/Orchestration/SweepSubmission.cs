@@ -26,8 +26,11 @@ public static class SweepSubmission
         // The input the trial is planned for, as `train` records it: what rebuilds the model later (viz, export).
         var input = Datasets.DatasetCatalog.Get(trial.Dataset).SampleShape;
         var hyperparameters = new TrialHyperparameters(trial.Optimizer.ToString().ToLowerInvariant(), trial.LearningRate, trial.WeightDecay,
-            trial.LrDecay, trial.Momentum, trial.BatchSize, trial.Epochs, trial.ValSplit, [.. input.Dims]);
-        var definition = new TrialDefinition(null, trial.Architecture.Name, ArchitectureWriter.ToJson(trial.Architecture), trial.Dataset,
+            trial.LrDecay, trial.Momentum, trial.BatchSize, trial.Epochs, trial.ValSplit, [.. input.Dims], trial.Limit > 0 ? trial.Limit : null);
+        // The spec records that input too, not the architecture's default (as ArchitecturePlan.PlannedArchitecture
+        // does for `train`), so a model rebuilt from the spec takes the trial's weights.
+        var planned = trial.Architecture with { Input = input };
+        var definition = new TrialDefinition(null, trial.Architecture.Name, ArchitectureWriter.ToJson(planned), trial.Dataset,
             hyperparameters.ToJson(), trial.Seed);
         return new QueuedTrial(definition, trial.Index, trial.Label);
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Experiments.Datasets;
+using Experiments.Silo.Rendering;
 using Experiments.Store;
 using Experiments.Store.Export;
 using Experiments.Worker.Recording;
@@ -75,7 +76,9 @@ public static class ResultsCommands
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {row.Id}: {row.Architecture} on {row.Dataset}, {row.Status.ToText()}, seed {row.Seed}, attempts {row.Attempts}"));
-            AnsiConsole.MarkupLine(Markup.Escape($"hyperparameters: {row.HyperparametersJson}"));
+            var settings = new Table().RoundedBorder().Title("settings").AddColumn("setting").AddColumn("value");
+            foreach (var (name, value) in TrialSettings.Of(row)) settings.AddRow(Markup.Escape(name), Markup.Escape(value));
+            AnsiConsole.Write(settings);
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
             AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
             if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset, await Visualization.FigureEpoch.ResolveAsync(store, id, null, ct));
@@ -121,12 +124,11 @@ public static class ResultsCommands
             }
             var table = new Table().RoundedBorder().AddColumn("");
             foreach (var (trial, _) in rows) table.AddColumn(new TableColumn($"trial {trial.Id}").RightAligned());
-            table.AddRow(["architecture", .. rows.Select(r => Markup.Escape(r.Trial.Architecture))]);
-            table.AddRow(["dataset", .. rows.Select(r => Markup.Escape(r.Trial.Dataset))]);
-            using var firstHyperparameters = JsonDocument.Parse(rows[0].Trial.HyperparametersJson);
-            foreach (var key in firstHyperparameters.RootElement.EnumerateObject().Select(p => p.Name))
-                table.AddRow([key, .. rows.Select(r => Markup.Escape(Hyperparameter(r.Trial.HyperparametersJson, key)))]);
+            var settings = rows.Select(r => TrialSettings.Of(r.Trial).ToDictionary(s => s.Name, s => s.Value)).ToList();
+            foreach (var name in rows.SelectMany(r => TrialSettings.Of(r.Trial)).Select(s => s.Name).Distinct())
+                table.AddRow([Markup.Escape(name), .. settings.Select(s => Markup.Escape(s.GetValueOrDefault(name, "–")))]);
             table.AddRow(["status", .. rows.Select(r => r.Trial.Status.ToText())]);
+            table.AddRow(["epochs trained", .. rows.Select(r => r.Trial.EpochsTrained.ToString(CultureInfo.InvariantCulture))]);
             table.AddRow(["best epoch (val acc)", .. rows.Select(r => r.Trial.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–")]);
             table.AddRow(["best val acc", .. rows.Select(r => Percent(r.Trial.BestValAccuracy))]);
             table.AddRow(["test acc at best", .. rows.Select(r => Percent(r.Trial.TestAccuracyAtBest))]);
@@ -134,7 +136,7 @@ public static class ResultsCommands
             for (var e = 0; e <= maxEpoch; e++)
             {
                 var epoch = e;
-                table.AddRow([$"val acc, epoch {epoch}", .. rows.Select(r => Percent(r.Epochs.FirstOrDefault(x => x.Epoch == epoch)?.Validation?.Accuracy))]);
+                table.AddRow([epoch == 0 ? "val acc, epoch 0 (untrained)" : $"val acc, epoch {epoch}", .. rows.Select(r => Percent(r.Epochs.FirstOrDefault(x => x.Epoch == epoch)?.Validation?.Accuracy))]);
             }
             AnsiConsole.Write(table);
             return CommandErrors.Ok;
@@ -156,16 +158,27 @@ public static class ResultsCommands
             var ids = parse.GetValue(trial) is { Length: > 0 } chosen
                 ? chosen
                 : (await store.ListTrialsAsync(parse.GetValue(sweep), int.MaxValue, ct)).Select(t => t.Id).OrderBy(id => id).ToArray();
-            var csv = new StringBuilder("trial,architecture,dataset,epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,images_per_second\n");
+            var csv = new StringBuilder(string.Join(',', CsvColumns)).Append('\n');
             foreach (var id in ids)
             {
                 var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}");
+                var settings = CsvSettings(row);
+                var macro = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
+                    .ToDictionary(a => (a.Epoch, a.Split), a => Analysis.SplitEvaluation.FromJson(a.Json).Classification);
+                string Macro(int epoch, string split, Func<Analysis.ClassificationMetrics, double> figure) =>
+                    macro.TryGetValue((epoch, split), out var c) ? Num(figure(c)) : "";
                 foreach (var e in await store.GetEpochsAsync(id, ct))
-                    csv.AppendLine(string.Join(',', new[]
-                    {
+                {
+                    string[] cells =
+                    [
                         Num(id), Csv(row.Architecture), Csv(row.Dataset), Num(e.Epoch), Num(e.LearningRate), Num(e.Train?.Loss), Num(e.Train?.Accuracy),
                         Num(e.Validation?.Loss), Num(e.Validation?.Accuracy), Num(e.Test?.Loss), Num(e.Test?.Accuracy), Num(e.Seconds), Num(e.ImagesPerSecond),
-                    }));
+                        .. settings,
+                        Macro(e.Epoch, "val", c => c.MacroPrecision), Macro(e.Epoch, "val", c => c.MacroRecall), Macro(e.Epoch, "val", c => c.MacroF1),
+                        Macro(e.Epoch, "test", c => c.MacroPrecision), Macro(e.Epoch, "test", c => c.MacroRecall), Macro(e.Epoch, "test", c => c.MacroF1),
+                    ];
+                    csv.AppendLine(string.Join(',', cells));
+                }
             }
             if (parse.GetValue(output) is { } path)
             {
@@ -236,7 +249,7 @@ public static class ResultsCommands
         {
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
-            var chosen = parse.GetValue(epoch) ?? (int)await store.LatestEpochAsync(id, ct);
+            var chosen = parse.GetValue(epoch) ?? (int)await store.LatestSnapshotEpochAsync(id, ct);
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
             var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
@@ -289,6 +302,44 @@ public static class ResultsCommands
         AnsiConsole.Write(confusion);
     }
 
+    /// <summary>
+    /// The export's columns: each epoch's figures first (the original thirteen, in their original order), then the
+    /// trial's settings (data, hyperparameters, seed, code version, host), then the epoch's macro averages.
+    /// </summary>
+    internal static readonly string[] CsvColumns =
+    [
+        "trial", "architecture", "dataset", "epoch", "learning_rate", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+        "test_loss", "test_accuracy", "seconds", "images_per_second",
+        "input", "limit", "val_split", "train_images", "val_images", "test_images",
+        "optimizer", "lr", "weight_decay", "lr_decay", "momentum", "batch_size", "epochs", "seed", "code_version", "host",
+        "val_macro_precision", "val_macro_recall", "val_macro_f1", "test_macro_precision", "test_macro_recall", "test_macro_f1",
+    ];
+
+    /// <summary>The settings columns of one trial, as machine-readable values (numbers in full, input as CxHxW, empty when not recorded).</summary>
+    private static string[] CsvSettings(TrialRow row)
+    {
+        using var document = JsonDocument.Parse(row.HyperparametersJson);
+        string Stored(string key)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(key, out var value)) return "";
+            return value.ValueKind switch
+            {
+                JsonValueKind.Number => Num(value.GetDouble()),
+                JsonValueKind.String => Csv(value.GetString()!),
+                JsonValueKind.Array => string.Join('x', value.EnumerateArray().Select(d => d.GetRawText())),
+                _ => "",
+            };
+        }
+        var context = row.Context;
+        return
+        [
+            Stored("input"), Stored("limit"), Stored("val_split"),
+            context is null ? "" : Num(context.TrainImages), context is null ? "" : Num(context.ValidationImages), context is null ? "" : Num(context.TestImages),
+            Stored("optimizer"), Stored("lr"), Stored("weight_decay"), Stored("lr_decay"), Stored("momentum"), Stored("batch_size"), Stored("epochs"),
+            Num(row.Seed), Csv(context?.CodeVersion ?? ""), Csv(context?.Host ?? ""),
+        ];
+    }
+
     private static string Fixed(double value) => double.IsNaN(value) ? "–" : value.ToString("F4", CultureInfo.InvariantCulture);
 
     internal static Task<int> WithStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
@@ -300,37 +351,48 @@ public static class ResultsCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON." };
 
+    /// <summary>
+    /// The leaderboard and trial list: epochs counts trained epochs (epoch 0, the untrained model, is not one), the best
+    /// epoch is a trained one, and the ranked metric gets its own column only when it is not one of the accuracies shown anyway.
+    /// </summary>
     internal static Table TrialTable(IReadOnlyList<TrialRow> trials, string? rankedBy)
     {
         var table = new Table().RoundedBorder().AddColumn("trial").AddColumn("architecture").AddColumn("dataset").AddColumn("status")
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
-        if (rankedBy is not null) table.AddColumn(new TableColumn(rankedBy).RightAligned());
+        var rankedColumn = ExtraRankedColumn(rankedBy);
+        if (rankedColumn is not null) table.AddColumn(new TableColumn(rankedColumn).RightAligned());
         table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
+        if (rankedBy is not null) table.Title(Markup.Escape($"ranked by {rankedBy} at each trial's best trained epoch"));
         foreach (var t in trials)
         {
             var cells = new List<string>
             {
                 t.Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Architecture), Markup.Escape(t.Dataset), t.Status.ToText(),
-                t.EpochsRecorded.ToString(CultureInfo.InvariantCulture), t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
+                t.EpochsTrained.ToString(CultureInfo.InvariantCulture), t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
             };
-            if (rankedBy is not null) cells.Add(t.RankedValue?.ToString("G4", CultureInfo.InvariantCulture) ?? "–");
-            cells.AddRange([Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest),
-                Markup.Escape($"{Hyperparameter(t.HyperparametersJson, "lr")} / {Hyperparameter(t.HyperparametersJson, "weight_decay")}")]);
+            if (rankedColumn is not null)
+                cells.Add(rankedColumn.EndsWith("_accuracy", StringComparison.Ordinal) ? Percent(t.RankedValue) : t.RankedValue?.ToString("F4", CultureInfo.InvariantCulture) ?? "–");
+            cells.AddRange([Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest), Markup.Escape(TrialSettings.LearningRateAndDecay(t.HyperparametersJson))]);
             table.AddRow(cells.ToArray());
         }
         if (trials.Count == 0) table.Caption("no trials recorded yet: run `experiments train` or `experiments demo`");
         return table;
     }
 
-    private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) => new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond);
+    /// <summary>A stored epoch as the epoch table shows it; a non-finite loss is how the store records the epoch that diverged.</summary>
+    /// <summary>
+    /// The metric a leaderboard needs its own column for: none when it ranks by one of the accuracies every leaderboard
+    /// shows anyway (validation and test accuracy at the best epoch), so no figure appears twice.
+    /// </summary>
+    internal static string? ExtraRankedColumn(string? rankedBy) => rankedBy is null or "val_accuracy" or "test_accuracy" ? null : rankedBy;
+
+    private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) =>
+        new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond)
+        {
+            Diverged = e.Train is { Loss: var train } && !double.IsFinite(train) || e.Validation is { Loss: var validation } && !double.IsFinite(validation),
+        };
 
     private static Worker.Training.SplitMetrics? Split(SplitFigures? s) => s is null ? null : new(s.Loss, s.Accuracy, s.Samples);
-
-    private static string Hyperparameter(string json, string key)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.TryGetProperty(key, out var value) ? value.ToString() : "–";
-    }
 
     private static string Percent(double? value) => value is { } v ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "–";
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Experiments.Architectures;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 using Experiments.Worker.Engine;
@@ -28,8 +29,7 @@ public static class TrainCommands
     {
         var home = ExperimentsHome.Resolve();
         var architecture = ArchitectureCatalog.Resolve(request.Architecture);
-        var data = DatasetCatalog.Load(request.Dataset, home, request.ValidationFraction, request.SplitSeed);
-        if (request.Limit > 0) data = data with { Train = data.Train.Take(request.Limit) };
+        var data = DatasetCatalog.Load(request.Dataset, home, request.ValidationFraction, request.SplitSeed, request.Limit);
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = request.Settings;
         var problems = settings.Problems();
@@ -40,14 +40,14 @@ public static class TrainCommands
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"Training {plan.Architecture.Name} ({plan.Parameters:N0} parameters) on {request.Dataset}: " +
                 $"{data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test images, " +
-                $"{settings.Epochs} epochs, {settings.Optimizer.Kind} lr {settings.Optimizer.LearningRate:G3}, " +
-                $"weight decay {settings.Optimizer.WeightDecay:G3}, batch {settings.BatchSize}, seed {settings.Seed}, {device}, {EngineRuntime.Description}"));
+                $"{settings.Epochs} epochs, {settings.Optimizer.Kind} lr {SettingText.Format(settings.Optimizer.LearningRate)}, " +
+                $"weight decay {SettingText.Format(settings.Optimizer.WeightDecay)}, batch {settings.BatchSize}, seed {settings.Seed}, {device}, {EngineRuntime.Description}"));
 
         await using var store = await StoreAccess.OpenForLongRunAsync(request.Database, cancellation);
         var (trialId, result) = request.Json
-            ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation)
+            ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation, limit: request.Limit)
             : await ConsoleTrainingObserver.WatchAsync(settings.Epochs, observer =>
-                RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation));
+                RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation, request.Limit));
 
         if (request.Json)
         {
@@ -96,7 +96,7 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
     private readonly Option<ulong> _seed = new("--seed") { Description = "Seed for the initial weights, the data order and dropout.", DefaultValueFactory = _ => 1UL };
     private readonly Option<int> _threads = new("--threads") { Description = "libtorch threads (0 = one per core).", DefaultValueFactory = _ => 0 };
     private readonly Option<double> _validation = new("--val-split") { Description = "Share of the training set held out for validation.", DefaultValueFactory = _ => 0.1 };
-    private readonly Option<int> _limit = new("--limit") { Description = "Train on only the first N training images (0 = all): for quick tries.", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _limit = new("--limit") { Description = "Use only the first N training images, validation held out of them (0 = all): for quick tries. Recorded with the trial.", DefaultValueFactory = _ => 0 };
     private readonly Option<string> _device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _json = new("--json") { Description = "Print the result as JSON instead of a table." };
     private readonly Option<string?> _database = StoreAccess.DbOption();
@@ -113,6 +113,8 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
     {
         var validation = parse.GetValue(_validation);
         if (!(validation >= 0 && validation < 1)) throw new ArgumentException($"--val-split must be in [0, 1), got {validation}");
+        var limit = parse.GetValue(_limit);
+        if (limit < 0) throw new ArgumentException($"--limit must be 0 (all images) or more, got {limit}");
         var threads = parse.GetValue(_threads);
         var settings = new TrainingSettings
         {
@@ -128,6 +130,6 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
             Threads = threads == 0 ? Environment.ProcessorCount : threads,
         };
         return new TrainingRequest(parse.GetValue(_architecture)!, parse.GetValue(_dataset)!, validation, SplitSeed: 0,
-            parse.GetValue(_limit), parse.GetValue(_device)!, parse.GetValue(_json), settings, parse.GetValue(_database));
+            limit, parse.GetValue(_device)!, parse.GetValue(_json), settings, parse.GetValue(_database));
     }
 }

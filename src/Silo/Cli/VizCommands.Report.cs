@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Experiments.Analysis;
 using Experiments.Analysis.Decoding;
 using Experiments.Architectures;
@@ -178,12 +177,16 @@ public static partial class VizCommands
             else
             {
                 var labels = trials.ToDictionary(t => t.TrialId, t => t.Label ?? "");
-                html.Table(["rank", "trial", "settings", "architecture", "best epoch", metric, "val accuracy", "test accuracy"],
+                var extra = ResultsCommands.ExtraRankedColumn(metric);
+                html.Table(["rank", "trial", "settings", "architecture", "best epoch", .. extra is null ? Array.Empty<string>() : [extra], "val accuracy", "test accuracy"],
                     leaders.Select((t, i) => Row(
+                    [
                         (i + 1).ToString(CultureInfo.InvariantCulture),
                         new HtmlCell($"trial {t.Id}", i < detailed.Count ? $"#trial-{t.Id}" : null),
                         labels.GetValueOrDefault(t.Id, ""), t.Architecture, t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
-                        Number(t.RankedValue), Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest))));
+                        .. extra is null ? Array.Empty<HtmlCell>() : [Number(t.RankedValue)],
+                        Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest),
+                    ])));
             }
 
             html.Heading(2, "Trials", "trials");
@@ -279,11 +282,9 @@ public static partial class VizCommands
                 Row("created", Time(row.CreatedAt)),
                 Row("finished", row.FinishedAt is { } f ? Time(f) : "–"),
                 Row("best epoch (validation accuracy)", row.BestEpoch is { } b ? $"{b}: {Percent(row.BestValAccuracy)} validation, {Percent(row.TestAccuracyAtBest)} test" : "–"),
+                Row("epochs trained", row.EpochsTrained.ToString(CultureInfo.InvariantCulture)),
             };
-            using var hyperparameters = JsonDocument.Parse(row.HyperparametersJson);
-            if (hyperparameters.RootElement.ValueKind == JsonValueKind.Object)
-                foreach (var property in hyperparameters.RootElement.EnumerateObject())
-                    rows.Add(Row(property.Name, property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText()));
+            rows.AddRange(Rendering.TrialSettings.Of(row).Where(s => s.Name is not ("architecture" or "dataset")).Select(s => Row(s.Name, s.Value)));
             html.Table(["setting", "value"], rows);
         }
 
@@ -297,7 +298,7 @@ public static partial class VizCommands
             }
             html.Table(["epoch", "learning rate", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "seconds", "images/s"],
                 epochs.Select(e => Row(
-                    e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.LearningRate),
+                    e.Epoch == 0 ? "0 (untrained)" : e.Epoch.ToString(CultureInfo.InvariantCulture), Contracts.SettingText.Format(e.LearningRate),
                     Number(e.Train?.Loss), Percent(e.Train?.Accuracy), Number(e.Validation?.Loss), Percent(e.Validation?.Accuracy),
                     Number(e.Test?.Loss), Percent(e.Test?.Accuracy), e.Seconds.ToString("0.00", CultureInfo.InvariantCulture),
                     e.ImagesPerSecond.ToString("0", CultureInfo.InvariantCulture))));

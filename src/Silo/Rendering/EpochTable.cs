@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Contracts;
 using Experiments.Worker.Training;
 using Spectre.Console;
 
@@ -18,17 +19,22 @@ public static class EpochTable
         foreach (var column in table.Columns.Skip(1)) column.RightAligned();
         foreach (var e in epochs)
             table.AddRow(
-                e.Epoch.ToString(CultureInfo.InvariantCulture), e.LearningRate.ToString("G3", CultureInfo.InvariantCulture),
+                Epoch(e), SettingText.Format(e.LearningRate),
                 Loss(e.Train), Accuracy(e.Train), Loss(e.Validation), Accuracy(e.Validation), Loss(e.Test), Accuracy(e.Test),
                 e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
         return table;
     }
 
+    /// <summary>Epoch 0 is the untrained model, and a diverged epoch is marked, so neither is read as a trained result.</summary>
+    private static string Epoch(EpochMetrics e) =>
+        e.Epoch == 0 ? "0 (untrained)" : e.Diverged ? $"{e.Epoch} (diverged)" : e.Epoch.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>One line per epoch, for logs and terminals without live rendering.</summary>
     public static string Line(EpochMetrics e, int epochs)
     {
         var timing = e.Epoch == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"  {e.Seconds:F1} s  {e.ImagesPerSecond:N0} img/s");
-        return $"epoch {e.Epoch}/{epochs}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}{timing}";
+        var untrained = e.Epoch == 0 ? " (untrained)" : e.Diverged ? " (diverged)" : "";
+        return $"epoch {e.Epoch}/{epochs}{untrained}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}{timing}";
     }
 
     private static string Loss(SplitMetrics? m) => m is null ? "–" : m.Loss.ToString("F4", CultureInfo.InvariantCulture);

@@ -26,7 +26,7 @@ public sealed class StoredModel : IDisposable
     public long TrialId { get; }
     public Model Model { get; }
 
-    /// <summary>The epochs recorded for the trial, ascending (0 is the untrained model).</summary>
+    /// <summary>The trial's epochs that have a snapshot, ascending (0 is the untrained model).</summary>
     public IReadOnlyList<int> Epochs { get; }
 
     /// <summary>The epoch whose weights the model holds now; null before the first <see cref="LoadEpochAsync"/>.</summary>
@@ -44,7 +44,8 @@ public sealed class StoredModel : IDisposable
             ?? (Datasets.DatasetCatalog.TryGet(row.Dataset, out var dataset) ? dataset.SampleShape : architecture.Input)
             ?? throw new ArgumentException($"trial {trialId} records no input shape");
         var plan = ShapeInference.Plan(architecture, input);
-        var epochs = (await store.GetEpochsAsync(trialId, ct)).Select(e => e.Epoch).Order().ToList();
+        // A diverged epoch is recorded without a snapshot (its weights are not finite), so it has nothing to draw.
+        var epochs = (await store.SnapshotEpochsAsync(trialId, ct)).ToList();
         if (epochs.Count == 0) throw new ArgumentException($"trial {trialId} has no recorded epoch yet");
         return new StoredModel(store, trialId, Model.Create(plan, (ulong)row.Seed), epochs);
     }

@@ -38,14 +38,15 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         ExperimentsTelemetry.QueuedToRunning.Record((claim.StartedAt - claim.QueuedAt).TotalSeconds);
 
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
-        var data = datasets.Get(claim.Dataset, hyper.ValSplit);
+        var data = datasets.Get(claim.Dataset, hyper.ValSplit, hyper.Limit ?? 0);
+        store.RecordTrainingContextAsync(claim.TrialId, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
         var device = slots.DeviceFor(slot);
         trialSpan?.SetTag("experiments.device", device.ToString());
 
         using var model = Model.Create(plan, settings.Seed, device);
-        var latest = (int)store.LatestEpochAsync(claim.TrialId, stop).GetAwaiter().GetResult();
+        var latest = (int)store.LatestSnapshotEpochAsync(claim.TrialId, stop).GetAwaiter().GetResult();
         ResumePoint? resume = latest >= 0
             ? Snapshots.Restore(model, latest, store.ReadSnapshotAsync(claim.TrialId, latest, stop).GetAwaiter().GetResult())
             : null;
@@ -116,7 +117,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
                 ExperimentsTelemetry.ImagesPerSecond.Record(metrics.ImagesPerSecond);
             }
             progress.EpochCompleted(claim.TrialId, metrics);
-            if (metrics.Epoch == 0 || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
+            if (metrics.Epoch == 0 || metrics.Diverged || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
 
             // The recorder (first observer) has written this epoch, so the histories include it.
             var histories = store.GetMetricHistoriesAsync(sweepId, rule.Metric.Name, stop).GetAwaiter().GetResult();

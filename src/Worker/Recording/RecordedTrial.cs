@@ -12,12 +12,14 @@ namespace Experiments.Worker.Recording;
 /// </summary>
 public static class RecordedTrial
 {
+    /// <param name="limit">The limit on training images that <paramref name="data"/> was loaded with (0: all), recorded with the trial.</param>
     public static async Task<(long TrialId, TrainingResult Result)> RunAsync(
         ResultsStore store, ArchitecturePlan plan, string dataset, DatasetSplits data, TrainingSettings settings, double validationFraction,
-        Device device, ITrainingObserver? display = null, CancellationToken cancellation = default)
+        Device device, ITrainingObserver? display = null, CancellationToken cancellation = default, int limit = 0)
     {
-        var trialId = await store.CreateTrialAsync(Definition(plan, dataset, settings, validationFraction), cancellation);
+        var trialId = await store.CreateTrialAsync(Definition(plan, dataset, settings, validationFraction, limit), cancellation);
         await store.MarkRunningAsync(trialId, Environment.MachineName + "/" + Environment.ProcessId, cancellation);
+        await store.RecordTrainingContextAsync(trialId, ContextOf(data), cancellation);
         try
         {
             using var model = Model.Create(plan, settings.Seed, device);
@@ -34,11 +36,15 @@ public static class RecordedTrial
         }
     }
 
-    public static TrialDefinition Definition(ArchitecturePlan plan, string dataset, TrainingSettings settings, double validationFraction)
+    public static TrialDefinition Definition(ArchitecturePlan plan, string dataset, TrainingSettings settings, double validationFraction, int limit = 0)
     {
-        var hyperparameters = settings.ToHyperparameters(validationFraction, plan.Input).ToJson();
-        return new TrialDefinition(null, plan.Architecture.Name, ArchitectureWriter.ToJson(plan.Architecture), dataset, hyperparameters, (long)settings.Seed);
+        var hyperparameters = settings.ToHyperparameters(validationFraction, plan.Input, limit).ToJson();
+        return new TrialDefinition(null, plan.Architecture.Name, ArchitectureWriter.ToJson(plan.PlannedArchitecture), dataset, hyperparameters, (long)settings.Seed);
     }
+
+    /// <summary>What an attempt trains on (the sizes of the splits it was given) and by (this build's commit and host).</summary>
+    public static TrainingContext ContextOf(DatasetSplits data) =>
+        new(data.Train.Count, data.Validation.Count, data.Test.Count, Contracts.BuildInfo.CodeVersion, Contracts.BuildInfo.Host);
 
     private static TrialStatus Status(TrainingOutcome outcome) => outcome switch
     {

@@ -7,6 +7,7 @@ namespace Experiments.Worker.Recording;
 /// <summary>
 /// Writes every completed epoch of one trial to the results store: its metrics and its full snapshot, in one
 /// transaction keyed by (trial, epoch), so a retried write is a no-op and a killed process leaves no partial epoch.
+/// The epoch that diverged is written with its figures only.
 /// </summary>
 public sealed class TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default) : ITrainingObserver
 {
@@ -15,7 +16,10 @@ public sealed class TrialRecorder(ResultsStore store, long trialId, Cancellation
     public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), Snapshots.Capture(model, optimizer), Artifacts(metrics), cancellation)
+        // A diverged epoch keeps its figures (the non-finite loss is the record of the divergence) but no snapshot:
+        // its weights are not finite, and nothing should resume from or draw them.
+        var snapshot = metrics.Diverged ? [] : Snapshots.Capture(model, optimizer);
+        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), snapshot, metrics.Diverged ? [] : Artifacts(metrics), cancellation)
             .GetAwaiter().GetResult();
         WriteTime += clock.Elapsed;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Worker.Engine;
 
@@ -65,20 +66,27 @@ public sealed class Trainer(TrainingSettings settings)
                     orderSeed, shuffle: 1, stats.Batches, BatchesPerCall, ref stats));
                 observer.OnBatches(new BatchProgress(epoch, stats.Batches, totalBatches, stats.Samples == 0 ? double.NaN : stats.LossSum / stats.Samples));
             }
-            if (stats.NonFinite != 0)
-                return Diverged(epochs, $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
-                    $"(learning rate {learningRate:G4}); the trial stopped as diverged. A smaller learning rate usually helps.");
             var seconds = clock.Elapsed.TotalSeconds;
+            if (stats.NonFinite != 0)
+            {
+                // Recorded with the running train figures up to the batch that diverged (the loss non-finite); the
+                // model is not evaluated: its weights are no longer numbers worth measuring.
+                var diverged = new EpochMetrics(epoch, learningRate, TrainFigures(stats, divergedLoss: true), null, null,
+                    seconds, stats.Samples / Math.Max(seconds, 1e-9)) { Diverged = true };
+                return Diverged(epochs, diverged, observer, model, optimizer,
+                    $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
+                    $"(learning rate {SettingText.Format(learningRate)}); the trial stopped as diverged. A smaller learning rate usually helps.");
+            }
             var predictions = Predict(model, evaluated);
-            var metrics = new EpochMetrics(epoch, learningRate,
-                new SplitMetrics(stats.LossSum / stats.Samples, (double)stats.Correct / stats.Samples, (int)stats.Samples),
+            var metrics = new EpochMetrics(epoch, learningRate, TrainFigures(stats, divergedLoss: false),
                 Metrics(predictions, "val"), Metrics(predictions, "test"),
                 seconds, stats.Samples / Math.Max(seconds, 1e-9))
             {
                 Predictions = predictions,
             };
             if (metrics.Validation is { Samples: > 0, Loss: var loss } && !double.IsFinite(loss))
-                return Diverged(epochs, $"the validation loss became NaN or infinite after epoch {epoch} (learning rate {learningRate:G4}); " +
+                return Diverged(epochs, metrics with { Diverged = true, Predictions = [] }, observer, model, optimizer,
+                    $"the validation loss became NaN or infinite after epoch {epoch} (learning rate {SettingText.Format(learningRate)}); " +
                     "the trial stopped as diverged.");
             epochs.Add(metrics);
             observer.OnEpochCompleted(metrics, model, optimizer);
@@ -104,7 +112,24 @@ public sealed class Trainer(TrainingSettings settings)
     private static SplitMetrics? Metrics(IReadOnlyList<SplitPredictions> predictions, string split) =>
         predictions.FirstOrDefault(p => p.Split == split) is { } p ? Evaluation.FromLogits(p.Logits, p.Labels, p.Classes) : null;
 
-    private static TrainingResult Diverged(List<EpochMetrics> epochs, string message) => new(TrainingOutcome.Diverged, epochs, message);
+    /// <summary>The diverged epoch is reported and kept in the result like any other, so its non-finite loss is on record.</summary>
+    private static TrainingResult Diverged(List<EpochMetrics> epochs, EpochMetrics diverged, ITrainingObserver observer, Model model,
+        Optimizer optimizer, string message)
+    {
+        epochs.Add(diverged);
+        observer.OnEpochCompleted(diverged, model, optimizer);
+        return new TrainingResult(TrainingOutcome.Diverged, epochs, message);
+    }
+
+    /// <summary>
+    /// The epoch's running train figures. When the epoch diverged the loss is NaN: the engine stops at the batch whose
+    /// loss is not finite without adding it, so accuracy and samples cover the batches before it.
+    /// </summary>
+    private static SplitMetrics TrainFigures(NativeTrainStats stats, bool divergedLoss)
+    {
+        var loss = divergedLoss || stats.Samples == 0 ? double.NaN : stats.LossSum / stats.Samples;
+        return new SplitMetrics(loss, stats.Samples == 0 ? double.NaN : (double)stats.Correct / stats.Samples, (int)stats.Samples);
+    }
 
     private static void EnsureFits(Model model, DatasetSplits data)
     {

@@ -24,6 +24,12 @@ public sealed record EpochMetrics(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<SplitPredictions> Predictions { get; init; } = [];
+
+    /// <summary>
+    /// The epoch in which the loss stopped being finite: its figures hold the non-finite loss, and its weights are not
+    /// worth keeping, so it is recorded without a snapshot. Always the last epoch of a diverged run.
+    /// </summary>
+    public bool Diverged { get; init; }
 }
 
 /// <summary>One split's evaluation-mode logits (row-major samples × classes) with the true labels.</summary>
@@ -45,6 +51,7 @@ public interface ITrainingObserver
     /// <summary>
     /// Called after each epoch (epoch 0 included) with the model and optimizer in their end-of-epoch state, for
     /// snapshots: <c>model.State</c> and <c>optimizer.ExportState(model)</c> together let a trial resume exactly.
+    /// Also called for the epoch that diverged (<see cref="EpochMetrics.Diverged"/>), whose state must not be kept.
     /// </summary>
     void OnEpochCompleted(EpochMetrics metrics, Engine.Model model, Engine.Optimizer optimizer) { }
 }

@@ -41,10 +41,13 @@ public sealed record TrainingSettings
         Threads = threads,
     };
 
-    /// <summary>The hyperparameters recorded for these settings (what <see cref="For"/> reads back).</summary>
-    public Contracts.TrialHyperparameters ToHyperparameters(double validationFraction, Architectures.TensorShape input) =>
+    /// <summary>
+    /// The hyperparameters recorded for these settings (what <see cref="For"/> reads back), with the data settings:
+    /// the validation fraction, the input shape and the limit on training images (0 or less: all).
+    /// </summary>
+    public Contracts.TrialHyperparameters ToHyperparameters(double validationFraction, Architectures.TensorShape input, int limit) =>
         new(Optimizer.Kind.ToString().ToLowerInvariant(), Optimizer.LearningRate, Optimizer.WeightDecay, LearningRateDecay, Optimizer.Momentum,
-            BatchSize, Epochs, validationFraction, [.. input.Dims]);
+            BatchSize, Epochs, validationFraction, [.. input.Dims], limit > 0 ? limit : null);
 
     public double LearningRateAt(int epoch) => Optimizer.LearningRate * Math.Pow(LearningRateDecay, Math.Max(0, epoch - 1));
 

@@ -63,6 +63,29 @@ public class Training_a_model
     }
 
     [Fact]
+    public void Reports_the_epoch_that_diverged_with_its_nan_loss_as_the_last_epoch()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), 1);
+        var settings = Settings with { Epochs = 3, Optimizer = new OptimizerSettings(OptimizerKind.Sgd, LearningRate: 1e30, Momentum: 0.9) };
+        var observed = new List<EpochMetrics>();
+
+        var result = new Trainer(settings).Run(model, TestData.SmallSplits(), new EpochsSeen(observed));
+
+        Assert.Equal(TrainingOutcome.Diverged, result.Outcome);
+        Assert.Equal(result.Epochs, observed);
+        var last = result.Epochs[^1];
+        Assert.True(last.Diverged);
+        Assert.True(last.Epoch >= 1);
+        Assert.True(double.IsNaN(last.Train!.Loss) || double.IsNaN(last.Validation!.Loss));
+        Assert.All(result.Epochs.SkipLast(1), e => Assert.False(e.Diverged));
+    }
+
+    private sealed class EpochsSeen(List<EpochMetrics> seen) : ITrainingObserver
+    {
+        public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer) => seen.Add(metrics);
+    }
+
+    [Fact]
     public void Can_be_cancelled_between_batches()
     {
         using var model = Model.Create(TestData.TinyCnn(), 1);
