@@ -208,3 +208,28 @@ public class Managing_datasets : IDisposable
 
     public void Dispose() => _cli.Dispose();
 }
+
+/// <summary>Output that no terminal reads, and hints that can be pasted back as they are.</summary>
+public class Writing_for_people_and_for_pipes : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Prints_no_escape_codes_into_redirected_output_even_without_NO_COLOR()
+    {
+        // TERM names a colour terminal, as in a shell whose output is piped to a file: only the redirection says "plain".
+        var terminal = new Dictionary<string, string> { ["TERM"] = "xterm-256color" };
+
+        var runs = new[]
+        {
+            _cli.RunWith(terminal, ["NO_COLOR"], "model", "list"),
+            _cli.RunWith(terminal, ["NO_COLOR"], "data", "list"),
+            _cli.RunWith(terminal, ["NO_COLOR"], "model", "show", "lenet-cifr"),
+        };
+
+        Assert.Equal([0, 0, 2], runs.Select(r => r.ExitCode));
+        foreach (var run in runs) Assert.DoesNotContain('\u001b', run.All);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

@@ -1,6 +1,7 @@
 using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
+using Experiments.Silo.Rendering;
 using Experiments.Worker.Engine;
 using Spectre.Console;
 
@@ -47,7 +48,7 @@ public static class CommandErrors
         }
     }
 
-    public static void Error(string message) => AnsiConsole.MarkupLine("[red]error:[/] " + Markup.Escape(message));
+    public static void Error(string message) => Terminal.Errors.MarkupLine("[red]error:[/] " + Markup.Escape(message));
 }
 
 /// <summary>A command named a trial (or an epoch of one) that the results database does not have.</summary>

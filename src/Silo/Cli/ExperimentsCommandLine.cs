@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Experiments.Silo.Rendering;
 
 namespace Experiments.Silo.Cli;
 
@@ -7,8 +8,7 @@ public static class ExperimentsCommandLine
 {
     public static RootCommand Create()
     {
-        // Logs and pipes have no terminal width; Spectre would assume 80 columns and wrap the epoch table.
-        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
+        Terminal.UsePlainOutputWhereNoTerminalReads();
         var root = new RootCommand(
             "Experiments: train, compare and look inside convolutional networks.\n" +
             "Start with `experiments demo`, then `experiments train --help`.");
