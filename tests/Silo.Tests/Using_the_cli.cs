@@ -209,6 +209,118 @@ public class Managing_datasets : IDisposable
     public void Dispose() => _cli.Dispose();
 }
 
+/// <summary>
+/// Every command that writes a file, pointed at a folder that does not exist yet (field report #9, item 7): it creates
+/// the folder and writes there, or refuses with one line and exit code 2. Never a .NET stack trace.
+/// </summary>
+public class Writing_into_a_folder_that_does_not_exist(TrainedTrialFixture fixture) : IClassFixture<TrainedTrialFixture>
+{
+    private readonly CliProcess _cli = fixture.Cli;
+    private readonly string _trial = fixture.Trial;
+
+    public static TheoryData<string, string[]> FileWritingCommands => new()
+    {
+        { "export.csv", ["results", "export", "--out"] },
+        { "w.safetensors", ["results", "export-weights", "--trial", "1", "--out"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(FileWritingCommands))]
+    public void A_results_export_creates_the_folders_of_its_out_file(string fileName, string[] command)
+    {
+        var path = Path.Combine(_cli.Home, "missing", Guid.NewGuid().ToString("N"), fileName);
+
+        var run = _cli.Run([.. command.Select(a => a == "1" ? _trial : a), path]);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.True(new FileInfo(path).Length > 0, run.All);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    public static TheoryData<string[]> VizCommands => new()
+    {
+        new[] { "curves", "1" },
+        new[] { "kernels", "--trial", "1", "--layer", "0" },
+        new[] { "confusion", "--trial", "1" },
+        new[] { "roc", "--trial", "1" },
+        new[] { "health", "--trial", "1" },
+        new[] { "covariance", "--dataset", "synthetic", "--sample", "50" },
+        new[] { "saliency", "--trial", "1", "--image", "0" },
+        new[] { "gradcam", "--trial", "1", "--image", "0", "--layer", "2" },
+        new[] { "activations", "--trial", "1", "--image", "0", "--layer", "0", "--epochs", "last" },
+        new[] { "probabilities", "--trial", "1", "--image", "0" },
+        new[] { "decode", "--trial", "1", "--layer", "0", "--sample", "20", "--filter", "0" },
+        new[] { "report", "--trial", "1", "--images", "1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(VizCommands))]
+    public void A_viz_command_creates_its_out_folder_and_writes_every_figure_there(string[] command)
+    {
+        var folder = Path.Combine(_cli.Home, "missing", Guid.NewGuid().ToString("N"), command[0]);
+
+        var run = _cli.Run(["viz", .. command.Select(a => a == "1" ? _trial : a), "--out", folder]);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.NotEmpty(Directory.GetFiles(folder));
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void A_viz_command_refuses_an_out_folder_under_a_file_in_one_line_with_exit_code_2()
+    {
+        var file = _cli.WriteFile("not-a-folder.txt", "x");
+
+        var run = _cli.Run("viz", "curves", _trial, "--out", Path.Combine(file, "figures"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: cannot write {Path.Combine(file, "figures")}: {file} is a file, not a folder", run.Error.Trim());
+    }
+
+    [Fact]
+    public void An_export_refuses_an_out_file_that_is_a_folder_in_one_line_with_exit_code_2()
+    {
+        var run = _cli.Run("results", "export-weights", "--trial", _trial, "--out", _cli.Home);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: cannot write {_cli.Home}: it is a folder; give a file name inside it", run.Error.Trim());
+    }
+}
+
+/// <summary>What a user sees when something fails that no command expected: one line, exit code 1.</summary>
+public class Failing_unexpectedly : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Prints_one_line_without_a_stack_trace_and_exits_with_code_1()
+    {
+        // A home that is a file: the private PostgreSQL cannot be created under it.
+        var home = _cli.WriteFile("home-is-a-file", "");
+
+        var run = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_HOME"] = home }, "results", "list");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains("EXPERIMENTS_VERBOSE=1", line);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
+    [Fact]
+    public void Prints_the_full_stack_trace_when_asked_to_with_EXPERIMENTS_VERBOSE()
+    {
+        var home = _cli.WriteFile("home-is-a-file", "");
+
+        var run = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_HOME"] = home, ["EXPERIMENTS_VERBOSE"] = "1" }, "results", "list");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("   at ", run.Error);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
 /// <summary>Output that no terminal reads, and hints that can be pasted back as they are.</summary>
 public class Writing_for_people_and_for_pipes : IDisposable
 {

@@ -168,7 +168,7 @@ public static class ResultsCommands
             }
             if (parse.GetValue(output) is { } path)
             {
-                await File.WriteAllTextAsync(path, csv.ToString(), ct);
+                await File.WriteAllTextAsync(OutputPaths.File(path), csv.ToString(), ct);
                 AnsiConsole.MarkupLine(Markup.Escape($"wrote {ids.Length} trials' epochs to {path}"));
             }
             else Console.Write(csv);
@@ -234,7 +234,7 @@ public static class ResultsCommands
             };
             var path = parse.GetValue(output)!;
             var tensors = Snapshots.ModelTensors(snapshot).ToList();
-            Safetensors.Write(path, tensors, metadata);
+            Safetensors.Write(OutputPaths.File(path), tensors, metadata);
             AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} to {path}"));
             return CommandErrors.Ok;
         }));

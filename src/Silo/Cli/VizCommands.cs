@@ -52,9 +52,9 @@ public static partial class VizCommands
         Description = "Folder to write into (created if needed). Default: <EXPERIMENTS_HOME>/viz/trial-<id>/ (or dataset-<name>/).",
     };
 
-    /// <summary>The folder a command writes into: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
+    /// <summary>The folder a command writes into, created if needed: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
     internal static string OutDirectory(ParseResult parse, Option<string?> option, string subject) =>
-        Path.GetFullPath(parse.GetValue(option) is { Length: > 0 } given ? given : Path.Combine(ExperimentsHome.Resolve(), "viz", subject));
+        OutputPaths.Folder(parse.GetValue(option) is { Length: > 0 } given ? given : Path.Combine(ExperimentsHome.Resolve(), "viz", subject));
 
     internal static Option<long> TrialOption() => new("--trial", "-t") { Description = "The trial's id (see `experiments results list`).", Required = true };
 
