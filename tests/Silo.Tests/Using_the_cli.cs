@@ -287,6 +287,47 @@ public class Writing_into_a_folder_that_does_not_exist(TrainedTrialFixture fixtu
     }
 }
 
+/// <summary>Command lines the parser rejects are bad input (exit code 2), said in the parser's words (item 8).</summary>
+public class Rejecting_a_malformed_command_line : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    public static TheoryData<string, string[]> MalformedCommandLines => new()
+    {
+        { "Option '--image' is required.", ["viz", "activations", "--trial", "8"] },
+        { "Option '--out' is required.", ["results", "export-weights", "--trial", "1"] },
+        { "Unrecognized command or argument '--bogus'.", ["train", "--bogus"] },
+        { "Cannot parse argument 'abc' for option '--epochs' as expected type 'System.Int32'.", ["train", "--epochs", "abc"] },
+        { "Argument 'sgdd' not recognized. Must be one of: 'adam' 'sgd'", ["train", "--optimizer", "sgdd"] },
+        { "Required argument missing for command: 'validate'.", ["sweep", "validate"] },
+        { "Cannot parse argument 'seven' for command 'show' as expected type 'System.Int64'.", ["results", "show", "seven"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedCommandLines))]
+    public void Exits_with_code_2_and_the_parsers_message(string message, string[] arguments)
+    {
+        var run = _cli.Run(arguments);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: " + message, run.Error);
+        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && a != "seven"))} --help`", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void A_command_group_without_its_subcommand_shows_its_help_and_exits_with_code_2()
+    {
+        var run = _cli.Run("results");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Required command was not provided.", run.Error);
+        Assert.Contains("export-weights", run.Output);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
 /// <summary>What a user sees when something fails that no command expected: one line, exit code 1.</summary>
 public class Failing_unexpectedly : IDisposable
 {

@@ -54,6 +54,9 @@ public static class CommandErrors
 
     public static void Error(string message) => Terminal.Errors.MarkupLine("[red]error:[/] " + Markup.Escape(message));
 
+    /// <summary>A greyed line after an error that says what to do next.</summary>
+    public static void Hint(string message) => Terminal.Errors.MarkupLine("[grey]" + Markup.Escape(message) + "[/]");
+
     /// <summary>
     /// The last resort for an exception no command expected: one line with its type and message and exit code 1; the
     /// trace only when <see cref="VerboseVariable"/> is set.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using Experiments.Silo.Rendering;
 
 namespace Experiments.Silo.Cli;
@@ -7,16 +8,26 @@ namespace Experiments.Silo.Cli;
 public static class ExperimentsCommandLine
 {
     /// <summary>
-    /// Parses and runs one command line. An exception no command expected is one line and exit code 1, never a stack
-    /// trace.
+    /// Parses and runs one command line with the exit codes the README promises: a parse error (a missing required
+    /// option, an unknown option, a value of the wrong type) is bad input, 2, and an exception no command expected is
+    /// one line and 1, never a stack trace.
     /// </summary>
     public static async Task<int> InvokeAsync(string[] args)
     {
         Terminal.UsePlainOutputWhereNoTerminalReads();
         var parse = Create().Parse(args);
+        if (parse.Action is ParseErrorAction && parse.CommandResult.Command.Action is not null)
+        {
+            // One line each: the parser lists allowed values on lines of their own.
+            foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
+            CommandErrors.Hint($"see `experiments {CommandPath(parse.CommandResult.Command)} --help`");
+            return CommandErrors.BadInput;
+        }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // A command group given without its subcommand: the parser prints its help and the error; that is still bad input.
+            return parse.Action is ParseErrorAction ? CommandErrors.BadInput : exitCode;
         }
         catch (Exception e)
         {
@@ -39,5 +50,13 @@ public static class ExperimentsCommandLine
         root.Subcommands.Add(SiloCommands.Create());
         root.Subcommands.Add(VizCommands.Create());
         return root;
+    }
+
+    /// <summary>The subcommand words of <paramref name="command"/>, e.g. "viz activations".</summary>
+    private static string CommandPath(Command command)
+    {
+        var words = new List<string>();
+        for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault()) words.Insert(0, c.Name);
+        return string.Join(' ', words);
     }
 }
