@@ -384,5 +384,15 @@ public class Writing_for_people_and_for_pipes : IDisposable
         foreach (var run in runs) Assert.DoesNotContain('\u001b', run.All);
     }
 
+    [Fact]
+    public void Hints_name_the_command_the_way_the_launcher_was_invoked()
+    {
+        var fromLauncher = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_COMMAND"] = "./experiments" }, "results", "show", "99");
+        var installed = _cli.Run("results", "show", "99");
+
+        Assert.Contains("there is no trial 99; see `./experiments results list`", fromLauncher.Error);
+        Assert.Contains("there is no trial 99; see `experiments results list`", installed.Error);
+    }
+
     public void Dispose() => _cli.Dispose();
 }

@@ -66,6 +66,8 @@ public sealed class CliProcess : IDisposable
         start.Environment["EXPERIMENTS_HOME"] = home;
         start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         start.Environment["NO_COLOR"] = "1";
+        // Hints then name the installed executable, `experiments`, even when the tests run under the ./experiments launcher.
+        start.Environment.Remove("EXPERIMENTS_COMMAND");
         return start;
     }
 

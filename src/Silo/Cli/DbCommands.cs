@@ -14,7 +14,7 @@ public static class DbCommands
 
         var dbOption = StoreAccess.DbOption();
         var url = new Command("url", "Print the connection string (starting the local PostgreSQL if needed), for psql, a notebook or Grafana.\n" +
-                                     "Example: psql \"$(experiments db url)\"");
+                                     $"Example: psql \"$({ExperimentsCommand.Name} db url)\"");
         url.Options.Add(dbOption);
         url.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {

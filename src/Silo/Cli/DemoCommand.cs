@@ -4,6 +4,7 @@ using Experiments.Coordinator;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Worker.Node;
 using Spectre.Console;
+using Experiments.Datasets;
 
 namespace Experiments.Silo.Cli;
 
@@ -39,8 +40,8 @@ public static class DemoCommand
             var exitCode = await SweepCommands.RunInProcessAsync(store, sweepId,
                 new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
             if (exitCode == CommandErrors.Ok)
-                AnsiConsole.MarkupLine("[grey]Next: `experiments demo --show-sweep > my-sweep.yaml`, edit it, then `experiments sweep run my-sweep.yaml`; " +
-                                       "`experiments train --help` for a single run.[/]");
+                AnsiConsole.MarkupLine($"[grey]Next: `{ExperimentsCommand.Name} demo --show-sweep > my-sweep.yaml`, edit it, then `{ExperimentsCommand.Name} sweep run my-sweep.yaml`; " +
+                                       $"`{ExperimentsCommand.Name} train --help` for a single run.[/]");
             return exitCode;
         }));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 
 namespace Experiments.Silo.Cli;
@@ -20,7 +21,7 @@ public static class ExperimentsCommandLine
         {
             // One line each: the parser lists allowed values on lines of their own.
             foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
-            CommandErrors.Hint($"see `experiments {CommandPath(parse.CommandResult.Command)} --help`");
+            CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
             return CommandErrors.BadInput;
         }
         try
@@ -39,7 +40,7 @@ public static class ExperimentsCommandLine
     {
         var root = new RootCommand(
             "Experiments: train, compare and look inside convolutional networks.\n" +
-            "Start with `experiments demo`, then `experiments train --help`.");
+            $"Start with `{ExperimentsCommand.Name} demo`, then `{ExperimentsCommand.Name} train --help`.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TrainCommands.Train());
         root.Subcommands.Add(ModelCommands.Create());

@@ -6,6 +6,7 @@ using Experiments.Store;
 using Experiments.Store.Export;
 using Experiments.Worker.Recording;
 using Spectre.Console;
+using Experiments.Datasets;
 
 namespace Experiments.Silo.Cli;
 
@@ -51,12 +52,12 @@ public static class ResultsCommands
     private static Command Show()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var trial = new Argument<long>("trial") { Description = "The trial's id (see `experiments results list`)." };
+        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." };
         var command = new Command("show", "Show one trial: its settings and every epoch's train / validation / test figures.") { trial, db, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var id = parse.GetValue(trial);
-            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var epochs = await store.GetEpochsAsync(id, ct);
             var evaluations = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
                 .Select(a => (a.Epoch, a.Split, Evaluation: Analysis.SplitEvaluation.FromJson(a.Json))).ToList();
@@ -184,7 +185,7 @@ public static class ResultsCommands
         var timeout = new Option<double>("--timeout") { Description = "Statement timeout in seconds.", DefaultValueFactory = _ => 30 };
         var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 };
         var command = new Command("sql", "Run an ad-hoc query in a read-only transaction with a statement timeout, so it cannot change the results.\n" +
-                                         "Example: experiments results sql \"select * from trial_summary order by best_val_accuracy desc\"") { query, db, timeout, limit, json };
+                                         $"Example: {ExperimentsCommand.Name} results sql \"select * from trial_summary order by best_val_accuracy desc\"") { query, db, timeout, limit, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var result = await ReadOnlySql.RunAsync(store.ConnectionString, parse.GetValue(query)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(limit), ct);
@@ -215,7 +216,7 @@ public static class ResultsCommands
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var id = parse.GetValue(trial);
-            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var chosen = parse.GetValue(epoch) ?? (int)await store.LatestEpochAsync(id, ct);
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
@@ -295,7 +296,7 @@ public static class ResultsCommands
                 Markup.Escape($"{Hyperparameter(t.HyperparametersJson, "lr")} / {Hyperparameter(t.HyperparametersJson, "weight_decay")}")]);
             table.AddRow(cells.ToArray());
         }
-        if (trials.Count == 0) table.Caption("no trials recorded yet: run `experiments train` or `experiments demo`");
+        if (trials.Count == 0) table.Caption($"no trials recorded yet: run `{ExperimentsCommand.Name} train` or `{ExperimentsCommand.Name} demo`");
         return table;
     }
 

@@ -18,7 +18,7 @@ public static class TrainCommands
         var options = new TrainingOptions(defaultArchitecture: "lenet-matconvnet", defaultEpochs: 5);
         var command = new Command("train",
             "Train one architecture on one dataset and print train / validation / test loss and accuracy for every epoch.\n" +
-            "Example: experiments train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
+            $"Example: {ExperimentsCommand.Name} train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
         options.AddTo(command);
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(() => RunAsync(options.Read(parse), cancellation)));
         return command;
@@ -57,7 +57,7 @@ public static class TrainCommands
         else
         {
             AnsiConsole.Write(EpochTable.Build(result.Epochs));
-            AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `experiments results show {trialId}`, or query it with psql \"$(experiments db url)\"."));
+            AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `{ExperimentsCommand.Name} results show {trialId}`, or query it with psql \"$({ExperimentsCommand.Name} db url)\"."));
         }
         switch (result.Outcome)
         {
@@ -82,7 +82,7 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
 {
     private readonly Option<string> _architecture = new("--arch", "-a")
     {
-        Description = "A built-in architecture (see `experiments model list`) or a .yaml/.json layer-list file.",
+        Description = $"A built-in architecture (see `{ExperimentsCommand.Name} model list`) or a .yaml/.json layer-list file.",
         DefaultValueFactory = _ => defaultArchitecture,
     };
     private readonly Option<string> _dataset = new("--dataset", "-d") { Description = "mnist, fashion-mnist, cifar10 or synthetic.", DefaultValueFactory = _ => "mnist" };

@@ -63,7 +63,7 @@ public static partial class VizCommands
     private static Command GradCam()
     {
         var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
-        var layer = new Option<int>("--layer", "-l") { Description = "The layer (its index in the layer list, see `experiments model show`) whose maps are weighted; any layer with C×H×W output.", Required = true };
+        var layer = new Option<int>("--layer", "-l") { Description = $"The layer (its index in the layer list, see `{ExperimentsCommand.Name} model show`) whose maps are weighted; any layer with C×H×W output.", Required = true };
         var command = new Command("gradcam",
             "Grad-CAM (Selvaraju et al.): ReLU(Σ_k α_k A^k) at one layer, α_k the spatial mean of d score / dA^k, resized bilinearly to the image and shown as a heat overlay.")
             { o.Trial, o.Image, layer, o.Split, o.Class, o.Epoch, db, output };
