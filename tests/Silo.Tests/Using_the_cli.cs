@@ -125,12 +125,25 @@ public class Training_from_the_cli : IDisposable
     }
 
     [Fact]
-    public void Explains_how_to_fetch_a_dataset_that_is_not_there()
+    public void Fetches_mnist_on_first_use_saying_so_on_standard_error()
     {
-        var run = _cli.Run("train", "--dataset", "fashion-mnist", "--epochs", "1");
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "mnist", "--epochs", "1", "--limit", "500", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("First use of mnist: fetching it.", run.Error);
+        Assert.Equal("completed", JsonDocument.Parse(run.Output).RootElement.GetProperty("outcome").GetString());
+        Assert.True(JsonDocument.Parse(_cli.Run("data", "list", "--json").Output).RootElement[0].GetProperty("fetched").GetBoolean());
+    }
+
+    [Fact]
+    public void Explains_how_to_import_cifar10_when_it_cannot_be_fetched_on_first_use()
+    {
+        var run = _cli.Run("train", "--arch", "lenet-cifar", "--dataset", "cifar10", "--epochs", "1");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("experiments data fetch fashion-mnist", run.All);
+        Assert.Contains("First use of cifar10: fetching it.", run.Error);
+        Assert.Contains("experiments data fetch cifar10 --from DIR", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
     }
 
     [Fact]

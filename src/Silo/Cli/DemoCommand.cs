@@ -33,7 +33,7 @@ public static class DemoCommand
                 return CommandErrors.Ok;
             }
             var spec = SweepReader.Parse(text, SweepResource);
-            SweepCommands.EnsureDataset(spec.Dataset, ct);
+            DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, SweepResource, sweepSpan, ct);

@@ -56,7 +56,7 @@ public static partial class SweepCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
-            EnsureDataset(spec.Dataset, ct);
+            DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
@@ -261,7 +261,7 @@ public static partial class SweepCommands
                 await AnnounceOverBusAsync(store, busUri, sweepId, ct);
                 return CommandErrors.Ok;
             }
-            if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) EnsureDataset(dataset, ct);
+            if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) DataCommands.FetchOnFirstUse(dataset, ct);
             return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
         }));
         return command;
@@ -272,14 +272,6 @@ public static partial class SweepCommands
         if (!File.Exists(path)) throw new FileNotFoundException($"no sweep file at {path}");
         var text = File.ReadAllText(path);
         return (SweepReader.Parse(text, Path.GetFileName(path), new SweepLimits(Force: force)), text, Path.GetFileName(path));
-    }
-
-    /// <summary>Fetches a downloadable dataset on first use, as `demo` does, so a sweep never fails on a missing download.</summary>
-    internal static void EnsureDataset(string dataset, CancellationToken ct)
-    {
-        if (DatasetCatalog.Status(dataset, ExperimentsHome.Resolve()).Fetched) return;
-        AnsiConsole.MarkupLine($"[grey]First use of {Markup.Escape(dataset)}: fetching it.[/]");
-        DataCommands.Fetch(dataset, from: null, ct);
     }
 
     private static object SweepJson(SweepRow s) => new

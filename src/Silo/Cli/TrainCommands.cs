@@ -28,6 +28,7 @@ public static class TrainCommands
     {
         var home = ExperimentsHome.Resolve();
         var architecture = ArchitectureCatalog.Resolve(request.Architecture);
+        DataCommands.FetchOnFirstUse(request.Dataset, cancellation);
         var data = DatasetCatalog.Load(request.Dataset, home, request.ValidationFraction, request.SplitSeed);
         if (request.Limit > 0) data = data with { Train = data.Train.Take(request.Limit) };
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
