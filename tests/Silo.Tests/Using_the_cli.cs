@@ -147,6 +147,16 @@ public class Training_from_the_cli : IDisposable
     }
 
     [Fact]
+    public void Trains_doshi_mnist_without_libtorchs_raw_warning_about_its_even_same_padded_kernel()
+    {
+        var run = _cli.Run("train", "--arch", "doshi-mnist", "--dataset", "synthetic", "--epochs", "1", "--limit", "64", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.DoesNotContain("WARNING: Logging before InitGoogleLogging", run.Error);
+        Assert.DoesNotContain("padding='same' with even kernel lengths", run.Error);
+    }
+
+    [Fact]
     public void Rejects_an_unknown_dataset_listing_the_known_ones()
     {
         var run = _cli.Run("train", "--dataset", "imagenet", "--epochs", "1");
