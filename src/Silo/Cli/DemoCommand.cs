@@ -9,7 +9,7 @@ using Experiments.Datasets;
 namespace Experiments.Silo.Cli;
 
 /// <summary>
-/// <c>experiments demo</c>: the main job on the embedded default, a sweep of the seeds' MNIST models (Demo/demo-sweep.yaml)
+/// <c>experiments demo</c>: the main job on the embedded default, a sweep of the seeds' MNIST models (examples/demo.yaml, embedded)
 /// run by an in-process coordinator and worker against the private PostgreSQL.
 /// </summary>
 public static class DemoCommand
