@@ -16,16 +16,16 @@ public static class ExperimentsCommandLine
     public static async Task<int> InvokeAsync(string[] args)
     {
         Terminal.UsePlainOutputWhereNoTerminalReads();
-        var parse = Create().Parse(args);
-        if (parse.Action is ParseErrorAction && parse.CommandResult.Command.Action is not null)
-        {
-            // One line each: the parser lists allowed values on lines of their own.
-            foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
-            CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
-            return CommandErrors.BadInput;
-        }
         try
         {
+            var parse = Create().Parse(args);
+            if (parse.Action is ParseErrorAction && parse.CommandResult.Command.Action is not null)
+            {
+                // One line each: the parser lists allowed values on lines of their own.
+                foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
+                CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
+                return CommandErrors.BadInput;
+            }
             var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
             // A command group given without its subcommand: the parser prints its help and the error; that is still bad input.
             return parse.Action is ParseErrorAction ? CommandErrors.BadInput : exitCode;
