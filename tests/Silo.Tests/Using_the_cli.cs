@@ -382,6 +382,29 @@ public class Failing_unexpectedly : IDisposable
         Assert.Contains("   at ", run.Error);
     }
 
+    [Fact]
+    public void A_trial_that_throws_in_a_sweep_is_logged_in_one_line_without_a_stack_trace()
+    {
+        var sweep = _cli.WriteFile("one.yaml", """
+            name: one
+            dataset: synthetic
+            epochs: 1
+            max_attempts: 1
+            grid:
+              arch: [ffnn-100]
+              lr: [1e-3]
+            """);
+        Assert.Equal(0, _cli.Run("sweep", "run", sweep, "--slots", "1", "--threads", "1").ExitCode);
+        // A stored architecture the worker cannot rebuild: its SpecException reaches the node's log.
+        _cli.ExecuteSql("""update trials set status = 'failed', architecture_spec = '{"layers": [{"type": "warp"}]}' where id = 1""");
+
+        var run = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("fail: Experiments.Worker.Node.TrialExecutor: Trial 1 failed (SpecException: trial 1: layers[0].type: unknown layer type 'warp'", run.All);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
     public void Dispose() => _cli.Dispose();
 }
 

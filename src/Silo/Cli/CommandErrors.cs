@@ -21,6 +21,9 @@ public static class CommandErrors
     /// <summary>Set to 1 to see the full stack trace of an unexpected failure (for a bug report).</summary>
     public const string VerboseVariable = "EXPERIMENTS_VERBOSE";
 
+    /// <summary>Whether the user asked for stack traces with <see cref="VerboseVariable"/>.</summary>
+    public static bool Verbose => Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "true";
+
     public static int Run(Func<int> action) => RunAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
 
     public static async Task<int> RunAsync(Func<Task<int>> action)
@@ -64,7 +67,7 @@ public static class CommandErrors
     public static int Unexpected(Exception e)
     {
         while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException is { } inner) e = inner;
-        if (Environment.GetEnvironmentVariable(VerboseVariable) is "1" or "true")
+        if (Verbose)
         {
             Console.Error.WriteLine(e.ToString());
             return Failure;
