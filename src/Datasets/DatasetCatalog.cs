@@ -103,7 +103,7 @@ public static class DatasetCatalog
         if (missing.Count > 0)
         {
             var partly = Directory.Exists(directory) ? $" (missing: {string.Join(", ", missing)})" : "";
-            throw new DatasetException($"dataset '{descriptor.Name}' is not in {directory}{partly}; run: experiments data fetch {descriptor.Name}");
+            throw new DatasetException($"dataset '{descriptor.Name}' is not in {directory}{partly}; run: {ExperimentsCommand.Name} data fetch {descriptor.Name}");
         }
 
         if (descriptor.Format == DatasetFormat.Idx)

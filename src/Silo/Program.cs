@@ -2,4 +2,4 @@ using Experiments.Silo.Cli;
 using Experiments.Silo.Hosting;
 
 using var telemetry = TelemetryExport.StartIfConfigured();
-return await ExperimentsCommandLine.Create().Parse(args).InvokeAsync();
+return await ExperimentsCommandLine.InvokeAsync(args);

@@ -32,7 +32,7 @@ public static class ReadOnlySql
             throw new QueryRefusedException(
                 $"ad-hoc SQL refuses to run as role \"{connection.UserName}\" ({string.Join(", ", problems)}); " +
                 $"connect as the read-only role {DatabaseRoles.Reader} with --read-db or EXPERIMENTS_READ_DB " +
-                "(`experiments db roles` creates it; see docs/schema.md, \"Roles\")");
+                "(the `db roles` command creates it; see docs/schema.md, \"Roles\")");
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var setup = new NpgsqlCommand(

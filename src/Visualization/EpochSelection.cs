@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Datasets;
 using Experiments.Store;
 
 namespace Experiments.Visualization;
@@ -68,7 +69,7 @@ public static class FigureEpoch
     /// <exception cref="VizInputException">No such trial, no recorded epoch, or the requested epoch is not recorded.</exception>
     public static async Task<ShownEpoch> ResolveAsync(ResultsStore store, long trial, int? requested, CancellationToken ct = default)
     {
-        var row = await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `experiments results list`");
+        var row = await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");
         var epochs = await store.GetEpochsAsync(trial, ct);
         if (epochs.Count == 0) throw new VizInputException($"trial {trial} has no recorded epochs");
         if (requested is { } asked)

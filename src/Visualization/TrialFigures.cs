@@ -209,7 +209,7 @@ public sealed class TrialFigures(ResultsStore store)
     }
 
     private async Task<TrialRow> TrialAsync(long trial, CancellationToken ct) =>
-        await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `experiments results list`");
+        await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");
 
     private async Task<(TrialRow Row, StoredArtifact Artifact, SplitEvaluation Evaluation)> EvaluationAsync(long trial, int epoch, string split, CancellationToken ct)
     {

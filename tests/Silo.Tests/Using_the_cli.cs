@@ -125,12 +125,35 @@ public class Training_from_the_cli : IDisposable
     }
 
     [Fact]
-    public void Explains_how_to_fetch_a_dataset_that_is_not_there()
+    public void Fetches_mnist_on_first_use_saying_so_on_standard_error()
     {
-        var run = _cli.Run("train", "--dataset", "fashion-mnist", "--epochs", "1");
+        var run = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "mnist", "--epochs", "1", "--limit", "500", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("First use of mnist: fetching it.", run.Error);
+        Assert.Equal("completed", JsonDocument.Parse(run.Output).RootElement.GetProperty("outcome").GetString());
+        Assert.True(JsonDocument.Parse(_cli.Run("data", "list", "--json").Output).RootElement[0].GetProperty("fetched").GetBoolean());
+    }
+
+    [Fact]
+    public void Explains_how_to_import_cifar10_when_it_cannot_be_fetched_on_first_use()
+    {
+        var run = _cli.Run("train", "--arch", "lenet-cifar", "--dataset", "cifar10", "--epochs", "1");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("experiments data fetch fashion-mnist", run.All);
+        Assert.Contains("First use of cifar10: fetching it.", run.Error);
+        Assert.Contains("experiments data fetch cifar10 --from DIR", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void Trains_doshi_mnist_without_libtorchs_raw_warning_about_its_even_same_padded_kernel()
+    {
+        var run = _cli.Run("train", "--arch", "doshi-mnist", "--dataset", "synthetic", "--epochs", "1", "--limit", "64", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.DoesNotContain("WARNING: Logging before InitGoogleLogging", run.Error);
+        Assert.DoesNotContain("padding='same' with even kernel lengths", run.Error);
     }
 
     [Fact]
@@ -204,6 +227,217 @@ public class Managing_datasets : IDisposable
         Assert.Contains("50,000 train + 10,000 test", run.Output);
         var list = _cli.Run("data", "list");
         Assert.Contains("fetched", list.Output);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+/// <summary>
+/// Every command that writes a file, pointed at a folder that does not exist yet (field report #9, item 7): it creates
+/// the folder and writes there, or refuses with one line and exit code 2. Never a .NET stack trace.
+/// </summary>
+public class Writing_into_a_folder_that_does_not_exist(TrainedTrialFixture fixture) : IClassFixture<TrainedTrialFixture>
+{
+    private readonly CliProcess _cli = fixture.Cli;
+    private readonly string _trial = fixture.Trial;
+
+    public static TheoryData<string, string[]> FileWritingCommands => new()
+    {
+        { "export.csv", ["results", "export", "--out"] },
+        { "w.safetensors", ["results", "export-weights", "--trial", "1", "--out"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(FileWritingCommands))]
+    public void A_results_export_creates_the_folders_of_its_out_file(string fileName, string[] command)
+    {
+        var path = Path.Combine(_cli.Home, "missing", Guid.NewGuid().ToString("N"), fileName);
+
+        var run = _cli.Run([.. command.Select(a => a == "1" ? _trial : a), path]);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.True(new FileInfo(path).Length > 0, run.All);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    public static TheoryData<string[]> VizCommands => new()
+    {
+        new[] { "curves", "1" },
+        new[] { "kernels", "--trial", "1", "--layer", "0" },
+        new[] { "confusion", "--trial", "1" },
+        new[] { "roc", "--trial", "1" },
+        new[] { "health", "--trial", "1" },
+        new[] { "covariance", "--dataset", "synthetic", "--sample", "50" },
+        new[] { "saliency", "--trial", "1", "--image", "0" },
+        new[] { "gradcam", "--trial", "1", "--image", "0", "--layer", "2" },
+        new[] { "activations", "--trial", "1", "--image", "0", "--layer", "0", "--epochs", "last" },
+        new[] { "probabilities", "--trial", "1", "--image", "0" },
+        new[] { "decode", "--trial", "1", "--layer", "0", "--sample", "20", "--filter", "0" },
+        new[] { "report", "--trial", "1", "--images", "1" },
+    };
+
+    [Theory]
+    [MemberData(nameof(VizCommands))]
+    public void A_viz_command_creates_its_out_folder_and_writes_every_figure_there(string[] command)
+    {
+        var folder = Path.Combine(_cli.Home, "missing", Guid.NewGuid().ToString("N"), command[0]);
+
+        var run = _cli.Run(["viz", .. command.Select(a => a == "1" ? _trial : a), "--out", folder]);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.NotEmpty(Directory.GetFiles(folder));
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void A_viz_command_refuses_an_out_folder_under_a_file_in_one_line_with_exit_code_2()
+    {
+        var file = _cli.WriteFile("not-a-folder.txt", "x");
+
+        var run = _cli.Run("viz", "curves", _trial, "--out", Path.Combine(file, "figures"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: cannot write {Path.Combine(file, "figures")}: {file} is a file, not a folder", run.Error.Trim());
+    }
+
+    [Fact]
+    public void An_export_refuses_an_out_file_that_is_a_folder_in_one_line_with_exit_code_2()
+    {
+        var run = _cli.Run("results", "export-weights", "--trial", _trial, "--out", _cli.Home);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: cannot write {_cli.Home}: it is a folder; give a file name inside it", run.Error.Trim());
+    }
+}
+
+/// <summary>Command lines the parser rejects are bad input (exit code 2), said in the parser's words (item 8).</summary>
+public class Rejecting_a_malformed_command_line : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    public static TheoryData<string, string[]> MalformedCommandLines => new()
+    {
+        { "Option '--image' is required.", ["viz", "activations", "--trial", "8"] },
+        { "Option '--out' is required.", ["results", "export-weights", "--trial", "1"] },
+        { "Unrecognized command or argument '--bogus'.", ["train", "--bogus"] },
+        { "Cannot parse argument 'abc' for option '--epochs' as expected type 'System.Int32'.", ["train", "--epochs", "abc"] },
+        { "Argument 'sgdd' not recognized. Must be one of: 'adam' 'sgd'", ["train", "--optimizer", "sgdd"] },
+        { "Required argument missing for command: 'validate'.", ["sweep", "validate"] },
+        { "Cannot parse argument 'seven' for command 'show' as expected type 'System.Int64'.", ["results", "show", "seven"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedCommandLines))]
+    public void Exits_with_code_2_and_the_parsers_message(string message, string[] arguments)
+    {
+        var run = _cli.Run(arguments);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: " + message, run.Error);
+        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && a != "seven"))} --help`", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public void A_command_group_without_its_subcommand_shows_its_help_and_exits_with_code_2()
+    {
+        var run = _cli.Run("results");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Required command was not provided.", run.Error);
+        Assert.Contains("export-weights", run.Output);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+/// <summary>What a user sees when something fails that no command expected: one line, exit code 1.</summary>
+public class Failing_unexpectedly : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Prints_one_line_without_a_stack_trace_and_exits_with_code_1()
+    {
+        // A home that is a file: the private PostgreSQL cannot be created under it.
+        var home = _cli.WriteFile("home-is-a-file", "");
+
+        var run = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_HOME"] = home }, "results", "list");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains("EXPERIMENTS_VERBOSE=1", line);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
+    [Fact]
+    public void Prints_the_full_stack_trace_when_asked_to_with_EXPERIMENTS_VERBOSE()
+    {
+        var home = _cli.WriteFile("home-is-a-file", "");
+
+        var run = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_HOME"] = home, ["EXPERIMENTS_VERBOSE"] = "1" }, "results", "list");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("   at ", run.Error);
+    }
+
+    [Fact]
+    public void A_trial_that_throws_in_a_sweep_is_logged_in_one_line_without_a_stack_trace()
+    {
+        var sweep = _cli.WriteFile("one.yaml", """
+            name: one
+            dataset: synthetic
+            epochs: 1
+            max_attempts: 1
+            grid:
+              arch: [ffnn-100]
+              lr: [1e-3]
+            """);
+        Assert.Equal(0, _cli.Run("sweep", "run", sweep, "--slots", "1", "--threads", "1").ExitCode);
+        // A stored architecture the worker cannot rebuild: its SpecException reaches the node's log.
+        _cli.ExecuteSql("""update trials set status = 'failed', architecture_spec = '{"layers": [{"type": "warp"}]}' where id = 1""");
+
+        var run = _cli.Run("sweep", "resume", "1", "--slots", "1", "--threads", "1");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("fail: Experiments.Worker.Node.TrialExecutor: Trial 1 failed (SpecException: trial 1: layers[0].type: unknown layer type 'warp'", run.All);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+/// <summary>Output that no terminal reads, and hints that can be pasted back as they are.</summary>
+public class Writing_for_people_and_for_pipes : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Prints_no_escape_codes_into_redirected_output_even_without_NO_COLOR()
+    {
+        // TERM names a colour terminal, as in a shell whose output is piped to a file: only the redirection says "plain".
+        var terminal = new Dictionary<string, string> { ["TERM"] = "xterm-256color" };
+
+        var runs = new[]
+        {
+            _cli.RunWith(terminal, ["NO_COLOR"], "model", "list"),
+            _cli.RunWith(terminal, ["NO_COLOR"], "data", "list"),
+            _cli.RunWith(terminal, ["NO_COLOR"], "model", "show", "lenet-cifr"),
+        };
+
+        Assert.Equal([0, 0, 2], runs.Select(r => r.ExitCode));
+        foreach (var run in runs) Assert.DoesNotContain('\u001b', run.All);
+    }
+
+    [Fact]
+    public void Hints_name_the_command_the_way_the_launcher_was_invoked()
+    {
+        var fromLauncher = _cli.RunWith(new Dictionary<string, string> { ["EXPERIMENTS_COMMAND"] = "./experiments" }, "results", "show", "99");
+        var installed = _cli.Run("results", "show", "99");
+
+        Assert.Contains("there is no trial 99; see `./experiments results list`", fromLauncher.Error);
+        Assert.Contains("there is no trial 99; see `experiments results list`", installed.Error);
     }
 
     public void Dispose() => _cli.Dispose();

@@ -72,5 +72,43 @@ public class Validating_a_sweep : IDisposable
         Assert.Equal(1_100, JsonDocument.Parse(forced.Output).RootElement.GetArrayLength());
     }
 
+    private static IEnumerable<string> Examples => Directory.GetFiles(Path.Combine(Repository.Root(), "examples"), "*.yaml").Select(f => Path.GetFileName(f));
+
+    public static TheoryData<string> ExampleFiles
+    {
+        get
+        {
+            var data = new TheoryData<string>();
+            foreach (var example in Examples) data.Add(example);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ExampleFiles))]
+    public void Accepts_every_shipped_example_sweep_file(string example)
+    {
+        var run = _cli.Run("sweep", "validate", Path.Combine(Repository.Root(), "examples", example), "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.NotEqual(0, JsonDocument.Parse(run.Output).RootElement.GetArrayLength());
+    }
+
+    [Fact]
+    public void Ships_the_four_examples_the_readme_describes()
+    {
+        Assert.Equal(["demo.yaml", "fashion-mnist-cnn-vs-ffnn.yaml", "inline-architecture.yaml", "random-asha.yaml"],
+            Examples.Order());
+    }
+
+    [Fact]
+    public void The_demo_runs_the_shipped_examples_demo_yaml_itself()
+    {
+        var run = _cli.Run("demo", "--show-sweep");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(File.ReadAllText(Path.Combine(Repository.Root(), "examples", "demo.yaml")), run.Output);
+    }
+
     public void Dispose() => _cli.Dispose();
 }

@@ -28,10 +28,15 @@ public sealed class CliProcess : IDisposable
     public CliRun Run(params string[] arguments) => RunWith(new Dictionary<string, string>(), arguments);
 
     /// <summary>Runs with extra environment variables, e.g. OTEL_EXPORTER_OTLP_ENDPOINT.</summary>
-    public CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public CliRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        RunWith(environment, [], arguments);
+
+    /// <summary>Runs with extra environment variables and without some that <see cref="StartInfo"/> sets, e.g. NO_COLOR.</summary>
+    public CliRun RunWith(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> unset, params string[] arguments)
     {
         var start = StartInfo(Home, arguments);
         foreach (var (name, value) in environment) start.Environment[name] = value;
+        foreach (var name in unset) start.Environment.Remove(name);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -61,6 +66,8 @@ public sealed class CliProcess : IDisposable
         start.Environment["EXPERIMENTS_HOME"] = home;
         start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         start.Environment["NO_COLOR"] = "1";
+        // Hints then name the installed executable, `experiments`, even when the tests run under the ./experiments launcher.
+        start.Environment.Remove("EXPERIMENTS_COMMAND");
         return start;
     }
 

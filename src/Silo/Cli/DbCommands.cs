@@ -15,7 +15,7 @@ public static class DbCommands
         var dbOption = StoreAccess.DbOption();
         var readOnly = new Option<bool>("--read-only") { Description = $"Print the read-only query role's ({DatabaseRoles.Reader}) connection instead of the application role's." };
         var url = new Command("url", "Print the connection string (starting the local PostgreSQL if needed), for psql, a notebook or Grafana.\n" +
-                                     "Example: psql \"$(experiments db url --read-only)\"") { dbOption, readOnly };
+                                     $"Example: psql \"$({ExperimentsCommand.Name} db url --read-only)\"") { dbOption, readOnly };
         url.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var home = ExperimentsHome.Resolve();

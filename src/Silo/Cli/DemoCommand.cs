@@ -4,11 +4,12 @@ using Experiments.Coordinator;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Worker.Node;
 using Spectre.Console;
+using Experiments.Datasets;
 
 namespace Experiments.Silo.Cli;
 
 /// <summary>
-/// <c>experiments demo</c>: the main job on the embedded default, a sweep of the seeds' MNIST models (Demo/demo-sweep.yaml)
+/// <c>experiments demo</c>: the main job on the embedded default, a sweep of the seeds' MNIST models (examples/demo.yaml, embedded)
 /// run by an in-process coordinator and worker against the private PostgreSQL.
 /// </summary>
 public static class DemoCommand
@@ -32,15 +33,15 @@ public static class DemoCommand
                 return CommandErrors.Ok;
             }
             var spec = SweepReader.Parse(text, SweepResource);
-            SweepCommands.EnsureDataset(spec.Dataset, ct);
+            DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, SweepResource, sweepSpan, ct);
             var exitCode = await SweepCommands.RunInProcessAsync(store, sweepId,
                 new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
             if (exitCode == CommandErrors.Ok)
-                AnsiConsole.MarkupLine("[grey]Next: `experiments demo --show-sweep > my-sweep.yaml`, edit it, then `experiments sweep run my-sweep.yaml`; " +
-                                       "`experiments train --help` for a single run.[/]");
+                AnsiConsole.MarkupLine($"[grey]Next: `{ExperimentsCommand.Name} demo --show-sweep > my-sweep.yaml`, edit it, then `{ExperimentsCommand.Name} sweep run my-sweep.yaml`; " +
+                                       $"`{ExperimentsCommand.Name} train --help` for a single run.[/]");
             return exitCode;
         }));
         return command;

@@ -1,17 +1,46 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using Experiments.Datasets;
+using Experiments.Silo.Rendering;
 
 namespace Experiments.Silo.Cli;
 
 /// <summary>The <c>experiments</c> command tree. Each area adds its own commands.</summary>
 public static class ExperimentsCommandLine
 {
+    /// <summary>
+    /// Parses and runs one command line with the exit codes the README promises: a parse error (a missing required
+    /// option, an unknown option, a value of the wrong type) is bad input, 2, and an exception no command expected is
+    /// one line and 1, never a stack trace.
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        Terminal.UsePlainOutputWhereNoTerminalReads();
+        try
+        {
+            var parse = Create().Parse(args);
+            if (parse.Action is ParseErrorAction && parse.CommandResult.Command.Action is not null)
+            {
+                // One line each: the parser lists allowed values on lines of their own.
+                foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
+                CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
+                return CommandErrors.BadInput;
+            }
+            var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // A command group given without its subcommand: the parser prints its help and the error; that is still bad input.
+            return parse.Action is ParseErrorAction ? CommandErrors.BadInput : exitCode;
+        }
+        catch (Exception e)
+        {
+            return CommandErrors.Unexpected(e);
+        }
+    }
+
     public static RootCommand Create()
     {
-        // Logs and pipes have no terminal width; Spectre would assume 80 columns and wrap the epoch table.
-        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
         var root = new RootCommand(
             "Experiments: train, compare and look inside convolutional networks.\n" +
-            "Start with `experiments demo`, then `experiments train --help`.");
+            $"Start with `{ExperimentsCommand.Name} demo`, then `{ExperimentsCommand.Name} train --help`.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(TrainCommands.Train());
         root.Subcommands.Add(ModelCommands.Create());
@@ -22,5 +51,13 @@ public static class ExperimentsCommandLine
         root.Subcommands.Add(SiloCommands.Create());
         root.Subcommands.Add(VizCommands.Create());
         return root;
+    }
+
+    /// <summary>The subcommand words of <paramref name="command"/>, e.g. "viz activations".</summary>
+    private static string CommandPath(Command command)
+    {
+        var words = new List<string>();
+        for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault()) words.Insert(0, c.Name);
+        return string.Join(' ', words);
     }
 }

@@ -53,12 +53,12 @@ public static class ResultsCommands
     private static Command Show()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var trial = new Argument<long>("trial") { Description = "The trial's id (see `experiments results list`)." };
+        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." };
         var command = new Command("show", "Show one trial: its settings and every epoch's train / validation / test figures.") { trial, db, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var id = parse.GetValue(trial);
-            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var epochs = await store.GetEpochsAsync(id, ct);
             var evaluations = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
                 .Select(a => (a.Epoch, a.Split, Evaluation: Analysis.SplitEvaluation.FromJson(a.Json))).ToList();
@@ -182,7 +182,7 @@ public static class ResultsCommands
             }
             if (parse.GetValue(output) is { } path)
             {
-                await File.WriteAllTextAsync(path, csv.ToString(), ct);
+                await File.WriteAllTextAsync(OutputPaths.File(path), csv.ToString(), ct);
                 AnsiConsole.MarkupLine(Markup.Escape($"wrote {ids.Length} trials' epochs to {path}"));
             }
             else Console.Write(csv);
@@ -206,7 +206,7 @@ public static class ResultsCommands
         var command = new Command("sql",
             "Run one ad-hoc statement as a read-only role, in a read-only transaction with a statement timeout, capped in rows and bytes.\n" +
             "It refuses a superuser connection, or one whose role may run programs, read server files or signal sessions (docs/schema.md, \"Roles\").\n" +
-            "Example: experiments results sql \"select * from trial_summary order by best_val_accuracy desc\"")
+            $"Example: {ExperimentsCommand.Name} results sql \"select * from trial_summary order by best_val_accuracy desc\"")
             { query, db, readDb, timeout, limit, maxBytes, json };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -248,7 +248,7 @@ public static class ResultsCommands
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var id = parse.GetValue(trial);
-            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `experiments results list`");
+            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var chosen = parse.GetValue(epoch) ?? (int)await store.LatestSnapshotEpochAsync(id, ct);
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
@@ -267,7 +267,7 @@ public static class ResultsCommands
             };
             var path = parse.GetValue(output)!;
             var tensors = Snapshots.ModelTensors(snapshot).ToList();
-            Safetensors.Write(path, tensors, metadata);
+            Safetensors.Write(OutputPaths.File(path), tensors, metadata);
             AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} to {path}"));
             return CommandErrors.Ok;
         }));
@@ -375,7 +375,7 @@ public static class ResultsCommands
             cells.AddRange([Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest), Markup.Escape(TrialSettings.LearningRateAndDecay(t.HyperparametersJson))]);
             table.AddRow(cells.ToArray());
         }
-        if (trials.Count == 0) table.Caption("no trials recorded yet: run `experiments train` or `experiments demo`");
+        if (trials.Count == 0) table.Caption($"no trials recorded yet: run `{ExperimentsCommand.Name} train` or `{ExperimentsCommand.Name} demo`");
         return table;
     }
 

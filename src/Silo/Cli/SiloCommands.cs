@@ -5,6 +5,7 @@ using Experiments.Silo.Hosting;
 using Experiments.Store;
 using Experiments.Worker.Node;
 using Microsoft.Extensions.Hosting;
+using Experiments.Datasets;
 
 namespace Experiments.Silo.Cli;
 
@@ -29,7 +30,7 @@ public static class SiloCommands
         var command = new Command("silo",
             "Run a cluster node until stopped (Ctrl+C or SIGTERM): a coordinator that dispatches sweeps, a worker that trains\n" +
             "trials, or both. All nodes share one PostgreSQL (--db) and one RabbitMQ (--bus).\n" +
-            "Example: experiments silo --role worker --bus amqp://guest:guest@10.0.0.1:5672/ --db \"Host=10.0.0.1;Username=…\"")
+            $"Example: {ExperimentsCommand.Name} silo --role worker --bus amqp://guest:guest@10.0.0.1:5672/ --db \"Host=10.0.0.1;Username=…\"")
         { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {

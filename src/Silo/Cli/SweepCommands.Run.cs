@@ -33,7 +33,7 @@ public static partial class SweepCommands
 
     internal static Option<string?> BusOption() => new("--bus")
     {
-        Description = "A RabbitMQ broker (amqp://user:password@host:5672/) shared with the cluster's `experiments silo` nodes.",
+        Description = $"A RabbitMQ broker (amqp://user:password@host:5672/) shared with the cluster's `{ExperimentsCommand.Name} silo` nodes.",
     };
 
     internal static Option<int> SlotsOption() => new("--slots")
@@ -52,12 +52,12 @@ public static partial class SweepCommands
         var command = new Command("run",
             "Run a sweep on this machine: validate it, record it in PostgreSQL, and train its trials in this process\n" +
             "(coordinator and worker over the in-process bus), with progress bars and a leaderboard at the end.\n" +
-            "Ctrl+C stops it; `experiments sweep resume <id>` carries on from the last recorded epochs.")
+            $"Ctrl+C stops it; `{ExperimentsCommand.Name} sweep resume <id>` carries on from the last recorded epochs.")
         { file, force, db, slots, threads };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
-            EnsureDataset(spec.Dataset, ct);
+            DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
@@ -99,12 +99,12 @@ public static partial class SweepCommands
         }
         catch (OperationCanceledException)
         {
-            CommandErrors.Error($"sweep {sweepId} interrupted; its recorded epochs are kept. Carry on with `experiments sweep resume {sweepId}`.");
+            CommandErrors.Error($"sweep {sweepId} interrupted; its recorded epochs are kept. Carry on with `{ExperimentsCommand.Name} sweep resume {sweepId}`.");
             return 130;
         }
         catch (StoreUnreachableException e)
         {
-            CommandErrors.Error($"{e.Message}; sweep {sweepId}'s recorded epochs are kept. Once it is back, carry on with `experiments sweep resume {sweepId}`.");
+            CommandErrors.Error($"{e.Message}; sweep {sweepId}'s recorded epochs are kept. Once it is back, carry on with `{ExperimentsCommand.Name} sweep resume {sweepId}`.");
             return CommandErrors.Failure;
         }
         await PrintOutcomeAsync(store, sweep, ct);
@@ -136,8 +136,8 @@ public static partial class SweepCommands
         foreach (var failed in (await store.GetSweepTrialsAsync(sweep.Id, ct)).Where(t => t.Status == TrialStatus.Failed))
             CommandErrors.Error($"trial {failed.TrialId} ({failed.Label}) failed: {failed.Error}");
         AnsiConsole.MarkupLine(Markup.Escape(
-            $"Results are in PostgreSQL: `experiments sweep status {sweep.Id}`, `experiments results top --sweep {sweep.Id}`, " +
-            "`experiments results show <trial>`, or SQL with psql \"$(experiments db url)\"."));
+            $"Results are in PostgreSQL: `{ExperimentsCommand.Name} sweep status {sweep.Id}`, `{ExperimentsCommand.Name} results top --sweep {sweep.Id}`, " +
+            $"`{ExperimentsCommand.Name} results show <trial>`, or SQL with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
     }
 
     private static Command Submit()
@@ -146,7 +146,7 @@ public static partial class SweepCommands
         bus.Required = true;
         var command = new Command("submit",
             "Hand a sweep to a running cluster: validate it, record it in the cluster's PostgreSQL (--db) and tell its\n" +
-            "coordinators over RabbitMQ (--bus). Follow it with `experiments sweep status <id> --watch`.") { file, force, db, bus };
+            $"coordinators over RabbitMQ (--bus). Follow it with `{ExperimentsCommand.Name} sweep status <id> --watch`.") { file, force, db, bus };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
@@ -155,7 +155,7 @@ public static partial class SweepCommands
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
             await AnnounceOverBusAsync(store, parse.GetValue(bus)!, sweepId, ct);
             Console.WriteLine(sweepId.ToString(CultureInfo.InvariantCulture));
-            Console.Error.WriteLine($"Sweep {sweepId} submitted: {spec.TrialCount} trials. Follow it with `experiments sweep status {sweepId} --watch`.");
+            Console.Error.WriteLine($"Sweep {sweepId} submitted: {spec.TrialCount} trials. Follow it with `{ExperimentsCommand.Name} sweep status {sweepId} --watch`.");
             return CommandErrors.Ok;
         }));
         return command;
@@ -213,7 +213,7 @@ public static partial class SweepCommands
             var sweepId = parse.GetValue(id);
             while (true)
             {
-                var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+                var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
                 var trials = await store.GetSweepTrialsAsync(sweepId, ct);
                 if (parse.GetValue(json))
                     Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials }, Json));
@@ -251,13 +251,13 @@ public static partial class SweepCommands
             switch (await store.CancelSweepAsync(sweepId, ct))
             {
                 case null:
-                    throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+                    throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
                 case SweepStatus.Completed:
                     CommandErrors.Error($"sweep {sweepId} has already completed; there is nothing to cancel");
                     return CommandErrors.BadInput;
                 default:
                     Console.WriteLine($"Sweep {sweepId} cancelled: queued trials will not start, running ones stop at their next heartbeat " +
-                                      $"and keep their epochs. `experiments sweep resume {sweepId}` re-queues them.");
+                                      $"and keep their epochs. `{ExperimentsCommand.Name} sweep resume {sweepId}` re-queues them.");
                     return CommandErrors.Ok;
             }
         }));
@@ -274,7 +274,7 @@ public static partial class SweepCommands
         {
             var sweepId = parse.GetValue(id);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
-            var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
             Console.Error.WriteLine($"Sweep {sweepId}: {resumed.Requeued} trial(s) re-queued.");
             if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -284,7 +284,7 @@ public static partial class SweepCommands
                 await AnnounceOverBusAsync(store, busUri, sweepId, ct);
                 return CommandErrors.Ok;
             }
-            if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) EnsureDataset(dataset, ct);
+            if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) DataCommands.FetchOnFirstUse(dataset, ct);
             return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
         }));
         return command;
@@ -297,14 +297,6 @@ public static partial class SweepCommands
         return (SweepReader.Parse(text, Path.GetFileName(path), new SweepLimits(Force: force)), text, Path.GetFileName(path));
     }
 
-    /// <summary>Fetches a downloadable dataset on first use, as `demo` does, so a sweep never fails on a missing download.</summary>
-    internal static void EnsureDataset(string dataset, CancellationToken ct)
-    {
-        if (DatasetCatalog.Status(dataset, ExperimentsHome.Resolve()).Fetched) return;
-        AnsiConsole.MarkupLine($"[grey]First use of {Markup.Escape(dataset)}: fetching it.[/]");
-        DataCommands.Fetch(dataset, from: null, ct);
-    }
-
     private static object SweepJson(SweepRow s) => new
     {
         id = s.Id, name = s.Name, status = s.Status, dataset = s.Dataset, metric = s.Metric, goal = s.Maximize ? "maximize" : "minimize",
@@ -314,6 +306,6 @@ public static partial class SweepCommands
 
     private static Argument<string> FileArgument() => new("file") { Description = "The sweep file (YAML, see docs/sweeps.md)." };
     private static Option<bool> ForceOption() => new("--force") { Description = $"Accept a sweep of more than {new SweepLimits().MaxTrials:N0} trials." };
-    private static Argument<long> SweepIdArgument() => new("sweep") { Description = "The sweep's id (see `experiments sweep list`)." };
+    private static Argument<long> SweepIdArgument() => new("sweep") { Description = $"The sweep's id (see `{ExperimentsCommand.Name} sweep list`)." };
     private static string N(int n) => n == 0 ? "" : n.ToString(CultureInfo.InvariantCulture);
 }

@@ -19,7 +19,7 @@ public static class TrainCommands
         var options = new TrainingOptions(defaultArchitecture: "lenet-matconvnet", defaultEpochs: 5);
         var command = new Command("train",
             "Train one architecture on one dataset and print train / validation / test loss and accuracy for every epoch.\n" +
-            "Example: experiments train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
+            $"Example: {ExperimentsCommand.Name} train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
         options.AddTo(command);
         command.SetAction((parse, cancellation) => CommandErrors.RunAsync(() => RunAsync(options.Read(parse), cancellation)));
         return command;
@@ -29,6 +29,7 @@ public static class TrainCommands
     {
         var home = ExperimentsHome.Resolve();
         var architecture = ArchitectureCatalog.Resolve(request.Architecture);
+        DataCommands.FetchOnFirstUse(request.Dataset, cancellation);
         var data = DatasetCatalog.Load(request.Dataset, home, request.ValidationFraction, request.SplitSeed, request.Limit);
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = request.Settings;
@@ -57,7 +58,7 @@ public static class TrainCommands
         else
         {
             AnsiConsole.Write(EpochTable.Build(result.Epochs));
-            AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `experiments results show {trialId}`, or query it with psql \"$(experiments db url)\"."));
+            AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `{ExperimentsCommand.Name} results show {trialId}`, or query it with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
         }
         switch (result.Outcome)
         {
@@ -82,7 +83,7 @@ internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpo
 {
     private readonly Option<string> _architecture = new("--arch", "-a")
     {
-        Description = "A built-in architecture (see `experiments model list`) or a .yaml/.json layer-list file.",
+        Description = $"A built-in architecture (see `{ExperimentsCommand.Name} model list`) or a .yaml/.json layer-list file.",
         DefaultValueFactory = _ => defaultArchitecture,
     };
     private readonly Option<string> _dataset = new("--dataset", "-d") { Description = "mnist, fashion-mnist, cifar10 or synthetic.", DefaultValueFactory = _ => "mnist" };

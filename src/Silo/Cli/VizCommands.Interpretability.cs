@@ -65,7 +65,7 @@ public static partial class VizCommands
         var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
         var layer = new Option<int?>("--layer", "-l")
         {
-            Description = "The layer (its index in the layer list, see `experiments model show`) whose maps are weighted; any layer with C×H×W output. " +
+            Description = $"The layer (its index in the layer list, see `{ExperimentsCommand.Name} model show`) whose maps are weighted; any layer with C×H×W output. " +
                           "Default: the last convolutional block's output after its nonlinearity (the last rectified maps larger than 1×1), as in the Grad-CAM paper.",
         };
         var command = new Command("gradcam",

@@ -107,8 +107,8 @@ public static partial class VizCommands
     private static Command Report()
     {
         var (db, output) = (StoreAccess.DbOption(), OutOption());
-        var trial = new Option<long?>("--trial", "-t") { Description = "The trial to report on (see `experiments results list`)." };
-        var sweep = new Option<long?>("--sweep") { Description = "The sweep to report on (see `experiments sweep list`): leaderboard, overlaid curves, and full sections for its best trials." };
+        var trial = new Option<long?>("--trial", "-t") { Description = $"The trial to report on (see `{ExperimentsCommand.Name} results list`)." };
+        var sweep = new Option<long?>("--sweep") { Description = $"The sweep to report on (see `{ExperimentsCommand.Name} sweep list`): leaderboard, overlaid curves, and full sections for its best trials." };
         var images = new Option<int>("--images", "-n") { Description = "How many test images (the first ones) get probabilities, saliency, Grad-CAM and activations.", DefaultValueFactory = _ => ReportImages };
         var top = new Option<int>("--top") { Description = "With --sweep: how many of the best trials get a full section.", DefaultValueFactory = _ => ReportTopTrials };
         var epoch = EpochOption();
@@ -149,7 +149,7 @@ public static partial class VizCommands
 
         public async Task<string> TrialReportAsync(long trial, int? epoch, CancellationToken ct)
         {
-            var row = await store.GetTrialAsync(trial, ct) ?? throw new TrialNotFoundException($"there is no trial {trial}; see `experiments results list`");
+            var row = await store.GetTrialAsync(trial, ct) ?? throw new TrialNotFoundException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");
             var directory = OutDirectory(parse, output, $"trial-{trial}");
             var html = new HtmlReport($"Trial {trial}: {row.Architecture} on {row.Dataset}");
             await TrialSectionsAsync(html, row, directory, level: 2, await ShowingEpochAsync(store, trial, epoch, ct), ct);
@@ -158,7 +158,7 @@ public static partial class VizCommands
 
         public async Task<string> SweepReportAsync(long sweepId, int top, CancellationToken ct)
         {
-            var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new ArgumentException($"there is no sweep {sweepId}; see `experiments sweep list`");
+            var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new ArgumentException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
             var directory = OutDirectory(parse, output, $"sweep-{sweepId}");
             var html = new HtmlReport($"Sweep {sweepId}: {sweep.Name}");
             var trials = await store.GetSweepTrialsAsync(sweepId, ct);

@@ -52,11 +52,11 @@ public static partial class VizCommands
         Description = "Folder to write into (created if needed). Default: <EXPERIMENTS_HOME>/viz/trial-<id>/ (or dataset-<name>/).",
     };
 
-    /// <summary>The folder a command writes into: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
+    /// <summary>The folder a command writes into, created if needed: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
     internal static string OutDirectory(ParseResult parse, Option<string?> option, string subject) =>
-        Path.GetFullPath(parse.GetValue(option) is { Length: > 0 } given ? given : Path.Combine(ExperimentsHome.Resolve(), "viz", subject));
+        OutputPaths.Folder(parse.GetValue(option) is { Length: > 0 } given ? given : Path.Combine(ExperimentsHome.Resolve(), "viz", subject));
 
-    internal static Option<long> TrialOption() => new("--trial", "-t") { Description = "The trial's id (see `experiments results list`).", Required = true };
+    internal static Option<long> TrialOption() => new("--trial", "-t") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`).", Required = true };
 
     /// <summary>The <c>--epoch</c> option of every figure of one epoch.</summary>
     internal static Option<int?> EpochOption() => new("--epoch", "-e")
@@ -220,7 +220,7 @@ public static partial class VizCommands
     private static Command Covariance()
     {
         var output = OutOption();
-        var dataset = new Option<string>("--dataset", "-d") { Description = "mnist, fashion-mnist, cifar10 or synthetic (fetched first with `experiments data fetch`).", Required = true };
+        var dataset = new Option<string>("--dataset", "-d") { Description = $"mnist, fashion-mnist, cifar10 or synthetic (fetched first with `{ExperimentsCommand.Name} data fetch`).", Required = true };
         var sample = new Option<int>("--sample", "-n") { Description = "How many training images to sample (seeded).", DefaultValueFactory = _ => 1000 };
         var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };
         channels.AcceptOnlyFromAmong("grey", "all");

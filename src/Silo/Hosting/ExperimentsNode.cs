@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Experiments.Silo.Hosting;
 
@@ -41,7 +42,8 @@ public static class ExperimentsNode
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(consoleLogLevel);
         builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
-        if (consoleLogLevel < LogLevel.None) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        if (consoleLogLevel < LogLevel.None)
+            builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
         builder.Services.AddMassTransit(bus =>

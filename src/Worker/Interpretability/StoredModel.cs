@@ -3,6 +3,7 @@ using Experiments.Architectures;
 using Experiments.Store;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Recording;
+using Experiments.Datasets;
 
 namespace Experiments.Worker.Interpretability;
 
@@ -36,7 +37,7 @@ public sealed class StoredModel : IDisposable
     /// <exception cref="ArgumentException">The store has no such trial, or it has no recorded epoch.</exception>
     public static async Task<StoredModel> OpenAsync(ResultsStore store, long trialId, CancellationToken ct = default)
     {
-        var row = await store.GetTrialAsync(trialId, ct) ?? throw new ArgumentException($"there is no trial {trialId}; see `experiments results list`");
+        var row = await store.GetTrialAsync(trialId, ct) ?? throw new ArgumentException($"there is no trial {trialId}; see `{ExperimentsCommand.Name} results list`");
         var spec = await store.GetArchitectureSpecAsync(trialId, ct) ?? throw new ArgumentException($"trial {trialId} has no architecture spec");
         var architecture = ArchitectureReader.Parse(spec, $"trial {trialId}'s architecture spec", row.Architecture);
         // Older sweep trials did not record their input; their dataset's image shape is what they were planned for.

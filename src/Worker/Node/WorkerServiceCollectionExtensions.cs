@@ -17,7 +17,7 @@ public static class WorkerServiceCollectionExtensions
         var slots = SlotPlan.For(options);
         services.AddSingleton(options);
         services.AddSingleton(slots);
-        services.AddSingleton(new DatasetCache(options.Home ?? ExperimentsHome.Resolve()));
+        services.AddSingleton(sp => new DatasetCache(options.Home ?? ExperimentsHome.Resolve(), sp.GetService<Microsoft.Extensions.Logging.ILogger<DatasetCache>>()));
         services.AddSingleton(sp => new SweepTrialRun(sp.GetRequiredService<Store.ResultsStore>(), sp.GetRequiredService<DatasetCache>(), slots,
             sp.GetService<ITrialProgress>() ?? NoTrialProgress.Instance));
         services.AddSingleton<TrialExecutor>();

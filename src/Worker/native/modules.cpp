@@ -96,9 +96,13 @@ torch::nn::AnyModule make_layer(const LayerLine& l, const at::Generator& dropout
                            .stride({l.integer("sh"), l.integer("sw")})
                            .dilation({l.integer("dh"), l.integer("dw")})
                            .bias(l.integer("bias") != 0);
-        if (l.text("pad") == "same")
+        if (l.text("pad") == "same") {
+            // PyTorch's 'same': total padding dilation·(kernel−1) per dimension, the odd one out on the bottom/right.
+            const auto total_h = l.integer("dh") * (l.integer("kh") - 1), total_w = l.integer("dw") * (l.integer("kw") - 1);
+            if (total_h % 2 != 0 || total_w % 2 != 0)
+                return AnyModule(AsymmetricSameConv2d(options, std::vector<int64_t>{total_w / 2, total_w - total_w / 2, total_h / 2, total_h - total_h / 2}));
             options.padding(torch::kSame);
-        else
+        } else
             options.padding(std::vector<int64_t>{l.integer("ph"), l.integer("pw")});
         return AnyModule(Conv2d(options));
     }

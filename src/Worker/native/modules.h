@@ -28,6 +28,20 @@ struct ResidualBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(ResidualBlock);
 
+/// A convolution with PyTorch's padding='same' where a dimension's total padding, dilation·(kernel−1), is odd (an
+/// even kernel, as in doshi-mnist's 2×2): the extra row and column go on the bottom and right, as PyTorch puts them.
+/// libtorch's own kSame does the same arithmetic but warns through glog on first use, and that warning reached our
+/// users' stderr as a raw "WARNING: Logging before InitGoogleLogging()". Padding the input explicitly, then
+/// convolving without padding, gives PyTorch's output without the warning. It is a Conv2dImpl, so its tensors keep
+/// the names weight and bias, and its initial weights draw the same random numbers as any Conv2d.
+struct AsymmetricSameConv2dImpl : torch::nn::Conv2dImpl {
+    AsymmetricSameConv2dImpl(torch::nn::Conv2dOptions options, std::vector<int64_t> left_right_top_bottom)
+        : torch::nn::Conv2dImpl(options.padding(0)), pad(std::move(left_right_top_bottom)) {}
+    torch::Tensor forward(const torch::Tensor& input) { return torch::nn::Conv2dImpl::forward(torch::constant_pad_nd(input, pad, 0)); }
+    std::vector<int64_t> pad;
+};
+TORCH_MODULE(AsymmetricSameConv2d);
+
 /// C×H×W → C: the mean of every channel, as CAM needs.
 struct GlobalAvgPoolImpl : torch::nn::Module {
     torch::Tensor forward(torch::Tensor x) { return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1); }
