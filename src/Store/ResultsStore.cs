@@ -417,12 +417,6 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>The database outage in progress, once it has lasted longer than this store waits one out; else null.</summary>
     public StoreUnreachableException? OutagePastBudget() => _outage.PastBudget();
 
-    /// <summary>
-    /// The exception to attach to a log line about a failed store call: none when the database was merely unreachable
-    /// (the one-line reason says it all; a stack trace per retry would bury the log), else the exception itself.
-    /// </summary>
-    public static Exception? WorthAStackTrace(Exception exception) => IsUnreachable(exception) ? null : exception;
-
     /// <summary>A failure in one short line, for logs and messages.</summary>
     public static string Describe(Exception exception) => StoreResilience.Describe(exception);
 

@@ -98,7 +98,9 @@ public class Training_from_the_cli : IDisposable
         Assert.Equal("completed", json.RootElement.GetProperty("outcome").GetString());
         var epochs = json.RootElement.GetProperty("epochs");
         Assert.Equal(3, epochs.GetArrayLength());
-        Assert.Equal(500, epochs[1].GetProperty("train").GetProperty("samples").GetInt32());
+        // --limit 500 takes 500 training images and holds the default 10% of those out for validation.
+        Assert.Equal(450, epochs[1].GetProperty("train").GetProperty("samples").GetInt32());
+        Assert.Equal(50, epochs[1].GetProperty("validation").GetProperty("samples").GetInt32());
         Assert.True(epochs[2].GetProperty("validation").GetProperty("accuracy").GetDouble() > 0.5);
     }
 

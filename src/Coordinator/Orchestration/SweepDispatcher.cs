@@ -41,7 +41,7 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(ResultsStore.WorthAStackTrace(e), "Coordinator pass failed ({Reason}); retrying at the next poll", ResultsStore.Describe(e));
+                logger.LogWarning(e, "Coordinator pass failed; retrying at the next poll");
             }
             try
             {

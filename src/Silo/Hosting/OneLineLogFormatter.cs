@@ -1,5 +1,6 @@
 using System.Globalization;
 using Experiments.Silo.Cli;
+using Experiments.Store;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -22,7 +23,7 @@ internal sealed class OneLineLogFormatter() : ConsoleFormatter(FormatterName)
         if (string.IsNullOrEmpty(message) && logEntry.Exception is null) return;
         textWriter.Write(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss} {Level(logEntry.LogLevel)}: {logEntry.Category}: {message}"));
         if (logEntry.Exception is { } e)
-            textWriter.Write(CommandErrors.Verbose ? Environment.NewLine + e : $" ({e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")})");
+            textWriter.Write(CommandErrors.Verbose ? Environment.NewLine + e : $" ({e.GetType().Name}: {ResultsStore.Describe(e)})");
         textWriter.WriteLine();
     }
 

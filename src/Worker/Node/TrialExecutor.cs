@@ -97,7 +97,7 @@ public sealed class TrialExecutor(
         }
         catch (Exception e)
         {
-            logger.LogError(ResultsStore.WorthAStackTrace(e), "Trial {Trial} failed ({Reason})", claim.TrialId, ResultsStore.Describe(e));
+            logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
             outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
         }
         try
@@ -117,7 +117,7 @@ public sealed class TrialExecutor(
         catch (Exception e)
         {
             // The row stays running; its lease runs out and a coordinator re-queues it. Nothing is lost.
-            logger.LogError(ResultsStore.WorthAStackTrace(e), "Could not record the end of trial {Trial} ({Reason})", claim.TrialId, ResultsStore.Describe(e));
+            logger.LogError(e, "Could not record the end of trial {Trial}", claim.TrialId);
         }
         finally
         {

@@ -26,7 +26,7 @@ public sealed class WorkerHeartbeats(ResultsStore store, TrialExecutor executor,
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A missed beat is survivable: the lease is several beats long.
-                logger.LogWarning(ResultsStore.WorthAStackTrace(e), "Heartbeat failed ({Reason})", ResultsStore.Describe(e));
+                logger.LogWarning(e, "Heartbeat failed");
             }
         }
         while (await WaitAsync(timer, stoppingToken));
@@ -51,7 +51,7 @@ public sealed class WorkerHeartbeats(ResultsStore store, TrialExecutor executor,
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(ResultsStore.WorthAStackTrace(e), "Could not record that worker {Worker} stopped ({Reason})", options.Name, ResultsStore.Describe(e));
+            logger.LogWarning(e, "Could not record that worker {Worker} stopped", options.Name);
         }
     }
 
