@@ -87,6 +87,10 @@ public static class ReadOnlySql
 
     private static string Render(object value) => value switch
     {
+        bool b => b ? "true" : "false",
+        // timestamptz arrives as a UTC DateTime; written the way psql writes it, not in the machine's culture.
+        DateTime t => t.ToString(t.Kind == DateTimeKind.Utc ? "yyyy-MM-dd HH:mm:ss.FFFFFF'+00'" : "yyyy-MM-dd HH:mm:ss.FFFFFF", System.Globalization.CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture),
         double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         float f => f.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
         byte[] b => $"<{b.Length} bytes>",

@@ -353,3 +353,26 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         return output.Result;
     }
 }
+
+/// <summary>A network without feature maps (ffnn-100 flattens its input first), and hints read from a pipe.</summary>
+public class Drawing_a_network_without_feature_maps : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void Viz_activations_refuses_with_exit_2_instead_of_writing_nothing_and_the_training_hint_stays_on_one_line()
+    {
+        var train = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "1", "--limit", "200");
+        Assert.True(train.ExitCode == 0, train.All);
+        // Redirected output has no terminal width: the hint's psql command must stay whole, so it can be pasted back.
+        Assert.Contains(train.Lines, l => l.StartsWith("Recorded as trial 1:", StringComparison.Ordinal) && l.EndsWith("db url --read-only)\".", StringComparison.Ordinal));
+
+        var run = _cli.Run("viz", "activations", "--trial", "1", "--image", "0");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("ffnn-100 has no layer with C×H×W output", run.Error);
+        Assert.Equal("", run.Output);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

@@ -100,6 +100,17 @@ public class Querying_results_safely : IDisposable
     }
 
     [Fact]
+    public void Booleans_and_timestamps_are_written_as_psql_writes_them()
+    {
+        var run = _cli.Run("results", "sql", "select true as yes, false as no, timestamptz '2026-11-30 11:14:34.5+00' as at", "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var row = JsonDocument.Parse(run.Output).RootElement[0];
+        Assert.Equal(("true", "false", "2026-11-30 11:14:34.5+00"),
+            (row.GetProperty("yes").GetString(), row.GetProperty("no").GetString(), row.GetProperty("at").GetString()));
+    }
+
+    [Fact]
     public void The_application_role_owns_the_schema_but_is_no_superuser_and_cannot_run_programs()
     {
         using var application = Open(_cli.Run("db", "url").Output.Trim());

@@ -206,7 +206,7 @@ public static class ResultsCommands
         var command = new Command("sql",
             "Run one ad-hoc statement as a read-only role, in a read-only transaction with a statement timeout, capped in rows and bytes.\n" +
             "It refuses a superuser connection, or one whose role may run programs, read server files or signal sessions (docs/schema.md, \"Roles\").\n" +
-            $"Example: {ExperimentsCommand.Name} results sql \"select * from trial_summary order by best_val_accuracy desc\"")
+            $"Example: {ExperimentsCommand.Name} results sql \"select trial_id, architecture, best_epoch, best_val_accuracy from trial_summary order by best_val_accuracy desc nulls last\"")
             { query, db, readDb, timeout, limit, maxBytes, json };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -251,6 +251,7 @@ public static class ResultsCommands
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var chosen = parse.GetValue(epoch) ?? (int)await store.LatestSnapshotEpochAsync(id, ct);
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
+            if (chosen < 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
             var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
             var metadata = new Dictionary<string, string>

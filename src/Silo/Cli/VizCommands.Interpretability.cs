@@ -121,6 +121,8 @@ public static partial class VizCommands
             var picked = await PickImageAsync(store, model, parse.GetValue(split)!, parse.GetValue(image), ct);
             var plan = model.Model.Plan;
             var layers = parse.GetValue(layer) is { Length: > 0 } chosen ? chosen : [.. ActivationHistory.NamedLayers(plan)];
+            if (layers.Length == 0)
+                throw new ArgumentException($"{plan.Architecture.Name} has no layer with C×H×W output (no feature maps to show); viz activations draws the maps of conv, activation and pooling layers");
             foreach (var l in layers)
             {
                 if (l < 0 || l >= plan.Layers.Count) throw new ArgumentException(model.Model.NoSuchLayer(l));

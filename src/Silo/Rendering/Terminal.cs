@@ -17,7 +17,7 @@ public static class Terminal
     /// <summary>Makes <see cref="AnsiConsole"/> (standard output) plain where no terminal reads it, or NO_COLOR asks.</summary>
     public static void UsePlainOutputWhereNoTerminalReads()
     {
-        if (Console.IsOutputRedirected || NoColor) AnsiConsole.Console = Create(Console.Out, Console.IsOutputRedirected, redirectedWidth: 160);
+        if (Console.IsOutputRedirected || NoColor) AnsiConsole.Console = Create(Console.Out, Console.IsOutputRedirected, redirectedWidth: 4096);
     }
 
     private static bool NoColor => Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
@@ -31,8 +31,8 @@ public static class Terminal
             ColorSystem = redirected || NoColor ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Out = new AnsiConsoleOutput(writer),
         });
-        // Logs and pipes have no terminal width; Spectre would assume 80 columns and wrap the epoch table, and an
-        // error is one line however long.
+        // Logs and pipes have no terminal width; Spectre would assume 80 columns and wrap tables mid-word and the
+        // hints' commands mid-way, so they could no longer be pasted back. Tables keep their natural width.
         if (redirected) console.Profile.Width = redirectedWidth;
         return console;
     }
