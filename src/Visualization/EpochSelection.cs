@@ -58,8 +58,8 @@ public sealed record ShownEpoch(int Epoch, string Why)
 /// <summary>
 /// The epoch a one-epoch figure (confusion, ROC, probabilities, saliency, Grad-CAM, CAM, decoded filters, the report,
 /// <c>results show</c>) shows when none is asked for: the trial's best, the epoch its leaderboard row names. That is
-/// the best by its sweep's metric and goal (<c>sweeps.metric</c>), or by validation accuracy for a trial outside a
-/// sweep, with NaN never counting and ties going to the earlier epoch, as the store ranks them
+/// the best trained epoch by its sweep's metric and goal (<c>sweeps.metric</c>), or by validation accuracy for a trial
+/// outside a sweep, with NaN never counting and ties going to the earlier epoch, as the store ranks them
 /// (<see cref="ResultsStore.TopAsync"/>, <c>trial_summary</c>). The last epoch is often not the best one: training
 /// can overfit, and a figure of it would not describe the model the leaderboard names.
 /// </summary>
@@ -80,9 +80,13 @@ public static class FigureEpoch
         var (metric, maximize) = row.SweepId is { } sweepId && await store.GetSweepAsync(sweepId, ct) is { } sweep && ResultsStore.RankableMetrics.ContainsKey(sweep.Metric)
             ? (sweep.Metric, sweep.Maximize)
             : ("val_accuracy", true);
-        var scored = epochs.Select(e => (e.Epoch, Value: Value(e, metric))).Where(e => e.Value is { } v && !double.IsNaN(v)).ToList();
+        // Trained epochs only, as the leaderboard ranks them: epoch 0 is the untrained baseline, shown only when no
+        // trained epoch has the metric (a trial that diverged in its first epoch).
+        var scored = epochs.Where(e => e.Epoch >= 1).Select(e => (e.Epoch, Value: Value(e, metric))).Where(e => e.Value is { } v && !double.IsNaN(v)).ToList();
         if (scored.Count == 0)
-            return new ShownEpoch(epochs.Max(e => e.Epoch), $"the latest; no epoch has a {metric} to pick the best by");
+            return epochs.Any(e => e.Epoch == 0)
+                ? new ShownEpoch(0, $"the untrained model; no trained epoch has a {metric}")
+                : new ShownEpoch(epochs.Max(e => e.Epoch), $"the latest; no epoch has a {metric} to pick the best by");
         var best = scored.OrderBy(e => maximize ? -e.Value!.Value : e.Value!.Value).ThenBy(e => e.Epoch).First();
         return new ShownEpoch(best.Epoch, $"the best by {metric}, {best.Value!.Value.ToString("G4", CultureInfo.InvariantCulture)}");
     }

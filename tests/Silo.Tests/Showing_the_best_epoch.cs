@@ -47,6 +47,10 @@ public sealed class Showing_the_best_epoch : IDisposable
         Assert.Contains("data-file=\"confusion-test-epoch-2.svg\"", asked);
         Assert.Contains("Decoded filters at epoch 2", asked);
 
+        // The weights a user exports are the best epoch's too, the model the leaderboard names.
+        var export = Ok("results", "export-weights", "--trial", trial, "--out", Path.Combine(_cli.Home, "best.safetensors"));
+        Assert.Contains($"tensors of trial {trial}, epoch 1 (the best by val_accuracy, 1)", export.Output);
+
         var missing = _cli.Run("viz", "report", "--trial", trial, "--epoch", "7");
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains($"trial {trial} has no epoch 7; its recorded epochs are 0 to 2", missing.All);

@@ -6,6 +6,7 @@ using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 using Experiments.Store;
 using Experiments.Store.Export;
+using Experiments.Visualization;
 using Experiments.Worker.Recording;
 using Spectre.Console;
 
@@ -240,7 +241,7 @@ public static class ResultsCommands
     {
         var db = StoreAccess.DbOption();
         var trial = new Option<long>("--trial") { Description = "The trial.", Required = true };
-        var epoch = new Option<int?>("--epoch") { Description = "The epoch (0 = before training). Default: the latest." };
+        var epoch = new Option<int?>("--epoch") { Description = "The epoch (0 = before training). Default: the best, the epoch results top ranks the trial by." };
         var output = new Option<string>("--out", "-o") { Description = "The .safetensors file to write.", Required = true };
         var command = new Command("export-weights",
             "Write one epoch's weights as safetensors, with PyTorch nn.Sequential state-dict names and layouts; the metadata holds the\n" +
@@ -249,9 +250,12 @@ public static class ResultsCommands
         {
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
-            var chosen = parse.GetValue(epoch) ?? (int)await store.LatestSnapshotEpochAsync(id, ct);
+            // The model a user exports is the one the leaderboard and the figures name: the best epoch, unless asked.
+            var snapshots = await store.SnapshotEpochsAsync(id, ct);
+            if (snapshots.Count == 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
+            var shown = await FigureEpoch.ResolveAsync(store, id, parse.GetValue(epoch), ct);
+            var chosen = parse.GetValue(epoch) is null && !snapshots.Contains(shown.Epoch) ? snapshots[^1] : shown.Epoch;
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
-            if (chosen < 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
             var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
             var metadata = new Dictionary<string, string>
@@ -269,7 +273,8 @@ public static class ResultsCommands
             var path = parse.GetValue(output)!;
             var tensors = Snapshots.ModelTensors(snapshot).ToList();
             Safetensors.Write(OutputPaths.File(path), tensors, metadata);
-            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} to {path}"));
+            var why = chosen == shown.Epoch ? shown.Why : $"the latest with weights; {shown} has none";
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} ({why}) to {path}"));
             return CommandErrors.Ok;
         }));
         return command;
