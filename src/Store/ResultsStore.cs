@@ -420,10 +420,6 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>A failure in one short line, for logs and messages.</summary>
     public static string Describe(Exception exception) => StoreResilience.Describe(exception);
 
-    /// <summary>Whether <paramref name="exception"/> means the database could not be reached (as opposed to a bad query or data).</summary>
-    public static bool IsUnreachable(Exception exception) =>
-        exception is StoreUnreachableException || StoreResilience.IsUnreachable(exception);
-
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct)
     {
         T result;

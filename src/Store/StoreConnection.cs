@@ -34,7 +34,7 @@ public static class StoreConnection
 
     private static string? Configured(string? explicitConnectionString, string environmentVariable) =>
         !string.IsNullOrWhiteSpace(explicitConnectionString) ? ConnectionStrings.ToNpgsql(explicitConnectionString)
-        : Environment.GetEnvironmentVariable(environmentVariable) is { Length: > 0 } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment)
+        : Environment.GetEnvironmentVariable(environmentVariable) is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment)
             ? ConnectionStrings.ToNpgsql(fromEnvironment)
             : null;
 }
