@@ -42,7 +42,9 @@ public sealed class ApplyingMigrations(FreshDatabase database) : IClassFixture<F
 
         await using var store = await ResultsStore.OpenAsync(connectionString);
 
-        Assert.Equal(["0004_what_a_trial_trained_on"], store.MigrationsApplied);
+        // 0004 and whatever later migrations there are.
+        Assert.Equal(SchemaMigrator.Embedded.Where(m => m.Version >= 4).Select(m => m.Name), store.MigrationsApplied);
+        Assert.Equal("0004_what_a_trial_trained_on", store.MigrationsApplied[0]);
         var trained = JsonNode.Parse((await store.GetArchitectureSpecAsync(1))!)!;
         var unrecorded = JsonNode.Parse((await store.GetArchitectureSpecAsync(2))!)!;
         Assert.Equal([1, 28, 28], trained["input"]!.AsArray().Select(d => (int)d!));
