@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Experiments.Cluster.Hosting;
 
 namespace Experiments.Cluster;
 
@@ -97,7 +96,7 @@ public sealed class LocalRabbitMq : IAsyncDisposable, IDisposable
         var scripts = FindScripts(options.ScriptDirectory);
         var nodeName = options.NodeName ?? $"exp-{Convert.ToHexString(RandomNumberGenerator.GetBytes(5)).ToLowerInvariant()}@localhost";
         var baseDirectory = Path.Combine(Path.GetFullPath(directory), nodeName.Split('@')[0]);
-        var ports = new Ports(FreePort(), FreePort(), FreePort());
+        var ports = new Ports(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free());
         var environment = WriteNodeFiles(baseDirectory, nodeName, ports, options);
 
         var clock = Stopwatch.StartNew();
@@ -298,13 +297,6 @@ public sealed class LocalRabbitMq : IAsyncDisposable, IDisposable
         {
             // epmd not on PATH or hanging: at worst an idle epmd stays on its loopback port.
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     // ---- binaries and processes -------------------------------------------------------------------------------

@@ -36,9 +36,13 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static NodeProcess Start(string name, string home, params string[] arguments)
+    public static NodeProcess Start(string name, string home, params string[] arguments) => Start(name, StartInfo(home, arguments));
+
+    /// <summary>Any program as a node, e.g. the Orleans test silo; its output is captured like a CLI node's.</summary>
+    public static NodeProcess Start(string name, ProcessStartInfo start)
     {
-        var process = new Process { StartInfo = StartInfo(home, arguments), EnableRaisingEvents = true };
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var node = new NodeProcess(name, process);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);

@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace Experiments.Contracts.Cluster;
+
+/// <summary>What a silo runs. A silo may have several roles; `experiments silo --role all` is coordinator and worker.</summary>
+[Flags]
+public enum SiloRoles
+{
+    None = 0,
+    /// <summary>Plans sweeps: coordinator grains activate only on silos with this role.</summary>
+    Coordinator = 1,
+    /// <summary>Trains: grains that run trials activate only on silos with this role.</summary>
+    Worker = 2,
+    /// <summary>Serves the dashboard (a later issue).</summary>
+    Dashboard = 4,
+}
+
+/// <summary>
+/// What a silo advertises to the others as Orleans silo metadata: its roles, its GPUs and its trial slots. The placement
+/// director reads it to keep each grain on a silo of the right role; a silo without it (or with a value this version
+/// cannot read) has no role and gets no role-placed grain.
+/// </summary>
+public sealed record SiloResources(SiloRoles Roles, int Gpus, int Slots)
+{
+    public const string RolesKey = "experiments.roles";
+    public const string GpusKey = "experiments.gpus";
+    public const string SlotsKey = "experiments.slots";
+
+    /// <summary>The metadata entries, e.g. <c>experiments.roles = "coordinator,worker"</c>, <c>experiments.gpus = "0"</c>.</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        [RolesKey] = RolesText(Roles),
+        [GpusKey] = Gpus.ToString(CultureInfo.InvariantCulture),
+        [SlotsKey] = Slots.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Reads what <see cref="ToMetadata"/> wrote; missing or unreadable entries count as none.</summary>
+    public static SiloResources FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        var roles = SiloRoles.None;
+        if (metadata.TryGetValue(RolesKey, out var text))
+            foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                roles |= name switch
+                {
+                    "coordinator" => SiloRoles.Coordinator,
+                    "worker" => SiloRoles.Worker,
+                    "dashboard" => SiloRoles.Dashboard,
+                    _ => SiloRoles.None,
+                };
+        return new SiloResources(roles, Count(metadata, GpusKey), Count(metadata, SlotsKey));
+    }
+
+    /// <summary>The roles as metadata spells them: lower case, comma-separated, e.g. "coordinator,worker".</summary>
+    public static string RolesText(SiloRoles roles) => string.Join(',',
+        new[] { (SiloRoles.Coordinator, "coordinator"), (SiloRoles.Worker, "worker"), (SiloRoles.Dashboard, "dashboard") }
+            .Where(r => roles.HasFlag(r.Item1)).Select(r => r.Item2));
+
+    private static int Count(IReadOnlyDictionary<string, string> metadata, string key) =>
+        metadata.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+}
