@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Experiments.Contracts.Cluster;
 using Orleans;
 using Orleans.Runtime;
@@ -8,6 +9,9 @@ namespace Experiments.ClusterTestSilo;
 public interface IPlacementProbe : IGrainWithStringKey
 {
     Task<string> SiloAsync();
+
+    /// <summary>The trace id of the activity the call runs under (W3C hex), or null when there is none.</summary>
+    Task<string?> TraceIdAsync();
 }
 
 public interface ICoordinatorProbe : IPlacementProbe;
@@ -19,6 +23,8 @@ public interface IWorkerProbe : IPlacementProbe;
 public sealed class CoordinatorProbe(ILocalSiloDetails silo) : Grain, ICoordinatorProbe
 {
     public Task<string> SiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
+
+    public Task<string?> TraceIdAsync() => Task.FromResult(Activity.Current?.TraceId.ToHexString());
 }
 
 /// <summary>Placed like a grain that runs trials.</summary>
@@ -26,4 +32,6 @@ public sealed class CoordinatorProbe(ILocalSiloDetails silo) : Grain, ICoordinat
 public sealed class WorkerProbe(ILocalSiloDetails silo) : Grain, IWorkerProbe
 {
     public Task<string> SiloAsync() => Task.FromResult(silo.SiloAddress.ToParsableString());
+
+    public Task<string?> TraceIdAsync() => Task.FromResult(Activity.Current?.TraceId.ToHexString());
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Experiments.Cluster.Hosting;
 using Experiments.Contracts.Cluster;
 using Experiments.Store;
@@ -14,6 +15,13 @@ if (args.Length != 3)
     return 2;
 }
 await using var store = await ResultsStore.OpenAsync(args[0], ResultsStoreOptions.LongRunning());
+// Listen to every source, as an OpenTelemetry exporter would, so grain calls run under activities the tests can see.
+using var listener = new ActivityListener
+{
+    ShouldListenTo = _ => true,
+    Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+};
+ActivitySource.AddActivityListener(listener);
 var resources = SiloResources.FromMetadata(new Dictionary<string, string> { [SiloResources.RolesKey] = args[2], [SiloResources.SlotsKey] = "1" });
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true); // Orleans's warnings, for a failing test's diagnostics

@@ -35,7 +35,15 @@ public sealed class RoleCluster : IAsyncLifetime
     }
 }
 
-public sealed class Placing_grains_by_silo_role(RoleCluster cluster) : IClassFixture<RoleCluster>
+/// <summary>The test classes that share one <see cref="RoleCluster"/> (its three processes start once for all of them).</summary>
+[CollectionDefinition(Name)]
+public sealed class RoleClusterCollection : ICollectionFixture<RoleCluster>
+{
+    public const string Name = "role cluster";
+}
+
+[Collection(RoleClusterCollection.Name)]
+public sealed class Placing_grains_by_silo_role(RoleCluster cluster)
 {
     private const int Grains = 24;
 
@@ -85,5 +93,31 @@ public sealed class Placing_grains_by_silo_role(RoleCluster cluster) : IClassFix
         Assert.Contains("not a live worker silo", refused.ToString(), StringComparison.Ordinal);
         // Without the hint the same kind of grain is placed normally.
         Assert.NotEqual(coordinator, SiloAddress.FromParsableString(await cluster.Client.GetGrain<IWorkerProbe>($"free-{Guid.NewGuid():N}").SiloAsync()));
+    }
+}
+
+/// <summary>Orleans's activity propagation, as AddExperimentsSilo and AddExperimentsClusterClient switch it on.</summary>
+[Collection(RoleClusterCollection.Name)]
+public sealed class Tracing_calls_into_the_cluster(RoleCluster cluster)
+{
+    private static readonly System.Diagnostics.ActivitySource Caller = new("Experiments.Tests.Caller");
+
+    [Fact]
+    public async Task A_grain_call_runs_in_another_process_under_the_callers_trace()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var sweep = Caller.StartActivity("sweep")!;
+
+        var onWorker = await cluster.Client.GetGrain<IWorkerProbe>($"traced-{Guid.NewGuid():N}").TraceIdAsync();
+        var onCoordinator = await cluster.Client.GetGrain<ICoordinatorProbe>($"traced-{Guid.NewGuid():N}").TraceIdAsync();
+
+        Assert.Equal(sweep.TraceId.ToHexString(), onWorker);
+        Assert.Equal(sweep.TraceId.ToHexString(), onCoordinator);
     }
 }
