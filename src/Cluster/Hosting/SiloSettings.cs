@@ -51,7 +51,7 @@ public sealed record FailureDetection(TimeSpan ProbeTimeout, int MissedProbesLim
     /// <summary>
     /// 2 s probes, 3 missed in a row, 2 votes: a silo must stay silent for about 6 s before anyone suspects it, which a
     /// blocking GC or a long libtorch call on a busy machine does not reach. A killed silo, whose connections are refused
-    /// at once, was declared dead 4.5–4.6 s after kill -9; a frozen one (SIGSTOP), whose probes must time out and are
+    /// at once, was declared dead 4.5–5.8 s after kill -9; a frozen one (SIGSTOP), whose probes must time out and are
     /// retried indirectly through other silos, after about 27 s (2 cores under heavy load). Orleans's defaults (5 s, 3)
     /// took 11.7 s and 66 s. docs/cluster.md keeps these figures.
     /// </summary>
