@@ -32,6 +32,7 @@ public static class ResultsCommands
         results.Subcommands.Add(Export());
         results.Subcommands.Add(Sql());
         results.Subcommands.Add(ExportWeights());
+        results.Subcommands.Add(PruneCommand.Create());
         return results;
     }
 
