@@ -102,6 +102,31 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         Assert.Contains($"trial {running} is running", run.Error);
         Assert.Contains("nothing was deleted", run.Error);
         Assert.Equal([0, 1, 2], await store.SnapshotEpochsAsync(running));
+        await store.FinishTrialAsync(running, TrialStatus.Failed, "ended by the test, so other tests may prune every trial");
+    }
+
+    [Fact]
+    public async Task Results_prune_all_without_keep_frees_only_the_optimizer_state_an_old_database_kept_for_older_epochs()
+    {
+        // A database recorded before retention also kept epoch 2's optimizer state: put one such tensor back.
+        var url = _cli.Run("db", "url").Output.Trim();
+        await using (var connection = new Npgsql.NpgsqlConnection(ConnectionStrings.ToNpgsql(url)))
+        {
+            await connection.OpenAsync();
+            await using var insert = new Npgsql.NpgsqlCommand(
+                $"INSERT INTO weight_tensors (trial_id, epoch, ordinal, name, shape, dtype, bytes, checksum) " +
+                $"VALUES ({_trial}, 2, 1000, 'optimizer/0.weight.exp_avg', '{{4}}', 'float32', '\\x00000000000000000000000000000000', sha256('\\x00000000000000000000000000000000'))",
+                connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var run = _cli.Run("results", "prune", "--all");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("0 epochs lost their weights and 1 their optimizer state; 1 tensor, 17 bytes as stored (16 bytes of tensor data)", run.Output);
+        await using var store = await ResultsStore.OpenAsync(fixture.Database);
+        Assert.Equal([0, 2, 3], await store.SnapshotEpochsAsync(fixture.Trial));
+        Assert.Equal([3], await store.OptimizerStateEpochsAsync(fixture.Trial));
     }
 
     [Fact]

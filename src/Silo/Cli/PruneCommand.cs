@@ -84,7 +84,7 @@ public static class PruneCommand
         var lines = new List<string>
         {
             $"Pruned {r.Trials} trial{(r.Trials == 1 ? "" : "s")}: {r.EpochsWithoutWeights} epoch{(r.EpochsWithoutWeights == 1 ? "" : "s")} lost their weights and " +
-            $"{r.OptimizerEpochs} their optimizer state; {r.Tensors:N0} tensors, {Bytes(r.StoredBytes)} as stored ({Bytes(r.RawBytes)} of tensor data). Kept: {kept}.",
+            $"{r.OptimizerEpochs} their optimizer state; {r.Tensors:N0} tensor{(r.Tensors == 1 ? "" : "s")}, {Bytes(r.StoredBytes)} as stored ({Bytes(r.RawBytes)} of tensor data). Kept: {kept}.",
             $"weight_tensors on disk: {Bytes(r.TableBytesBefore)} before, {Bytes(r.TableBytesAfter)} after VACUUM " +
             $"({Bytes(Math.Max(0, r.TableBytesBefore - r.TableBytesAfter))} returned to the operating system).",
         };
