@@ -146,7 +146,7 @@ public sealed partial class ResultsStore
                                count(DISTINCT epoch) FILTER (WHERE NOT optimizer)::int,
                                count(DISTINCT epoch) FILTER (WHERE optimizer)::int
                         FROM gone
-                        """, connection, transaction);
+                        """, connection, transaction) { CommandTimeout = 0 };
                     prune.Parameters.AddWithValue("trial", id);
                     prune.Parameters.Add(Nullable("every", NpgsqlTypes.NpgsqlDbType.Integer, keep.Every));
                     prune.Parameters.AddWithValue("best", keep.Best);
@@ -161,7 +161,9 @@ public sealed partial class ResultsStore
             if (deleted.Tensors > 0)
             {
                 // VACUUM cannot run inside a transaction; it makes the deleted rows' space reusable and gives back trailing empty pages.
+                // No timeout: on a large table both the delete and the VACUUM take as long as they take.
                 await using var vacuum = _dataSource.CreateCommand("VACUUM weight_tensors");
+                vacuum.CommandTimeout = 0;
                 await vacuum.ExecuteNonQueryAsync(token);
             }
             var after = await TableBytesAsync(token);

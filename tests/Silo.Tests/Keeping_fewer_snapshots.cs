@@ -130,14 +130,17 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public void Results_prune_rejects_an_unknown_keep_item_and_a_missing_target_as_bad_input()
+    public void Results_prune_rejects_an_unknown_keep_item_two_cadences_and_a_missing_target_as_bad_input()
     {
         var unknown = _cli.Run("results", "prune", "--trial", _trial, "--keep", "best,every:0");
         var untargeted = _cli.Run("results", "prune", "--keep", "best");
+        var twoCadences = _cli.Run("results", "prune", "--trial", _trial, "--keep", "every:2,every:3");
 
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("'every:0' is not best, last, first, all or every:N (N >= 1)", unknown.Error);
         Assert.Equal(2, untargeted.ExitCode);
         Assert.Contains("exactly one of --trial T, --sweep S or --all", untargeted.Error);
+        Assert.Equal(2, twoCadences.ExitCode);
+        Assert.Contains("name one cadence (all or every:N), not two", twoCadences.Error);
     }
 }

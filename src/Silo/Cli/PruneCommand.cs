@@ -63,17 +63,17 @@ public static class PruneCommand
             var word = item.ToLowerInvariant();
             if (word == "best") best = true;
             else if (word is "last" or "first") { }
+            else if (every is not null && (word == "all" || word.StartsWith("every:", StringComparison.Ordinal)))
+                throw new ArgumentException($"--keep '{text}': name one cadence (all or every:N), not two");
             else if (word == "all") every = 1;
             else if (word.StartsWith("every:", StringComparison.Ordinal)
                      && int.TryParse(word["every:".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1)
-                every = every is { } other ? Gcd(other, n) : n;
+                every = n;
             else
                 throw new ArgumentException($"--keep '{text}': '{item}' is not best, last, first, all or every:N (N >= 1)");
         }
         return new PruneKeep(every, best);
     }
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     private static string Describe(PruneResult r, PruneKeep keep)
     {
