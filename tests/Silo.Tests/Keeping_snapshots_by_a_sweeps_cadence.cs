@@ -34,5 +34,29 @@ public class Keeping_snapshots_by_a_sweeps_cadence : IDisposable
         Assert.Equal([7], await store.OptimizerStateEpochsAsync(trial.Id));
     }
 
+    [Fact]
+    public async Task Train_with_snapshot_every_3_stores_the_weights_of_epochs_0_3_4_and_its_best()
+    {
+        var train = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "4", "--limit", "300",
+            "--threads", "1", "--snapshot-every", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = System.Text.Json.JsonDocument.Parse(train.Output);
+        var trial = json.RootElement.GetProperty("trial").GetInt64();
+
+        await using var store = await ResultsStore.OpenAsync(ConnectionStrings.ToNpgsql(_cli.Run("db", "url").Output.Trim()));
+        var best = (await store.GetEpochsAsync(trial)).Where(e => e.Epoch > 0)
+            .OrderByDescending(e => e.Validation!.Accuracy).ThenBy(e => e.Epoch).First().Epoch;
+        Assert.Equal(new SortedSet<int> { 0, 3, 4, best }, new SortedSet<int>(await store.SnapshotEpochsAsync(trial)));
+    }
+
+    [Fact]
+    public void Train_refuses_a_snapshot_cadence_below_1_as_bad_input()
+    {
+        var run = _cli.Run("train", "--dataset", "synthetic", "--snapshot-every", "0");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--snapshot-every must be 1 (every epoch) or more, got 0", run.Error);
+    }
+
     public void Dispose() => _cli.Dispose();
 }
