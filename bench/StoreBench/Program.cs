@@ -13,6 +13,7 @@ using Npgsql;
 // The issue's targets.
 const double writeShareTarget = 0.05;
 const double topMillisecondsTarget = 100;
+const double storageRatioTarget = 1.05;
 
 var (parsed, exitCode) = ArgumentReader.Parse(args, StoreBenchOptions.Parse);
 if (parsed is not { } options) return exitCode;
@@ -40,6 +41,18 @@ foreach (var architecture in architectures)
     Console.WriteLine($"\n{architecture.Name}: training with the recorder attached …");
     var recording = await RecordingCost.MeasureAsync(store, architecture, data, options);
     Console.WriteLine($"  epoch 0 (untrained, evaluated only): write {recording.Epoch0WriteSeconds * 1000:N1} ms (the first write also opens connections)");
+    foreach (var epoch in recording.Epochs)
+        Console.WriteLine($"  epoch {epoch.Epoch}: training {epoch.TrainSeconds:N2} s, evaluation {epoch.EvaluationSeconds:N2} s, " +
+                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms) = {Percent(epoch.Share)} of training");
+    recordings.Add(recording);
+}
+if (options.LargeModel)
+{
+    // A ResNet-18-sized model (11 M parameters): an MLP is the cheapest model per parameter, so its epoch is the shortest
+    // any 11 M-parameter model has on these images and its write share the largest.
+    var large = GeneratedModels.ElevenMillion;
+    Console.WriteLine($"\n{large.Name} (generated: {ShapeInference.Plan(large, shape.SampleShape).Parameters:N0} parameters): training with the recorder attached …");
+    var recording = await RecordingCost.MeasureAsync(store, large, data, options);
     foreach (var epoch in recording.Epochs)
         Console.WriteLine($"  epoch {epoch.Epoch}: training {epoch.TrainSeconds:N2} s, evaluation {epoch.EvaluationSeconds:N2} s, " +
                           $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms) = {Percent(epoch.Share)} of training");
@@ -78,6 +91,32 @@ foreach (var r in recordings)
     Console.WriteLine($"{r.Model}: epoch 0's snapshot (model only, Adam has no state before its first step): {r.Epoch0Size.Tensors} tensors, " +
                       $"{Kib(r.Epoch0Size.RawBytes)} raw, {Kib(r.Epoch0Size.RelationGrowth)} on disk");
 
+// ---- TOAST settings, on the trained snapshots just recorded ---------------------------------------------------------
+Console.WriteLine();
+Console.WriteLine("TOAST settings for weight_tensors.bytes, tried on the trained snapshots recorded above (INSERT … SELECT into a scratch copy):");
+Console.WriteLine($"{"setting",-42} {"table on disk",14} {"bytea",14} {"insert s",9}");
+var toast = await RetentionCost.CompareToastAsync(cluster.ConnectionString);
+foreach (var t in toast)
+    Console.WriteLine($"{t.Setting,-42} {Kib(t.TableBytes),14} {Kib(t.ColumnBytes),14} {t.InsertSeconds,9:N2}");
+
+// ---- retention: bytes per trial of every built-in ----------------------------------------------------------------
+Console.WriteLine();
+Console.WriteLine($"Bytes per trial of epoch 0 and {options.RetentionEpochs} trained epochs, per built-in, on its real model and Adam tensor shapes");
+Console.WriteLine("(random float32 bytes: incompressible, like trained weights). 'as written' is the table when the trial ends with no VACUUM");
+Console.WriteLine("having run; 'compacted' after VACUUM FULL: the kept rows alone, what they occupy once autovacuum lets new epochs reuse");
+Console.WriteLine("the space of the retired ones. 'disk/raw' is compacted over the raw bytes kept.");
+Console.WriteLine($"{"model",-17} {"retention",-52} {"epochs kept",11} {"raw written",14} {"raw kept",14} {"as written",14} {"compacted",14} {"disk/raw",9}");
+var retention = await RetentionCost.MeasureAsync(store, [.. ArchitectureCatalog.Names.Select(ArchitectureCatalog.Resolve)], options.RetentionEpochs);
+foreach (var r in retention)
+    Console.WriteLine($"{r.Model,-17} {r.Retention,-52} {r.KeptEpochs,11} {Mib(r.RawWritten),14} {Mib(r.RawKept),14} {Mib(r.TableAsWritten),14} " +
+                      $"{Mib(r.TableCompacted),14} {Ratio(r.CompactedPerRaw),9}");
+foreach (var model in retention.GroupBy(r => r.Model))
+{
+    var (before, after) = (model.First(), model.Skip(1).First());
+    Console.WriteLine($"{model.Key}: after/before compacted {Ratio((double)after.TableCompacted / before.TableCompacted)}; " +
+                      $"with snapshots every 5: {Ratio((double)model.Last().TableCompacted / before.TableCompacted)}");
+}
+
 // ---- 3: the leaderboard query -------------------------------------------------------------------------------------
 Console.WriteLine();
 Console.WriteLine($"results top: generating {options.Trials:N0} trials × {options.EpochsPerTrial} epochs …");
@@ -102,6 +141,9 @@ foreach (var r in recordings)
     Console.WriteLine($"target {r.Model}: write < {Percent(writeShareTarget)} of epoch time: {(r.MedianShare < writeShareTarget ? "met" : "NOT met")} " +
                       $"on the measured {r.Epochs[0].TrainSamples:N0}-image epoch ({Percent(r.MedianShare)}; " +
                       $"{Percent(r.MedianShareAt(StoreBenchOptions.FullCifarEpoch))} extrapolated to {StoreBenchOptions.FullCifarEpoch:N0} images)");
+foreach (var r in retention.Where(r => r.Retention.StartsWith("after: every epoch", StringComparison.Ordinal)))
+    Console.WriteLine($"target {r.Model}: bytes on disk per stored epoch ≤ {Ratio(storageRatioTarget)} the raw tensor bytes: " +
+                      $"{(r.CompactedPerRaw <= storageRatioTarget ? "met" : "NOT met")} ({Ratio(r.CompactedPerRaw)})");
 Console.WriteLine($"target results top < {topMillisecondsTarget:N0} ms over {leaderboard.Trials:N0} trials and {leaderboard.EpochRows:N0} epoch rows: " +
                   $"{(topMet ? "met" : "NOT met")} ({string.Join(", ", leaderboard.Timings.Select(t => $"{t.Median:N1} ms"))})");
 // Other work on the machine slows training and queries alike; the load average says whether there was any.
@@ -113,6 +155,8 @@ static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', F
 static string Percent(double share) => share.ToString("0.00%", CultureInfo.InvariantCulture);
 
 static string Ratio(double ratio) => ratio.ToString("0.00", CultureInfo.InvariantCulture) + "×";
+
+static string Mib(long bytes) => (bytes / 1048576.0).ToString("N2", CultureInfo.InvariantCulture) + " MiB";
 
 static string Kib(long bytes) => (bytes / 1024.0).ToString("N1", CultureInfo.InvariantCulture) + " KiB";
 

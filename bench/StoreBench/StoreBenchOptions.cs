@@ -15,6 +15,8 @@ internal sealed record StoreBenchOptions
     public int Runs { get; init; } = 20;
     public int WarmupRuns { get; init; } = 3;
     public bool Explain { get; init; }
+    public bool LargeModel { get; init; } = true;
+    public int RetentionEpochs { get; init; } = 30;
 
     /// <summary>The training images of one real CIFAR-10 epoch: the write share is also reported at this size.</summary>
     public const int FullCifarEpoch = 50_000;
@@ -34,6 +36,8 @@ internal sealed record StoreBenchOptions
           --runs N            timed runs of each query; the median is reported (default 20)
           --warmup N          untimed runs of each query first (default 3)
           --explain           print EXPLAIN ANALYZE of the leaderboard query even when it meets its target
+          --no-large          skip the generated 11 M-parameter model's recording
+          --retention-epochs N  trained epochs per trial in the retention comparison of every built-in (default 30)
         """;
 
     /// <summary>Parses the command line; null after printing the usage (for --help).</summary>
@@ -57,6 +61,8 @@ internal sealed record StoreBenchOptions
                 "--runs" => options with { Runs = reader.Positive() },
                 "--warmup" => options with { WarmupRuns = reader.Positive() },
                 "--explain" => options with { Explain = true },
+                "--no-large" => options with { LargeModel = false },
+                "--retention-epochs" => options with { RetentionEpochs = reader.Positive() },
                 "--help" or "-h" => null,
                 _ => throw reader.Unknown(),
             };

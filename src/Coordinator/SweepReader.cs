@@ -1,5 +1,6 @@
 using Experiments.Architectures;
 using Experiments.Datasets;
+using Experiments.Store;
 using YamlDotNet.RepresentationModel;
 
 namespace Experiments.Coordinator;
@@ -10,10 +11,11 @@ namespace Experiments.Coordinator;
 /// </summary>
 public static class SweepReader
 {
-    private const string Grid = "grid", Random = "random", Metric = "metric", Resources = "resources", EarlyStoppingKey = "early_stopping";
+    private const string Grid = "grid", Random = "random", Metric = "metric", Resources = "resources", EarlyStoppingKey = "early_stopping",
+        SnapshotsKey = "snapshots";
 
     private static readonly string[] _sweepKeys =
-        ["name", "description", "dataset", Metric, Grid, Random, "repeats", "seed", Resources, "max_concurrent", "max_attempts", EarlyStoppingKey];
+        ["name", "description", "dataset", Metric, Grid, Random, "repeats", "seed", Resources, "max_concurrent", "max_attempts", EarlyStoppingKey, SnapshotsKey];
 
     private static readonly string[] _randomKeys = ["samples", "seed", "params"];
     private static readonly string[] _distributions = ["uniform", "log_uniform", "choice"];
@@ -22,6 +24,7 @@ public static class SweepReader
     private static readonly string[] _metricKeys = ["name", "goal"];
     private static readonly string[] _goals = ["maximize", "minimize"];
     private static readonly string[] _resourceKeys = ["gpus_per_trial", "cpus_per_trial"];
+    private static readonly string[] _snapshotKeys = ["every"];
     private static readonly string[] _stoppingTypes = ["none", "median", "asha"];
     private static readonly string[] _medianKeys = ["type", "grace_epochs", "min_trials"];
     private static readonly string[] _ashaKeys = ["type", "grace_epochs", "reduction_factor", "max_epochs"];
@@ -85,6 +88,7 @@ public static class SweepReader
             var resources = YamlSpec.Get(root, Resources) is { } resourcesNode ? ReadResources(resourcesNode) : SweepResources.Default;
             var maxConcurrent = Positive("max_concurrent");
             var maxAttempts = Positive("max_attempts") ?? 3;
+            var snapshots = YamlSpec.Get(root, SnapshotsKey) is { } snapshotsNode ? ReadSnapshots(snapshotsNode) : SnapshotPolicy.EveryEpoch;
 
             if (!_setAt.ContainsKey(SweepParameters.Arch))
                 problems.Add(new SpecProblem(SweepParameters.Arch,
@@ -99,7 +103,10 @@ public static class SweepReader
             if (dataset is not null) CheckArchitectures(dataset);
             if (problems.Count > 0) return null;
 
-            var spec = new SweepSpec(name, dataset!.Name, constants, grid, random, repeats, seed, metric, resources, maxConcurrent, maxAttempts, stopping);
+            var spec = new SweepSpec(name, dataset!.Name, constants, grid, random, repeats, seed, metric, resources, maxConcurrent, maxAttempts, stopping)
+            {
+                Snapshots = snapshots,
+            };
             if (spec.TrialCount > limits.MaxTrials && !limits.Force)
             {
                 var at = grid.Count > 0 ? Grid : random is not null ? YamlSpec.Key(Random, "samples") : "repeats";
@@ -372,6 +379,27 @@ public static class SweepReader
                 }
             }
             return new SweepMetric(name, goal);
+        }
+
+        /// <summary><c>snapshots: {every: N}</c>: weights every N epochs (plus epoch 0, the best and the last).</summary>
+        private SnapshotPolicy ReadSnapshots(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                problems.Add(new SpecProblem(SnapshotsKey, $"expected {{every: N}}, got {YamlSpec.Describe(node)}"));
+                return SnapshotPolicy.EveryEpoch;
+            }
+            YamlSpec.CheckKeys(map, SnapshotsKey, _snapshotKeys, problems, "snapshots");
+            var everyPath = YamlSpec.Key(SnapshotsKey, "every");
+            if (YamlSpec.Get(map, "every") is not { } everyNode)
+            {
+                problems.Add(new SpecProblem(everyPath, "missing; say every how many epochs to keep the weights (1: every epoch)"));
+                return SnapshotPolicy.EveryEpoch;
+            }
+            if (YamlSpec.ReadInt(everyNode, everyPath, problems) is not { } every) return SnapshotPolicy.EveryEpoch;
+            if (every >= 1) return new SnapshotPolicy(every);
+            problems.Add(new SpecProblem(everyPath, $"must be >= 1, got {every}"));
+            return SnapshotPolicy.EveryEpoch;
         }
 
         private SweepResources ReadResources(YamlNode node)

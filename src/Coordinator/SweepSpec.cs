@@ -110,6 +110,9 @@ public sealed record SweepSpec(
     int MaxAttempts,
     EarlyStopping EarlyStopping)
 {
+    /// <summary>Which epochs keep their weights (<c>snapshots: {every: N}</c>); every epoch by default.</summary>
+    public Store.SnapshotPolicy Snapshots { get; init; } = Store.SnapshotPolicy.EveryEpoch;
+
     /// <summary>grid combinations × random samples × repeats.</summary>
     public long TrialCount =>
         Grid.Aggregate(1L, (n, axis) => n * axis.Values.Count) * (Random?.Samples ?? 1) * Repeats;

@@ -153,8 +153,19 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
     /// <summary>As above, with the epoch's artifacts (richer per-split measurements) written in the same transaction.</summary>
     public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
-        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default)
+        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default) =>
+        WriteEpochAsync(trialId, epoch, snapshot, artifacts, SnapshotPolicy.EveryEpoch, ct);
+
+    /// <summary>
+    /// As above. When the epoch comes with a snapshot, the same transaction retires older ones: every older epoch loses
+    /// its optimizer state (only the latest is ever resumed from), and under a cadence (<paramref name="policy"/>) the
+    /// weights of older epochs that are neither epoch 0, on the cadence, nor the trial's best. An epoch without a
+    /// snapshot (a diverged one) retires nothing: the epoch before it stays what the trial resumes from.
+    /// </summary>
+    public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, SnapshotPolicy policy, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(artifacts);
         ArgumentNullException.ThrowIfNull(epoch);
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -218,6 +229,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
                 }
                 await import.CompleteAsync(token);
             }
+            if (snapshot.Count > 0) await RetireOlderSnapshotsAsync(connection, transaction, trialId, epoch.Epoch, policy, token);
 
             foreach (var artifact in artifacts)
             {

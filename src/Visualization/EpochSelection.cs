@@ -13,10 +13,14 @@ public sealed record EpochSelection(string Text)
     public static EpochSelection All { get; } = new("all");
     public static EpochSelection Last { get; } = new("last");
 
-    /// <summary>The chosen epochs among <paramref name="available"/>, ascending; an epoch that is not stored is an error naming what is.</summary>
+    /// <summary>
+    /// The chosen epochs among <paramref name="available"/>, the epochs with a weight snapshot, ascending: <c>all</c> is every
+    /// one of them (a trial with a snapshot cadence or a pruned one has gaps), <c>first</c> and <c>last</c> the ends. An
+    /// epoch asked for by number that has no snapshot is an error naming the nearest stored ones.
+    /// </summary>
     public IReadOnlyList<int> Resolve(IReadOnlyList<int> available, long trial)
     {
-        if (available.Count == 0) throw new VizInputException($"trial {trial} has no recorded epochs");
+        if (available.Count == 0) throw new VizInputException($"trial {trial} has no stored weight snapshots");
         var sorted = available.Order().ToList();
         var text = Text.Trim().ToLowerInvariant();
         if (text == "all") return sorted;
@@ -32,8 +36,7 @@ public sealed record EpochSelection(string Text)
             if (to < from) throw new VizInputException($"--epochs range {part} runs backwards");
             for (var e = from; e <= to; e++)
             {
-                if (!sorted.Contains(e))
-                    throw new VizInputException($"trial {trial} has no epoch {e}; its recorded epochs are {Describe(sorted)}");
+                if (!sorted.Contains(e)) throw new VizInputException(StoredSnapshots.Missing(trial, e, sorted));
                 chosen.Add(e);
             }
         }
@@ -89,6 +92,22 @@ public static class FigureEpoch
                 : new ShownEpoch(epochs.Max(e => e.Epoch), $"the latest; no epoch has a {metric} to pick the best by");
         var best = scored.OrderBy(e => maximize ? -e.Value!.Value : e.Value!.Value).ThenBy(e => e.Epoch).First();
         return new ShownEpoch(best.Epoch, $"the best by {metric}, {best.Value!.Value.ToString("G4", CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>
+    /// As <see cref="ResolveAsync"/>, for a figure drawn from the weights: an epoch asked for must have a snapshot (else
+    /// the message names the nearest stored ones); when the best has none (a pruned trial), the stored epoch nearest it
+    /// is shown, the later one on a tie, and the reason says so.
+    /// </summary>
+    /// <exception cref="VizInputException">As <see cref="ResolveAsync"/>, or the requested epoch has no weight snapshot.</exception>
+    public static async Task<ShownEpoch> ResolveWeightsAsync(ResultsStore store, long trial, int? requested, CancellationToken ct = default)
+    {
+        var shown = await ResolveAsync(store, trial, requested, ct);
+        var stored = await store.SnapshotEpochsAsync(trial, ct);
+        if (stored.Contains(shown.Epoch)) return shown;
+        if (requested is not null || stored.Count == 0) throw new VizInputException(StoredSnapshots.Missing(trial, shown.Epoch, stored));
+        var nearest = StoredSnapshots.Nearest(stored, shown.Epoch).OrderBy(e => Math.Abs(e - shown.Epoch)).ThenByDescending(e => e).First();
+        return new ShownEpoch(nearest, $"the stored snapshot nearest to epoch {shown.Epoch}, {shown.Why}, which has none");
     }
 
     private static double? Value(EpochRecord epoch, string metric) => metric switch

@@ -11,7 +11,11 @@ using Experiments.Visualization.Snapshots;
 namespace Experiments.Visualization;
 
 /// <summary>The files a kernel figure wrote, and what is in them.</summary>
-public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale);
+public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale)
+{
+    /// <summary>Recorded epochs within the drawn range that have no weight snapshot (a snapshot cadence or a prune), so no row.</summary>
+    public IReadOnlyList<int> WithoutSnapshot { get; init; } = [];
+}
 
 /// <summary>
 /// The charts a health figure wrote and the report they draw. <paramref name="Json"/> is where health.json belongs; the
@@ -75,7 +79,7 @@ public sealed class TrialFigures(ResultsStore store)
         KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, CancellationToken ct = default)
     {
         await TrialAsync(trial, ct);
-        var chosen = epochs.Resolve((await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).ToList(), trial);
+        var chosen = epochs.Resolve(await store.SnapshotEpochsAsync(trial, ct), trial);
         var history = new List<(int, WeightTensor)>();
         string? tensorName = null;
         foreach (var epoch in chosen)
@@ -97,8 +101,12 @@ public sealed class TrialFigures(ResultsStore store)
         var animationPath = Path.Combine(outDirectory, stem + "-animation.png");
         PngEncoder.Write(gridPath, picture.Grid);
         PngEncoder.WriteAnimation(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
+        var recorded = (await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).Where(e => e >= chosen[0] && e <= chosen[^1]);
         return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3],
-            picture.Layout.TileWidth / shape[3]);
+            picture.Layout.TileWidth / shape[3])
+        {
+            WithoutSnapshot = epochs.Text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? [.. recorded.Except(chosen)] : [],
+        };
     }
 
     /// <summary>

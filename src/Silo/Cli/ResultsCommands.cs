@@ -32,6 +32,7 @@ public static class ResultsCommands
         results.Subcommands.Add(Export());
         results.Subcommands.Add(Sql());
         results.Subcommands.Add(ExportWeights());
+        results.Subcommands.Add(PruneCommand.Create());
         return results;
     }
 
@@ -251,10 +252,9 @@ public static class ResultsCommands
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             // The model a user exports is the one the leaderboard and the figures name: the best epoch, unless asked.
-            var snapshots = await store.SnapshotEpochsAsync(id, ct);
-            if (snapshots.Count == 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
-            var shown = await FigureEpoch.ResolveAsync(store, id, parse.GetValue(epoch), ct);
-            var chosen = parse.GetValue(epoch) is null && !snapshots.Contains(shown.Epoch) ? snapshots[^1] : shown.Epoch;
+            if ((await store.SnapshotEpochsAsync(id, ct)).Count == 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
+            var shown = await FigureEpoch.ResolveWeightsAsync(store, id, parse.GetValue(epoch), ct);
+            var chosen = shown.Epoch;
             var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
             if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
             var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
@@ -273,8 +273,7 @@ public static class ResultsCommands
             var path = parse.GetValue(output)!;
             var tensors = Snapshots.ModelTensors(snapshot).ToList();
             Safetensors.Write(OutputPaths.File(path), tensors, metadata);
-            var why = chosen == shown.Epoch ? shown.Why : $"the latest with weights; {shown} has none";
-            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} ({why}) to {path}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} ({shown.Why}) to {path}"));
             return CommandErrors.Ok;
         }));
         return command;

@@ -21,7 +21,18 @@ public static class TrainCommands
             "Train one architecture on one dataset and print train / validation / test loss and accuracy for every epoch.\n" +
             $"Example: {ExperimentsCommand.Name} train --arch lenet-matconvnet --dataset mnist --epochs 3 --lr 1e-3 --weight-decay 1e-4");
         options.AddTo(command);
-        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(() => RunAsync(options.Read(parse), cancellation)));
+        var snapshotEvery = new Option<int>("--snapshot-every")
+        {
+            Description = "Keep the weights of every Nth epoch (plus epoch 0, the best by validation accuracy and the last); 1 = every epoch.",
+            DefaultValueFactory = _ => 1,
+        };
+        command.Options.Add(snapshotEvery);
+        command.SetAction((parse, cancellation) => CommandErrors.RunAsync(() =>
+        {
+            var every = parse.GetValue(snapshotEvery);
+            if (every < 1) throw new ArgumentException($"--snapshot-every must be 1 (every epoch) or more, got {every}");
+            return RunAsync(options.Read(parse) with { Snapshots = new Store.SnapshotPolicy(every) }, cancellation);
+        }));
         return command;
     }
 
@@ -46,9 +57,10 @@ public static class TrainCommands
 
         await using var store = await StoreAccess.OpenForLongRunAsync(request.Database, cancellation);
         var (trialId, result) = request.Json
-            ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation, limit: request.Limit)
+            ? await RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, cancellation: cancellation, limit: request.Limit, snapshots: request.Snapshots)
             : await ConsoleTrainingObserver.WatchAsync(settings.Epochs, observer =>
-                RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation, request.Limit));
+                RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation, request.Limit,
+                    request.Snapshots));
 
         if (request.Json)
         {
@@ -76,7 +88,11 @@ public static class TrainCommands
 
 /// <summary>What one `train` invocation asked for.</summary>
 public sealed record TrainingRequest(string Architecture, string Dataset, double ValidationFraction, int SplitSeed, int Limit,
-    string Device, bool Json, TrainingSettings Settings, string? Database);
+    string Device, bool Json, TrainingSettings Settings, string? Database)
+{
+    /// <summary>Which epochs keep their weights (<c>--snapshot-every</c>); every epoch by default.</summary>
+    public Store.SnapshotPolicy Snapshots { get; init; } = Store.SnapshotPolicy.EveryEpoch;
+}
 
 /// <summary>The options shared by `train` and `demo`, with the defaults a new user would expect.</summary>
 internal sealed class TrainingOptions(string defaultArchitecture, int defaultEpochs)

@@ -168,7 +168,7 @@ public static partial class VizCommands
     /// <summary>The trial's model with the weights of the epoch a figure shows (<see cref="ShowingEpochAsync"/>) loaded.</summary>
     private static async Task<StoredModel> OpenShownEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct)
     {
-        var shown = await ShowingEpochAsync(store, trial, requested, ct);
+        var shown = await ShowingEpochAsync(store, trial, requested, ct, fromWeights: true);
         return await StoredModel.OpenAsync(store, trial, shown.Epoch, ct);
     }
 

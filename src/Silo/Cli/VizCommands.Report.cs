@@ -152,7 +152,7 @@ public static partial class VizCommands
             var row = await store.GetTrialAsync(trial, ct) ?? throw new TrialNotFoundException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");
             var directory = OutDirectory(parse, output, $"trial-{trial}");
             var html = new HtmlReport($"Trial {trial}: {row.Architecture} on {row.Dataset}");
-            await TrialSectionsAsync(html, row, directory, level: 2, await ShowingEpochAsync(store, trial, epoch, ct), ct);
+            await TrialSectionsAsync(html, row, directory, level: 2, await ShowingEpochAsync(store, trial, epoch, ct, fromWeights: true), ct);
             return Save(html, directory, $"report-trial-{trial}.html");
         }
 
@@ -208,7 +208,7 @@ public static partial class VizCommands
             {
                 html.Heading(2, $"Trial {leader.Id}: {leader.Architecture} ({LabelOf(trials, leader.Id)})", $"trial-{leader.Id}");
                 var row = await store.GetTrialAsync(leader.Id, ct) ?? throw new TrialNotFoundException($"there is no trial {leader.Id}");
-                await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, await FigureEpoch.ResolveAsync(store, leader.Id, null, ct), ct);
+                await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, await FigureEpoch.ResolveWeightsAsync(store, leader.Id, null, ct), ct);
             }
             return Save(html, directory, $"report-sweep-{sweepId}.html");
 

@@ -64,10 +64,13 @@ public static partial class VizCommands
         Description = "The epoch (0 = before training). Default: the trial's best, by its sweep's metric, or by validation accuracy outside a sweep.",
     };
 
-    /// <summary>The epoch a one-epoch figure shows (<see cref="FigureEpoch"/>), said on standard error.</summary>
-    internal static async Task<ShownEpoch> ShowingEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct)
+    /// <summary>
+    /// The epoch a one-epoch figure shows (<see cref="FigureEpoch"/>), said on standard error; with
+    /// <paramref name="fromWeights"/>, one that has a weight snapshot.
+    /// </summary>
+    internal static async Task<ShownEpoch> ShowingEpochAsync(ResultsStore store, long trial, int? requested, CancellationToken ct, bool fromWeights = false)
     {
-        var shown = await FigureEpoch.ResolveAsync(store, trial, requested, ct);
+        var shown = fromWeights ? await FigureEpoch.ResolveWeightsAsync(store, trial, requested, ct) : await FigureEpoch.ResolveAsync(store, trial, requested, ct);
         Console.Error.WriteLine($"trial {trial}: {shown}" + (requested is null ? "; --epoch picks another" : ""));
         return shown;
     }
@@ -93,7 +96,7 @@ public static partial class VizCommands
         var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
         var layer = new Option<string>("--layer", "-l") { Description = "The conv layer: its index in the layer list (e.g. 0) or its weight tensor's name (0.weight).", Required = true };
         var filter = new Option<int[]>("--filter", "-f") { Description = "Only these filters (repeatable, or comma-free list: --filter 0 3). Default: all.", AllowMultipleArgumentsPerToken = true };
-        var epochs = new Option<string>("--epochs", "-e") { Description = "all, last, first, or a list such as 0,5,10-12.", DefaultValueFactory = _ => "all" };
+        var epochs = new Option<string>("--epochs", "-e", "--epoch") { Description = "all (every epoch with a weight snapshot), last, first, or a list such as 0,5,10-12.", DefaultValueFactory = _ => "all" };
         var scale = new Option<string>("--scale") { Description = "Rescale each kernel to [0, 1] per filter (000 Fig. 9), per channel, or over the whole layer.", DefaultValueFactory = _ => "filter" };
         scale.AcceptOnlyFromAmong("filter", "channel", "layer");
         var zoom = new Option<int?>("--zoom") { Description = "Screen pixels per kernel pixel (nearest neighbour). Default: about 40 pixels per kernel side." };
@@ -111,6 +114,8 @@ public static partial class VizCommands
             var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, filters, new EpochSelection(parse.GetValue(epochs)!),
                 OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), ct);
             Console.Error.WriteLine($"{files.Layer}: rows are epochs {Range(files.Epochs)}; columns are filters {Range(files.Filters)} × {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
+            if (files.WithoutSnapshot.Count > 0)
+                Console.Error.WriteLine($"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no row or frame");
             PrintPaths([files.Grid, files.Animation]);
             return CommandErrors.Ok;
         }));

@@ -77,7 +77,7 @@ public sealed class StoredModel : IDisposable
         if (LoadedEpoch == epoch) return;
         var snapshot = await _store.ReadSnapshotAsync(TrialId, epoch, ct);
         if (snapshot.Count == 0)
-            throw new ArgumentException($"trial {TrialId} has no snapshot for epoch {epoch}; its recorded epochs are {string.Join(", ", Epochs)}");
+            throw new ArgumentException(StoredSnapshots.Missing(TrialId, epoch, Epochs));
         Snapshots.Restore(Model, epoch, snapshot);
         LoadedEpoch = epoch;
     }

@@ -54,10 +54,12 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
         if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
 
-        var earlyStopping = claim.SweepId is { } sweepId ? EarlyStoppingFor(sweepId, stop) : null;
+        var sweep = claim.SweepId is { } sweepId ? SweepSpecFor(sweepId, stop) : null;
+        var earlyStopping = sweep is { EarlyStopping: not NoEarlyStopping } ? (sweep.EarlyStopping, sweep.Metric) : ((EarlyStopping, SweepMetric)?)null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var observer = new SweepObserver(claim, progress, earlyStopping, store, stopTraining, stop);
-        var result = new Trainer(settings).Run(model, data, new CompositeObserver(new TrialRecorder(store, claim.TrialId, stop), observer),
+        var recorder = new TrialRecorder(store, claim.TrialId, stop, sweep?.Snapshots);
+        var result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer),
             stopTraining.Token, resume);
 
         var outcome = result.Outcome switch
@@ -77,13 +79,11 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         return outcome;
     }
 
-    private (EarlyStopping Rule, SweepMetric Metric)? EarlyStoppingFor(long sweepId, CancellationToken stop)
+    /// <summary>The sweep as submitted: its early-stopping rule and snapshot policy apply to every trial.</summary>
+    private SweepSpec? SweepSpecFor(long sweepId, CancellationToken stop)
     {
         var specJson = store.GetSweepSpecAsync(sweepId, stop).GetAwaiter().GetResult();
-        if (specJson is null) return null;
-        var spec = StoredSweep.FromJson(specJson)?.Read();
-        if (spec is null) return null;
-        return spec.EarlyStopping is NoEarlyStopping ? null : (spec.EarlyStopping, spec.Metric);
+        return specJson is null ? null : StoredSweep.FromJson(specJson)?.Read();
     }
 
     /// <summary>Epoch spans and metrics, progress, and the early-stopping decision after each trained epoch.</summary>

@@ -13,9 +13,10 @@ namespace Experiments.Worker.Recording;
 public static class RecordedTrial
 {
     /// <param name="limit">The limit on training images that <paramref name="data"/> was loaded with (0: all), recorded with the trial.</param>
+    /// <param name="snapshots">Which epochs keep their weights; every epoch when null.</param>
     public static async Task<(long TrialId, TrainingResult Result)> RunAsync(
         ResultsStore store, ArchitecturePlan plan, string dataset, DatasetSplits data, TrainingSettings settings, double validationFraction,
-        Device device, ITrainingObserver? display = null, CancellationToken cancellation = default, int limit = 0)
+        Device device, ITrainingObserver? display = null, CancellationToken cancellation = default, int limit = 0, SnapshotPolicy? snapshots = null)
     {
         var trialId = await store.CreateTrialAsync(Definition(plan, dataset, settings, validationFraction, limit), cancellation);
         await store.MarkRunningAsync(trialId, Environment.MachineName + "/" + Environment.ProcessId, cancellation);
@@ -23,7 +24,7 @@ public static class RecordedTrial
         try
         {
             using var model = Model.Create(plan, settings.Seed, device);
-            var recorder = new TrialRecorder(store, trialId, cancellation);
+            var recorder = new TrialRecorder(store, trialId, cancellation, snapshots);
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             var result = new Trainer(settings).Run(model, data, observer, cancellation);
             await store.FinishTrialAsync(trialId, Status(result.Outcome), result.Message, CancellationToken.None);

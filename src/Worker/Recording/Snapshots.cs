@@ -8,11 +8,12 @@ namespace Experiments.Worker.Recording;
 /// <summary>
 /// Converts between the engine's state and a stored epoch snapshot. A snapshot holds every model tensor under its
 /// PyTorch state-dict name, and the optimizer's state under <see cref="OptimizerPrefix"/> (state-dict names start
-/// with a digit, so the two never collide); together they let a trial resume exactly.
+/// with a digit, so the two never collide); together they let a trial resume exactly. The store keeps the optimizer's
+/// state of a trial's latest epoch only (see <see cref="SnapshotPolicy"/>).
 /// </summary>
 public static class Snapshots
 {
-    public const string OptimizerPrefix = "optimizer/";
+    public const string OptimizerPrefix = ResultsStore.OptimizerTensorPrefix;
 
     public static IReadOnlyList<TensorSnapshot> Capture(Model model, Optimizer optimizer) =>
     [

@@ -7,9 +7,11 @@ namespace Experiments.Worker.Recording;
 /// <summary>
 /// Writes every completed epoch of one trial to the results store: its metrics and its full snapshot, in one
 /// transaction keyed by (trial, epoch), so a retried write is a no-op and a killed process leaves no partial epoch.
-/// The epoch that diverged is written with its figures only.
+/// The epoch that diverged is written with its figures only. Each write retires the older snapshots that
+/// <paramref name="snapshots"/> does not keep (default: every epoch's weights; the optimizer state of the latest only).
 /// </summary>
-public sealed class TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default) : ITrainingObserver
+public sealed class TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default, SnapshotPolicy? snapshots = null)
+    : ITrainingObserver
 {
     public TimeSpan WriteTime { get; private set; }
 
@@ -19,7 +21,8 @@ public sealed class TrialRecorder(ResultsStore store, long trialId, Cancellation
         // A diverged epoch keeps its figures (the non-finite loss is the record of the divergence) but no snapshot:
         // its weights are not finite, and nothing should resume from or draw them.
         var snapshot = metrics.Diverged ? [] : Snapshots.Capture(model, optimizer);
-        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), snapshot, metrics.Diverged ? [] : Artifacts(metrics), cancellation)
+        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), snapshot, metrics.Diverged ? [] : Artifacts(metrics),
+            snapshots ?? SnapshotPolicy.EveryEpoch, cancellation)
             .GetAwaiter().GetResult();
         WriteTime += clock.Elapsed;
     }

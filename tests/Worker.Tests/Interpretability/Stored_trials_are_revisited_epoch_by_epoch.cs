@@ -86,7 +86,7 @@ public class Stored_trials_are_revisited_epoch_by_epoch(LocalDatabase database) 
         }
 
         var noEpoch = await Assert.ThrowsAsync<ArgumentException>(() => StoredModel.OpenAsync(store, trial, 7));
-        Assert.Equal($"trial {trial} has no snapshot for epoch 7; its recorded epochs are 0, 1", noEpoch.Message);
+        Assert.Equal($"trial {trial} has no weight snapshot at epoch 7; the nearest stored is epoch 1 (stored: 0, 1)", noEpoch.Message);
         var noTrial = await Assert.ThrowsAsync<ArgumentException>(() => StoredModel.OpenAsync(store, 987_654));
         Assert.Equal("there is no trial 987654; see `experiments results list`", noTrial.Message);
     }
