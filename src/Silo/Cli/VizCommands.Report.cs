@@ -6,7 +6,6 @@ using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization;
-using Experiments.Visualization.Charts;
 using Experiments.Visualization.Imaging;
 using Experiments.Visualization.Report;
 using Experiments.Worker.Decoding;
@@ -71,13 +70,7 @@ public static partial class VizCommands
         var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
         probabilities = Softmax.FromLogits(logits, logits.Length);
         var names = ClassNamesOf(dataset, logits.Length);
-        var predicted = ArgMax(probabilities);
-        var title = $"Class probabilities, trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} " +
-                    $"(true: {image.ClassName}; predicted: {names[predicted]})";
-        Directory.CreateDirectory(directory);
-        var chartPath = Path.Combine(directory, $"probabilities-{image.Split}-{image.Index}-epoch-{model.LoadedEpoch}.svg");
-        new BarChart(title, "softmax probability", names, probabilities) { YRange = (0, 1), Highlight = image.Label, Width = Math.Max(640, 90 + 48 * names.Count) }
-            .Write(chartPath);
+        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label);
         var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
         PngEncoder.Write(imagePath, EnlargedImage(image.Pixels));
         return new ProbabilityFiles(chartPath, imagePath);
@@ -200,7 +193,7 @@ public static partial class VizCommands
             var withEpochs = trials.Where(t => t.EpochsRecorded > 0).Select(t => t.TrialId).ToList();
             if (withEpochs.Count == 0) html.Note("no trial has recorded a trained epoch yet");
             else
-                foreach (var (path, caption) in (await _figures.CurvesAsync(withEpochs, Path.Combine(directory, "curves"), ct))
+                foreach (var (path, caption) in (await _figures.CurvesAsync(withEpochs, Path.Combine(directory, "curves"), ct: ct))
                          .Zip(["Loss per epoch, every trial (train solid, validation dashed)", "Accuracy per epoch, every trial"]))
                     html.Figure(path, caption);
 
@@ -237,7 +230,7 @@ public static partial class VizCommands
             html.Heading(level, "Loss and accuracy", $"curves-{trial}");
             await Part(html, async () =>
             {
-                var paths = await _figures.CurvesAsync([trial], directory, ct);
+                var paths = await _figures.CurvesAsync([trial], directory, ct: ct);
                 html.Figure(paths[0], "Loss per epoch: train solid, validation dashed");
                 html.Figure(paths[1], "Accuracy per epoch: train solid, validation dashed");
             });
