@@ -54,6 +54,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             Assert.All(series, s => Assert.Equal([1.0, 2.0], s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("x").GetDouble())));
         }
         AssertTexts(curves[1], $"Accuracy per epoch, trial {_trial} (trained epochs)", "epoch", "accuracy (%)", "train", "validation");
+        Assert.All(curves, c => AssertSvgSize(c, 800, 480));
         AssertTexts(curves[0], $"Loss per epoch, trial {_trial} (trained epochs)", "epoch", "cross-entropy loss (nats)");
 
         var confusion = Paths(Ok("viz", "confusion", "--trial", _trial))[0];
@@ -66,11 +67,13 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             Assert.Equal(1000, rows.Sum(r => r.EnumerateArray().Sum(v => v.GetDouble())));
         }
         AssertTexts(confusion, "true class", "predicted class", "images");
+        AssertSvgSize(confusion, 760, 640);
 
         var roc = Paths(Ok("viz", "roc", "--trial", _trial))[0];
         using (var curvesOfRoc = Data(roc))
             Assert.Equal(11, curvesOfRoc.RootElement.GetProperty("series").GetArrayLength()); // ten classes and the chance diagonal
         AssertTexts(roc, "false positive rate", "true positive rate", "chance");
+        AssertSvgSize(roc, 720, 700);
 
         var health = Ok("viz", "health", "--trial", _trial, "--json");
         using var report = JsonDocument.Parse(health.Output);
@@ -82,7 +85,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             Assert.True(File.Exists(file), file);
             if (!file.EndsWith(".svg", StringComparison.Ordinal)) continue;
             // Every layer's chart has the same size, the 500-filter layer 4 included, and names its axes.
-            Assert.Equal(("800", "480"), ((string)Svg(file).Root!.Attribute("width")!, (string)Svg(file).Root!.Attribute("height")!));
+            AssertSvgSize(file, 800, 480);
             AssertTexts(file, "epoch");
         }
         AssertTexts(report.RootElement.GetProperty("files")[3].GetString()!, $"Filter L2 norm per epoch, trial {_trial}, 4.weight (spread of 500 filters)", "median", "25–75%");
@@ -142,6 +145,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Equal(predicted, values.IndexOf(values.Max()));
         Assert.Equal(label, chart.RootElement.GetProperty("highlight").GetInt32());
         AssertTexts(probabilities[0], "softmax probability", "class", "true class");
+        AssertSvgSize(probabilities[0], 760, 440);
     }
 
     [Fact]
@@ -276,6 +280,13 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     {
         var texts = Svg(svgPath).Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value.Trim()).ToList();
         foreach (var text in expected) Assert.Contains(text, texts);
+    }
+
+    /// <summary>The SVG declares the chart's documented size in pixels.</summary>
+    private static void AssertSvgSize(string path, int width, int height)
+    {
+        var root = Svg(path).Root!;
+        Assert.Equal((width.ToString(CultureInfo.InvariantCulture), height.ToString(CultureInfo.InvariantCulture)), ((string)root.Attribute("width")!, (string)root.Attribute("height")!));
     }
 
     private static void AssertPng(string path, int? width = null, int? height = null, int? frames = null, bool varied = false)
