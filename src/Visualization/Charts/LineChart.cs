@@ -157,6 +157,8 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
             .Concat(Bands.SelectMany(b => b.Low.Concat(b.High)).Where(double.IsFinite)).ToList();
         var (xMin, xMax) = XRange ?? Padded(xs, WholeX ? 0.25 : 0.02);
         var (yMin, yMax) = YRange ?? Padded(ys, 0.06);
+        // Headroom for the notes' box in the upper left, so it sits above the data rather than over it.
+        if (YRange is null && Notes.Count > 0) yMax += (yMax - yMin) * 0.08 * (Notes.Count + 1);
         plot.Axes.SetLimits(xMin, xMax, yMin, yMax);
     }
 
