@@ -42,34 +42,28 @@ public sealed class TrialFigures(ResultsStore store)
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>loss.svg and accuracy.svg: train (solid) and validation (dashed) per epoch, one colour per trial.</summary>
-    public async Task<IReadOnlyList<string>> CurvesAsync(IReadOnlyList<long> trials, string outDirectory, CancellationToken ct = default)
+    /// <summary>
+    /// loss.svg and accuracy.svg (<see cref="LearningCurves"/>): train solid and validation dashed, one colour per trial
+    /// named by the settings that differ; epoch 0 only when <paramref name="includeEpoch0"/>. Each chart's numbers go
+    /// beside it as loss.json and accuracy.json.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CurvesAsync(IReadOnlyList<long> trials, string outDirectory, bool includeEpoch0 = false, CancellationToken ct = default)
     {
         if (trials.Count == 0) throw new VizInputException("name at least one trial");
-        var loss = new List<LineSeries>();
-        var accuracy = new List<LineSeries>();
-        for (var i = 0; i < trials.Count; i++)
+        var histories = new List<(TrialRow, IReadOnlyList<EpochRecord>)>();
+        foreach (var id in trials)
         {
-            var row = await TrialAsync(trials[i], ct);
-            var epochs = await store.GetEpochsAsync(row.Id, ct);
-            var colour = LineChart.Palette[i % LineChart.Palette.Count];
-            var name = trials.Count == 1 ? "" : $"trial {row.Id} ";
-            loss.Add(new LineSeries(name + "train", Points(epochs, e => e.Train?.Loss), colour));
-            loss.Add(new LineSeries(name + "validation", Points(epochs, e => e.Validation?.Loss), colour, Dashed: true));
-            accuracy.Add(new LineSeries(name + "train", Points(epochs, e => e.Train?.Accuracy), colour));
-            accuracy.Add(new LineSeries(name + "validation", Points(epochs, e => e.Validation?.Accuracy), colour, Dashed: true));
+            var row = await TrialAsync(id, ct);
+            histories.Add((row, await store.GetEpochsAsync(row.Id, ct)));
         }
-        var subject = trials.Count == 1 ? $"trial {trials[0]}" : "trials " + string.Join(", ", trials);
+        var (loss, accuracy) = LearningCurves.Draw(histories, includeEpoch0);
         Directory.CreateDirectory(outDirectory);
         var lossPath = Path.Combine(outDirectory, "loss.svg");
         var accuracyPath = Path.Combine(outDirectory, "accuracy.svg");
-        new LineChart($"Loss per epoch, {subject}", "epoch", "cross-entropy loss", loss).Write(lossPath);
-        new LineChart($"Accuracy per epoch, {subject}", "epoch", "accuracy", accuracy) { YRange = (0, 1) }.Write(accuracyPath);
+        loss.Write(lossPath);
+        accuracy.Write(accuracyPath);
         return [lossPath, accuracyPath];
     }
-
-    private static List<(double X, double Y)> Points(IReadOnlyList<EpochRecord> epochs, Func<EpochRecord, double?> value) =>
-        epochs.Where(e => value(e) is not null).Select(e => ((double)e.Epoch, value(e)!.Value)).ToList();
 
     /// <summary>
     /// kernels-&lt;layer&gt;.png (rows = epochs, columns = filters × input channels) and
@@ -119,8 +113,8 @@ public sealed class TrialFigures(ResultsStore store)
         var classes = ClassNames(row.Dataset, evaluation.Classification.Classes);
         var matrix = evaluation.Classification.ConfusionMatrix.Select(r => (IReadOnlyList<double>)r.Select(n => (double)n).ToList()).ToList();
         var chart = new HeatmapChart(
-            $"Confusion matrix, trial {trial}, {epoch}, {split} (accuracy {evaluation.Classification.Accuracy.ToString("P1", CultureInfo.InvariantCulture)})",
-            "true class", "predicted class", classes, classes, matrix) { ValueFormat = "0" };
+            $"Confusion matrix, trial {trial}, {split} split (accuracy {evaluation.Classification.Accuracy.ToString("P1", CultureInfo.InvariantCulture)})\n{epoch}",
+            "true class", "predicted class", classes, classes, matrix) { ValueFormat = "0", ColourBarLabel = "images" };
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"confusion-{split}-epoch-{artifact.Epoch}.svg");
         chart.Write(path);
@@ -140,19 +134,27 @@ public sealed class TrialFigures(ResultsStore store)
         {
             var auc = double.IsNaN(curve.Auc) ? "AUC undefined" : "AUC " + curve.Auc.ToString("0.000", CultureInfo.InvariantCulture);
             series.Add(new LineSeries($"{classes[curve.Class]} ({auc})",
-                curve.FalsePositiveRate.Zip(curve.TruePositiveRate, (x, y) => (x, y)).ToList(), LineChart.Palette[curve.Class % LineChart.Palette.Count]));
+                [.. curve.FalsePositiveRate.Zip(curve.TruePositiveRate, (x, y) => new ChartPoint(x, y))], ChartCanvas.Palette[curve.Class % ChartCanvas.Palette.Count])
+                { Markers = false, Width = 1.5 });
         }
-        series.Add(new LineSeries("chance", [(0, 0), (1, 1)], "#999999", Dashed: true));
+        series.Add(new LineSeries("chance", [new(0, 0), new(1, 1)], "#999999", Dashed: true) { Markers = false, Width = 1 });
         var macro = double.IsNaN(evaluation.Roc.MacroAuc) ? "undefined" : evaluation.Roc.MacroAuc.ToString("0.000", CultureInfo.InvariantCulture);
-        var chart = new LineChart($"One-vs-rest ROC, trial {trial}, {epoch}, {split} (macro AUC {macro})",
-            "false positive rate", "true positive rate", series) { YRange = (0, 1), Width = 820, Height = 520 };
+        // The whole unit square with its diagonal: a curve's distance from chance is only readable at its true scale.
+        var chart = new LineChart($"One-vs-rest ROC, trial {trial}, {split} split (macro AUC {macro})\n{epoch}",
+            "false positive rate", "true positive rate", series)
+        {
+            XRange = (0, 1), YRange = (0, 1), SquareData = true, LegendInside = true, Width = 720, Height = 700,
+        };
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"roc-{split}-epoch-{artifact.Epoch}.svg");
         chart.Write(path);
         return path;
     }
 
-    /// <summary>Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes one norm chart per layer.</summary>
+    /// <summary>
+    /// Reads every epoch's snapshot, examines it (<see cref="WeightHealth"/>) and writes one norm chart per layer
+    /// (<see cref="NormChart"/>: a line per filter up to 12 filters, quantile bands above), each with its numbers as JSON beside it.
+    /// </summary>
     public async Task<HealthFiles> HealthAsync(long trial, string outDirectory, double deadFraction = WeightHealth.DefaultDeadFraction, CancellationToken ct = default)
     {
         var report = await HealthReportAsync(trial, deadFraction, ct);
@@ -161,20 +163,8 @@ public sealed class TrialFigures(ResultsStore store)
         var charts = new List<string>();
         foreach (var layer in report.Layers)
         {
-            var series = new List<LineSeries>();
-            for (var f = 0; f < layer.Filters; f++)
-            {
-                var filter = f;
-                var dead = report.DeadFilters.FirstOrDefault(d => d.Tensor == layer.Tensor && d.Filter == filter);
-                var label = (layer.Kind == "conv" ? "filter " : "unit ") + f + (dead is null ? "" : $" (dead from epoch {dead.FirstEpoch})");
-                series.Add(new LineSeries(label, report.Epochs.Select((e, i) => ((double)e, layer.Norms[i][filter])).ToList(),
-                    dead is null ? LineChart.Palette[f % LineChart.Palette.Count] : "#d62728"));
-            }
-            if (double.IsFinite(layer.DeadThreshold))
-                series.Add(new LineSeries("dead threshold", report.Epochs.Select(e => ((double)e, layer.DeadThreshold)).ToList(), "#000000", Dashed: true));
-            var title = $"{(layer.Kind == "conv" ? "Kernel" : "Unit")} L2 norm per epoch, trial {trial}, {layer.Tensor}";
             var path = Path.Combine(outDirectory, $"health-{SafeName(layer.Tensor)}.svg");
-            new LineChart(title, "epoch", "L2 norm", series) { Height = Math.Max(420, 60 + 18 * series.Count) }.Write(path);
+            NormChart.Draw(trial, layer, report).Write(path);
             charts.Add(path);
         }
         return new HealthFiles(report, jsonPath, charts);
@@ -193,27 +183,38 @@ public sealed class TrialFigures(ResultsStore store)
         return WeightHealth.Examine(snapshots, deadFraction);
     }
 
-    /// <summary>covariance-&lt;dataset&gt;.png: the d×d pixel covariance of a sample of the training split, zero white, positive red, negative blue.</summary>
+    /// <summary>
+    /// covariance-&lt;dataset&gt;.png (<see cref="CovarianceChart"/>): the d×d pixel covariance of a sample of the training
+    /// split, zero white, positive red, negative blue, with a colour bar.
+    /// </summary>
     public static (string Path, CovarianceMatrix Matrix) Covariance(string dataset, string home, int sample, CovarianceChannels channels, string outDirectory, int seed = 0)
     {
         var (train, _) = DatasetCatalog.LoadTrainAndTest(dataset, home);
         var matrix = PixelCovariance.Of(train, sample, channels, seed);
-        var (image, _) = CovarianceImage(matrix);
+        var name = DatasetCatalog.Get(dataset).Name;
         Directory.CreateDirectory(outDirectory);
-        var path = Path.Combine(outDirectory, $"covariance-{SafeName(DatasetCatalog.Get(dataset).Name)}{(channels == CovarianceChannels.All ? "-all-channels" : "")}.png");
-        PngEncoder.Write(path, image);
+        var path = Path.Combine(outDirectory, $"covariance-{SafeName(name)}{(channels == CovarianceChannels.All ? "-all-channels" : "")}.png");
+        var variables = channels == CovarianceChannels.All ? "every channel of every pixel" : "pixel positions, channel mean";
+        CovarianceChart.Write(matrix, $"Pixel covariance of {matrix.Samples} {name} training images ({matrix.Dimension} variables: {variables})", path);
         return (path, matrix);
     }
 
-    /// <summary>The matrix as a picture, one pixel per entry (enlarged to at least 256 pixels a side), signed around white.</summary>
-    public static (RasterImage Image, double MaxAbs) CovarianceImage(CovarianceMatrix matrix)
+    /// <summary>
+    /// probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg (002, Fig. 5): the softmax probability of each class for one
+    /// image, on a 0–1 axis, the true class in red; its numbers go beside it as JSON. Returns the path.
+    /// </summary>
+    public static string ProbabilityChart(string outDirectory, long trial, int epoch, string split, int image, IReadOnlyList<string> classNames,
+        IReadOnlyList<double> probabilities, int trueClass)
     {
-        var maxAbs = matrix.Values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var image = new RasterImage(matrix.Dimension, matrix.Dimension);
-        for (var r = 0; r < matrix.Dimension; r++)
-            for (var c = 0; c < matrix.Dimension; c++) image.SetPixel(c, r, ColorMap.Diverging.MapSigned(matrix[r, c], maxAbs));
-        var factor = Math.Max(1, (int)Math.Ceiling(256.0 / matrix.Dimension));
-        return (Raster.Upscale(image, factor), maxAbs);
+        var predicted = probabilities.Select((p, i) => (p, i)).MaxBy(x => x.p).i;
+        var title = $"Class probabilities, trial {trial}, epoch {epoch}, {split} image {image}\ntrue: {classNames[trueClass]}; predicted: {classNames[predicted]}";
+        Directory.CreateDirectory(outDirectory);
+        var path = Path.Combine(outDirectory, $"probabilities-{split}-{image}-epoch-{epoch}.svg");
+        new BarChart(title, "class", "softmax probability", classNames, probabilities)
+        {
+            YRange = (0, 1), Highlight = trueClass, HighlightName = "true class", OthersName = "other classes",
+        }.Write(path);
+        return path;
     }
 
     private async Task<TrialRow> TrialAsync(long trial, CancellationToken ct) =>

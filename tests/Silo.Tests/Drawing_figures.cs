@@ -42,22 +42,38 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     private const int Epochs = 3;
 
     [Fact]
-    public void Curves_confusion_roc_and_health_write_well_formed_svg_charts()
+    public void Curves_confusion_roc_and_health_write_svg_charts_with_their_titles_and_axis_labels_and_their_numbers_beside_them()
     {
         var curves = Paths(Ok("viz", "curves", _trial));
         Assert.Equal(["loss.svg", "accuracy.svg"], curves.Select(Path.GetFileName));
-        // Train and validation lines: epoch 0 has no training figures, so the train line has 2 points and validation 3.
-        var accuracy = Svg(curves[1]);
-        Assert.Equal(2, Series(accuracy).Count);
+        // Train and validation lines over the trained epochs 1 and 2 (epoch 0, untrained, is left out by default).
+        using (var accuracy = Data(curves[1]))
+        {
+            var series = accuracy.RootElement.GetProperty("series").EnumerateArray().ToList();
+            Assert.Equal(["train", "validation"], series.Select(s => s.GetProperty("name").GetString()));
+            Assert.All(series, s => Assert.Equal([1.0, 2.0], s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("x").GetDouble())));
+        }
+        AssertTexts(curves[1], $"Accuracy per epoch, trial {_trial} (trained epochs)", "epoch", "accuracy (%)", "train", "validation");
+        Assert.All(curves, c => AssertSvgSize(c, 800, 480));
+        AssertTexts(curves[0], $"Loss per epoch, trial {_trial} (trained epochs)", "epoch", "cross-entropy loss (nats)");
 
-        var confusion = Svg(Paths(Ok("viz", "confusion", "--trial", _trial))[0]);
-        var cells = confusion.Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "cell").ToList();
-        Assert.Equal(100, cells.Count);
-        // The test split holds 1,000 synthetic images: every one is counted once in the matrix.
-        Assert.Equal(1000, cells.Sum(c => double.Parse((string)c.Attribute("data-value")!, CultureInfo.InvariantCulture)));
+        var confusion = Paths(Ok("viz", "confusion", "--trial", _trial))[0];
+        using (var matrix = Data(confusion))
+        {
+            var rows = matrix.RootElement.GetProperty("values").EnumerateArray().ToList();
+            Assert.Equal(10, rows.Count);
+            Assert.All(rows, r => Assert.Equal(10, r.GetArrayLength()));
+            // The test split holds 1,000 synthetic images: every one is counted once in the matrix.
+            Assert.Equal(1000, rows.Sum(r => r.EnumerateArray().Sum(v => v.GetDouble())));
+        }
+        AssertTexts(confusion, "true class", "predicted class", "images");
+        AssertSvgSize(confusion, 760, 640);
 
-        var roc = Svg(Paths(Ok("viz", "roc", "--trial", _trial))[0]);
-        Assert.Equal(11, Series(roc).Count); // ten classes and the chance diagonal
+        var roc = Paths(Ok("viz", "roc", "--trial", _trial))[0];
+        using (var curvesOfRoc = Data(roc))
+            Assert.Equal(11, curvesOfRoc.RootElement.GetProperty("series").GetArrayLength()); // ten classes and the chance diagonal
+        AssertTexts(roc, "false positive rate", "true positive rate", "chance");
+        AssertSvgSize(roc, 720, 700);
 
         var health = Ok("viz", "health", "--trial", _trial, "--json");
         using var report = JsonDocument.Parse(health.Output);
@@ -67,8 +83,12 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         foreach (var file in report.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!))
         {
             Assert.True(File.Exists(file), file);
-            if (file.EndsWith(".svg", StringComparison.Ordinal)) Svg(file);
+            if (!file.EndsWith(".svg", StringComparison.Ordinal)) continue;
+            // Every layer's chart has the same size, the 500-filter layer 4 included, and names its axes.
+            AssertSvgSize(file, 800, 480);
+            AssertTexts(file, "epoch");
         }
+        AssertTexts(report.RootElement.GetProperty("files")[3].GetString()!, $"Filter L2 norm per epoch, trial {_trial}, 4.weight (spread of 500 filters)", "median", "25–75%");
     }
 
     [Fact]
@@ -95,9 +115,10 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         AssertPng(activations[0], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + Epochs * 72 + (Epochs - 1));
         AssertPng(activations[1], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + 72, frames: Epochs);
 
-        // Synthetic images are 28×28, so the grey covariance is 784×784 (already above the 256-pixel minimum).
+        // Synthetic images are 28×28, so the grey covariance is 784×784: one pixel per entry, with 260 pixels across and
+        // 120 down for the axes, the title and the colour bar.
         var covariance = Paths(Ok("viz", "covariance", "--dataset", "synthetic", "--sample", "200"));
-        AssertPng(covariance[0], 784, 784);
+        AssertPng(covariance[0], 784 + 260, 784 + 120, varied: true);
     }
 
     [Fact]
@@ -114,15 +135,17 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2"));
         Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
         AssertPng(probabilities[1], 224, 224);
-        var bars = Svg(probabilities[0]).Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "bar").ToList();
-        Assert.Equal(10, bars.Count);
-        var values = bars.Select(b => double.Parse((string)b.Attribute("data-value")!, CultureInfo.InvariantCulture)).ToList();
+        using var chart = Data(probabilities[0]);
+        var values = chart.RootElement.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal(10, values.Count);
         Assert.All(values, p => Assert.InRange(p, 0, 1));
         Assert.Equal(1.0, values.Sum(), 1e-9);
         // The largest probability is the class saliency explained (the arg-max logit, computed on its own path),
         // and the one highlighted bar is the image's true label.
         Assert.Equal(predicted, values.IndexOf(values.Max()));
-        Assert.Equal([label], bars.Select((b, i) => (b, i)).Where(x => (string?)x.b.Attribute("fill") == "#d62728").Select(x => x.i));
+        Assert.Equal(label, chart.RootElement.GetProperty("highlight").GetInt32());
+        AssertTexts(probabilities[0], "softmax probability", "class", "true class");
+        AssertSvgSize(probabilities[0], 760, 440);
     }
 
     [Fact]
@@ -249,10 +272,24 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         return document;
     }
 
-    private static List<XElement> Series(XDocument svg) =>
-        svg.Descendants().Where(e => e.Name.LocalName == "g" && (string?)e.Attribute("class") == "series").ToList();
+    /// <summary>The numbers behind a chart, written beside it: x.svg's x.json.</summary>
+    private static JsonDocument Data(string chartPath) => JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(chartPath, ".json")));
 
-    private static void AssertPng(string path, int? width = null, int? height = null, int? frames = null)
+    /// <summary>The chart shows each of <paramref name="expected"/> as a text element of its own (titles, axis labels, legend entries).</summary>
+    private static void AssertTexts(string svgPath, params string[] expected)
+    {
+        var texts = Svg(svgPath).Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value.Trim()).ToList();
+        foreach (var text in expected) Assert.Contains(text, texts);
+    }
+
+    /// <summary>The SVG declares the chart's documented size in pixels.</summary>
+    private static void AssertSvgSize(string path, int width, int height)
+    {
+        var root = Svg(path).Root!;
+        Assert.Equal((width.ToString(CultureInfo.InvariantCulture), height.ToString(CultureInfo.InvariantCulture)), ((string)root.Attribute("width")!, (string)root.Attribute("height")!));
+    }
+
+    private static void AssertPng(string path, int? width = null, int? height = null, int? frames = null, bool varied = false)
     {
         using var decoded = JsonDocument.Parse(Python(Oracle, path, "--no-pixels"));
         var root = decoded.RootElement;
@@ -260,6 +297,11 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         if (width is { } w) Assert.Equal(w, root.GetProperty("width").GetInt32());
         if (height is { } h) Assert.Equal(h, root.GetProperty("height").GetInt32());
         if (frames is { } f) Assert.Equal(f, root.GetProperty("num_frames").GetInt32());
+        if (varied)
+        {
+            var first = root.GetProperty("frames")[0];
+            Assert.True(first.GetProperty("min").GetInt32() < first.GetProperty("max").GetInt32(), $"every pixel of {path} has the same value");
+        }
     }
 
     /// <summary>Every embedded figure decodes: PNGs by the oracle, SVGs by Python's XML parser (the html script reports both).</summary>

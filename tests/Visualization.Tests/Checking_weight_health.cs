@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Xml.Linq;
 using Experiments.Visualization.Snapshots;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
@@ -95,11 +94,40 @@ public sealed class Checking_weight_health(CraftedTrial crafted) : IClassFixture
         var nan = root.GetProperty("report").GetProperty("nonFinite").EnumerateArray().Single();
         Assert.Equal(("2.weight", 3, 1), (nan.GetProperty("tensor").GetString(), nan.GetProperty("epoch").GetInt32(), nan.GetProperty("naNs").GetInt32()));
 
-        var chart = XDocument.Load(_folder.File("health/health-0.weight.svg"));
-        XNamespace svg = "http://www.w3.org/2000/svg";
-        var names = chart.Descendants(svg + "g").Where(g => (string?)g.Attribute("class") == "series").Select(g => (string)g.Attribute("data-name")!).ToList();
+        var chart = _folder.File("health/health-0.weight.svg");
+        using var data = SvgReader.Data(chart);
+        var names = data.RootElement.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
         Assert.Equal(["filter 0", "filter 1", "filter 2 (dead from epoch 2)", "filter 3", "dead threshold"], names);
+        var texts = SvgReader.Texts(chart);
+        Assert.Contains("filter 2 (dead from epoch 2)", texts);
+        Assert.Contains("dead filters (1): 2 (from epoch 2)", texts);
         Assert.True(File.Exists(_folder.File("health/health.json")));
+    }
+
+    [Fact]
+    public void A_500_unit_layer_is_drawn_as_quantile_bands_at_a_fixed_size_naming_exactly_its_dead_and_nan_units()
+    {
+        var run = CliProcess.RunIn(_folder.Path, "viz", "health", "--trial", crafted.WideTrialId.ToString(), "--db", crafted.Database.ConnectionString,
+            "--out", _folder.File("wide"));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var chart = _folder.File("wide/health-0.weight.svg");
+        Assert.Equal((800, 480), SvgReader.Size(chart));
+        Assert.InRange(new FileInfo(chart).Length, 1, 100_000); // a line per unit was about 1 MB
+        var texts = SvgReader.Texts(chart);
+        Assert.Contains("Unit L2 norm per epoch, trial " + crafted.WideTrialId + ", 0.weight (spread of 500 units)", texts);
+        // The note is one text element per line: exactly the crafted units, by index.
+        Assert.Contains("dead units (3): 7 (from epoch 2), 123 (from epoch 2), 499 (from epoch 2)", texts);
+        Assert.Contains($"NaN or infinite units (1): {CraftedTrial.WideNaNUnit} (from epoch {CraftedTrial.NaNEpoch})", texts);
+        Assert.DoesNotContain(texts, t => t.StartsWith("unit ", StringComparison.Ordinal)); // no line per unit in the legend
+        using var data = SvgReader.Data(chart);
+        Assert.Equal(["min–max", "5–95%", "25–75%"], data.RootElement.GetProperty("bands").EnumerateArray().Select(b => b.GetProperty("name").GetString()));
+        // At epoch 0 every unit is finite and none is dead: the band's ends are the smallest and largest unit norms.
+        var norms = Enumerable.Range(0, CraftedTrial.WideUnits).Select(u => Math.Sqrt(Enumerable.Range(0, CraftedTrial.WideInputs)
+            .Sum(i => Math.Pow((float)(0.01 * (u % 17 + 1) * CraftedTrial.Pattern(i)), 2)))).ToList();
+        var band = data.RootElement.GetProperty("bands")[0];
+        Assert.Equal(norms.Min(), band.GetProperty("low")[0].GetDouble(), 6);
+        Assert.Equal(norms.Max(), band.GetProperty("high")[0].GetDouble(), 6);
     }
 
     [Fact]

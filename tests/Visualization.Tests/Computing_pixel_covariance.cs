@@ -31,41 +31,44 @@ public sealed class Computing_pixel_covariance : IDisposable
     }
 
     [Fact]
-    public void A_sample_is_a_seeded_subset_and_the_picture_is_one_pixel_per_entry_enlarged()
+    public void A_sample_is_a_seeded_subset_and_the_picture_has_a_square_of_pixels_per_entry_coloured_by_sign()
     {
         var images = SyntheticDataset.Generate(200, seed: 6, new SyntheticOptions(Channels: 1, Height: 8, Width: 8, Classes: 4));
 
         var first = PixelCovariance.Of(images, 50, seed: 1);
         var again = PixelCovariance.Of(images, 50, seed: 1);
         var other = PixelCovariance.Of(images, 50, seed: 2);
-        var (image, maxAbs) = TrialFigures.CovarianceImage(first);
         var path = _folder.File("cov.png");
-        Imaging.PngEncoder.Write(path, image);
+        Charts.CovarianceChart.Write(first, "covariance", path);
         var decoded = PngOracle.Decode(path);
 
         Assert.Equal(50, first.Samples);
         Assert.Equal(first.Values, again.Values);
         Assert.NotEqual(first.Values, other.Values);
-        Assert.Equal((256, 256), (decoded.Width, decoded.Height)); // 64×64 enlarged ×4
-        // The diagonal holds variances (≥ 0): never blue. The largest |entry| takes the map's end colour.
-        var diagonal = Enumerable.Range(0, 64).Select(i => decoded.Frames[0].Rgb(i * 4 + 1, i * 4 + 1, 3)).ToList();
-        Assert.All(diagonal, p => Assert.True(p.R >= p.B, $"{p}"));
+        // 64 variables on the 512-pixel minimum side: 8×8 pixels per entry, inside 90 pixels left and 50 above
+        // (docs/visualization.md: the figure is side + 260 by side + 120).
+        Assert.Equal((512 + 260, 512 + 120), (decoded.Width, decoded.Height));
+        var frame = decoded.Frames[0];
+        (byte R, byte G, byte B) Entry(int row, int column) => frame.Rgb(90 + column * 8 + 4, 50 + row * 8 + 4, decoded.Channels);
+        // The diagonal holds variances (≥ 0): never blue. The largest |entry| takes the map's end colour, red or blue by its sign.
+        Assert.All(Enumerable.Range(0, 64), i => Assert.True(Entry(i, i).R >= Entry(i, i).B, $"{i}: {Entry(i, i)}"));
         var largest = Array.IndexOf(first.Values, first.Values.MaxBy(Math.Abs));
-        var (row, column) = (largest / 64, largest % 64);
-        Assert.Equal(first.Values[largest] > 0 ? ((byte)0x67, (byte)0x00, (byte)0x1f) : ((byte)0x05, (byte)0x30, (byte)0x61), decoded.Frames[0].Rgb(column * 4, row * 4, 3));
-        Assert.Equal(Math.Abs(first.Values[largest]), maxAbs);
+        var end = new ScottPlot.Colormaps.Balance().GetColor(first.Values[largest] > 0 ? 1.0 : 0.0);
+        var pixel = Entry(largest / 64, largest % 64);
+        Assert.Equal((end.R, end.G, end.B), (pixel.R, pixel.G, pixel.B));
     }
 
     [Fact]
     public void The_command_writes_the_covariance_of_a_dataset_sample_as_a_picture()
     {
-        // The synthetic dataset is generated in memory: 1×28×28, so 784 grey variables and a 784×784 picture.
+        // The synthetic dataset is generated in memory: 1×28×28, so 784 grey variables, one pixel each.
         var run = CliProcess.RunIn(_folder.Path, "viz", "covariance", "--dataset", "synthetic", "--sample", "300", "--out", _folder.File("cov"));
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.EndsWith("covariance-synthetic.png", run.Lines.Single());
-        var decoded = PngOracle.Decode(run.Lines.Single(), withPixels: false);
-        Assert.Equal((784, 784), (decoded.Width, decoded.Height));
+        var decoded = PngOracle.Decode(run.Lines.Single());
+        Assert.Equal((784 + 260, 784 + 120), (decoded.Width, decoded.Height)); // one pixel per entry, and room for axes and the colour bar
+        Assert.True(decoded.Frames[0].Min < decoded.Frames[0].Max, "every pixel has the same value");
         Assert.Contains("784×784 covariance of 300 images", run.Error);
     }
 

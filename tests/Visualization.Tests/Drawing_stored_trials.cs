@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Xml.Linq;
 using Experiments.Analysis;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
@@ -8,16 +7,12 @@ namespace Experiments.Visualization.Tests;
 
 public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<CraftedTrial>, IDisposable
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
     private readonly TemporaryDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
     private CliRun Viz(params string[] arguments) =>
         CliProcess.RunIn(_folder.Path, ["viz", .. arguments, "--db", crafted.Database.ConnectionString]);
-
-    private static IEnumerable<XElement> WithClass(XDocument document, string name, string cssClass) =>
-        document.Descendants(Svg + name).Where(e => ((string?)e.Attribute("class"))?.Split(' ').Contains(cssClass) == true);
 
     // 3×3 kernels are enlarged ×14 (⌈40 / 3⌉) into 42×42 tiles; channels of a filter are 1 pixel apart, filters
     // max(4, 14 / 2) = 7 apart, and so are epochs, with a 2-pixel margin. So a row of f filters × 2 channels is
@@ -90,22 +85,46 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
     }
 
     [Fact]
-    public void The_curves_command_plots_the_stored_losses_train_against_validation()
+    public void The_curves_command_plots_the_stored_losses_of_trained_epochs_train_against_validation()
     {
         var run = Viz("curves", crafted.TrialId.ToString(), crafted.HealthyTrialId.ToString(), "--out", _folder.Path);
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Equal(["loss.svg", "accuracy.svg"], run.Lines.Select(Path.GetFileName));
-        var loss = XDocument.Load(run.Lines[0]);
-        var series = WithClass(loss, "g", "series").ToList();
+        using var loss = SvgReader.Data(run.Lines[0]);
+        var series = loss.RootElement.GetProperty("series").EnumerateArray().ToList();
+        // The two crafted trials share every setting, so they are told apart by id.
         Assert.Equal([$"trial {crafted.TrialId} train", $"trial {crafted.TrialId} validation", $"trial {crafted.HealthyTrialId} train", $"trial {crafted.HealthyTrialId} validation"],
-            series.Select(s => (string)s.Attribute("data-name")!));
-        double[] Ys(XElement s) => [.. s.Elements(Svg + "circle").Select(c => double.Parse((string)c.Attribute("data-y")!, CultureInfo.InvariantCulture))];
-        Assert.Equal(new[] { 1, 2, 3 }.Select(CraftedTrial.TrainLoss), Ys(series[0])); // epoch 0 has no training loss
-        Assert.Equal(new[] { 0, 1, 2, 3 }.Select(CraftedTrial.ValidationLoss), Ys(series[1]));
-        var accuracy = XDocument.Load(run.Lines[1]);
-        Assert.Equal(4, WithClass(accuracy, "g", "series").Count());
+            series.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(new[] { 1, 2, 3 }.Select(CraftedTrial.TrainLoss), Ys(series[0]));
+        Assert.Equal(new[] { 1, 2, 3 }.Select(CraftedTrial.ValidationLoss), Ys(series[1])); // epoch 0, untrained, is left out
+        var texts = SvgReader.Texts(run.Lines[0]);
+        Assert.Contains($"Loss per epoch, trials {crafted.TrialId}, {crafted.HealthyTrialId} (trained epochs)", texts);
+        Assert.Contains("cross-entropy loss (nats)", texts);
+        Assert.Contains("epoch", texts);
+        Assert.Contains($"trial {crafted.TrialId}", texts);
+        using var accuracy = SvgReader.Data(run.Lines[1]);
+        Assert.Equal(4, accuracy.RootElement.GetProperty("series").GetArrayLength());
+        Assert.Contains("accuracy (%)", SvgReader.Texts(run.Lines[1]));
     }
+
+    [Fact]
+    public void Curves_include_epoch_0_on_request_and_name_trials_by_the_settings_that_differ()
+    {
+        var run = Viz("curves", crafted.TrialId.ToString(), crafted.WideTrialId.ToString(), "--include-epoch-0", "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        using var loss = SvgReader.Data(run.Lines[0]);
+        var validation = loss.RootElement.GetProperty("series")[1];
+        Assert.Equal(new[] { 0, 1, 2, 3 }.Select(CraftedTrial.ValidationLoss), Ys(validation));
+        // Architecture, learning rate and weight decay differ (the first trial has no weight decay stored); dataset and seed do not.
+        var texts = SvgReader.Texts(run.Lines[0]);
+        Assert.Contains("crafted lr=1e-3", texts);
+        Assert.Contains("wide-crafted lr=3e-3 wd=5e-4", texts);
+        Assert.Contains("validation (dashed)", texts);
+    }
+
+    private static double[] Ys(System.Text.Json.JsonElement series) => [.. series.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("y").GetDouble())];
 
     [Fact]
     public void The_confusion_matrix_has_the_counts_of_the_stored_predictions()
@@ -114,34 +133,55 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.EndsWith("confusion-test-epoch-3.svg", run.Lines.Single());
-        var cells = WithClass(XDocument.Load(run.Lines.Single()), "rect", "cell")
-            .ToDictionary(c => ((int)c.Attribute("data-row")!, (int)c.Attribute("data-column")!), c => (string)c.Attribute("data-value")!);
+        using var data = SvgReader.Data(run.Lines.Single());
+        var cells = data.RootElement.GetProperty("values").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
         // By hand from the labels 0,0,1,1,2,2 predicted as 0,1,1,1,2,0.
-        int[,] expected = { { 1, 1, 0 }, { 0, 2, 0 }, { 1, 0, 1 } };
-        Assert.Equal(9, cells.Count);
-        for (var r = 0; r < 3; r++)
-            for (var c = 0; c < 3; c++) Assert.Equal(expected[r, c].ToString(CultureInfo.InvariantCulture), cells[(r, c)]);
+        Assert.Equal([[1.0, 1, 0], [0, 2, 0], [1, 0, 1]], cells);
+        var texts = SvgReader.Texts(run.Lines.Single());
+        Assert.Contains("true class", texts);
+        Assert.Contains("predicted class", texts);
+        Assert.Contains("images", texts); // the colour bar's label
     }
 
     [Fact]
-    public async Task The_roc_chart_draws_each_stored_curve_with_its_auc_in_the_legend()
+    public async Task The_roc_chart_draws_each_stored_curve_with_its_auc_in_the_legend_on_the_unit_square()
     {
         var run = Viz("roc", "--trial", crafted.TrialId.ToString(), "--epoch", "1", "--split", "val", "--out", _folder.Path);
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.EndsWith("roc-val-epoch-1.svg", run.Lines.Single());
-        var document = XDocument.Load(run.Lines.Single());
         await using var store = await crafted.Database.OpenAsync();
         var stored = SplitEvaluation.FromJson((await store.GetArtifactsAsync(crafted.TrialId, "classification")).Single(a => a.Epoch == 1 && a.Split == "val").Json);
-        var series = WithClass(document, "g", "series").ToList();
+        using var data = SvgReader.Data(run.Lines.Single());
+        var series = data.RootElement.GetProperty("series").EnumerateArray().ToList();
         Assert.Equal(4, series.Count); // three classes and the chance diagonal
+        var texts = SvgReader.Texts(run.Lines.Single());
         for (var c = 0; c < 3; c++)
         {
             var curve = stored.Roc.Curves[c];
-            Assert.Equal($"{c} (AUC {curve.Auc.ToString("0.000", CultureInfo.InvariantCulture)})", (string)series[c].Attribute("data-name")!);
-            var points = series[c].Elements(Svg + "circle").Select(p => (double.Parse((string)p.Attribute("data-x")!, CultureInfo.InvariantCulture),
-                double.Parse((string)p.Attribute("data-y")!, CultureInfo.InvariantCulture))).ToList();
+            var name = $"{c} (AUC {curve.Auc.ToString("0.000", CultureInfo.InvariantCulture)})";
+            Assert.Equal(name, series[c].GetProperty("name").GetString());
+            Assert.Contains(name, texts);
+            var points = series[c].GetProperty("points").EnumerateArray().Select(p => (p.GetProperty("x").GetDouble(), p.GetProperty("y").GetDouble())).ToList();
             Assert.Equal(curve.FalsePositiveRate.Zip(curve.TruePositiveRate), points);
         }
+        Assert.Equal([(0.0, 0.0), (1.0, 1.0)], series[3].GetProperty("points").EnumerateArray().Select(p => (p.GetProperty("x").GetDouble(), p.GetProperty("y").GetDouble())));
+
+        // Both axes run from 0 to 1 over the same number of pixels: the tick labels "0" and "1" are as far apart across as up.
+        var labels = SvgReader.Parse(run.Lines.Single()).Descendants(SvgReader.Svg + "text")
+            .Where(t => t.Value.Trim() is "0" or "1")
+            .Select(t => (Text: t.Value.Trim(), At: Translation((string)t.Attribute("transform")!))).ToList();
+        var bottom = labels.GroupBy(l => Math.Round(l.At.Y)).OrderByDescending(g => g.Key).First().ToList();   // x-axis labels share the lowest row
+        var left = labels.GroupBy(l => Math.Round(l.At.X)).OrderBy(g => g.Key).First().ToList();               // y-axis labels share the leftmost column
+        var across = bottom.Single(l => l.Text == "1").At.X - bottom.Single(l => l.Text == "0").At.X;
+        var up = left.Single(l => l.Text == "0").At.Y - left.Single(l => l.Text == "1").At.Y;
+        Assert.True(across > 400, $"{across}");
+        Assert.Equal(across, up, 1.0);
+    }
+
+    private static (double X, double Y) Translation(string transform)
+    {
+        var numbers = transform["translate(".Length..^1].Split(' ', ',', StringSplitOptions.RemoveEmptyEntries);
+        return (double.Parse(numbers[0], CultureInfo.InvariantCulture), double.Parse(numbers[1], CultureInfo.InvariantCulture));
     }
 }

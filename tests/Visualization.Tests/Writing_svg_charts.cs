@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Xml;
-using System.Xml.Linq;
+using System.Text.Json;
+using Experiments.Store;
 using Experiments.Visualization.Charts;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
@@ -9,99 +9,119 @@ namespace Experiments.Visualization.Tests;
 
 public sealed class Writing_svg_charts : IDisposable
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
     private readonly TemporaryDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 
-    // Parsed by System.Xml's own reader from the file, so the file itself must be well-formed XML.
-    private XDocument WriteAndParse(Action<string> write)
-    {
-        var path = _folder.File("chart.svg");
-        write(path);
-        using var reader = XmlReader.Create(path, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit });
-        return XDocument.Load(reader);
-    }
-
-    private static IEnumerable<XElement> WithClass(XDocument document, string name, string cssClass) =>
-        document.Descendants(Svg + name).Where(e => ((string?)e.Attribute("class"))?.Split(' ').Contains(cssClass) == true);
+    private static double[] Numbers(JsonElement array) => [.. array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? double.Parse(e.GetString()!, CultureInfo.InvariantCulture) : e.GetDouble())];
 
     [Fact]
-    public void A_line_chart_has_its_title_axes_series_and_legend()
+    public void A_line_chart_shows_its_title_axis_labels_and_legend_as_text_and_writes_its_points_beside_it()
     {
-        var chart = new LineChart("Loss <per> epoch & more", "epoch", "loss",
+        var path = _folder.File("loss.svg");
+        new LineChart("Loss <per> epoch & more", "epoch", "loss (nats)",
         [
-            new LineSeries("trial 1 train", [(0, 2.3), (1, 1.1), (2, 0.7)], "#1f77b4"),
-            new LineSeries("trial 1 val", [(0, 2.31), (1, 1.3), (2, 0.9)], "#1f77b4", Dashed: true),
-        ]);
+            new LineSeries("trial 1 train", [new(0, 2.3), new(1, 1.1), new(2, 0.7)], "#1f77b4"),
+            new LineSeries("trial 1 validation", [new(0, 2.31), new(1, 1.3), new(2, 0.9)], "#1f77b4", Dashed: true),
+        ]).Write(path);
 
-        var svg = WriteAndParse(chart.Write);
-
-        Assert.Equal(Svg + "svg", svg.Root!.Name);
-        Assert.Equal("Loss <per> epoch & more", svg.Root.Element(Svg + "title")!.Value);
-        Assert.Equal("Loss <per> epoch & more", WithClass(svg, "text", "title").Single().Value);
-        Assert.Equal(["epoch", "loss"], WithClass(svg, "text", "axis-label").Select(t => t.Value));
-        var series = WithClass(svg, "g", "series").ToList();
-        Assert.Equal(["trial 1 train", "trial 1 val"], series.Select(s => (string)s.Attribute("data-name")!));
-        Assert.Equal(3, series[0].Element(Svg + "polyline")!.Attribute("points")!.Value.Split(' ').Length);
-        Assert.Equal([2.3, 1.1, 0.7], series[0].Elements(Svg + "circle").Select(c => double.Parse((string)c.Attribute("data-y")!, CultureInfo.InvariantCulture)));
-        Assert.NotNull(series[1].Element(Svg + "polyline")!.Attribute("stroke-dasharray"));
-        Assert.Equal(["trial 1 train", "trial 1 val"], WithClass(svg, "g", "legend-entry").Select(e => e.Element(Svg + "text")!.Value));
-        // One x tick per epoch, and y ticks that cover the data.
-        var ticks = WithClass(svg, "g", "tick").ToList();
-        Assert.Equal(["0", "1", "2"], ticks.Where(t => (string?)t.Attribute("data-axis") == "x").Select(t => t.Element(Svg + "text")!.Value));
-        var yTicks = ticks.Where(t => (string?)t.Attribute("data-axis") == "y").Select(t => double.Parse(t.Element(Svg + "text")!.Value, CultureInfo.InvariantCulture)).ToList();
-        Assert.True(yTicks.Min() <= 0.7 && yTicks.Max() >= 2.31, string.Join(", ", yTicks));
+        var texts = SvgReader.Texts(path);
+        Assert.Contains("Loss <per> epoch & more", texts);
+        Assert.Contains("epoch", texts);
+        Assert.Contains("loss (nats)", texts);
+        Assert.Contains("trial 1 train", texts);
+        Assert.Contains("trial 1 validation", texts);
+        Assert.Equal((800, 480), SvgReader.Size(path));
+        using var data = SvgReader.Data(path);
+        var series = data.RootElement.GetProperty("series").EnumerateArray().ToList();
+        Assert.Equal(["trial 1 train", "trial 1 validation"], series.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal([2.3, 1.1, 0.7], series[0].GetProperty("points").EnumerateArray().Select(p => p.GetProperty("y").GetDouble()));
+        Assert.True(series[1].GetProperty("dashed").GetBoolean());
     }
 
     [Fact]
-    public void Points_go_up_as_values_grow_and_a_nan_breaks_the_line()
+    public void A_nan_breaks_the_line_into_two_strokes()
     {
-        var chart = new LineChart("accuracy", "epoch", "accuracy", [new LineSeries("val", [(0, 0.1), (1, 0.5), (2, double.NaN), (3, 0.6), (4, 0.9)], "#000")])
+        var path = _folder.File("accuracy.svg");
+        new LineChart("accuracy", "epoch", "accuracy (%)",
+            [new LineSeries("val", [new(0, 10), new(1, 50), new(2, double.NaN), new(3, 60), new(4, 90)], "#123456", InLegend: false)]).Write(path);
+
+        // Each unbroken run of finite points is one stroked path in the series' colour; the NaN is in neither.
+        var strokes = SvgReader.Parse(path).Descendants(SvgReader.Svg + "path")
+            .Where(p => string.Equals((string?)p.Attribute("stroke"), "#123456", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(2, strokes.Count);
+        Assert.All(strokes, s => Assert.Single(((string)s.Attribute("d")!).Split('L').Skip(1)));
+        using var data = SvgReader.Data(path);
+        Assert.Equal("NaN", data.RootElement.GetProperty("series")[0].GetProperty("points")[2].GetProperty("y").GetString());
+    }
+
+    [Fact]
+    public void Accuracy_is_drawn_on_an_axis_fitted_to_the_trained_epochs_so_a_three_point_gap_shows()
+    {
+        TrialRow Trial(long id, string hyperparameters) => new(id, null, "lenet-matconvnet", "mnist", hyperparameters, 0, TrialStatus.Completed, 1, null, null,
+            DateTimeOffset.UnixEpoch, null, null, 4, 3, 0.89, 0.88);
+        EpochRecord Epoch(int epoch, double accuracy) => new(epoch, 1e-3, epoch == 0 ? null : new SplitFigures(0.4, accuracy, 100),
+            new SplitFigures(epoch == 0 ? 2.3 : 0.4, accuracy, 20), null, 1, 100);
+        var trials = new List<(TrialRow, IReadOnlyList<EpochRecord>)>
         {
-            YRange = (0, 1),
+            (Trial(1, """{"lr":0.001}"""), [Epoch(0, 0.10), Epoch(1, 0.84), Epoch(2, 0.85), Epoch(3, 0.86)]),
+            (Trial(2, """{"lr":0.003}"""), [Epoch(0, 0.11), Epoch(1, 0.87), Epoch(2, 0.88), Epoch(3, 0.89)]),
         };
 
-        var svg = WriteAndParse(chart.Write);
+        var (_, accuracy) = LearningCurves.Draw(trials, includeEpoch0: false);
+        var path = _folder.File("accuracy.svg");
+        accuracy.Write(path);
 
-        var series = WithClass(svg, "g", "series").Single();
-        Assert.Equal(2, series.Elements(Svg + "polyline").Count());
-        var ys = series.Elements(Svg + "circle").Select(c => double.Parse((string)c.Attribute("cy")!, CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(4, ys.Count);
-        Assert.Equal(ys.OrderDescending(), ys); // SVG's y grows downwards
+        // Every y tick lies near the data (84–89%), none at 0 or 100: the gap between the trials fills the height.
+        var ticks = SvgReader.Texts(path).Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN)
+            .Where(v => v > 10).ToList();
+        Assert.NotEmpty(ticks);
+        Assert.All(ticks, t => Assert.InRange(t, 83, 90));
+        Assert.Contains("lr=1e-3", SvgReader.Texts(path));
+        Assert.Contains("lr=3e-3", SvgReader.Texts(path));
+        Assert.Equal([1.0, 2, 3], accuracy.Series[1].Points.Select(p => p.X));
+        var (_, withBaseline) = LearningCurves.Draw(trials, includeEpoch0: true);
+        Assert.Equal([0.0, 1, 2, 3], withBaseline.Series[1].Points.Select(p => p.X));
+        Assert.Equal(11, withBaseline.Series[3].Points[0].Y, 9); // percent
     }
 
     [Fact]
-    public void A_heatmap_has_one_cell_per_entry_and_its_labels()
+    public void A_heatmap_writes_each_value_in_its_cell_and_labels_its_colour_bar()
     {
-        var chart = new HeatmapChart("confusion", "true class", "predicted class", ["cat", "dog", "emu"], ["cat", "dog", "emu"],
-            [[5, 1, 0], [2, 7, 1], [0, 0, 9]]) { ValueFormat = "0" };
+        var path = _folder.File("confusion.svg");
+        new HeatmapChart("confusion", "true class", "predicted class", ["cat", "dog", "emu"], ["cat", "dog", "emu"],
+            [[5, 1, 0], [2, 7, 1], [0, 0, 9]]) { ValueFormat = "0", ColourBarLabel = "images" }.Write(path);
 
-        var svg = WriteAndParse(chart.Write);
-
-        var cells = WithClass(svg, "rect", "cell").ToList();
-        Assert.Equal(9, cells.Count);
-        var dogEmu = cells.Single(c => (string)c.Attribute("data-row")! == "1" && (string)c.Attribute("data-column")! == "2");
-        Assert.Equal("1", (string)dogEmu.Attribute("data-value")!);
-        Assert.Equal(["cat", "dog", "emu"], WithClass(svg, "text", "row-label").Select(t => t.Value));
-        Assert.Equal(["cat", "dog", "emu"], WithClass(svg, "text", "column-label").Select(t => t.Value));
-        Assert.Contains("9", WithClass(svg, "text", "cell-label").Select(t => t.Value));
-        // The largest count gets viridis' last colour, the smallest its first.
-        Assert.Equal("#fde725", (string)cells.Single(c => (string)c.Attribute("data-value")! == "9").Attribute("fill")!);
-        Assert.Equal("#440154", (string)cells.First(c => (string)c.Attribute("data-value")! == "0").Attribute("fill")!);
+        var texts = SvgReader.Texts(path);
+        foreach (var expected in new[] { "confusion", "true class", "predicted class", "cat", "dog", "emu", "images", "5", "7", "9" })
+            Assert.Contains(expected, texts);
+        using var data = SvgReader.Data(path);
+        Assert.Equal([2.0, 7, 1], Numbers(data.RootElement.GetProperty("values")[1]));
     }
 
     [Fact]
-    public void A_bar_chart_draws_taller_bars_for_larger_values()
+    public void A_bar_chart_png_decodes_at_its_size_with_the_true_class_in_red()
     {
-        var chart = new BarChart("probabilities", "p", ["a", "b", "c"], [0.2, 0.7, 0.1]) { YRange = (0, 1), Highlight = 1 };
+        var path = _folder.File("probabilities.png");
+        new BarChart("probabilities", "class", "p", ["a", "b", "c"], [0.2, 0.7, 0.1]) { YRange = (0, 1), Highlight = 1 }.Write(path);
 
-        var svg = WriteAndParse(chart.Write);
+        var png = PngOracle.Decode(path);
+        Assert.Equal((760, 440), (png.Width, png.Height));
+        var frame = png.Frames.Single();
+        Assert.True(frame.Min < frame.Max, "every pixel has the same value");
+        var colours = new HashSet<(byte, byte, byte)>();
+        for (var y = 0; y < png.Height; y += 2)
+            for (var x = 0; x < png.Width; x += 2) colours.Add(frame.Rgb(x, y, png.Channels));
+        Assert.Contains(((byte)0xd6, (byte)0x27, (byte)0x28), colours); // the highlighted bar
+        Assert.Contains(((byte)0x1f, (byte)0x77, (byte)0xb4), colours); // the others
+    }
 
-        var bars = WithClass(svg, "rect", "bar").ToList();
-        Assert.Equal(["a", "b", "c"], bars.Select(b => (string)b.Attribute("data-category")!));
-        var heights = bars.Select(b => double.Parse((string)b.Attribute("height")!, CultureInfo.InvariantCulture)).ToList();
-        Assert.True(heights[1] > heights[0] && heights[0] > heights[2]);
-        Assert.Equal(0.7 / 0.2, heights[1] / heights[0], 2);
+    [Fact]
+    public void Quantiles_interpolate_between_order_statistics_and_ignore_nan()
+    {
+        // numpy.quantile([1, 2, 3, 4, nan-free], [0, 0.25, 0.5, 1]) = [1, 1.75, 2.5, 4]; 0.05 of [0, 10] is 0.5.
+        Assert.Equal([1, 1.75, 2.5, 4], NormChart.Quantiles([4, double.NaN, 1, 3, 2], [0, 0.25, 0.5, 1]));
+        Assert.Equal(0.5, NormChart.Quantiles([10, 0], [0.05])[0], 12);
+        Assert.True(double.IsNaN(NormChart.Quantiles([double.NaN], [0.5])[0]));
     }
 }

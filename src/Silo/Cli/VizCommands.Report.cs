@@ -6,7 +6,6 @@ using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization;
-using Experiments.Visualization.Charts;
 using Experiments.Visualization.Imaging;
 using Experiments.Visualization.Report;
 using Experiments.Worker.Decoding;
@@ -24,9 +23,6 @@ public static partial class VizCommands
     // The report shows attribution for this many test images by default, and full sections for this many of a sweep's best trials.
     private const int ReportImages = 3;
     private const int ReportTopTrials = 3;
-
-    // Charts with one line per filter stop being readable beyond this many filters (lenet-matconvnet's 500-unit conv).
-    private const int ReportMaxHealthLines = 64;
 
     // Activation grids of wider layers (500 maps of 1×1) say little at a glance and weigh a lot in a page.
     private const int ReportMaxActivationMaps = 64;
@@ -71,13 +67,7 @@ public static partial class VizCommands
         var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
         probabilities = Softmax.FromLogits(logits, logits.Length);
         var names = ClassNamesOf(dataset, logits.Length);
-        var predicted = ArgMax(probabilities);
-        var title = $"Class probabilities, trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} " +
-                    $"(true: {image.ClassName}; predicted: {names[predicted]})";
-        Directory.CreateDirectory(directory);
-        var chartPath = Path.Combine(directory, $"probabilities-{image.Split}-{image.Index}-epoch-{model.LoadedEpoch}.svg");
-        new BarChart(title, "softmax probability", names, probabilities) { YRange = (0, 1), Highlight = image.Label, Width = Math.Max(640, 90 + 48 * names.Count) }
-            .Write(chartPath);
+        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label);
         var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
         PngEncoder.Write(imagePath, EnlargedImage(image.Pixels));
         return new ProbabilityFiles(chartPath, imagePath);
@@ -146,6 +136,7 @@ public static partial class VizCommands
     private sealed class ReportWriter(ResultsStore store, ParseResult parse, Option<string?> output, int images)
     {
         private readonly TrialFigures _figures = new(store);
+        private readonly ReportCharts _charts = new(new TrialFigures(store));
 
         public async Task<string> TrialReportAsync(long trial, int? epoch, CancellationToken ct)
         {
@@ -197,12 +188,7 @@ public static partial class VizCommands
                     Number(t.BestMetric), t.Error ?? "")));
 
             html.Heading(2, "Curves of every trial", "curves");
-            var withEpochs = trials.Where(t => t.EpochsRecorded > 0).Select(t => t.TrialId).ToList();
-            if (withEpochs.Count == 0) html.Note("no trial has recorded a trained epoch yet");
-            else
-                foreach (var (path, caption) in (await _figures.CurvesAsync(withEpochs, Path.Combine(directory, "curves"), ct))
-                         .Zip(["Loss per epoch, every trial (train solid, validation dashed)", "Accuracy per epoch, every trial"]))
-                    html.Figure(path, caption);
+            await _charts.OverlaidCurvesAsync(html, [.. trials.Where(t => t.EpochsRecorded > 0).Select(t => t.TrialId)], Path.Combine(directory, "curves"), ct);
 
             foreach (var leader in detailed)
             {
@@ -234,21 +220,12 @@ public static partial class VizCommands
             Settings(html, row, level);
             EpochTable(html, epochs, level);
 
-            html.Heading(level, "Loss and accuracy", $"curves-{trial}");
-            await Part(html, async () =>
-            {
-                var paths = await _figures.CurvesAsync([trial], directory, ct);
-                html.Figure(paths[0], "Loss per epoch: train solid, validation dashed");
-                html.Figure(paths[1], "Accuracy per epoch: train solid, validation dashed");
-            });
-
-            html.Heading(level, $"Test split at {shown}", $"classification-{trial}");
-            await Part(html, async () => html.Figure(await _figures.ConfusionAsync(trial, shown, "test", directory, ct), $"Confusion matrix at epoch {shown.Epoch}: true class down, predicted class across"));
-            await Part(html, async () => html.Figure(await _figures.RocAsync(trial, shown, "test", directory, ct), $"One-vs-rest ROC curves at epoch {shown.Epoch} with each class's AUC"));
+            await _charts.CurvesAsync(html, trial, directory, level, ct);
+            await _charts.ClassificationAsync(html, trial, shown, directory, level, ct);
 
             using var model = await OpenModelAsync(html, trial, shown.Epoch, ct);
             await KernelsAsync(html, model, trial, directory, level, ct);
-            await HealthAsync(html, trial, directory, level, ct);
+            await _charts.HealthAsync(html, trial, directory, level, ct);
             if (model is null) return;
             await ImagesAsync(html, model, row, directory, level, shown, ct);
             await DecodeAsync(html, model, row, directory, level);
@@ -318,29 +295,6 @@ public static partial class VizCommands
                 var files = await _figures.KernelsAsync(trial, conv.Index.ToString(CultureInfo.InvariantCulture), null, new EpochSelection("all"), directory, ct: ct);
                 html.Figure(files.Grid, $"Layer {files.Layer}: one row per epoch ({string.Join(", ", files.Epochs)}), one column per filter × input channel, each filter rescaled to [0, 1]");
                 html.Figure(files.Animation, "The same kernels as an animation, one frame per epoch (animated PNG)");
-            });
-        }
-
-        private async Task HealthAsync(HtmlReport html, long trial, string directory, int level, CancellationToken ct)
-        {
-            html.Heading(level, "Weight health", $"health-{trial}");
-            await Part(html, async () =>
-            {
-                var files = await _figures.HealthAsync(trial, directory, ct: ct);
-                var report = files.Report;
-                html.Paragraph(report.Healthy
-                    ? $"Healthy: no dead filter and no NaN or infinite weight over epochs {string.Join(", ", report.Epochs)}."
-                    : "Problems found:", report.Healthy ? "ok" : "problem");
-                html.List(report.DeadFilters.Select(d => (HtmlCell)$"dead: {d.Tensor} filter {d.Filter}, norm below threshold from epoch {d.FirstEpoch} (epochs {string.Join(", ", d.Epochs)}), last norm {d.LastNorm.ToString("G3", CultureInfo.InvariantCulture)}")
-                    .Concat(report.NonFinite.Select(n => (HtmlCell)$"non-finite: epoch {n.Epoch}, {n.Tensor}: {n.NaNs} NaN, {n.Infinities} infinite (first at flat index {n.FirstIndex})")), "problem");
-                var skipped = new List<string>();
-                foreach (var (layer, chart) in report.Layers.Zip(files.Charts))
-                {
-                    if (layer.Filters > ReportMaxHealthLines) skipped.Add($"{layer.Tensor} ({layer.Filters} {(layer.Kind == "conv" ? "filters" : "units")})");
-                    else html.Figure(chart, $"L2 norm of each {(layer.Kind == "conv" ? "filter" : "unit")} of {layer.Tensor} per epoch; dead threshold dashed");
-                }
-                if (skipped.Count > 0)
-                    html.Note($"norm charts with more than {ReportMaxHealthLines} lines are left out of the page (they are written beside it): {string.Join(", ", skipped)}");
             });
         }
 
@@ -454,17 +408,7 @@ public static partial class VizCommands
         }
 
         /// <summary>Runs one part of the page; a part that does not apply to this trial becomes a note instead of failing the report.</summary>
-        private static async Task Part(HtmlReport html, Func<Task> draw)
-        {
-            try
-            {
-                await draw();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException)
-            {
-                html.Note($"not available: {e.Message}");
-            }
-        }
+        private static Task Part(HtmlReport html, Func<Task> draw) => html.PartAsync(draw);
 
         private static IReadOnlyList<HtmlCell> Row(params HtmlCell[] cells) => cells;
 

@@ -79,13 +79,19 @@ public static partial class VizCommands
     {
         var (db, output) = (StoreAccess.DbOption(), OutOption());
         var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("curves", "Loss and accuracy per epoch, train (solid) against validation (dashed), several trials overlaid: loss.svg, accuracy.svg.")
-            { trials, db, output };
+        var epoch0 = new Option<bool>("--include-epoch-0")
+        {
+            Description = "Also draw epoch 0, the untrained model (its loss of about 2.3 and accuracy of about 10% otherwise set the axes).",
+        };
+        var command = new Command("curves",
+            "Loss and accuracy per trained epoch, train (solid) against validation (dashed), several trials overlaid and named by the settings that differ: " +
+            "loss.svg, accuracy.svg, and their numbers as loss.json, accuracy.json.")
+            { trials, epoch0, db, output };
         command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
         {
             var ids = parse.GetValue(trials)!;
             var subject = ids.Length == 1 ? $"trial-{ids[0]}" : "trials-" + string.Join('-', ids);
-            PrintPaths(await figures.CurvesAsync(ids, OutDirectory(parse, output, subject), ct));
+            PrintPaths(await figures.CurvesAsync(ids, OutDirectory(parse, output, subject), parse.GetValue(epoch0), ct));
             return CommandErrors.Ok;
         }));
         return command;
@@ -159,7 +165,7 @@ public static partial class VizCommands
             DefaultValueFactory = _ => 8,
         };
         var command = new Command("health",
-            "Weight and activation health over the epochs: each filter's L2 norm (one chart per layer), dead filters whose norm fell towards 0, " +
+            "Weight and activation health over the epochs: each filter's L2 norm (one chart per layer; quantile bands above 12 filters), dead filters whose norm fell towards 0, " +
             "NaN or infinite weights, and the first layer whose activations hold NaN or infinity. Exit code 0 either way; see the report.")
             { trial, json, fraction, probes, db, output };
         command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
@@ -230,7 +236,7 @@ public static partial class VizCommands
         var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };
         channels.AcceptOnlyFromAmong("grey", "all");
         var seed = new Option<int>("--seed") { Description = "Seed of the sample.", DefaultValueFactory = _ => 0 };
-        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white.")
+        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white, with a colour bar.")
             { dataset, sample, channels, seed, output };
         command.SetAction(parse => CommandErrors.Run(() =>
         {

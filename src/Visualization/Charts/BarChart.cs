@@ -1,52 +1,74 @@
-using System.Xml.Linq;
-using static Experiments.Visualization.Charts.Svg;
+using ScottPlot;
 
 namespace Experiments.Visualization.Charts;
 
 /// <summary>
-/// Vertical bars, one per category (class probabilities, per-class F1…), as SVG: each bar a <c>rect.bar</c> with
-/// <c>data-category</c> and <c>data-value</c>; an optional highlighted category is drawn in a second colour.
+/// Vertical bars, one per category (class probabilities, per-class F1…), drawn by ScottPlot. The bar at
+/// <see cref="Highlight"/> is drawn in red and named in the legend by <see cref="HighlightName"/>.
+/// <see cref="Write"/> writes the figure (SVG or PNG by extension) and, beside it, this record as JSON.
 /// </summary>
-public sealed record BarChart(string Title, string YLabel, IReadOnlyList<string> Categories, IReadOnlyList<double> Values)
+public sealed record BarChart(string Title, string XLabel, string YLabel, IReadOnlyList<string> Categories, IReadOnlyList<double> Values)
 {
-    public double Width { get; init; } = 640;
-    public double Height { get; init; } = 380;
-    public (double Min, double Max)? YRange { get; init; }
+    public int Width { get; init; } = 760;
+
+    public int Height { get; init; } = 440;
+
+    public AxisRange? YRange { get; init; }
+
     public int? Highlight { get; init; }
 
-    public XDocument ToDocument()
+    public string HighlightName { get; init; } = "highlighted";
+
+    /// <summary>The name of the other bars in the legend, when one is highlighted.</summary>
+    public string OthersName { get; init; } = "other";
+
+    public Plot ToPlot()
     {
         if (Categories.Count != Values.Count) throw new ArgumentException("one value per category");
-        const double left = 70, top = 40, right = 20;
-        var bottom = 30 + 6.0 * Categories.Append("").Max(c => c.Length);
-        var (plotWidth, plotHeight) = (Width - left - right, Height - top - bottom);
-        var finite = Values.Where(double.IsFinite).Append(0).ToList();
-        var ticks = YRange is { } range ? NiceTicks.For(range.Min, range.Max) : NiceTicks.For(finite.Min(), finite.Max());
-        var (y0, y1) = YRange ?? (ticks[0], ticks[^1]);
-        double Py(double y) => top + plotHeight - (Math.Clamp(y, y0, y1) - y0) / (y1 - y0) * plotHeight;
-        var slot = plotWidth / Math.Max(1, Categories.Count);
-
-        var body = new List<object> { Text(Width / 2, 22, Title, "title"), Text(18, top + plotHeight / 2, YLabel, "axis-label", rotate: -90) };
-        foreach (var t in ticks.Where(t => t >= y0 - 1e-12 && t <= y1 + 1e-12))
-            body.Add(Element("g", Attr("class", "tick"), Attr("data-axis", "y"),
-                Element("line", Attr("class", "grid"), Attr("x1", left), Attr("x2", left + plotWidth), Attr("y1", Py(t)), Attr("y2", Py(t))),
-                Text(left - 6, Py(t) + 4, NiceTicks.Label(t), "tick-label", "end")));
-        for (var i = 0; i < Categories.Count; i++)
+        var plot = ChartCanvas.NewPlot(Title, XLabel, YLabel);
+        var (normal, highlighted) = (ChartCanvas.Colour(ChartCanvas.Palette[0]), ChartCanvas.Colour(ChartCanvas.Alert));
+        var bars = plot.Add.Bars(Values.Select(v => double.IsFinite(v) ? v : 0).ToArray());
+        for (var i = 0; i < bars.Bars.Count; i++)
         {
-            var value = Values[i];
-            var (yTop, yBase) = (Py(Math.Max(value, 0)), Py(Math.Min(value, 0)));
-            body.Add(Element("rect", Attr("class", "bar"), Attr("x", left + i * slot + slot * 0.15), Attr("y", double.IsFinite(value) ? yTop : Py(0)),
-                Attr("width", slot * 0.7), Attr("height", double.IsFinite(value) ? Math.Max(0, yBase - yTop) : 0),
-                Attr("fill", i == Highlight ? "#d62728" : "#1f77b4"), Attr("data-category", Categories[i]),
-                Attr("data-value", value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
-            body.Add(Text(left + (i + 0.5) * slot + 4, top + plotHeight + 10, Categories[i], "category-label", "end", rotate: -45));
+            bars.Bars[i].FillColor = i == Highlight ? highlighted : normal;
+            bars.Bars[i].LineWidth = 0;
         }
-        body.Add(Element("line", Attr("class", "axis"), Attr("x1", left), Attr("x2", left + plotWidth), Attr("y1", Py(Math.Max(y0, 0))), Attr("y2", Py(Math.Max(y0, 0)))));
-        body.Add(Element("line", Attr("class", "axis"), Attr("x1", left), Attr("x2", left), Attr("y1", top), Attr("y2", top + plotHeight)));
-        return Document(Width, Height, Title, body);
+        CategoryAxis.Label(plot, plot.Axes.Bottom, Categories);
+        var finite = Values.Where(double.IsFinite).Append(0).ToList();
+        var (low, high) = YRange ?? new AxisRange(Math.Min(0, finite.Min()), finite.Max() * 1.08);
+        plot.Axes.SetLimits(-0.6, Categories.Count - 0.4, low, high <= low ? low + 1 : high);
+        if (Highlight is not null)
+        {
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = HighlightName, FillColor = highlighted });
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = OthersName, FillColor = normal });
+            plot.ShowLegend(Alignment.UpperRight);
+        }
+        return plot;
     }
 
-    public string ToSvg() => Serialise(ToDocument());
+    public void Write(string path)
+    {
+        ChartCanvas.Save(ToPlot(), path, Width, Height);
+        ChartCanvas.SaveData(this, path);
+    }
+}
 
-    public void Write(string path) => File.WriteAllText(path, ToSvg());
+/// <summary>Axes whose ticks are named categories at 0, 1, 2… (class names), slanted when they are long.</summary>
+internal static class CategoryAxis
+{
+    /// <summary>Names position i on the axis <paramref name="labels"/>[i]; <paramref name="reversed"/> counts from the top (heatmap rows).</summary>
+    public static void Label(Plot plot, IAxis axis, IReadOnlyList<string> labels, bool reversed = false)
+    {
+        var positions = Enumerable.Range(0, labels.Count).Select(i => (double)(reversed ? labels.Count - 1 - i : i)).ToArray();
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, [.. labels]);
+        if (axis is ScottPlot.AxisPanels.BottomAxis && labels.Any(l => l.Length > 3))
+        {
+            axis.TickLabelStyle.Rotation = 45;
+            axis.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            // ScottPlot sizes the axis for level labels; make room for the slanted ones (about 7 pixels a character at 45°) and the axis label.
+            axis.MinimumSize = (float)(labels.Max(l => l.Length) * 7 * Math.Sqrt(0.5) + 40);
+            // The last label slants past the plot's right edge.
+            plot.Axes.Right.MinimumSize = Math.Max(plot.Axes.Right.MinimumSize, (float)(labels[^1].Length * 7 * Math.Sqrt(0.5)));
+        }
+    }
 }

@@ -1,90 +1,103 @@
-using System.Xml.Linq;
-using Experiments.Visualization.Imaging;
-using static Experiments.Visualization.Charts.Svg;
+using System.Globalization;
+using ScottPlot;
 
 namespace Experiments.Visualization.Charts;
 
+/// <summary>How a heatmap maps values to colours.</summary>
+public enum HeatmapColours
+{
+    /// <summary>Viridis, low to high (counts, rates).</summary>
+    Viridis,
+
+    /// <summary>cmocean's Balance, blue below zero and red above, symmetric around zero (covariances).</summary>
+    Diverging,
+}
+
 /// <summary>
-/// A labelled matrix as SVG (a confusion matrix, say): one <c>rect.cell</c> per entry with <c>data-row</c>,
-/// <c>data-column</c> and <c>data-value</c>, its value written inside when the matrix is small enough to read, row
-/// labels on the left, column labels below, and a colour bar with the range on the right.
+/// A labelled matrix drawn by ScottPlot (a confusion matrix, say): row 0 at the top, each cell's value written in it when
+/// the matrix is small enough to read, and a labelled colour bar. <see cref="Write"/> writes the figure (SVG or PNG by
+/// extension) and, beside it, this record as JSON.
 /// </summary>
 public sealed record HeatmapChart(
     string Title, string RowAxisLabel, string ColumnAxisLabel,
     IReadOnlyList<string> RowLabels, IReadOnlyList<string> ColumnLabels, IReadOnlyList<IReadOnlyList<double>> Values)
 {
-    public ColorMap Map { get; init; } = ColorMap.Viridis;
+    // Cells narrower than this many columns get their value written inside.
+    private const int MaxAnnotatedColumns = 20;
+
+    public HeatmapColours Colours { get; init; } = HeatmapColours.Viridis;
+
+    /// <summary>What the colour means, with its unit: the colour bar's label.</summary>
+    public string ColourBarLabel { get; init; } = "value";
 
     /// <summary>Format of the numbers written in the cells ("0" for counts, "0.00" for rates).</summary>
     public string ValueFormat { get; init; } = "0.##";
 
-    /// <summary>Colour range; defaults to the data's finite minimum and maximum.</summary>
-    public (double Min, double Max)? Range { get; init; }
+    public int Width { get; init; } = 760;
 
-    public XDocument ToDocument()
+    public int Height { get; init; } = 640;
+
+    public Plot ToPlot()
     {
         if (Values.Count != RowLabels.Count || Values.Any(r => r.Count != ColumnLabels.Count))
             throw new ArgumentException($"the matrix must be {RowLabels.Count}×{ColumnLabels.Count}, as its labels");
-        var labelWidth = 14 + 6.5 * RowLabels.Append("").Max(l => l.Length);
-        var columnLabelHeight = 14 + 6.0 * ColumnLabels.Append("").Max(l => l.Length);
-        var cell = Math.Clamp(480.0 / Math.Max(RowLabels.Count, ColumnLabels.Count), 6, 48);
-        double left = 30 + labelWidth, top = 44;
-        var (plotWidth, plotHeight) = (cell * ColumnLabels.Count, cell * RowLabels.Count);
-        var width = left + plotWidth + 110;
-        var height = top + plotHeight + columnLabelHeight + 28;
-
-        var finite = Values.SelectMany(r => r).Where(double.IsFinite).ToList();
-        var (min, max) = Range ?? (finite.Count == 0 ? (0.0, 1.0) : (finite.Min(), finite.Max()));
-        var annotate = cell >= 22;
-        var body = new List<object>
+        var plot = ChartCanvas.NewPlot(Title, ColumnAxisLabel, RowAxisLabel);
+        var matrix = new double[RowLabels.Count, ColumnLabels.Count];
+        for (var r = 0; r < RowLabels.Count; r++)
+            for (var c = 0; c < ColumnLabels.Count; c++) matrix[r, c] = Values[r][c];
+        var heatmap = Add(plot, matrix, Colours, ColourBarLabel);
+        // One rectangle per cell rather than one scaled bitmap: viewers smooth a bitmap in an SVG, blurring the cells together.
+        heatmap.RenderStrategy = new ScottPlot.Plottables.Heatmap.RenderStrategies.Rectangles();
+        if (ColumnLabels.Count <= MaxAnnotatedColumns)
         {
-            Text(width / 2, 24, Title, "title"),
-            Text(12, top + plotHeight / 2, RowAxisLabel, "axis-label", rotate: -90),
-            Text(left + plotWidth / 2, height - 8, ColumnAxisLabel, "axis-label"),
-        };
-        var cells = Element("g", Attr("class", "cells"));
-        for (var r = 0; r < RowLabels.Count; r++)
-            for (var c = 0; c < ColumnLabels.Count; c++)
-            {
-                var value = Values[r][c];
-                var colour = Map.Map(value, min, max);
-                cells.Add(Element("rect", Attr("class", "cell"), Attr("x", left + c * cell), Attr("y", top + r * cell), Attr("width", cell), Attr("height", cell),
-                    Attr("fill", colour.ToHex()), Attr("data-row", r), Attr("data-column", c),
-                    Attr("data-value", value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
-                if (annotate)
-                    cells.Add(Text(left + (c + 0.5) * cell, top + (r + 0.5) * cell + 4, value.ToString(ValueFormat, System.Globalization.CultureInfo.InvariantCulture),
-                        "cell-label", "middle").WithFill(Luminance(colour) > 140 ? "#000" : "#fff"));
-            }
-        body.Add(cells);
-        for (var r = 0; r < RowLabels.Count; r++)
-            body.Add(Text(left - 6, top + (r + 0.5) * cell + 4, RowLabels[r], "row-label", "end"));
-        for (var c = 0; c < ColumnLabels.Count; c++)
-            body.Add(Text(left + (c + 0.5) * cell + 4, top + plotHeight + 8, ColumnLabels[c], "column-label", "end", rotate: -60));
-
-        // Colour bar: 20 steps, the range's ends labelled.
-        var bar = Element("g", Attr("class", "colour-bar"));
-        var (barLeft, barHeight) = (left + plotWidth + 24, Math.Max(plotHeight, 60));
-        for (var i = 0; i < 20; i++)
-            bar.Add(Element("rect", Attr("x", barLeft), Attr("y", top + barHeight * (19 - i) / 20), Attr("width", 16), Attr("height", barHeight / 20 + 0.5),
-                Attr("fill", Map.Map((i + 0.5) / 20).ToHex())));
-        bar.Add(Text(barLeft + 22, top + 10, NiceTicks.Label(max), "tick-label", "start"));
-        bar.Add(Text(barLeft + 22, top + barHeight, NiceTicks.Label(min), "tick-label", "start"));
-        body.Add(bar);
-        return Document(width, height, Title, body);
+            var range = heatmap.GetRange();
+            for (var r = 0; r < RowLabels.Count; r++)
+                for (var c = 0; c < ColumnLabels.Count; c++)
+                {
+                    var value = Values[r][c];
+                    var fraction = range.Max > range.Min ? (value - range.Min) / (range.Max - range.Min) : 0;
+                    var text = plot.Add.Text(value.ToString(ValueFormat, CultureInfo.InvariantCulture), c, RowLabels.Count - 1 - r);
+                    text.LabelAlignment = Alignment.MiddleCenter;
+                    text.LabelFontName = ChartCanvas.FontFamily;
+                    text.LabelFontSize = ColumnLabels.Count > 12 ? 9 : 12;
+                    text.LabelFontColor = Luminance(heatmap.Colormap.GetColor(fraction)) > 0.5 ? Colors.Black : Colors.White;
+                }
+        }
+        CategoryAxis.Label(plot, plot.Axes.Bottom, ColumnLabels);
+        CategoryAxis.Label(plot, plot.Axes.Left, RowLabels, reversed: true);
+        plot.HideGrid();
+        plot.Axes.SetLimits(-0.5, ColumnLabels.Count - 0.5, -0.5, RowLabels.Count - 0.5);
+        return plot;
     }
 
-    public string ToSvg() => Serialise(ToDocument());
-
-    public void Write(string path) => File.WriteAllText(path, ToSvg());
-
-    private static double Luminance(Rgb c) => 0.299 * c.R + 0.587 * c.G + 0.114 * c.B;
-}
-
-internal static class XElementExtensions
-{
-    public static XElement WithFill(this XElement element, string fill)
+    public void Write(string path)
     {
-        element.SetAttributeValue("fill", fill);
-        return element;
+        ChartCanvas.Save(ToPlot(), path, Width, Height);
+        ChartCanvas.SaveData(this, path);
     }
+
+    /// <summary>
+    /// Adds <paramref name="matrix"/> as a heatmap (row 0 at the top, cell (r, c) centred on x = c, y = rows − 1 − r)
+    /// with a colour bar labelled <paramref name="label"/>; a diverging map is centred on zero.
+    /// </summary>
+    internal static ScottPlot.Plottables.Heatmap Add(Plot plot, double[,] matrix, HeatmapColours colours, string label)
+    {
+        var heatmap = plot.Add.Heatmap(matrix);
+        heatmap.Smooth = false;
+        if (colours == HeatmapColours.Diverging)
+        {
+            var largest = 0.0;
+            foreach (var value in matrix)
+                if (double.IsFinite(value)) largest = Math.Max(largest, Math.Abs(value));
+            heatmap.Colormap = new ScottPlot.Colormaps.Balance();
+            heatmap.ManualRange = new ScottPlot.Range(-Math.Max(largest, double.Epsilon), Math.Max(largest, double.Epsilon));
+        }
+        else heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        var bar = plot.Add.ColorBar(heatmap);
+        bar.Label = label;
+        bar.LabelStyle.FontName = ChartCanvas.FontFamily;
+        return heatmap;
+    }
+
+    private static double Luminance(Color c) => (0.299 * c.R + 0.587 * c.G + 0.114 * c.B) / 255;
 }

@@ -1,114 +1,193 @@
-using System.Xml.Linq;
-using static Experiments.Visualization.Charts.Svg;
+using ScottPlot;
 
 namespace Experiments.Visualization.Charts;
 
-/// <summary>One named line. NaN or infinite points are skipped and break the line, so a diverged epoch shows as a gap.</summary>
-public sealed record LineSeries(string Name, IReadOnlyList<(double X, double Y)> Points, string Colour, bool Dashed = false);
+/// <summary>One point of a line; NaN or infinite points are not drawn and break the line.</summary>
+public sealed record ChartPoint(double X, double Y);
 
 /// <summary>
-/// A line chart as SVG: title, axes with nice ticks and grid lines, axis labels, and a legend on the right.
-/// Elements carry classes for tools and tests: each series is a <c>g.series</c> with <c>data-name</c>, holding
-/// <c>polyline</c>s and a <c>circle</c> per point; ticks are <c>g.tick</c>; legend entries <c>g.legend-entry</c>.
+/// One named line in a colour (#rrggbb). NaN or infinite points are skipped and break the line, so a diverged epoch
+/// shows as a gap. <paramref name="InLegend"/> false keeps it out of the legend (a chart that explains its line styles
+/// once, in <see cref="LineChart.Keys"/>).
+/// </summary>
+public sealed record LineSeries(string Name, IReadOnlyList<ChartPoint> Points, string Colour, bool Dashed = false, bool InLegend = true)
+{
+    /// <summary>Line width in pixels.</summary>
+    public double Width { get; init; } = 2;
+
+    /// <summary>The legend's text when it differs from <see cref="LineSeries.Name"/> (one entry standing for a trial's lines).</summary>
+    public string? Legend { get; init; }
+
+    /// <summary>Draw a dot at every point (off for dense lines such as ROC curves).</summary>
+    public bool Markers { get; init; } = true;
+}
+
+/// <summary>A shaded range between <paramref name="Low"/> and <paramref name="High"/> at each x (a quantile band); non-finite x's are skipped.</summary>
+public sealed record ChartBand(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Low, IReadOnlyList<double> High, string Colour, double Opacity);
+
+/// <summary>An axis's fixed range (written as <c>(0, 1)</c> in code, and as <c>{"min": 0, "max": 1}</c> in a chart's JSON).</summary>
+public sealed record AxisRange(double Min, double Max)
+{
+    public static implicit operator AxisRange((double Min, double Max) range) => new(range.Min, range.Max);
+}
+
+/// <summary>A legend entry that stands for a line style rather than one series ("validation: dashed").</summary>
+public sealed record LegendKey(string Name, string Colour, bool Dashed = false);
+
+/// <summary>
+/// A line chart drawn by ScottPlot: title, axis labels, a legend (outside on the right unless <see cref="LegendInside"/>),
+/// optional shaded bands and a box of notes. Axes are fitted to the data unless <see cref="XRange"/>/<see cref="YRange"/>
+/// fix them. <see cref="Write"/> writes the figure (SVG or PNG by extension) and, beside it, this record as JSON.
 /// </summary>
 public sealed record LineChart(string Title, string XLabel, string YLabel, IReadOnlyList<LineSeries> Series)
 {
-    public double Width { get; init; } = 720;
-    public double Height { get; init; } = 420;
+    /// <summary>Figure size in pixels; fixed whatever the number of series.</summary>
+    public int Width { get; init; } = 800;
 
-    /// <summary>Fixes the y range (e.g. [0, 1] for accuracy); otherwise it is fitted to the data.</summary>
-    public (double Min, double Max)? YRange { get; init; }
+    public int Height { get; init; } = 480;
 
-    /// <summary>Draws y on a log10 scale (non-positive values are skipped), for norms that span decades.</summary>
-    public bool LogY { get; init; }
+    public IReadOnlyList<ChartBand> Bands { get; init; } = [];
 
-    /// <summary>A Tableau-10-like palette: distinguishable, and fine for the most common colour-vision deficiencies.</summary>
-    public static IReadOnlyList<string> Palette { get; } =
-        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    /// <summary>Legend entries after the series' own (line styles, bands are listed automatically).</summary>
+    public IReadOnlyList<LegendKey> Keys { get; init; } = [];
 
-    public XDocument ToDocument()
+    /// <summary>Lines of text shown in a box in the plot's upper left corner (e.g. which filters are dead).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public AxisRange? XRange { get; init; }
+
+    public AxisRange? YRange { get; init; }
+
+    /// <summary>X is a whole number (epochs): ticks only at integers.</summary>
+    public bool WholeX { get; init; }
+
+    /// <summary>The legend goes inside the plot, lower right (ROC curves leave that corner empty).</summary>
+    public bool LegendInside { get; init; }
+
+    /// <summary>The data area is a square (ROC: both axes are rates from 0 to 1).</summary>
+    public bool SquareData { get; init; }
+
+    public Plot ToPlot()
     {
-        const double left = 70, top = 40, bottom = 55;
-        var legendWidth = Series.Count == 0 ? 20 : Math.Min(260, 40 + 6.5 * Series.Max(s => s.Name.Length));
-        var plotWidth = Width - left - legendWidth;
-        var plotHeight = Height - top - bottom;
-
-        double Transform(double y) => LogY ? (y > 0 ? Math.Log10(y) : double.NaN) : y;
-        var visible = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(Transform(p.Y))).ToList();
-        var (xMin, xMax) = visible.Count == 0 ? (0.0, 1.0) : (visible.Min(p => p.X), visible.Max(p => p.X));
-        var xTicks = NiceTicks.For(xMin, xMax, 8);
-        // Epochs are whole numbers: never label a half epoch, and give a short run one tick per epoch.
-        if (visible.Count > 0 && visible.All(p => p.X == Math.Round(p.X)))
-            xTicks = xMax - xMin <= 12
-                ? Enumerable.Range((int)xMin, (int)(xMax - xMin) + 1).Select(i => (double)i).ToList()
-                : xTicks.Where(t => t == Math.Round(t)).ToList();
-        var (yLow, yHigh) = YRange ?? (visible.Count == 0 ? (0.0, 1.0) : (visible.Min(p => Transform(p.Y)), visible.Max(p => Transform(p.Y))));
-        var yTicks = LogY
-            ? Enumerable.Range((int)Math.Floor(yLow), Math.Max(1, (int)Math.Ceiling(yHigh) - (int)Math.Floor(yLow)) + 1).Select(e => (double)e).ToList()
-            : (YRange is null ? NiceTicks.For(yLow, yHigh) : NiceTicks.For(yLow, yHigh).Where(t => t >= yLow - 1e-12 && t <= yHigh + 1e-12).ToList());
-        var (x0, x1) = (Math.Min(xTicks[0], xMin), Math.Max(xTicks[^1], xMax));
-        var (y0, y1) = YRange ?? (Math.Min(yTicks[0], yLow), Math.Max(yTicks[^1], yHigh));
-        if (x1 <= x0) x1 = x0 + 1;
-        if (y1 <= y0) y1 = y0 + 1;
-        double Px(double x) => left + (x - x0) / (x1 - x0) * plotWidth;
-        double Py(double y) => top + plotHeight - (y - y0) / (y1 - y0) * plotHeight;
-
-        var body = new List<object>
+        var plot = ChartCanvas.NewPlot(Title, XLabel, YLabel);
+        var legend = new List<LegendItem>();
+        foreach (var band in Bands)
         {
-            Text(Width / 2, 22, Title, "title"),
-            Text(left + plotWidth / 2, Height - 12, XLabel, "axis-label"),
-            Text(18, top + plotHeight / 2, YLabel + (LogY ? " (log scale)" : ""), "axis-label", rotate: -90),
-        };
-        foreach (var t in xTicks.Where(t => t >= x0 - 1e-9 && t <= x1 + 1e-9))
-            body.Add(Element("g", Attr("class", "tick"), Attr("data-axis", "x"),
-                Element("line", Attr("class", "grid"), Attr("x1", Px(t)), Attr("x2", Px(t)), Attr("y1", top), Attr("y2", top + plotHeight)),
-                Text(Px(t), top + plotHeight + 16, NiceTicks.Label(t), "tick-label")));
-        foreach (var t in yTicks.Where(t => t >= y0 - 1e-9 && t <= y1 + 1e-9))
-            body.Add(Element("g", Attr("class", "tick"), Attr("data-axis", "y"),
-                Element("line", Attr("class", "grid"), Attr("x1", left), Attr("x2", left + plotWidth), Attr("y1", Py(t)), Attr("y2", Py(t))),
-                Text(left - 6, Py(t) + 4, LogY ? NiceTicks.Label(Math.Pow(10, t)) : NiceTicks.Label(t), "tick-label", anchor: "end")));
-        body.Add(Element("line", Attr("class", "axis"), Attr("x1", left), Attr("x2", left + plotWidth), Attr("y1", top + plotHeight), Attr("y2", top + plotHeight)));
-        body.Add(Element("line", Attr("class", "axis"), Attr("x1", left), Attr("x2", left), Attr("y1", top), Attr("y2", top + plotHeight)));
-
+            var points = Enumerable.Range(0, band.X.Count)
+                .Where(i => double.IsFinite(band.X[i]) && double.IsFinite(band.Low[i]) && double.IsFinite(band.High[i])).ToList();
+            if (points.Count == 0) continue;
+            var fill = plot.Add.FillY([.. points.Select(i => band.X[i])], [.. points.Select(i => band.Low[i])], [.. points.Select(i => band.High[i])]);
+            var colour = ChartCanvas.Colour(band.Colour).WithAlpha(band.Opacity);
+            fill.FillColor = colour;
+            fill.LineWidth = 0;
+            fill.MarkerSize = 0;
+            legend.Add(new LegendItem { LabelText = band.Name, FillColor = colour, LineWidth = 0 });
+        }
         foreach (var series in Series)
         {
-            var group = Element("g", Attr("class", "series"), Attr("data-name", series.Name));
-            var run = new List<string>();
-            void Flush()
+            var colour = ChartCanvas.Colour(series.Colour);
+            foreach (var run in FiniteRuns(series.Points))
             {
-                if (run.Count > 1)
-                    group.Add(Element("polyline", Attr("points", string.Join(' ', run)), Attr("fill", "none"), Attr("stroke", series.Colour),
-                        Attr("stroke-width", 2), series.Dashed ? Attr("stroke-dasharray", "6 4") : null));
-                run.Clear();
+                var dots = plot.Add.Scatter(run.Select(p => p.X).ToArray(), run.Select(p => p.Y).ToArray(), colour);
+                dots.MarkerSize = series.Markers || run.Count == 1 ? 5 : 0;
+                dots.MarkerShape = series.Dashed ? MarkerShape.OpenCircle : MarkerShape.FilledCircle;
+                dots.LineWidth = series.Dashed ? 0 : (float)series.Width;
+                if (series.Dashed) plot.Add.Plottable(new DashedLine(run, colour, (float)series.Width));
             }
-            foreach (var (x, y) in series.Points)
-            {
-                var ty = Transform(y);
-                if (!double.IsFinite(x) || !double.IsFinite(ty)) { Flush(); continue; }
-                run.Add($"{Number(Px(x))},{Number(Py(ty))}");
-                group.Add(Element("circle", Attr("cx", Px(x)), Attr("cy", Py(ty)), Attr("r", 2.5), Attr("fill", series.Colour),
-                    Attr("data-x", x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
-                    Attr("data-y", y.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
-            }
-            Flush();
-            body.Add(group);
+            if (series.InLegend) legend.Add(Key(series.Legend ?? series.Name, series.Colour, series.Dashed, series.Width, series.Markers));
         }
+        legend.AddRange(Keys.Select(k => Key(k.Name, k.Colour, k.Dashed, 2, markers: true)));
 
-        var legend = Element("g", Attr("class", "legend"));
-        for (var i = 0; i < Series.Count; i++)
+        SetLimits(plot);
+        if (WholeX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (Notes.Count > 0)
         {
-            var y = top + 8 + i * 18;
-            var x = left + plotWidth + 14;
-            legend.Add(Element("g", Attr("class", "legend-entry"),
-                Element("line", Attr("x1", x), Attr("x2", x + 22), Attr("y1", y), Attr("y2", y), Attr("stroke", Series[i].Colour), Attr("stroke-width", 2),
-                    Series[i].Dashed ? Attr("stroke-dasharray", "6 4") : null),
-                Text(x + 28, y + 4, Series[i].Name, "legend-label", anchor: "start")));
+            var note = plot.Add.Annotation(string.Join("\n", Notes), Alignment.UpperLeft);
+            note.LabelFontName = ChartCanvas.FontFamily;
+            note.LabelFontSize = 11;
+            note.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
+            note.LabelBorderColor = ChartCanvas.Colour(ChartCanvas.Alert);
+            note.LabelFontColor = Colors.Black;
+            note.LabelShadowColor = Colors.Transparent;
         }
-        body.Add(legend);
-        return Document(Width, Height, Title, body);
+        plot.Legend.ManualItems.AddRange(legend);
+        if (legend.Count > 0)
+        {
+            if (LegendInside) plot.ShowLegend(Alignment.LowerRight);
+            else plot.ShowLegend(Edge.Right);
+        }
+        if (SquareData)
+        {
+            // Left, right, bottom, top padding around a square data area (room for a two-line title): the legend sits inside it.
+            const int left = 80, bottom = 60, top = 75;
+            var side = Math.Min(Width - left - 40, Height - bottom - top);
+            plot.Layout.Fixed(new PixelPadding(left, Width - left - side, bottom, Height - bottom - side));
+        }
+        return plot;
     }
 
-    public string ToSvg() => Serialise(ToDocument());
+    /// <summary>Writes the chart to <paramref name="path"/> (.svg or .png) and its data to the same name with .json.</summary>
+    public void Write(string path)
+    {
+        ChartCanvas.Save(ToPlot(), path, Width, Height);
+        ChartCanvas.SaveData(this, path);
+    }
 
-    public void Write(string path) => File.WriteAllText(path, ToSvg());
+    /// <summary>
+    /// A legend entry: a line (with a dot, if the series has them) for a solid series; for a dashed one an open dot, or a
+    /// short dash for a line without dots, because a legend symbol cannot be dashed without the path effect SVG lacks
+    /// (<see cref="DashedLine"/>).
+    /// </summary>
+    private static LegendItem Key(string name, string colour, bool dashed, double width, bool markers) => dashed
+        ? new()
+        {
+            LabelText = name, LineWidth = 0, MarkerShape = markers ? MarkerShape.OpenCircle : MarkerShape.HorizontalBar, MarkerSize = markers ? 7 : 12,
+            MarkerLineColor = ChartCanvas.Colour(colour), MarkerLineWidth = (float)width,
+        }
+        : new()
+        {
+            LabelText = name, LineColor = ChartCanvas.Colour(colour), LineWidth = (float)width, MarkerShape = markers ? MarkerShape.FilledCircle : MarkerShape.None,
+            MarkerSize = 5, MarkerFillColor = ChartCanvas.Colour(colour),
+        };
+
+    private void SetLimits(Plot plot)
+    {
+        var xs = Series.SelectMany(s => s.Points).Where(Finite).Select(p => p.X).Concat(Bands.SelectMany(b => b.X.Where(double.IsFinite))).ToList();
+        var ys = Series.SelectMany(s => s.Points).Where(Finite).Select(p => p.Y)
+            .Concat(Bands.SelectMany(b => b.Low.Concat(b.High)).Where(double.IsFinite)).ToList();
+        var (xMin, xMax) = XRange ?? Padded(xs, WholeX ? 0.25 : 0.02);
+        var (yMin, yMax) = YRange ?? Padded(ys, 0.06);
+        // Headroom for the notes' box in the upper left, so it sits above the data rather than over it.
+        if (YRange is null && Notes.Count > 0) yMax += (yMax - yMin) * 0.08 * (Notes.Count + 1);
+        plot.Axes.SetLimits(xMin, xMax, yMin, yMax);
+    }
+
+    /// <summary>The data's range with a margin of <paramref name="fraction"/> of it on each side; a flat or empty range gets a unit around it.</summary>
+    private static AxisRange Padded(IReadOnlyList<double> values, double fraction)
+    {
+        if (values.Count == 0) return new(0, 1);
+        var (min, max) = (values.Min(), values.Max());
+        var span = max - min;
+        if (span <= 0) span = Math.Max(Math.Abs(min), 1) * 0.1;
+        var margin = span * fraction;
+        return new(min - margin, max + margin);
+    }
+
+    private static bool Finite(ChartPoint p) => double.IsFinite(p.X) && double.IsFinite(p.Y);
+
+    private static IEnumerable<List<ChartPoint>> FiniteRuns(IReadOnlyList<ChartPoint> points)
+    {
+        var run = new List<ChartPoint>();
+        foreach (var point in points)
+        {
+            if (Finite(point))
+            {
+                run.Add(point);
+                continue;
+            }
+            if (run.Count > 0) yield return run;
+            run = [];
+        }
+        if (run.Count > 0) yield return run;
+    }
 }

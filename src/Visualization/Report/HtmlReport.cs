@@ -92,6 +92,22 @@ public sealed class HtmlReport(string title)
         return this;
     }
 
+    /// <summary>
+    /// Draws one part of the page; a part that does not apply to this trial (no classification metrics, no conv layer…,
+    /// signalled by an <see cref="ArgumentException"/> or <see cref="InvalidDataException"/>) becomes a note instead of failing the page.
+    /// </summary>
+    public async Task PartAsync(Func<Task> draw)
+    {
+        try
+        {
+            await draw();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            Note($"not available: {e.Message}");
+        }
+    }
+
     public string ToHtml() =>
         $"""
         <!DOCTYPE html>

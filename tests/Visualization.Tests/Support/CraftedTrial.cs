@@ -14,6 +14,9 @@ namespace Experiments.Visualization.Tests.Support;
 /// <item>biases and an optimizer tensor, all finite;</item>
 /// <item>epochs 0–3 with known losses, and test and validation classification artifacts of 6 known predictions.</item>
 /// </list>
+/// A third, wide trial (<see cref="WideTrialId"/>, another architecture, lr 3e-3 and weight decay 5e-4) has one linear
+/// layer "0.weight" of <see cref="WideUnits"/> × 16 whose units <see cref="WideDeadUnits"/> are zero from epoch 2 and
+/// whose unit <see cref="WideNaNUnit"/> holds a NaN at epoch 3: the summary view of a large layer must name exactly those.
 /// </summary>
 public sealed class CraftedTrial : Xunit.IAsyncLifetime
 {
@@ -22,6 +25,10 @@ public sealed class CraftedTrial : Xunit.IAsyncLifetime
     public LocalDatabase Database { get; } = new();
     public long TrialId { get; private set; }
     public long HealthyTrialId { get; private set; }
+    public long WideTrialId { get; private set; }
+
+    public const int WideUnits = 500, WideInputs = 16, WideNaNUnit = 42;
+    public static readonly int[] WideDeadUnits = [7, 123, 499];
 
     /// <summary>Signed, varied and never all equal within a channel: −3 … 3.</summary>
     public static double Pattern(int k) => (k * 5 % 7) - 3;
@@ -42,6 +49,26 @@ public sealed class CraftedTrial : Xunit.IAsyncLifetime
         await using var store = await Database.OpenAsync();
         TrialId = await Create(store, withProblems: true);
         HealthyTrialId = await Create(store, withProblems: false);
+        WideTrialId = await CreateWide(store);
+    }
+
+    private static async Task<long> CreateWide(ResultsStore store)
+    {
+        var id = await store.CreateTrialAsync(new TrialDefinition(null, "wide-crafted", """{"name":"wide-crafted"}""", "crafted", """{"lr":0.003,"weight_decay":0.0005}""", 7));
+        for (var epoch = 0; epoch < Epochs; epoch++)
+        {
+            var weights = new float[WideUnits * WideInputs];
+            for (var i = 0; i < weights.Length; i++)
+            {
+                var unit = i / WideInputs;
+                weights[i] = WideDeadUnits.Contains(unit) && epoch >= DeadFromEpoch ? 0f : (float)(0.01 * (unit % 17 + 1) * Pattern(i % WideInputs) / (epoch + 1));
+            }
+            if (epoch == NaNEpoch) weights[WideNaNUnit * WideInputs + 3] = float.NaN;
+            var figures = epoch == 0 ? null : new SplitFigures(TrainLoss(epoch) / 2, 0.86 + 0.01 * epoch, 100);
+            var record = new EpochRecord(epoch, 3e-3, figures, new SplitFigures(ValidationLoss(epoch) / 2, 0.85 + 0.01 * epoch, 20), null, 1.0, 100);
+            await store.WriteEpochAsync(id, record, [Tensor("0.weight", [WideUnits, WideInputs], weights)], []);
+        }
+        return id;
     }
 
     private static async Task<long> Create(ResultsStore store, bool withProblems)

@@ -1,0 +1,71 @@
+using ScottPlot;
+
+namespace Experiments.Visualization.Charts;
+
+/// <summary>
+/// What every chart shares: ScottPlot 5 plots set in DejaVu Sans, loaded from Debian's fonts-dejavu-core by file so the
+/// output never depends on what fontconfig guesses, and saved as SVG or PNG by the file's extension.
+/// </summary>
+internal static class ChartCanvas
+{
+    public const string FontFamily = "DejaVu Sans";
+
+    // Debian's fonts-dejavu-core installs these (the launcher lists the package).
+    private const string FontFolder = "/usr/share/fonts/truetype/dejavu";
+
+    private static readonly Lazy<bool> _fontsRegistered = new(() =>
+    {
+        foreach (var (file, bold) in new[] { ("DejaVuSans.ttf", false), ("DejaVuSans-Bold.ttf", true) })
+        {
+            var path = Path.Combine(FontFolder, file);
+            if (!File.Exists(path))
+                throw new InvalidOperationException($"the chart font {path} is missing; install Debian's fonts-dejavu-core");
+            Fonts.AddFontFile(FontFamily, path, bold: bold, italic: false);
+        }
+        return true;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Category10 (Tableau): distinguishable, and fine for the most common colour-vision deficiencies.</summary>
+    public static IReadOnlyList<string> Palette { get; } =
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>The colour that marks a problem (a dead filter, the true class): Category10's red.</summary>
+    public const string Alert = "#d62728";
+
+    public static Plot NewPlot(string title, string xLabel, string yLabel)
+    {
+        _ = _fontsRegistered.Value;
+        var plot = new Plot();
+        plot.Font.Set(FontFamily);
+        plot.Legend.FontName = FontFamily;
+        plot.Title(title, size: 15);
+        plot.XLabel(xLabel, size: 13);
+        plot.YLabel(yLabel, size: 13);
+        return plot;
+    }
+
+    public static Color Colour(string hex) => Color.FromHex(hex);
+
+    /// <summary>Writes the plot as SVG (.svg) or PNG (.png), creating the folder.</summary>
+    public static void Save(Plot plot, string path, int width, int height)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        switch (Path.GetExtension(path).ToLowerInvariant())
+        {
+            case ".svg":
+                plot.SaveSvg(path, width, height);
+                break;
+            case ".png":
+                plot.SavePng(path, width, height);
+                break;
+            default:
+                throw new ArgumentException($"charts are written as .svg or .png, not '{Path.GetFileName(path)}'");
+        }
+    }
+
+    /// <summary>The numbers behind a chart, as JSON beside it (<c>loss.svg</c> → <c>loss.json</c>), so they are scriptable.</summary>
+    public static void SaveData<T>(T chart, string chartPath) =>
+        File.WriteAllText(DataPath(chartPath), System.Text.Json.JsonSerializer.Serialize(chart, TrialFigures.Json) + "\n");
+
+    public static string DataPath(string chartPath) => Path.ChangeExtension(chartPath, ".json");
+}

@@ -1,0 +1,52 @@
+using Experiments.Visualization.Data;
+using ScottPlot;
+
+namespace Experiments.Visualization.Charts;
+
+/// <summary>
+/// A pixel covariance matrix (000, Fig. 6) as a PNG heatmap: zero white, positive red, negative blue on a scale symmetric
+/// around zero up to the largest |entry|, with a colour bar, and variable indices on the axes (0 at the top left). The
+/// data area has at least one pixel per entry, so no covariance is averaged away.
+/// </summary>
+public static class CovarianceChart
+{
+    /// <summary>The data area's side is the dimension, but at least this many pixels.</summary>
+    public const int MinimumSide = 512;
+
+    // Room around the data area: axis labels and ticks left and below, the title above, the colour bar on the right.
+    private const int Left = 90, Right = 170, Bottom = 70, Top = 50;
+
+    /// <summary>The picture's size in pixels for a d×d matrix: (max(d, 512) + 260) × (max(d, 512) + 120).</summary>
+    public static (int Width, int Height) Size(int dimension)
+    {
+        var side = Math.Max(MinimumSide, dimension);
+        return (side + Left + Right, side + Top + Bottom);
+    }
+
+    public static void Write(CovarianceMatrix matrix, string title, string path)
+    {
+        var d = matrix.Dimension;
+        var values = new double[d, d];
+        for (var r = 0; r < d; r++)
+            for (var c = 0; c < d; c++) values[r, c] = matrix[r, c];
+        var plot = ChartCanvas.NewPlot(title, "pixel variable (index)", "pixel variable (index)");
+        HeatmapChart.Add(plot, values, HeatmapColours.Diverging, "covariance (normalised pixel units²)");
+        var step = IndexStep(d);
+        var ticks = Enumerable.Range(0, d / step + 1).Select(i => i * step).Where(i => i < d).ToList();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks.Select(i => (double)i)], [.. ticks.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks.Select(i => (double)(d - 1 - i))], [.. ticks.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        plot.Axes.SetLimits(-0.5, d - 0.5, -0.5, d - 0.5);
+        plot.HideGrid();
+        var (width, height) = Size(d);
+        plot.Layout.Fixed(new PixelPadding(Left, Right, Bottom, Top));
+        ChartCanvas.Save(plot, path, width, height);
+    }
+
+    /// <summary>A round step giving at most about eight index ticks (1, 2 or 5 times a power of ten).</summary>
+    private static int IndexStep(int dimension)
+    {
+        var rough = Math.Max(1, dimension / 8.0);
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        return (int)(new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * magnitude).First(s => s >= rough));
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Contracts;
+using Experiments.Store;
+
+namespace Experiments.Visualization.Charts;
+
+/// <summary>
+/// Names trials in a comparison by the settings that differ between them, as a researcher would label the lines:
+/// "lenet-matconvnet lr=3e-3 wd=5e-4". Settings every trial shares are left out; a trial whose settings differ from
+/// no other's (or a lone trial) is "trial N", and two trials that would get the same name get their ids appended.
+/// </summary>
+public static class TrialNames
+{
+    // Settings written bare (their values name themselves) and short keys for the common hyperparameters.
+    private static readonly HashSet<string> _bare = ["architecture", "dataset", "optimizer"];
+
+    private static readonly Dictionary<string, string> _shortKeys = new()
+    {
+        ["weight_decay"] = "wd", ["lr_decay"] = "lr-decay", ["batch_size"] = "batch", ["val_split"] = "val-split",
+    };
+
+    /// <summary>Each trial's name, by id, in the order given.</summary>
+    public static IReadOnlyDictionary<long, string> Distinguishing(IReadOnlyList<TrialRow> trials)
+    {
+        var settings = trials.Select(Settings).ToList();
+        var keys = settings.SelectMany(s => s.Keys).Distinct().ToList();
+        var differing = keys.Where(k => settings.Select(s => s.GetValueOrDefault(k, "–")).Distinct().Count() > 1).ToList();
+        var names = trials.Select((t, i) =>
+        {
+            // A setting this trial does not have (an older trial without weight_decay, say) is left out of its name.
+            var parts = differing.Where(settings[i].ContainsKey).Select(k => _bare.Contains(k)
+                ? settings[i][k]
+                : $"{_shortKeys.GetValueOrDefault(k, k)}={settings[i][k]}").ToList();
+            return parts.Count == 0 ? $"trial {t.Id.ToString(CultureInfo.InvariantCulture)}" : string.Join(' ', parts);
+        }).ToList();
+        var result = new Dictionary<long, string>();
+        for (var i = 0; i < trials.Count; i++)
+        {
+            var clash = names.Count(n => n == names[i]) > 1 && !names[i].StartsWith("trial ", StringComparison.Ordinal);
+            result[trials[i].Id] = clash ? $"{names[i]} (trial {trials[i].Id.ToString(CultureInfo.InvariantCulture)})" : names[i];
+        }
+        return result;
+    }
+
+    /// <summary>The settings that decide what a trial trains, in label order: architecture, dataset, hyperparameters as stored, seed.</summary>
+    private static Dictionary<string, string> Settings(TrialRow row)
+    {
+        var settings = new Dictionary<string, string> { ["architecture"] = row.Architecture, ["dataset"] = row.Dataset };
+        using var document = JsonDocument.Parse(row.HyperparametersJson);
+        if (document.RootElement.ValueKind == JsonValueKind.Object)
+            foreach (var property in document.RootElement.EnumerateObject())
+                settings[property.Name] = SettingText.Format(property.Value);
+        settings["seed"] = row.Seed.ToString(CultureInfo.InvariantCulture);
+        return settings;
+    }
+}
