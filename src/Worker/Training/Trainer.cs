@@ -107,11 +107,13 @@ public sealed class Trainer(TrainingSettings settings)
         return x ^ (x >> 31);
     }
 
-    /// <summary>Evaluation-mode logits of every non-empty split.</summary>
-    private static IReadOnlyList<SplitPredictions> Predict(Model model, (NativeDataset Native, LabelledImages Images, string Split)[] splits) =>
-        splits.Where(s => s.Images.Count > 0)
-            .Select(s => new SplitPredictions(s.Split, model.Predict(s.Native), s.Images.Labels, s.Images.Classes))
-            .ToList();
+    /// <summary>Evaluation-mode logits of every non-empty split, all in one native call.</summary>
+    private static IReadOnlyList<SplitPredictions> Predict(Model model, (NativeDataset Native, LabelledImages Images, string Split)[] splits)
+    {
+        var evaluated = splits.Where(s => s.Images.Count > 0).ToList();
+        var logits = model.Predict([.. evaluated.Select(s => s.Native)]);
+        return [.. evaluated.Select((s, i) => new SplitPredictions(s.Split, logits[i], s.Images.Labels, s.Images.Classes))];
+    }
 
     private static SplitMetrics? Metrics(IReadOnlyList<SplitPredictions> predictions, string split) =>
         predictions.FirstOrDefault(p => p.Split == split) is { } p ? Evaluation.FromLogits(p.Logits, p.Labels, p.Classes) : null;
