@@ -37,7 +37,10 @@ try
         var epochs = await EpochProfile.RunAsync(store, data, options, ct);
         var trained = epochs.Where(e => e.Epoch > 0).ToList();
         var share = trained.Sum(e => e.Outside) / trained.Sum(e => e.Wall);
-        Console.WriteLine($"target: evaluation + recording under {outsideTrainingTarget:P0} of a trained epoch's wall time: {(share < outsideTrainingTarget ? "met" : "NOT met")} ({share:P1})");
+        var byCpu = trained.Sum(e => e.EvaluationCpu + e.Recording) / trained.Sum(e => e.CpuWall);
+        Console.WriteLine($"target: evaluation + recording under {outsideTrainingTarget:P0} of a trained epoch's wall time: " +
+                          $"{(share < outsideTrainingTarget ? "met" : "NOT met")} ({share:P1}); by CPU time, which a loaded machine does not inflate: " +
+                          $"{(byCpu < outsideTrainingTarget ? "met" : "NOT met")} ({byCpu:P1})");
     }
     if (options.SkipGrid) return 0;
 
