@@ -69,13 +69,5 @@ internal sealed class PyTorchBaseline : IDisposable
 
     public void Dispose() => _scratch.Delete(recursive: true);
 
-    private static string Script()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "bench", "pytorch_baseline.py");
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"bench/pytorch_baseline.py was not found above {AppContext.BaseDirectory}");
-    }
+    private static string Script() => RepositoryFile.Find(Path.Combine("bench", "pytorch_baseline.py"));
 }

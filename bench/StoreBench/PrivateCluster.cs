@@ -21,6 +21,9 @@ internal sealed class PrivateCluster : IAsyncDisposable
 
     public string DataDirectory => _postgres.DataDirectory;
 
+    /// <summary>The bootstrap superuser's connection string to <paramref name="database"/>, for a bench that creates databases of its own.</summary>
+    public string? AdminConnectionStringFor(string database) => _postgres.ConnectionStringFor(database);
+
     public static async Task<PrivateCluster> StartAsync()
     {
         var home = LocalPostgres.CreateTemporaryHome("store-bench-");

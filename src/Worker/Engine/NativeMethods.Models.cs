@@ -32,7 +32,7 @@ internal static partial class NativeMethods
         int layer, int* classes, int classCount);
 
     [LibraryImport(Library)]
-    public static unsafe partial int Exp_model_predict(ModelHandle model, DatasetHandle dataset, long batchSize, float* logits, long capacity);
+    public static unsafe partial int Exp_model_predict_splits(ModelHandle model, IntPtr* datasets, int count, long batchSize, IntPtr* logits, long* capacities);
 
     [LibraryImport(Library)]
     public static unsafe partial DatasetHandle Exp_dataset_create(float* pixels, int* labels, long n, long c, long h, long w);

@@ -40,10 +40,12 @@ public sealed class Trainer(TrainingSettings settings)
 
         if (Settings.EvaluateBeforeTraining && resume is null)
         {
+            var evaluation = Stopwatch.StartNew();
             var predictions = Predict(model, evaluated);
             var initial = new EpochMetrics(0, Settings.Optimizer.LearningRate, null, Metrics(predictions, "val"), Metrics(predictions, "test"), 0, 0)
             {
                 Predictions = predictions,
+                EvaluationSeconds = evaluation.Elapsed.TotalSeconds,
             };
             epochs.Add(initial);
             observer.OnEpochCompleted(initial, model, optimizer);
@@ -77,12 +79,14 @@ public sealed class Trainer(TrainingSettings settings)
                     $"the training loss became NaN or infinite at epoch {epoch}, batch {stats.Batches + 1} " +
                     $"(learning rate {SettingText.Format(learningRate)}); the trial stopped as diverged. A smaller learning rate usually helps.");
             }
+            var evaluation = Stopwatch.StartNew();
             var predictions = Predict(model, evaluated);
             var metrics = new EpochMetrics(epoch, learningRate, TrainFigures(stats, divergedLoss: false),
                 Metrics(predictions, "val"), Metrics(predictions, "test"),
                 seconds, stats.Samples / Math.Max(seconds, 1e-9))
             {
                 Predictions = predictions,
+                EvaluationSeconds = evaluation.Elapsed.TotalSeconds,
             };
             if (metrics.Validation is { Samples: > 0, Loss: var loss } && !double.IsFinite(loss))
                 return Diverged(epochs, metrics with { Diverged = true, Predictions = [] }, observer, model, optimizer,
@@ -103,11 +107,13 @@ public sealed class Trainer(TrainingSettings settings)
         return x ^ (x >> 31);
     }
 
-    /// <summary>Evaluation-mode logits of every non-empty split.</summary>
-    private static IReadOnlyList<SplitPredictions> Predict(Model model, (NativeDataset Native, LabelledImages Images, string Split)[] splits) =>
-        splits.Where(s => s.Images.Count > 0)
-            .Select(s => new SplitPredictions(s.Split, model.Predict(s.Native), s.Images.Labels, s.Images.Classes))
-            .ToList();
+    /// <summary>Evaluation-mode logits of every non-empty split, all in one native call.</summary>
+    private static IReadOnlyList<SplitPredictions> Predict(Model model, (NativeDataset Native, LabelledImages Images, string Split)[] splits)
+    {
+        var evaluated = splits.Where(s => s.Images.Count > 0).ToList();
+        var logits = model.Predict([.. evaluated.Select(s => s.Native)]);
+        return [.. evaluated.Select((s, i) => new SplitPredictions(s.Split, logits[i], s.Images.Labels, s.Images.Classes))];
+    }
 
     private static SplitMetrics? Metrics(IReadOnlyList<SplitPredictions> predictions, string split) =>
         predictions.FirstOrDefault(p => p.Split == split) is { } p ? Evaluation.FromLogits(p.Logits, p.Labels, p.Classes) : null;

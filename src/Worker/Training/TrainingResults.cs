@@ -26,6 +26,14 @@ public sealed record EpochMetrics(
     public IReadOnlyList<SplitPredictions> Predictions { get; init; } = [];
 
     /// <summary>
+    /// Wall seconds spent after the training batches evaluating the splits of <see cref="Predictions"/> and their loss
+    /// and accuracy (<see cref="Seconds"/> covers the training batches alone). Not recorded: it measures this run, for
+    /// profiles such as `bench grid`'s.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double EvaluationSeconds { get; init; }
+
+    /// <summary>
     /// The epoch in which the loss stopped being finite: its figures hold the non-finite loss, and its weights are not
     /// worth keeping, so it is recorded without a snapshot. Always the last epoch of a diverged run.
     /// </summary>

@@ -318,21 +318,27 @@ ExpTensorList* Exp_model_class_gradients(ExpModel* model, const float* input, co
     EXP_CATCH(nullptr)
 }
 
-int Exp_model_predict(ExpModel* model, ExpDataset* dataset, int64_t batch_size, float* logits, int64_t capacity) {
+int Exp_model_predict_splits(ExpModel* model, ExpDataset* const* datasets, int32_t count, int64_t batch_size,
+                             float* const* logits, const int64_t* capacities) {
     EXP_TRY
-    require(model != nullptr && dataset != nullptr, "null handle to predict");
+    require(model != nullptr && (count == 0 || (datasets != nullptr && logits != nullptr && capacities != nullptr)), "null argument to predict");
+    require(count >= 0, "split count must not be negative");
     require(batch_size > 0, "batch size must be positive");
     model->net->eval();
     c10::InferenceMode inference;
-    const auto n = dataset->images.size(0);
-    int64_t written = 0;
-    for (int64_t start = 0; start < n; start += batch_size) {
-        auto batch = dataset->images.slice(0, start, std::min(n, start + batch_size)).to(model->device);
-        auto out = model->net->forward(batch).to(torch::kCPU).contiguous();
-        require(out.dim() == 2, "model output must be batch×classes");
-        require(written + out.numel() <= capacity, "logits buffer too small");
-        std::memcpy(logits + written, out.data_ptr<float>(), static_cast<size_t>(out.numel()) * sizeof(float));
-        written += out.numel();
+    for (int32_t split = 0; split < count; ++split) {
+        const auto* dataset = datasets[split];
+        require(dataset != nullptr, "null dataset handle to predict (split " + std::to_string(split) + ")");
+        const auto n = dataset->images.size(0);
+        int64_t written = 0;
+        for (int64_t start = 0; start < n; start += batch_size) {
+            auto batch = dataset->images.slice(0, start, std::min(n, start + batch_size)).to(model->device);
+            auto out = model->net->forward(batch).to(torch::kCPU).contiguous();
+            require(out.dim() == 2, "model output must be batch×classes");
+            require(written + out.numel() <= capacities[split], "logits buffer too small");
+            std::memcpy(logits[split] + written, out.data_ptr<float>(), static_cast<size_t>(out.numel()) * sizeof(float));
+            written += out.numel();
+        }
     }
     return 0;
     EXP_CATCH(-1)

@@ -67,8 +67,11 @@ EXPORT_API ExpTensorList* Exp_model_forward(ExpModel* model, const float* input,
 /// statistics are not updated, and the model's training mode is restored, so later training is unaffected.
 EXPORT_API ExpTensorList* Exp_model_class_gradients(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
                                                     int32_t layer, const int32_t* classes, int32_t class_count);
-/// Evaluation-mode logits for a whole split, written as n×classes floats.
-EXPORT_API int Exp_model_predict(ExpModel* model, ExpDataset* dataset, int64_t batch_size, float* logits, int64_t capacity);
+/// Evaluation-mode logits of whole splits, several in one call (an epoch's train sample, validation and test): split i's
+/// n_i×classes floats go to logits[i], which holds capacities[i] floats. Runs in inference mode (no autograd), each
+/// split in batches of batch_size from its start, as if it were evaluated alone. The model is left in evaluation mode.
+EXPORT_API int Exp_model_predict_splits(ExpModel* model, ExpDataset* const* datasets, int32_t count, int64_t batch_size,
+                                        float* const* logits, const int64_t* capacities);
 
 // ---- training ----------------------------------------------------------------------------------
 /// kind: 0 = Adam, 1 = SGD (momentum, optional Nesterov). weight_decay is L2 as in torch.optim.

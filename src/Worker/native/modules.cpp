@@ -31,6 +31,25 @@ torch::Tensor ResidualBlockImpl::forward(torch::Tensor x) {
     return torch::relu(y + identity);
 }
 
+torch::Tensor StridedMaxPool2dImpl::forward(const torch::Tensor& input) {
+    const auto& o = options;
+    const bool plain = (*o.padding())[0] == 0 && (*o.padding())[1] == 0 && (*o.dilation())[0] == 1 && (*o.dilation())[1] == 1 &&
+                       !o.ceil_mode() && input.dim() == 4;
+    if (!plain || (torch::GradMode::is_enabled() && input.requires_grad())) return torch::nn::MaxPool2dImpl::forward(input);
+    const auto kh = (*o.kernel_size())[0], kw = (*o.kernel_size())[1], sh = (*o.stride())[0], sw = (*o.stride())[1];
+    const auto height = input.size(2), width = input.size(3);
+    // A window that does not fit is max_pool2d's error to give, with its own message.
+    if (height < kh || width < kw) return torch::nn::MaxPool2dImpl::forward(input);
+    const auto out_h = (height - kh) / sh + 1, out_w = (width - kw) / sw + 1;
+    torch::Tensor result;
+    for (int64_t i = 0; i < kh; ++i)
+        for (int64_t j = 0; j < kw; ++j) {
+            auto view = input.slice(2, i, i + sh * (out_h - 1) + 1, sh).slice(3, j, j + sw * (out_w - 1) + 1, sw);
+            result = result.defined() ? torch::maximum(result, view) : view;
+        }
+    return result.contiguous();
+}
+
 namespace {
 
 class LayerLine {
@@ -107,7 +126,7 @@ torch::nn::AnyModule make_layer(const LayerLine& l, const at::Generator& dropout
         return AnyModule(Conv2d(options));
     }
     if (type == "maxpool")
-        return AnyModule(MaxPool2d(MaxPool2dOptions({l.integer("kh"), l.integer("kw")})
+        return AnyModule(StridedMaxPool2d(MaxPool2dOptions({l.integer("kh"), l.integer("kw")})
                                        .stride({l.integer("sh"), l.integer("sw")})
                                        .padding({l.integer("ph"), l.integer("pw")})));
     if (type == "avgpool")

@@ -42,6 +42,19 @@ struct AsymmetricSameConv2dImpl : torch::nn::Conv2dImpl {
 };
 TORCH_MODULE(AsymmetricSameConv2d);
 
+/// Max pooling that, where no gradient is wanted (evaluation, inference mode), takes the maximum of the kernel's
+/// kh·kw strided views of the input instead of calling max_pool2d. libtorch 1.13's CPU max_pool2d always computes the
+/// argmax indices too, for a backward pass that evaluation never runs; at one thread that made the pools of
+/// lenet-matconvnet about a quarter of its evaluation time, and the strided maximum is 4–6× faster. The result is
+/// the same bit for bit: a maximum is exact whatever the order, and torch::maximum propagates NaN as max_pool2d
+/// does. With padding, dilation or ceil_mode, or when a gradient is wanted (training, attribution), it is
+/// max_pool2d unchanged, so training and its indices-based backward pass are untouched.
+struct StridedMaxPool2dImpl : torch::nn::MaxPool2dImpl {
+    using torch::nn::MaxPool2dImpl::MaxPool2dImpl;
+    torch::Tensor forward(const torch::Tensor& input);
+};
+TORCH_MODULE(StridedMaxPool2d);
+
 /// C×H×W → C: the mean of every channel, as CAM needs.
 struct GlobalAvgPoolImpl : torch::nn::Module {
     torch::Tensor forward(torch::Tensor x) { return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1); }
