@@ -6,12 +6,15 @@ using Experiments.Store;
 using Experiments.Visualization.Charts;
 using Experiments.Visualization.Data;
 using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
 using Experiments.Visualization.Snapshots;
 
 namespace Experiments.Visualization;
 
 /// <summary>The files a kernel figure wrote, and what is in them.</summary>
-public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale);
+/// <param name="Selection">Which filters are shown, in words (also in the picture's title).</param>
+public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth,
+    int Upscale, string Selection);
 
 /// <summary>
 /// The charts a health figure wrote and the report they draw. <paramref name="Json"/> is where health.json belongs; the
@@ -68,37 +71,45 @@ public sealed class TrialFigures(ResultsStore store)
         epochs.Where(e => value(e) is not null).Select(e => ((double)e.Epoch, value(e)!.Value)).ToList();
 
     /// <summary>
-    /// kernels-&lt;layer&gt;.png (rows = epochs, columns = filters × input channels) and
-    /// kernels-&lt;layer&gt;-animation.png (an APNG with one frame per epoch).
+    /// kernels-&lt;layer&gt;.png (a labelled panel per epoch, a group per filter, a tile per input channel) and
+    /// kernels-&lt;layer&gt;-animation.gif (a frame per epoch); with <paramref name="change"/>, kernels-&lt;layer&gt;-change…:
+    /// each epoch minus the trial's first recorded epoch, on one symmetric scale (<see cref="KernelPictures.DrawChange"/>).
     /// </summary>
-    public async Task<KernelFiles> KernelsAsync(long trial, string layer, IReadOnlyList<int>? filters, EpochSelection epochs, string outDirectory,
-        KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, CancellationToken ct = default)
+    public async Task<KernelFiles> KernelsAsync(long trial, string layer, KernelSelection selection, EpochSelection epochs, string outDirectory,
+        KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, bool change = false, CancellationToken ct = default)
     {
         await TrialAsync(trial, ct);
-        var chosen = epochs.Resolve((await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).ToList(), trial);
+        var recorded = (await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).ToList();
+        var chosen = epochs.Resolve(recorded, trial);
         var history = new List<(int, WeightTensor)>();
         string? tensorName = null;
-        foreach (var epoch in chosen)
+        async Task<WeightTensor> ReadAsync(int epoch)
         {
             var snapshot = await store.ReadSnapshotAsync(trial, epoch, ct);
             if (snapshot.Count == 0) throw new VizInputException($"trial {trial} has no weight snapshot at epoch {epoch}");
             tensorName ??= LayerNames.ResolveWeight(layer, snapshot, shape => shape.Length == 4, "conv");
             var tensor = snapshot.FirstOrDefault(t => t.Name == tensorName)
                 ?? throw new VizInputException($"the snapshot of epoch {epoch} has no tensor '{tensorName}'");
-            history.Add((epoch, WeightTensor.From(tensor)));
+            return WeightTensor.From(tensor);
         }
+        foreach (var epoch in chosen) history.Add((epoch, await ReadAsync(epoch)));
 
-        var picture = KernelPictures.Draw(new KernelHistory(tensorName!, history), filters, scaling, upscale);
+        var kernels = new KernelHistory(tensorName!, history);
+        var subject = $"trial {trial}";
+        var baselineEpoch = recorded.Min();
+        using var picture = change
+            ? KernelPictures.DrawChange(kernels, chosen[0] == baselineEpoch ? history[0].Item2 : await ReadAsync(baselineEpoch), baselineEpoch, selection, upscale, subject)
+            : KernelPictures.Draw(kernels, selection, scaling, upscale, subject);
         var shape = history[0].Item2.Shape;
         var stem = "kernels-" + SafeName(tensorName!.EndsWith(".weight", StringComparison.Ordinal) ? tensorName[..^".weight".Length] : tensorName)
-                   + (filters is { Count: > 0 } ? "-filter-" + string.Join('_', filters) : "");
+                   + (selection.Explicit is { Count: > 0 } named ? "-filter-" + string.Join('_', named) : selection.Page is { } page ? $"-page-{page}" : "")
+                   + (change ? "-change" : "");
         Directory.CreateDirectory(outDirectory);
         var gridPath = Path.Combine(outDirectory, stem + ".png");
-        var animationPath = Path.Combine(outDirectory, stem + "-animation.png");
-        PngEncoder.Write(gridPath, picture.Grid);
-        PngEncoder.WriteAnimation(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
-        return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3],
-            picture.Layout.TileWidth / shape[3]);
+        var animationPath = Path.Combine(outDirectory, stem + "-animation.gif");
+        picture.Grid.WritePng(gridPath);
+        Animation.WriteGif(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
+        return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3], picture.Zoom, picture.Selection);
     }
 
     /// <summary>
@@ -191,21 +202,26 @@ public sealed class TrialFigures(ResultsStore store)
         var (train, _) = DatasetCatalog.LoadTrainAndTest(dataset, home);
         var matrix = PixelCovariance.Of(train, sample, channels, seed);
         var (image, _) = CovarianceImage(matrix);
-        Directory.CreateDirectory(outDirectory);
-        var path = Path.Combine(outDirectory, $"covariance-{SafeName(DatasetCatalog.Get(dataset).Name)}{(channels == CovarianceChannels.All ? "-all-channels" : "")}.png");
-        PngEncoder.Write(path, image);
-        return (path, matrix);
+        using (image)
+        {
+            Directory.CreateDirectory(outDirectory);
+            var path = Path.Combine(outDirectory, $"covariance-{SafeName(DatasetCatalog.Get(dataset).Name)}{(channels == CovarianceChannels.All ? "-all-channels" : "")}.png");
+            image.WritePng(path);
+            return (path, matrix);
+        }
     }
 
     /// <summary>The matrix as a picture, one pixel per entry (enlarged to at least 256 pixels a side), signed around white.</summary>
-    public static (RasterImage Image, double MaxAbs) CovarianceImage(CovarianceMatrix matrix)
+    public static (Picture Image, double MaxAbs) CovarianceImage(CovarianceMatrix matrix)
     {
         var maxAbs = matrix.Values.Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
-        var image = new RasterImage(matrix.Dimension, matrix.Dimension);
+        var pixels = new Rgb[matrix.Dimension * matrix.Dimension];
         for (var r = 0; r < matrix.Dimension; r++)
-            for (var c = 0; c < matrix.Dimension; c++) image.SetPixel(c, r, ColorMap.Diverging.MapSigned(matrix[r, c], maxAbs));
-        var factor = Math.Max(1, (int)Math.Ceiling(256.0 / matrix.Dimension));
-        return (Raster.Upscale(image, factor), maxAbs);
+            for (var c = 0; c < matrix.Dimension; c++) pixels[r * matrix.Dimension + c] = ColorMap.Diverging.MapSigned(matrix[r, c], maxAbs);
+        var side = matrix.Dimension * Math.Max(1, (int)Math.Ceiling(256.0 / matrix.Dimension));
+        var image = new Picture(side, side, Rgb.White);
+        image.Paint(new GridTile(matrix.Dimension, matrix.Dimension, pixels), 0, 0, side, side);
+        return (image, maxAbs);
     }
 
     private async Task<TrialRow> TrialAsync(long trial, CancellationToken ct) =>

@@ -40,7 +40,7 @@ public sealed class Computing_pixel_covariance : IDisposable
         var other = PixelCovariance.Of(images, 50, seed: 2);
         var (image, maxAbs) = TrialFigures.CovarianceImage(first);
         var path = _folder.File("cov.png");
-        Imaging.PngEncoder.Write(path, image);
+        using (image) image.WritePng(path);
         var decoded = PngOracle.Decode(path);
 
         Assert.Equal(50, first.Samples);
@@ -48,11 +48,11 @@ public sealed class Computing_pixel_covariance : IDisposable
         Assert.NotEqual(first.Values, other.Values);
         Assert.Equal((256, 256), (decoded.Width, decoded.Height)); // 64×64 enlarged ×4
         // The diagonal holds variances (≥ 0): never blue. The largest |entry| takes the map's end colour.
-        var diagonal = Enumerable.Range(0, 64).Select(i => decoded.Frames[0].Rgb(i * 4 + 1, i * 4 + 1, 3)).ToList();
+        var diagonal = Enumerable.Range(0, 64).Select(i => decoded.Frames[0].Rgb(i * 4 + 1, i * 4 + 1, decoded.Channels)).ToList();
         Assert.All(diagonal, p => Assert.True(p.R >= p.B, $"{p}"));
         var largest = Array.IndexOf(first.Values, first.Values.MaxBy(Math.Abs));
         var (row, column) = (largest / 64, largest % 64);
-        Assert.Equal(first.Values[largest] > 0 ? ((byte)0x67, (byte)0x00, (byte)0x1f) : ((byte)0x05, (byte)0x30, (byte)0x61), decoded.Frames[0].Rgb(column * 4, row * 4, 3));
+        Assert.Equal(first.Values[largest] > 0 ? ((byte)0x67, (byte)0x00, (byte)0x1f) : ((byte)0x05, (byte)0x30, (byte)0x61), decoded.Frames[0].Rgb(column * 4, row * 4, decoded.Channels));
         Assert.Equal(Math.Abs(first.Values[largest]), maxAbs);
     }
 
