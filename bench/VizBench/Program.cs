@@ -7,7 +7,8 @@ using Experiments.Visualization.Snapshots;
 using Experiments.Worker.Engine;
 
 // The time to render a kernel animation over 30 epochs of lenet-cifar: the labelled grid PNG (30 panels) and the animated
-// GIF (30 frames) of each conv layer, with every filter shown (--top 64, so layer 3 is not cut to its top 32), from weights already decoded in memory (what `viz kernels` does after reading the snapshots).
+// GIF (30 frames) of each conv layer, as `viz kernels` draws them by default: all 32 filters of layer 0, the top 32 by
+// norm of layer 3's 64, from weights already decoded in memory (what `viz kernels` does after reading the snapshots).
 // The 30 epochs are synthesised from the real engine: the model's initial weights, then a seeded random walk.
 const int epochs = 30;
 const double targetSeconds = 2.0;
@@ -50,7 +51,7 @@ try
             foreach (var layer in chosen)
             {
                 var step = Stopwatch.StartNew();
-                using var picture = KernelPictures.Draw(layer, new KernelSelection(Count: 64));
+                using var picture = KernelPictures.Draw(layer);
                 draw += step.Elapsed.TotalSeconds;
                 step.Restart();
                 var grid = picture.Grid.EncodePng();

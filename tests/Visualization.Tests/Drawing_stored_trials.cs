@@ -59,7 +59,8 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
 
         var animation = GifOracle.Decode(files.Animation, withPixels: true);
         Assert.Equal(4, animation.Frames.Count);
-        Assert.Equal((GridWidth(4), GridHeight(1)), (animation.Width, animation.Height));
+        // A frame is one panel under the title, without the colour bar (the grid has it).
+        Assert.Equal((GridWidth(4) - 150, 2 * 6 + 22 + 69), (animation.Width, animation.Height));
         Assert.All(animation.Frames, f => Assert.Equal(40, f.Delay)); // 400 ms in GIF's hundredths of a second
         // Frame e is panel e of the grid; GIF keeps at most 256 colours a frame, and grey kernels need no more.
         Assert.Equal(frame.At(406 + 7, 134 + 7), animation.Frames[1].Canvas!.At(406 + 7, 28 + 27 + 7));

@@ -8,7 +8,7 @@ namespace Experiments.Visualization.Pictures;
 /// <summary>
 /// Animated GIF, written by ImageSharp 2.1 (Apache-2.0): every browser plays it, and no package that restores here
 /// writes APNG (SkiaSharp has no animated encoder; ImageSharp writes APNG only from version 3, which has another
-/// licence). GIF holds 256 colours per frame: each frame gets its own palette from Wu's quantiser without dithering,
+/// licence). GIF holds 256 colours per frame: each frame gets its own palette from the octree quantiser (ImageSharp's fastest) without dithering,
 /// so grey kernels (at most 256 levels) stay exact and colour maps lose at most a little smoothness, never a crisp edge.
 /// </summary>
 public static class Animation
@@ -39,7 +39,7 @@ public static class Animation
         animation.SaveAsGif(output, new GifEncoder
         {
             ColorTableMode = GifColorTableMode.Local,
-            Quantizer = new WuQuantizer(new QuantizerOptions { Dither = null }),
+            Quantizer = new OctreeQuantizer(new QuantizerOptions { Dither = null }),
         });
         return output.ToArray();
     }

@@ -90,8 +90,8 @@ public sealed class Picture : IDisposable
         _canvas?.Flush();
         using var pixmap = _bitmap.PeekPixels();
         // Sub and Up suit these pictures (flat runs, repeated rows of enlarged pixels) and cost a fraction of trying
-        // all five filters on every row; zlib level 6 is libpng's default.
-        using var data = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub | SKPngEncoderFilterFlags.Up, 6))
+        // all five filters on every row; zlib level 4 compresses them nearly as well as the default 6, in less time.
+        using var data = pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub | SKPngEncoderFilterFlags.Up, 4))
                          ?? throw new InvalidOperationException($"SkiaSharp could not encode a {Width}×{Height} PNG");
         return data.ToArray();
     }

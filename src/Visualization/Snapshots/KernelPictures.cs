@@ -168,7 +168,9 @@ public static class KernelPictures
 
         var title = $"{(subject is null ? "" : subject + ": ")}{what}, {shape[0]}×{inChannels}×{kernelHeight}×{kernelWidth}; {chosenBy}";
         var grid = LabelledGrid.Draw(title, panels, tileWidth, tileHeight, bar);
-        var frames = panels.Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight, bar)).ToList();
+        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText). They
+        // leave the colour bar to the grid: it would double each frame's height, and so the GIF's size and encoding time.
+        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight)).ToList();
         return new KernelPicture(grid, frames, LabelledGrid.Layout(title, panels, tileWidth, tileHeight, bar), filters,
             history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
     }
