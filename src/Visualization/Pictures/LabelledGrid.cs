@@ -122,9 +122,10 @@ public static class LabelledGrid
         {
             var line = panel.Lines[l];
             var top = layout.TileTop(index, l);
-            // Labels narrower than their group are all drawn; wider ones only every step-th, so they never overlap.
+            // Labels narrower than their group are all drawn; where a row of equal groups (filters) is too narrow for
+            // its labels, only every step-th is, so they never overlap. Groups of different widths are few and named.
             var widest = line.Count == 0 ? 0 : line.Max(g => PictureText.Width(g.Label, PictureText.LabelSize)) + 4;
-            var step = Math.Max(1, (int)Math.Ceiling((double)widest / (layout.GroupWidth(0) + GridLayout.GroupGap)));
+            var step = layout.GroupTiles.Distinct().Count() > 1 ? 1 : Math.Max(1, (int)Math.Ceiling((double)widest / (layout.GroupWidth(0) + GridLayout.GroupGap)));
             for (var g = 0; g < line.Count; g++)
             {
                 var group = line[g];
