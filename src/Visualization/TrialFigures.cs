@@ -6,14 +6,17 @@ using Experiments.Store;
 using Experiments.Visualization.Charts;
 using Experiments.Visualization.Data;
 using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
 using Experiments.Visualization.Snapshots;
 
 namespace Experiments.Visualization;
 
 /// <summary>The files a kernel figure wrote, and what is in them.</summary>
-public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth, int Upscale)
+/// <param name="Selection">Which filters are shown, in words (also in the picture's title).</param>
+public sealed record KernelFiles(string Grid, string Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels, int KernelHeight, int KernelWidth,
+    int Upscale, string Selection)
 {
-    /// <summary>Recorded epochs within the drawn range that have no weight snapshot (a snapshot cadence or a prune), so no row.</summary>
+    /// <summary>Recorded epochs within the drawn range that have no weight snapshot (a snapshot cadence or a prune), so no panel or frame.</summary>
     public IReadOnlyList<int> WithoutSnapshot { get; init; } = [];
 }
 
@@ -66,38 +69,46 @@ public sealed class TrialFigures(ResultsStore store)
     }
 
     /// <summary>
-    /// kernels-&lt;layer&gt;.png (rows = epochs, columns = filters × input channels) and
-    /// kernels-&lt;layer&gt;-animation.png (an APNG with one frame per epoch).
+    /// kernels-&lt;layer&gt;.png (a labelled panel per epoch, a group per filter, a tile per input channel) and
+    /// kernels-&lt;layer&gt;-animation.gif (a frame per epoch); with <paramref name="change"/>, kernels-&lt;layer&gt;-change…:
+    /// each epoch minus the trial's first recorded epoch, on one symmetric scale (<see cref="KernelPictures.DrawChange"/>).
     /// </summary>
-    public async Task<KernelFiles> KernelsAsync(long trial, string layer, IReadOnlyList<int>? filters, EpochSelection epochs, string outDirectory,
-        KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, CancellationToken ct = default)
+    public async Task<KernelFiles> KernelsAsync(long trial, string layer, KernelSelection selection, EpochSelection epochs, string outDirectory,
+        KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, bool change = false, CancellationToken ct = default)
     {
         await TrialAsync(trial, ct);
-        var chosen = epochs.Resolve(await store.SnapshotEpochsAsync(trial, ct), trial);
+        var stored = await store.SnapshotEpochsAsync(trial, ct);
+        var chosen = epochs.Resolve(stored, trial);
         var history = new List<(int, WeightTensor)>();
         string? tensorName = null;
-        foreach (var epoch in chosen)
+        async Task<WeightTensor> ReadAsync(int epoch)
         {
             var snapshot = await store.ReadSnapshotAsync(trial, epoch, ct);
             if (snapshot.Count == 0) throw new VizInputException($"trial {trial} has no weight snapshot at epoch {epoch}");
             tensorName ??= LayerNames.ResolveWeight(layer, snapshot, shape => shape.Length == 4, "conv");
             var tensor = snapshot.FirstOrDefault(t => t.Name == tensorName)
                 ?? throw new VizInputException($"the snapshot of epoch {epoch} has no tensor '{tensorName}'");
-            history.Add((epoch, WeightTensor.From(tensor)));
+            return WeightTensor.From(tensor);
         }
+        foreach (var epoch in chosen) history.Add((epoch, await ReadAsync(epoch)));
 
-        var picture = KernelPictures.Draw(new KernelHistory(tensorName!, history), filters, scaling, upscale);
+        var kernels = new KernelHistory(tensorName!, history);
+        var subject = $"trial {trial}";
+        var baselineEpoch = stored.Min();
+        using var picture = change
+            ? KernelPictures.DrawChange(kernels, chosen[0] == baselineEpoch ? history[0].Item2 : await ReadAsync(baselineEpoch), baselineEpoch, selection, upscale, subject)
+            : KernelPictures.Draw(kernels, selection, scaling, upscale, subject);
         var shape = history[0].Item2.Shape;
         var stem = "kernels-" + SafeName(tensorName!.EndsWith(".weight", StringComparison.Ordinal) ? tensorName[..^".weight".Length] : tensorName)
-                   + (filters is { Count: > 0 } ? "-filter-" + string.Join('_', filters) : "");
+                   + (selection.Explicit is { Count: > 0 } named ? "-filter-" + string.Join('_', named) : selection.Page is { } page ? $"-page-{page}" : "")
+                   + (change ? "-change" : "");
         Directory.CreateDirectory(outDirectory);
         var gridPath = Path.Combine(outDirectory, stem + ".png");
-        var animationPath = Path.Combine(outDirectory, stem + "-animation.png");
-        PngEncoder.Write(gridPath, picture.Grid);
-        PngEncoder.WriteAnimation(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
+        var animationPath = Path.Combine(outDirectory, stem + "-animation.gif");
+        picture.Grid.WritePng(gridPath);
+        Animation.WriteGif(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
         var recorded = (await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).Where(e => e >= chosen[0] && e <= chosen[^1]);
-        return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3],
-            picture.Layout.TileWidth / shape[3])
+        return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3], picture.Zoom, picture.Selection)
         {
             WithoutSnapshot = epochs.Text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? [.. recorded.Except(chosen)] : [],
         };

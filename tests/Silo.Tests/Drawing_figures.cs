@@ -29,7 +29,8 @@ public sealed class TrainedTrialFixture : IDisposable
 
 /// <summary>
 /// Every <c>experiments viz</c> command run end to end on a trained trial. Pictures are read back by independent
-/// decoders: PNGs by tests/Visualization.Tests/oracle/png_decode.py (Python's zlib and struct only), SVGs by System.Xml,
+/// decoders: PNGs by tests/Visualization.Tests/oracle/png_decode.py (Python's zlib and struct only), GIFs by gif_decode.py
+/// beside it (struct and its own LZW), SVGs by System.Xml,
 /// the report by Python's html.parser. Expected sizes come from the documented layout formulas (docs/visualization.md).
 /// </summary>
 public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<TrainedTrialFixture>
@@ -40,6 +41,9 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     // lenet-matconvnet on 1×28×28: layer 0 is conv 20@5×5 (20×24×24 maps), layer 2 conv 50@5×5 (50×8×8). Two epochs
     // are trained, so epochs 0, 1 and 2 are recorded.
     private const int Epochs = 3;
+
+    private const int AttributionWidth = 6 + 84 + 3 * 224 + 2 * 6 + 6 + 150;
+    private const int AttributionHeight = 2 * 6 + 22 + 15 + 224;
 
     [Fact]
     public void Curves_confusion_roc_and_health_write_svg_charts_with_their_titles_and_axis_labels_and_their_numbers_beside_them()
@@ -105,30 +109,37 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     [Fact]
     public void Kernels_and_activations_write_pngs_of_the_documented_size_and_animations_with_a_frame_per_epoch()
     {
-        // 20 filters × 1 channel of 5×5 at ×8 = 40-pixel tiles, 4 pixels between filters and epochs, a 2-pixel margin.
+        // The labelled grid's layout (docs/visualization.md): a 6-pixel margin, a 22-pixel title band, an 84-pixel column
+        // of panel labels at the left and a 150-pixel colour bar area at the right; each line of tiles has a 15-pixel
+        // band of filter labels above it; filters are 6 pixels apart, panels (epochs) 10. The bar area needs 161 pixels
+        // of height. 20 filters × 1 channel of 5×5 at ×8 = 40-pixel tiles, a panel is 15 + 40 = 55 high.
         var kernels = Paths(Ok("viz", "kernels", "--trial", _trial, "--layer", "0"));
-        AssertPng(kernels[0], width: 2 * 2 + 20 * 40 + 19 * 4, height: 2 * 2 + Epochs * 40 + (Epochs - 1) * 4);
-        AssertPng(kernels[1], width: 2 * 2 + 20 * 40 + 19 * 4, height: 2 * 2 + 40, frames: Epochs);
+        var kernelWidth = 6 + 84 + 20 * 40 + 19 * 6 + 6 + 150;
+        AssertPng(kernels[0], width: kernelWidth, height: 2 * 6 + 22 + Epochs * 55 + (Epochs - 1) * 10);
+        // An animation frame is one panel under the title, without the colour bar (the grid has it).
+        AssertGif(kernels[1], width: kernelWidth - 150, height: 2 * 6 + 22 + 55, frames: Epochs);
 
-        // 20 maps of 24×24 at ×3 (about 56 pixels) = 72-pixel tiles, 1 pixel apart, a 2-pixel margin; one row per epoch.
+        // 20 maps of 24×24 at ×3 (about 56 pixels) = 72-pixel tiles, one panel of 15 + 72 pixels per epoch.
         var activations = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "0"));
-        AssertPng(activations[0], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + Epochs * 72 + (Epochs - 1));
-        AssertPng(activations[1], width: 2 * 2 + 20 * 72 + 19, height: 2 * 2 + 72, frames: Epochs);
+        var activationWidth = 6 + 84 + 20 * 72 + 19 * 6 + 6 + 150;
+        AssertPng(activations[0], width: activationWidth, height: 2 * 6 + 22 + Epochs * 87 + (Epochs - 1) * 10);
+        AssertGif(activations[1], width: activationWidth - 150, height: 2 * 6 + 22 + 87, frames: Epochs);
 
         // Synthetic images are 28×28, so the grey covariance is 784×784: one pixel per entry, with 260 pixels across and
         // 120 down for the axes, the title and the colour bar.
         var covariance = Paths(Ok("viz", "covariance", "--dataset", "synthetic", "--sample", "200"));
-        AssertPng(covariance[0], 784 + 260, 784 + 120, varied: true);
+        AssertPng(covariance[0], 784 + 260, 784 + 120);
     }
 
     [Fact]
     public void Saliency_gradcam_and_probabilities_draw_one_image_and_agree_on_the_predicted_class()
     {
-        // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, in a 6-pixel margin.
+        // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, under a 15-pixel label band, with the
+        // panel label column, the title band and the colour bar of the labelled grid.
         var saliency = Ok("viz", "saliency", "--trial", _trial, "--image", "4");
-        AssertPng(Paths(saliency)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
+        AssertPng(Paths(saliency)[0], width: AttributionWidth, height: AttributionHeight);
         var gradCam = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "2");
-        AssertPng(Paths(gradCam)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
+        AssertPng(Paths(gradCam)[0], width: AttributionWidth, height: AttributionHeight);
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
 
@@ -169,7 +180,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
 
         string[] expected =
         [
-            "loss.svg", "accuracy.svg", "confusion-test-epoch-2.svg", "roc-test-epoch-2.svg", "kernels-0.png", "kernels-0-animation.png",
+            "loss.svg", "accuracy.svg", "confusion-test-epoch-2.svg", "roc-test-epoch-2.svg", "kernels-0.png", "kernels-0-animation.gif",
             "health-0.weight.svg", "image-test-0.png", "probabilities-test-0-epoch-2.svg", "saliency-test-0-",
             "activations-layer-0-test-0-epoch-2.png", "decode-layer-2-epoch-2-bicubic-filters.png",
         ];
@@ -177,7 +188,8 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         foreach (var name in expected)
             Assert.Contains(images, i => i.GetProperty("file").GetString()!.StartsWith(name, StringComparison.Ordinal));
         AssertEmbeddedFiguresDecode(images);
-        Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-animation.png" && i.GetProperty("frames").GetInt32() == Epochs);
+        Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-animation.gif" && i.GetProperty("frames").GetInt32() == Epochs);
+        Assert.Contains(images, i => i.GetProperty("file").GetString() == "kernels-0-change.png");
         Assert.Contains(images, i => i.GetProperty("file").GetString() == "image-test-0.png" && i.GetProperty("width").GetInt32() == 224);
         Assert.Contains("Per epoch", page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()));
         // lenet-matconvnet's maps are all unrectified (its first ReLU is 1×1), so the page explains Grad-CAM's absence
@@ -198,7 +210,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         // Layer 4 is conv 500@4×4 with 1×1 maps: its Grad-CAM is one number, a constant picture that must not pass for a map.
         var constant = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "4");
         Assert.Contains("warning: the map is blank (every value is", constant.Error);
-        AssertPng(Paths(constant)[0], width: 2 * 6 + 3 * 224 + 2 * 6, height: 2 * 6 + 224);
+        AssertPng(Paths(constant)[0], width: AttributionWidth, height: AttributionHeight);
     }
 
     [Fact]
@@ -289,19 +301,28 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Equal((width.ToString(CultureInfo.InvariantCulture), height.ToString(CultureInfo.InvariantCulture)), ((string)root.Attribute("width")!, (string)root.Attribute("height")!));
     }
 
-    private static void AssertPng(string path, int? width = null, int? height = null, int? frames = null, bool varied = false)
+    /// <summary>The PNG decodes (every CRC right), has the size given, and its pixels are not all the same.</summary>
+    private static void AssertPng(string path, int? width = null, int? height = null)
     {
         using var decoded = JsonDocument.Parse(Python(Oracle, path, "--no-pixels"));
         var root = decoded.RootElement;
         Assert.True(root.GetProperty("crc_ok").GetBoolean(), path);
         if (width is { } w) Assert.Equal(w, root.GetProperty("width").GetInt32());
         if (height is { } h) Assert.Equal(h, root.GetProperty("height").GetInt32());
-        if (frames is { } f) Assert.Equal(f, root.GetProperty("num_frames").GetInt32());
-        if (varied)
-        {
-            var first = root.GetProperty("frames")[0];
-            Assert.True(first.GetProperty("min").GetInt32() < first.GetProperty("max").GetInt32(), $"every pixel of {path} has the same value");
-        }
+        var frame = root.GetProperty("frames")[0];
+        Assert.True(frame.GetProperty("min").GetInt32() < frame.GetProperty("max").GetInt32(), $"every pixel of {path} is the same");
+    }
+
+    /// <summary>The GIF decodes (tests/Visualization.Tests/oracle/gif_decode.py: struct and its own LZW), has the size and frame count given, and no frame is one flat colour.</summary>
+    private static void AssertGif(string path, int width, int height, int frames)
+    {
+        Assert.EndsWith(".gif", path, StringComparison.Ordinal);
+        using var decoded = JsonDocument.Parse(Python(GifOracle, path));
+        var root = decoded.RootElement;
+        Assert.Equal((width, height), (root.GetProperty("width").GetInt32(), root.GetProperty("height").GetInt32()));
+        Assert.Equal(0, root.GetProperty("loop").GetInt32()); // loops forever
+        Assert.Equal(frames, root.GetProperty("frames").GetArrayLength());
+        Assert.All(root.GetProperty("frames").EnumerateArray(), f => Assert.False(f.GetProperty("uniform").GetBoolean(), path));
     }
 
     /// <summary>Every embedded figure decodes: PNGs by the oracle, SVGs by Python's XML parser (the html script reports both).</summary>
@@ -317,6 +338,8 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
 
     private static string Oracle => Path.Combine(Repository.Root(), "tests", "Visualization.Tests", "oracle", "png_decode.py");
 
+    private static string GifOracle => Path.Combine(Repository.Root(), "tests", "Visualization.Tests", "oracle", "gif_decode.py");
+
     /// <summary>
     /// Parses the page with Python's html.parser and checks it is self-contained: no script, no stylesheet link, every
     /// img src a data: URI and every href an in-page anchor. Each embedded PNG is decoded by the PNG oracle and each
@@ -329,6 +352,8 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             from html.parser import HTMLParser
             spec = importlib.util.spec_from_file_location("png_decode", sys.argv[2])
             png = importlib.util.module_from_spec(spec); spec.loader.exec_module(png)
+            spec = importlib.util.spec_from_file_location("gif_decode", sys.argv[4])
+            gif = importlib.util.module_from_spec(spec); spec.loader.exec_module(gif)
 
             class Page(HTMLParser):
                 def __init__(self):
@@ -361,6 +386,11 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
                             decoded = png.decode(sys.argv[3], False)
                             result.update(width=decoded["width"], height=decoded["height"], frames=decoded.get("num_frames") or 1,
                                           decoded=bool(decoded["crc_ok"]))
+                        elif header == "data:image/gif;base64":
+                            open(sys.argv[3], "wb").write(raw)
+                            decoded = gif.decode(sys.argv[3])
+                            result.update(width=decoded["width"], height=decoded["height"], frames=len(decoded["frames"]),
+                                          decoded=not decoded["frames"][-1]["uniform"])
                         elif header == "data:image/svg+xml;base64":
                             root = ET.fromstring(raw)
                             result.update(decoded=root.tag.endswith("svg"))
@@ -376,7 +406,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             print(json.dumps({"images": page.images, "links": page.links, "ids": page.ids, "headings": page.headings,
                               "external": page.external, "scripts": page.scripts}))
             """);
-        using var document = JsonDocument.Parse(Python(script, path, Oracle, Path.Combine(_cli.Home, "embedded.png")));
+        using var document = JsonDocument.Parse(Python(script, path, Oracle, Path.Combine(_cli.Home, "embedded.png"), GifOracle));
         var root = document.RootElement.Clone();
         Assert.Equal(0, root.GetProperty("scripts").GetInt32());
         Assert.Empty(root.GetProperty("external").EnumerateArray());

@@ -1,4 +1,5 @@
 using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
 using Experiments.Visualization.Snapshots;
 using Xunit;
 
@@ -14,19 +15,22 @@ public sealed class Drawing_kernels
     [Fact]
     public void Filters_that_would_make_a_row_too_wide_wrap_onto_lines_of_one_panel_per_epoch()
     {
-        // 12 filters × 4 channels of 5×5 at zoom 40: 200-pixel tiles, a filter is 4·200 + 3 = 803 wide, the gap
-        // max(4, 40 / 2) = 20, so (4096 − 4 + 20) / (803 + 20) = 4 filters fit a line: 3 lines per epoch.
-        var picture = KernelPictures.Draw(History(12, 4, 5, 2), upscale: 40);
+        // 12 filters × 4 channels of 5×5 at zoom 40: 200-pixel tiles, a filter is 4·200 + 3·1 = 803 wide and filters are
+        // 6 apart, so (4096 + 6) / (803 + 6) = 5 filters fit a line: lines of 5, 5 and 2 per epoch.
+        using var picture = KernelPictures.Draw(History(12, 4, 5, 2), upscale: 40);
 
-        // Width: 2·2 + 16·200 + (16 − 4)·1 + 3·20. Height: 6 lines: 2·2 + 6·200 + (6 − 2)·20 + 1·60 between the epochs.
-        Assert.Equal((3276, 1344), (picture.Grid.Width, picture.Grid.Height));
+        // Width: margin 6 + label column 84 + 5·803 + 4·6 + margin 6 + colour bar 150. Each line has a 15 + 12 pixel
+        // label band (filters, then channels) over its 200-pixel tiles: 227, lines 4 apart, so a panel is
+        // 3·227 + 2·4 = 689 high; the panels are 10 apart under the 22-pixel title.
+        Assert.Equal((4285, 6 + 22 + 2 * 689 + 10 + 6), (picture.Grid.Width, picture.Grid.Height));
         Assert.Equal(2, picture.Frames.Count);
-        Assert.All(picture.Frames, f => Assert.Equal((3276, 4 + 3 * 200 + 2 * 20), (f.Width, f.Height)));
-        // Filter 5 (line 1, second filter) channel 0 at epoch 1: left 2 + 4·200 + 3·1 + 1·20 = 825;
-        // top 2 + 3·200 + 2·20 + 60 (epoch 0's panel and the epoch gap) + 200 + 20 (line 0 of epoch 1) = 922.
-        Assert.Equal(picture.Frames[1].GetPixel(825 + 5, 2 + 200 + 20 + 5), picture.Grid.GetPixel(825 + 5, 922 + 5));
-        Assert.Equal(KernelPictures.Background, picture.Grid.GetPixel(825 - 1, 922 + 5)); // the gap before it
-        Assert.NotEqual(KernelPictures.Background, picture.Grid.GetPixel(825, 922));
+        Assert.All(picture.Frames, f => Assert.Equal((4285 - 150, 6 + 22 + 689 + 6), (f.Width, f.Height))); // no colour bar
+        // Filter 6 (line 1, second filter) channel 0 at epoch 1: left 90 + 809 = 899; top 28 + 699 (epoch 0's panel and
+        // the gap) + 231 (line 0 and the gap) + 27 (the label band) = 985. In frame 1 (epoch 1 alone) it is at 28 + 231 + 27.
+        Assert.Equal((899, 985), (picture.Layout.TileLeft(1, 0), picture.Layout.TileTop(1, 1)));
+        Assert.Equal(picture.Frames[1].GetPixel(899 + 5, 286 + 5), picture.Grid.GetPixel(899 + 5, 985 + 5));
+        Assert.Equal(LabelledGrid.Background, picture.Grid.GetPixel(899 - 1, 985 + 5)); // the gap before it
+        Assert.NotEqual(LabelledGrid.Background, picture.Grid.GetPixel(899, 985));
     }
 
     [Fact]
@@ -44,9 +48,56 @@ public sealed class Drawing_kernels
         var history = History(1, 1, 3, 1);
         history.Epochs[0].Weight.Values[4] = float.NaN;
 
-        var picture = KernelPictures.Draw(history, upscale: 1);
+        using var picture = KernelPictures.Draw(history, upscale: 1);
 
-        Assert.Equal(ColorMap.NotANumber, picture.Grid.GetPixel(2 + 1, 2 + 1));
-        Assert.NotEqual(ColorMap.NotANumber, picture.Grid.GetPixel(2, 2));
+        var (left, top) = (picture.Layout.TileLeft(0, 0), picture.Layout.TileTop(0, 0));
+        Assert.Equal(ColorMap.NotANumber, picture.Grid.GetPixel(left + 1, top + 1));
+        Assert.NotEqual(ColorMap.NotANumber, picture.Grid.GetPixel(left, top));
+    }
+
+    /// <summary>500 filters of 1×3×3 whose L2 norm grows with the index (filter f is all (f + 1)/1000), over 2 epochs.</summary>
+    private static KernelHistory WideLayer() =>
+        new("4.weight", Enumerable.Range(0, 2).Select(e =>
+            (e, new WeightTensor("4.weight", [500, 1, 3, 3], [.. Enumerable.Range(0, 500 * 9).Select(i => (i / 9 + 1) / 1000f * (e + 1))]))).ToList());
+
+    [Fact]
+    public void A_wide_layer_shows_by_default_only_its_32_filters_of_largest_norm_largest_first()
+    {
+        using var picture = KernelPictures.Draw(WideLayer());
+
+        Assert.Equal(Enumerable.Range(468, 32).Reverse(), picture.Filters);
+        Assert.Contains("the 32 of 500 filters with the largest L2 norm at epoch 1", picture.Selection);
+        // 32 tiles of 3×3 at ×14 = 42 pixels, 6 apart: the default picture stays one line wide, whatever the layer's size.
+        Assert.Equal(6 + 84 + 32 * 42 + 31 * 6 + 6 + 150, picture.Grid.Width);
+    }
+
+    [Fact]
+    public void A_page_shows_filters_in_index_order_and_a_page_past_the_end_is_refused()
+    {
+        using var picture = KernelPictures.Draw(WideLayer(), new KernelSelection(Page: 2));
+        Assert.Equal(Enumerable.Range(64, 32), picture.Filters);
+        Assert.Contains("filters 64–95 of 500 (page 2 of 0–15)", picture.Selection);
+
+        var error = Assert.Throws<ArgumentException>(() => KernelPictures.Draw(WideLayer(), new KernelSelection(Page: 16)));
+        Assert.Contains("pages 0 to 15; there is no page 16", error.Message);
+    }
+
+    [Fact]
+    public void The_change_view_draws_each_epoch_minus_the_baseline_on_one_symmetric_diverging_scale()
+    {
+        // One 1×1×2×2 filter: the baseline is 0.5 everywhere; epoch 1 moved its pixels by +0.2, −0.1, 0 and +0.05,
+        // so the scale is ±0.2: +0.2 is the diverging map's red end, 0 its white middle.
+        var baseline = new WeightTensor("0.weight", [1, 1, 2, 2], [0.5f, 0.5f, 0.5f, 0.5f]);
+        var history = new KernelHistory("0.weight", [(0, baseline), (1, new WeightTensor("0.weight", [1, 1, 2, 2], [0.7f, 0.4f, 0.5f, 0.55f]))]);
+
+        using var picture = KernelPictures.DrawChange(history, baseline, 0, upscale: 10);
+
+        Pictures.Picture grid = picture.Grid;
+        Rgb At(int epoch, int x, int y) => grid.GetPixel(picture.Layout.TileLeft(0, 0) + 10 * x + 5, picture.Layout.TileTop(epoch, 0) + 10 * y + 5);
+        Assert.Equal("#67001f", At(1, 0, 0).ToHex()); // +0.2 = +max: the red end (ColorBrewer RdBu)
+        Assert.Equal("#f7f7f7", At(1, 0, 1).ToHex()); // no change: the neutral middle
+        Assert.Equal("#f7f7f7", At(0, 1, 1).ToHex()); // epoch 0 minus itself is zero everywhere
+        Assert.True(At(1, 1, 0).B > At(1, 1, 0).R, "a decrease is blue");
+        Assert.True(At(1, 1, 1).R > At(1, 1, 1).B, "an increase is red");
     }
 }

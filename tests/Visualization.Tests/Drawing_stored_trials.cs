@@ -1,5 +1,8 @@
 using System.Globalization;
 using Experiments.Analysis;
+using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
+using Experiments.Visualization.Snapshots;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
 
@@ -14,45 +17,75 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
     private CliRun Viz(params string[] arguments) =>
         CliProcess.RunIn(_folder.Path, ["viz", .. arguments, "--db", crafted.Database.ConnectionString]);
 
-    // 3×3 kernels are enlarged ×14 (⌈40 / 3⌉) into 42×42 tiles; channels of a filter are 1 pixel apart, filters
-    // max(4, 14 / 2) = 7 apart, and so are epochs, with a 2-pixel margin. So a row of f filters × 2 channels is
-    // 4 + 2f·42 + f·1 + (f − 1)·7 pixels wide, and e epochs are 4 + 42e + 7(e − 1) pixels high.
-    private static int GridWidth(int filters) => 4 + 2 * filters * 42 + filters * 1 + (filters - 1) * 7;
-    private static int GridHeight(int epochs) => 4 + 42 * epochs + 7 * (epochs - 1);
+    // 3×3 kernels are enlarged ×14 (⌈40 / 3⌉) into 42×42 tiles. The labelled grid (docs/visualization.md): a 6-pixel
+    // margin, a 22-pixel title band, an 84-pixel column of panel labels, a 150-pixel colour bar area (at least 161 high);
+    // channels of a filter 1 pixel apart, filters 6, epochs (panels) 10; each line of tiles under a 15 + 12 pixel band
+    // of filter and channel labels. So f filters of 2 channels are 6 + 84 + f·85 + (f − 1)·6 + 6 + 150 wide, and a
+    // panel is 27 + 42 = 69 high.
+    private static int GridWidth(int filters) => 6 + 84 + filters * 85 + (filters - 1) * 6 + 6 + 150;
+    private static int GridHeight(int epochs) => 2 * 6 + 22 + Math.Max(epochs * 69 + (epochs - 1) * 10, 161);
 
     [Fact]
-    public async Task The_kernel_grid_has_a_row_per_epoch_and_a_tile_per_filter_and_channel_rescaled_to_the_full_grey_range()
+    public async Task The_kernel_grid_has_a_panel_per_epoch_and_a_tile_per_filter_and_channel_rescaled_to_the_full_grey_range()
     {
         await using var store = await crafted.Database.OpenAsync();
 
-        var files = await new TrialFigures(store).KernelsAsync(crafted.TrialId, "0", null, EpochSelection.All, _folder.Path);
+        var files = await new TrialFigures(store).KernelsAsync(crafted.TrialId, "0", KernelSelection.Default, EpochSelection.All, _folder.Path);
 
         var grid = PngOracle.Decode(files.Grid);
         Assert.Equal((GridWidth(4), GridHeight(4)), (grid.Width, grid.Height));
-        var frame = grid.Frames.Single();
-        // Epoch 1 (row 1), filter 3 channel 1 = column 7, in group 3: left = 2 + 7·42 + (7 − 3)·1 + 3·7 = 321; top = 2 + 42 + 7 = 51.
+        var frame = DecodedPixels.Of(grid);
+        // Epoch 1 (panel 1), filter 3 channel 1: left = 90 + 3·(85 + 6) + 43 = 406; top = 28 + 79 + 27 = 134.
         // Each filter is rescaled over its 18 elements: Pattern runs −3 … 3, so grey = round((Pattern(k) + 3) / 6 · 255).
         for (var k = 0; k < 9; k++)
         {
             var (row, column) = (k / 3, k % 3);
             // Stored in float32, an exact half such as 212.5 may land on either side: allow one grey level.
             var expected = (CraftedTrial.Pattern(9 + k) + 3) / 6 * 255;
-            var pixel = frame.Rgb(321 + column * 14 + 7, 51 + row * 14 + 7, 3);
+            var pixel = frame.At(406 + column * 14 + 7, 134 + row * 14 + 7);
             Assert.Equal(pixel.R, pixel.G);
             Assert.Equal(pixel.R, pixel.B);
             Assert.InRange(pixel.R, expected - 0.51, expected + 0.51);
         }
         // The dead filter (2) is flat from epoch 2: mid-grey 128, the middle of the map.
-        var deadLeft = 2 + 4 * 42 + (4 - 2) * 1 + 2 * 7;
-        Assert.Equal(((byte)128, (byte)128, (byte)128), frame.Rgb(deadLeft + 20, 2 + 2 * 49 + 20, 3));
+        var deadLeft = 90 + 2 * 91;
+        Assert.Equal(Rgb.Grey(128), frame.At(deadLeft + 20, 28 + 2 * 79 + 27 + 20));
         Assert.Equal((0, 255), (grid.Frames[0].Min, grid.Frames[0].Max));
 
-        var animation = PngOracle.Decode(files.Animation);
-        Assert.Equal(4, animation.FrameCount);
-        Assert.Equal((GridWidth(4), GridHeight(1)), (animation.Width, animation.Height));
-        // Frame e is row e of the grid.
-        var gridPixel = frame.Rgb(321 + 7, 51 + 7, 3);
-        Assert.Equal(gridPixel, animation.Frames[1].Rgb(321 + 7, 2 + 7, 3));
+        var animation = GifOracle.Decode(files.Animation, withPixels: true);
+        Assert.Equal(4, animation.Frames.Count);
+        // A frame is one panel under the title, without the colour bar (the grid has it).
+        Assert.Equal((GridWidth(4) - 150, 2 * 6 + 22 + 69), (animation.Width, animation.Height));
+        Assert.All(animation.Frames, f => Assert.Equal(40, f.Delay)); // 400 ms in GIF's hundredths of a second
+        // Frame e is panel e of the grid; GIF keeps at most 256 colours a frame, and grey kernels need no more.
+        Assert.Equal(frame.At(406 + 7, 134 + 7), animation.Frames[1].Canvas!.At(406 + 7, 28 + 27 + 7));
+    }
+
+    [Fact]
+    public async Task The_kernel_pictures_carry_their_epoch_and_filter_labels_in_the_image()
+    {
+        await using var store = await crafted.Database.OpenAsync();
+
+        var files = await new TrialFigures(store).KernelsAsync(crafted.TrialId, "0", KernelSelection.Default, EpochSelection.All, _folder.Path);
+
+        var grid = DecodedPixels.Of(PngOracle.Decode(files.Grid));
+        var labelColumn = (0, 0, 90, grid.Height);
+        // Panel e's label is drawn at the margin, its baseline 11 pixels below the top of its tiles (28 + 79e + 27).
+        Assert.Equal([(6, 134 + 11)], LabelFinder.Find(grid, "epoch 1", PictureText.LabelSize, LabelledGrid.Background, Rgb.White, labelColumn));
+        Assert.Equal([(6, 134 + 3 * 79 - 79 + 11)], LabelFinder.Find(grid, "epoch 3", PictureText.LabelSize, LabelledGrid.Background, Rgb.White, labelColumn));
+        Assert.Empty(LabelFinder.Find(grid, "epoch 4", PictureText.LabelSize, LabelledGrid.Background, Rgb.White, labelColumn));
+        // Filter 3's index is centred over its 85-pixel group (left 90 + 3·91 = 363) in panel 0's label band (28 to 55).
+        var filterLabels = LabelFinder.Find(grid, "3", PictureText.LabelSize, LabelledGrid.Background, Rgb.White, (90, 28, grid.Width - 90, 27));
+        var (x, _) = Assert.Single(filterLabels);
+        Assert.InRange(x + PictureText.Width("3", PictureText.LabelSize) / 2.0, 363 + 42.5 - 1, 363 + 42.5 + 1);
+
+        // Each animation frame names its epoch; GIF's palette may shift anti-aliased text by a few levels.
+        var animation = GifOracle.Decode(files.Animation, withPixels: true);
+        for (var e = 0; e < 4; e++)
+        {
+            var canvas = animation.Frames[e].Canvas!;
+            Assert.Equal([(6, 28 + 27 + 11)], LabelFinder.Find(canvas, $"epoch {e}", PictureText.LabelSize, LabelledGrid.Background, Rgb.White, (0, 0, 90, canvas.Height), tolerance: 24));
+        }
     }
 
     [Fact]
@@ -64,8 +97,27 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
         Assert.Equal(2, run.Lines.Count);
         var grid = PngOracle.Decode(run.Lines[0], withPixels: false);
         Assert.Equal((GridWidth(2), GridHeight(3)), (grid.Width, grid.Height));
-        Assert.Equal(3, PngOracle.Decode(run.Lines[1], withPixels: false).FrameCount);
-        Assert.EndsWith("kernels-0-filter-1_3-animation.png", run.Lines[1]);
+        Assert.Equal(3, GifOracle.Decode(run.Lines[1]).Frames.Count);
+        Assert.EndsWith("kernels-0-filter-1_3-animation.gif", run.Lines[1]);
+    }
+
+    [Fact]
+    public void The_change_view_puts_the_largest_change_at_the_ends_of_one_symmetric_scale_and_epoch_0_in_white()
+    {
+        var run = Viz("kernels", "--trial", crafted.TrialId.ToString(), "--layer", "0", "--change", "--out", _folder.Path);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.EndsWith("kernels-0-change.png", run.Lines[0]);
+        Assert.EndsWith("kernels-0-change-animation.gif", run.Lines[1]);
+        var grid = DecodedPixels.Of(PngOracle.Decode(run.Lines[0]));
+        Assert.Equal((GridWidth(4), GridHeight(4)), (grid.Width, grid.Height));
+        // Epoch 0 minus itself: every tile is the white middle of the diverging map.
+        for (var f = 0; f < 4; f++) Assert.Equal("#f7f7f7", grid.At(90 + f * 91 + 20, 28 + 27 + 20).ToHex());
+        // Weights are (f + 1)(e + 1)·0.1·Pattern(k): the largest change is filter 3's at epoch 3, 4·(4 − 1)·0.1·Pattern(k),
+        // ±3.6 where Pattern is ±3 (element 4 at +3, element 0 at −3). Those take the scale's ends: red and blue.
+        var (left, top) = (90 + 3 * 91, 28 + 3 * 79 + 27);
+        Assert.Equal("#67001f", grid.At(left + 14 + 7, top + 14 + 7).ToHex());
+        Assert.Equal("#053061", grid.At(left + 7, top + 7).ToHex());
     }
 
     [Theory]

@@ -6,7 +6,9 @@ using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization;
-using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Charts;
+using Experiments.Visualization.Interpretability;
+using Experiments.Visualization.Snapshots;
 using Experiments.Visualization.Report;
 using Experiments.Worker.Decoding;
 using Experiments.Worker.Engine;
@@ -69,15 +71,8 @@ public static partial class VizCommands
         var names = ClassNamesOf(dataset, logits.Length);
         var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label);
         var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
-        PngEncoder.Write(imagePath, EnlargedImage(image.Pixels));
+        using (var enlarged = AttributionPictures.Enlarged(image.Pixels)) enlarged.WritePng(imagePath);
         return new ProbabilityFiles(chartPath, imagePath);
-    }
-
-    /// <summary>The image as the model sees it, enlarged (nearest neighbour) to about <see cref="PictureSide"/> pixels a side.</summary>
-    private static RasterImage EnlargedImage(Tensor pixels)
-    {
-        var side = Math.Max(pixels.Shape[1], pixels.Shape[2]);
-        return Raster.Upscale(ImagePicture(pixels), Math.Max(1, (int)Math.Ceiling((double)PictureSide / side)));
     }
 
     /// <summary>The dataset's class names when it is a known one with that many classes, else the class numbers.</summary>
@@ -292,9 +287,12 @@ public static partial class VizCommands
             }
             await Part(html, async () =>
             {
-                var files = await _figures.KernelsAsync(trial, conv.Index.ToString(CultureInfo.InvariantCulture), null, new EpochSelection("all"), directory, ct: ct);
-                html.Figure(files.Grid, $"Layer {files.Layer}: one row per epoch ({string.Join(", ", files.Epochs)}), one column per filter × input channel, each filter rescaled to [0, 1]");
-                html.Figure(files.Animation, "The same kernels as an animation, one frame per epoch (animated PNG)");
+                var layer = conv.Index.ToString(CultureInfo.InvariantCulture);
+                var files = await _figures.KernelsAsync(trial, layer, KernelSelection.Default, EpochSelection.All, directory, ct: ct);
+                html.Figure(files.Grid, $"Layer {files.Layer}, {files.Selection}: one panel per epoch ({string.Join(", ", files.Epochs)}), one column per filter × input channel, each filter rescaled to [0, 1]");
+                html.Figure(files.Animation, "The same kernels as an animation, one frame per epoch (animated GIF)");
+                var change = await _figures.KernelsAsync(trial, layer, KernelSelection.Default, EpochSelection.All, directory, change: true, ct: ct);
+                html.Figure(change.Grid, $"Change since epoch {change.Epochs[0]}: each epoch's kernels minus the first's, on one symmetric scale (blue lower, red higher)");
             });
         }
 
@@ -328,16 +326,13 @@ public static partial class VizCommands
                     var probabilities = WriteProbabilities(directory, model, image, row.Dataset, out _);
                     html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
                     html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red");
-                    var saliency = Attribution.Saliency(model.Model, image.Pixels);
-                    html.Figure(WritePanel(parse, output, model, image, Attribution.Normalise(saliency.Map), saliency.Blank,
-                            $"saliency-{image.Split}-{image.Index}-class-{saliency.Class}-epoch-{model.LoadedEpoch}"),
-                        $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
+                    var saliency = InterpretabilityFigures.Saliency(model, image, null, directory);
+                    html.Figure(saliency.Path, $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
                     if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + BlankMapWarning(blankSaliency));
                     if (gradCamLayer is { } layer)
                     {
-                        var map = Attribution.GradCam(model.Model, image.Pixels, layer);
-                        html.Figure(WritePanel(parse, output, model, image, map.Upsampled, map.Blank,
-                                $"gradcam-layer-{layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}"),
+                        var map = InterpretabilityFigures.GradCam(model, image, layer, null, directory);
+                        html.Figure(map.Path,
                             $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {map.Class}: image, map, overlay");
                         if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + BlankMapWarning(blankMap));
                     }
@@ -353,14 +348,9 @@ public static partial class VizCommands
                 var last = model.LoadedEpoch!.Value;
                 var layers = ActivationHistory.NamedLayers(plan).Where(l => plan.Layers[l].Output.Dims[0] <= ReportMaxActivationMaps).ToList();
                 var wide = ActivationHistory.NamedLayers(plan).Except(layers).ToList();
-                var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, [last], ct);
-                foreach (var layer in layers)
-                {
-                    var rows = history.Where(a => a.Layer == layer).ToList();
-                    var path = Path.Combine(directory, $"activations-layer-{layer}-test-0-epoch-{last}.png");
-                    PngEncoder.Write(path, ActivationPictures(rows).Grid);
-                    html.Figure(path, $"Layer {layer} ({rows[0].Label}): {rows[0].Output.Shape[0]} maps of {rows[0].Output.Shape[1]}×{rows[0].Output.Shape[2]}, black = lowest, white = highest");
-                }
+                var files = await InterpretabilityFigures.ActivationsAsync(model, image, layers, [last], directory, TimeSpan.Zero, $"-epoch-{last}", animate: false, ct);
+                foreach (var file in files)
+                    html.Figure(file.Grid, $"Layer {file.Layer} ({file.Label}): {file.Shape[0]} maps of {file.Shape[1]}×{file.Shape[2]}, black = lowest, white = highest");
                 if (wide.Count > 0)
                     html.Note($"layers with more than {ReportMaxActivationMaps} maps are left out (see `viz activations`): {string.Join(", ", wide)}");
             });
@@ -379,30 +369,24 @@ public static partial class VizCommands
             var layer = convs[1].Index;
             await Part(html, () =>
             {
-                DecodedLayer decoded;
+                DecodeFiles files;
                 try
                 {
-                    decoded = LayerDecoder.Decode(model.Model, layer, Unpooling.Bicubic);
+                    var sample = DatasetCatalog.Load(row.Dataset, ExperimentsHome.Resolve()).Test.Take(ReportDecodeSample);
+                    files = InterpretabilityFigures.Decode(model, layer, Unpooling.Bicubic, sample, 4, ThresholdedViews.DefaultFraction, null, directory, topImages: false);
                 }
                 catch (ArgumentException e)
                 {
                     html.Note($"decoding by substitution does not support layer {layer} of this architecture: {e.Message}");
                     return Task.CompletedTask;
                 }
-                var stem = Path.Combine(directory, $"decode-layer-{layer}-epoch-{model.LoadedEpoch}-bicubic");
-                Directory.CreateDirectory(directory);
-                PngEncoder.Write(stem + "-filters.png", FilterGrid(decoded.Filters, signed: false));
-                PngEncoder.Write(stem + "-thresholded.png", FilterGrid(decoded.Thresholded(ThresholdedViews.DefaultFraction), signed: true));
-                var sample = DatasetCatalog.Load(row.Dataset, ExperimentsHome.Resolve()).Test.Take(ReportDecodeSample);
-                var f = decoded.Filters;
-                html.Figure(stem + "-filters.png", $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
-                html.Figure(stem + "-thresholded.png", "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
-                if (sample.Count > 0)
-                {
-                    var error = LayerDecoder.Evaluate(model.Model, decoded, sample).Error;
+                var f = files.Decoded.Filters;
+                html.Figure(files.Filters, $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
+                html.Figure(files.Thresholded, "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
+                var error = files.Evaluation.Error;
+                if (error.Images > 0)
                     html.Paragraph(string.Create(CultureInfo.InvariantCulture,
                         $"Reconstruction MSE (003, Table 1) over {error.Images} test images: {error.Mean:0.0000} ± {error.StandardDeviation:0.0000}."));
-                }
                 return Task.CompletedTask;
             });
         }

@@ -101,27 +101,40 @@ public static partial class VizCommands
     {
         var (db, output, trial) = (StoreAccess.DbOption(), OutOption(), TrialOption());
         var layer = new Option<string>("--layer", "-l") { Description = "The conv layer: its index in the layer list (e.g. 0) or its weight tensor's name (0.weight).", Required = true };
-        var filter = new Option<int[]>("--filter", "-f") { Description = "Only these filters (repeatable, or comma-free list: --filter 0 3). Default: all.", AllowMultipleArgumentsPerToken = true };
+        var filter = new Option<int[]>("--filter", "-f") { Description = "Only these filters (repeatable, or comma-free list: --filter 0 3).", AllowMultipleArgumentsPerToken = true };
+        var top = new Option<int>("--top")
+        {
+            Description = "A layer with more filters shows this many: those with the largest L2 norm at the last shown epoch (with --change: the largest change), largest first.",
+            DefaultValueFactory = _ => KernelSelection.DefaultCount,
+        };
+        var page = new Option<int?>("--page") { Description = "Instead of the top filters, page P of --top filters each in index order (page 0 is filters 0 to --top − 1)." };
         var epochs = new Option<string>("--epochs", "-e", "--epoch") { Description = "all (every epoch with a weight snapshot), last, first, or a list such as 0,5,10-12.", DefaultValueFactory = _ => "all" };
         var scale = new Option<string>("--scale") { Description = "Rescale each kernel to [0, 1] per filter (000 Fig. 9), per channel, or over the whole layer.", DefaultValueFactory = _ => "filter" };
         scale.AcceptOnlyFromAmong("filter", "channel", "layer");
+        var change = new Option<bool>("--change")
+        {
+            Description = "Draw each epoch's kernels minus the first recorded epoch's (epoch 0), on one symmetric blue–white–red scale for the whole picture.",
+        };
         var zoom = new Option<int?>("--zoom") { Description = "Screen pixels per kernel pixel (nearest neighbour). Default: about 40 pixels per kernel side." };
-        var delay = new Option<int>("--frame-ms") { Description = "Animation frame duration in milliseconds.", DefaultValueFactory = _ => 400 };
+        var delay = new Option<int>("--frame-ms") { Description = "Animation frame duration in milliseconds (GIF counts in steps of 10).", DefaultValueFactory = _ => 400 };
         var command = new Command("kernels",
-            "A layer's kernels, each rescaled to [0, 1] and shown per input channel: a grid with one row per epoch, and an animated PNG with one frame per epoch.")
-            { trial, layer, filter, epochs, scale, zoom, delay, db, output };
+            "A layer's kernels over the epochs, shown per input channel: a labelled grid (a panel per epoch, a column per filter, a colour bar) " +
+            "and an animated GIF (a frame per epoch). Layers with more than --top filters show the top ones by norm, or a --page of them.")
+            { trial, layer, filter, top, page, epochs, scale, change, zoom, delay, db, output };
         command.SetAction((parse, ct) => WithFigures(parse, db, ct, async figures =>
         {
             var id = parse.GetValue(trial);
-            var filters = parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null;
             if (parse.GetValue(zoom) is < 1) throw new ArgumentException("--zoom must be at least 1");
             if (parse.GetValue(delay) < 1) throw new ArgumentException("--frame-ms must be at least 1");
+            if (parse.GetValue(top) < 1) throw new ArgumentException("--top must be at least 1");
+            if (parse.GetValue(page) is < 0) throw new ArgumentException("--page must be 0 or more");
+            var selection = new KernelSelection(parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null, parse.GetValue(top), parse.GetValue(page));
             var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
-            var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, filters, new EpochSelection(parse.GetValue(epochs)!),
-                OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), ct);
-            Console.Error.WriteLine($"{files.Layer}: rows are epochs {Range(files.Epochs)}; columns are filters {Range(files.Filters)} × {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
+            var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, selection, new EpochSelection(parse.GetValue(epochs)!),
+                OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), parse.GetValue(change), ct);
+            Console.Error.WriteLine($"{files.Layer}: {files.Selection}; epochs {Range(files.Epochs)}; {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
             if (files.WithoutSnapshot.Count > 0)
-                Console.Error.WriteLine($"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no row or frame");
+                Console.Error.WriteLine($"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no panel or frame");
             PrintPaths([files.Grid, files.Animation]);
             return CommandErrors.Ok;
         }));

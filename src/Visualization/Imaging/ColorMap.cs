@@ -60,3 +60,18 @@ public sealed class ColorMap
 
     private static Rgb Hex(int rgb) => new((byte)(rgb >> 16), (byte)(rgb >> 8), (byte)rgb);
 }
+
+/// <summary>An 8-bit colour.</summary>
+public readonly record struct Rgb(byte R, byte G, byte B)
+{
+    public static Rgb White { get; } = new(255, 255, 255);
+    public static Rgb Black { get; } = new(0, 0, 0);
+
+    /// <summary>#rrggbb, as SVG wants it.</summary>
+    public string ToHex() => $"#{R:x2}{G:x2}{B:x2}";
+
+    public static Rgb Grey(byte level) => new(level, level, level);
+
+    /// <summary>The same colour, opaque, for SkiaSharp.</summary>
+    public SkiaSharp.SKColor ToSkia() => new(R, G, B);
+}

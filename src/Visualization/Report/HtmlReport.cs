@@ -133,6 +133,7 @@ public sealed class HtmlReport(string title)
         var mediaType = Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".png" => "image/png",
+            ".gif" => "image/gif",
             ".svg" => "image/svg+xml",
             var other => throw new ArgumentException($"cannot embed '{path}': only .png and .svg figures are supported, not '{other}'"),
         };

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
 
 namespace Experiments.Visualization.Snapshots;
 
@@ -19,16 +21,45 @@ public enum KernelScaling
 /// <param name="Epochs">The epochs in drawing order, one <see cref="WeightTensor"/> (OIHW) each.</param>
 public sealed record KernelHistory(string Layer, IReadOnlyList<(int Epoch, WeightTensor Weight)> Epochs);
 
-/// <summary>The grid of kernels over epochs, and the frames of its animation.</summary>
-public sealed record KernelPicture(RasterImage Grid, IReadOnlyList<RasterImage> Frames, GridLayout Layout, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs);
+/// <summary>
+/// Which filters a kernel picture shows. <see cref="Explicit"/> names them; otherwise a layer with more than
+/// <see cref="Count"/> filters shows <see cref="Count"/> of them: page <see cref="Page"/> in index order when a page is
+/// given, else the <see cref="Count"/> whose L2 norm (of the weights, or of the change since the baseline in a change
+/// view) is largest at the last shown epoch, largest first.
+/// </summary>
+public sealed record KernelSelection(IReadOnlyList<int>? Explicit = null, int Count = KernelSelection.DefaultCount, int? Page = null)
+{
+    /// <summary>At most this many filters by default, so a 500-filter layer still gives a picture of bounded size.</summary>
+    public const int DefaultCount = 32;
+
+    public static KernelSelection Default { get; } = new();
+}
+
+/// <summary>The grid of kernels over epochs and the frames of its animation (one per epoch), with what they show.</summary>
+/// <param name="Selection">In words, which filters are shown (it is also in the picture's title).</param>
+public sealed record KernelPicture(Picture Grid, IReadOnlyList<Picture> Frames, GridLayout Layout, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs,
+    int Zoom, string Selection) : IDisposable
+{
+    public void Dispose()
+    {
+        Grid.Dispose();
+        foreach (var frame in Frames) frame.Dispose();
+    }
+}
 
 /// <summary>
-/// Draws conv kernels as 000's Fig. 9 does: every kernel rescaled to [0, 1] and shown per input channel as a grey
-/// picture, so an RGB filter of layer 1 appears as three images. The grid has one row per epoch and one column per
-/// (filter, input channel), channels of a filter side by side 1 pixel apart, filters and epochs apart by a wider gap
-/// of max(4, zoom / 2) pixels, all in a 2-pixel margin. When an epoch's filters would make a row wider than
-/// <see cref="MaxPanelWidth"/>, they wrap onto several lines (the same gap apart), and epochs are then 3 gaps apart. The animation has one
-/// frame per epoch, each frame being that epoch's panel.
+/// Draws conv kernels as 000's Fig. 9 does, over the epochs: each kernel shown per input channel, enlarged by nearest
+/// neighbour. A <see cref="LabelledGrid"/> with one panel per epoch (labelled "epoch E"), one group per filter (its
+/// index above it) and one tile per input channel (its index above it where there is room). An epoch's filters wrap
+/// onto more lines rather than make a panel wider than <see cref="MaxPanelWidth"/>. Two views:
+/// <list type="bullet">
+/// <item>the weights, in grey: each kernel rescaled to [0, 1] by <see cref="KernelScaling"/> (black its minimum,
+/// white its maximum);</item>
+/// <item>the change since a baseline epoch (<see cref="DrawChange"/>): each epoch's weights minus the baseline's, on
+/// one diverging scale for the whole picture, ± the largest |change|, so the slow early drift of first-layer kernels
+/// shows and epochs compare directly.</item>
+/// </list>
+/// A NaN or infinite weight shows in magenta.
 /// </summary>
 public static class KernelPictures
 {
@@ -49,63 +80,157 @@ public static class KernelPictures
         return zoom;
     }
 
-    public static KernelPicture Draw(KernelHistory history, IReadOnlyList<int>? filters = null, KernelScaling scaling = KernelScaling.Filter, int? upscale = null)
+    /// <summary>The weights in grey, each kernel rescaled by <paramref name="scaling"/>.</summary>
+    /// <exception cref="ArgumentException">No epochs, not a conv layer, shapes that change, or a filter that does not exist.</exception>
+    public static KernelPicture Draw(KernelHistory history, KernelSelection? selection = null, KernelScaling scaling = KernelScaling.Filter, int? upscale = null, string? subject = null)
+    {
+        var shape = CheckShape(history);
+        var (filters, chosenBy) = Choose(history, selection ?? KernelSelection.Default, w => w, "L2 norm");
+        var bar = new ColourBar(ColorMap.Grey, "max", "min", scaling switch
+        {
+            KernelScaling.Layer => "each epoch's layer range (at the left)",
+            KernelScaling.Channel => "each channel slice to its own range",
+            _ => "each filter to its own range",
+        });
+        return Compose(history, shape, filters, chosenBy, upscale, bar, $"Kernels of {history.Layer}", subject, weight =>
+        {
+            var (layerMin, layerMax) = FiniteRange(weight.Values);
+            var sub = scaling == KernelScaling.Layer ? $"{Format(layerMin)}…{Format(layerMax)}" : null;
+            return (sub, (f, c, slice) =>
+            {
+                var (min, max) = scaling switch
+                {
+                    KernelScaling.Layer => (layerMin, layerMax),
+                    KernelScaling.Channel => FiniteRange(slice),
+                    _ => FiniteRange(weight.Filter(f)),
+                };
+                return (slice.ToArray(), ColorMap.Grey, min, max);
+            });
+        });
+    }
+
+    /// <summary>
+    /// Each epoch's weights minus <paramref name="baseline"/>'s (the same layer at <paramref name="baselineEpoch"/>, usually
+    /// epoch 0), blue for a decrease and red for an increase, on one symmetric scale ± the largest |change| over every
+    /// shown epoch and filter.
+    /// </summary>
+    public static KernelPicture DrawChange(KernelHistory history, WeightTensor baseline, int baselineEpoch, KernelSelection? selection = null, int? upscale = null, string? subject = null)
+    {
+        var shape = CheckShape(history);
+        if (!baseline.Shape.SequenceEqual(shape))
+            throw new ArgumentException($"layer {history.Layer} is {string.Join('×', baseline.Shape)} at epoch {baselineEpoch} but {string.Join('×', shape)} at the shown epochs");
+        float[] Change(WeightTensor w)
+        {
+            var change = new float[w.Values.Length];
+            for (var i = 0; i < change.Length; i++) change[i] = w.Values[i] - baseline.Values[i];
+            return change;
+        }
+        var changes = history.Epochs.ToDictionary(e => e.Weight, e => new WeightTensor(e.Weight.Name, e.Weight.Shape, Change(e.Weight)));
+        var (filters, chosenBy) = Choose(history, selection ?? KernelSelection.Default, w => changes[w], "change (L2 norm)");
+        var maxAbs = history.Epochs.SelectMany(e => filters.SelectMany(f => changes[e.Weight].Filter(f).ToArray()))
+            .Where(float.IsFinite).Select(v => (double)Math.Abs(v)).DefaultIfEmpty(0).Max();
+        var bar = new ColourBar(ColorMap.Diverging, "+" + Format(maxAbs), "−" + Format(maxAbs),
+            $"change since epoch {baselineEpoch}, one scale for all", Middle: "0");
+        return Compose(history, shape, filters, chosenBy, upscale, bar, $"Change of {history.Layer}'s kernels since epoch {baselineEpoch}", subject,
+            weight => (null, (f, c, slice) => (slice.ToArray(), ColorMap.Diverging, -maxAbs, maxAbs)), changes);
+    }
+
+    private delegate (float[] Values, ColorMap Map, double Min, double Max) TileValues(int filter, int channel, ReadOnlySpan<float> slice);
+
+    private static KernelPicture Compose(KernelHistory history, int[] shape, IReadOnlyList<int> filters, string chosenBy, int? upscale, ColourBar bar,
+        string what, string? subject, Func<WeightTensor, (string? SubLabel, TileValues Tile)> perEpoch, IReadOnlyDictionary<WeightTensor, WeightTensor>? shown = null)
+    {
+        var (inChannels, kernelHeight, kernelWidth) = (shape[1], shape[2], shape[3]);
+        var zoom = upscale ?? DefaultUpscale(kernelHeight, kernelWidth, (long)history.Epochs.Count * filters.Count * inChannels);
+        var (tileWidth, tileHeight) = (kernelWidth * zoom, kernelHeight * zoom);
+        var groupWidth = inChannels * tileWidth + (inChannels - 1) * GridLayout.TileGap;
+        var filtersPerLine = Math.Clamp((MaxPanelWidth + GridLayout.GroupGap) / (groupWidth + GridLayout.GroupGap), 1, filters.Count);
+        var channelLabels = inChannels > 1 ? Enumerable.Range(0, inChannels).Select(c => "c" + c.ToString(CultureInfo.InvariantCulture)).ToList() : null;
+        var plane = kernelHeight * kernelWidth;
+
+        var panels = history.Epochs.Select(e =>
+        {
+            var weight = shown?[e.Weight] ?? e.Weight;
+            var (subLabel, tile) = perEpoch(weight);
+            var groups = filters.Select(f =>
+            {
+                var filter = weight.Filter(f).ToArray();
+                var tiles = Enumerable.Range(0, inChannels).Select(c =>
+                {
+                    var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
+                    return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
+                }).ToList();
+                return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
+            }).ToList();
+            var lines = groups.Chunk(filtersPerLine).Select(l => (IReadOnlyList<GridGroup>)l).ToList();
+            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", subLabel, lines);
+        }).ToList();
+
+        var title = $"{(subject is null ? "" : subject + ": ")}{what}, {shape[0]}×{inChannels}×{kernelHeight}×{kernelWidth}; {chosenBy}";
+        var grid = LabelledGrid.Draw(title, panels, tileWidth, tileHeight, bar);
+        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText). They
+        // leave the colour bar to the grid: it would double each frame's height, and so the GIF's size and encoding time.
+        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight)).ToList();
+        return new KernelPicture(grid, frames, LabelledGrid.Layout(title, panels, tileWidth, tileHeight, bar), filters,
+            history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
+    }
+
+    private static int[] CheckShape(KernelHistory history)
     {
         if (history.Epochs.Count == 0) throw new ArgumentException($"layer {history.Layer} has no stored epochs to draw");
         var shape = history.Epochs[0].Weight.Shape;
         if (shape.Length != 4) throw new ArgumentException($"layer {history.Layer} is {string.Join('×', shape)}, not a conv layer (O×I×kH×kW)");
-        var (outChannels, inChannels, kernelHeight, kernelWidth) = (shape[0], shape[1], shape[2], shape[3]);
         foreach (var (epoch, weight) in history.Epochs)
             if (!weight.Shape.SequenceEqual(shape))
                 throw new ArgumentException($"layer {history.Layer} is {string.Join('×', weight.Shape)} at epoch {epoch} but {string.Join('×', shape)} before");
-        var chosen = filters ?? Enumerable.Range(0, outChannels).ToList();
-        foreach (var f in chosen)
-            if (f < 0 || f >= outChannels) throw new ArgumentException($"layer {history.Layer} has filters 0 to {outChannels - 1}; there is no filter {f}");
-
-        var factor = upscale ?? DefaultUpscale(kernelHeight, kernelWidth, (long)history.Epochs.Count * chosen.Count * inChannels);
-        var (tileWidth, tileHeight) = (kernelWidth * factor, kernelHeight * factor);
-        var gap = Math.Max(4, factor / 2);
-        // Filters per line of an epoch's panel: as many as fit in MaxPanelWidth, at least one.
-        var filterWidth = inChannels * tileWidth + (inChannels - 1);
-        var filtersPerLine = Math.Clamp((MaxPanelWidth - 4 + gap) / (filterWidth + gap), 1, chosen.Count);
-        var lines = (chosen.Count + filtersPerLine - 1) / filtersPerLine;
-        var layout = new GridLayout(tileWidth, tileHeight, history.Epochs.Count * lines, filtersPerLine * inChannels,
-            Padding: 1, GroupSize: inChannels, GroupGap: gap, Margin: 2, RowGap: gap, RowGroupSize: lines, RowGroupGap: lines > 1 ? 3 * gap : gap);
-        var rows = new List<IReadOnlyList<RasterImage?>>();
-        foreach (var (_, weight) in history.Epochs)
-        {
-            var (layerMin, layerMax) = Raster.FiniteRange(weight.Values);
-            var row = new List<RasterImage?>();
-            foreach (var f in chosen)
-            {
-                if (row.Count == filtersPerLine * inChannels)
-                {
-                    rows.Add(row);
-                    row = [];
-                }
-                var filter = weight.Filter(f);
-                var (filterMin, filterMax) = Raster.FiniteRange(filter);
-                for (var c = 0; c < inChannels; c++)
-                {
-                    var slice = filter.Slice(c * kernelHeight * kernelWidth, kernelHeight * kernelWidth);
-                    var (min, max) = scaling switch
-                    {
-                        KernelScaling.Layer => (layerMin, layerMax),
-                        KernelScaling.Channel => Raster.FiniteRange(slice),
-                        _ => (filterMin, filterMax),
-                    };
-                    row.Add(Raster.Upscale(Raster.FromValues(slice, kernelWidth, kernelHeight, ColorMap.Grey, min, max), factor));
-                }
-            }
-            rows.Add(row);
-        }
-
-        var grid = ImageGrid.Compose(rows, layout, Background);
-        var frameLayout = layout with { Rows = lines };
-        var frames = rows.Chunk(lines).Select(panel => ImageGrid.Compose(panel, frameLayout, Background)).ToList();
-        return new KernelPicture(grid, frames, layout, chosen, history.Epochs.Select(e => e.Epoch).ToList());
+        return shape;
     }
 
-    /// <summary>A mid blue-grey, so that the black and white ends of a kernel stand out from the gaps.</summary>
-    public static Rgb Background { get; } = new(70, 90, 120);
+    /// <summary>The filters to show, in drawing order, and that choice in words for the title.</summary>
+    private static (IReadOnlyList<int> Filters, string Words) Choose(KernelHistory history, KernelSelection selection, Func<WeightTensor, WeightTensor> ranked, string rankedBy)
+    {
+        var count = history.Epochs[0].Weight.Shape[0];
+        if (selection.Explicit is { Count: > 0 } named)
+        {
+            foreach (var f in named)
+                if (f < 0 || f >= count) throw new ArgumentException($"layer {history.Layer} has filters 0 to {count - 1}; there is no filter {f}");
+            return (named, $"filters {string.Join(", ", named)} of {count}");
+        }
+        if (selection.Count < 1) throw new ArgumentException("the number of filters to show must be at least 1");
+        if (selection.Page is { } page)
+        {
+            var pages = (count + selection.Count - 1) / selection.Count;
+            if (page < 0 || page >= pages) throw new ArgumentException($"layer {history.Layer} has {count} filters, {pages} page(s) of {selection.Count}: pages 0 to {pages - 1}; there is no page {page}");
+            var first = page * selection.Count;
+            var shown = Enumerable.Range(first, Math.Min(selection.Count, count - first)).ToList();
+            return (shown, $"filters {first}–{shown[^1]} of {count} (page {page} of 0–{pages - 1})");
+        }
+        if (count <= selection.Count) return (Enumerable.Range(0, count).ToList(), $"all {count} filters");
+        var (last, epoch) = (ranked(history.Epochs[^1].Weight), history.Epochs[^1].Epoch);
+        var top = Enumerable.Range(0, count).OrderByDescending(f => Norm(last.Filter(f))).ThenBy(f => f).Take(selection.Count).ToList();
+        return (top, $"the {selection.Count} of {count} filters with the largest {rankedBy} at epoch {epoch}, largest first");
+    }
+
+    private static double Norm(ReadOnlySpan<float> values)
+    {
+        var sum = 0.0;
+        foreach (var v in values) sum += (double)v * v;
+        return double.IsNaN(sum) ? double.PositiveInfinity : Math.Sqrt(sum);
+    }
+
+    /// <summary>The smallest and largest finite values; (0, 0) when there are none.</summary>
+    public static (double Min, double Max) FiniteRange(ReadOnlySpan<float> values)
+    {
+        var (min, max) = (double.PositiveInfinity, double.NegativeInfinity);
+        foreach (var v in values)
+        {
+            if (!float.IsFinite(v)) continue;
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        return min <= max ? (min, max) : (0, 0);
+    }
+
+    /// <summary>Three significant figures, invariant culture: the way values are written in pictures.</summary>
+    public static string Format(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
 }

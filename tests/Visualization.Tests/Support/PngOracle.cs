@@ -22,22 +22,11 @@ public sealed record DecodedPng(int Width, int Height, int Channels, IReadOnlyLi
 /// Runs the independent Python decoder. It checks the signature, every chunk's CRC (zlib.crc32), APNG sequence
 /// numbers and the decompressed lengths, and fails (so the test fails) on any of them.
 /// </summary>
-public static class PngOracle
+public static partial class PngOracle
 {
     public static DecodedPng Decode(string path, bool withPixels = true)
     {
-        var script = Path.Combine(Repository.Root(), "tests", "Visualization.Tests", "oracle", "png_decode.py");
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(path);
-        if (!withPixels) start.ArgumentList.Add("--no-pixels");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidDataException($"the PNG oracle rejected {path}: {error.Result}");
-
-        using var json = JsonDocument.Parse(output.Result);
+        using var json = JsonDocument.Parse(Run("png_decode.py", withPixels ? [path] : [path, "--no-pixels"]));
         var root = json.RootElement;
         var frames = root.GetProperty("frames").EnumerateArray().Select(f => new DecodedFrame(
             f.GetProperty("width").GetInt32(), f.GetProperty("height").GetInt32(), f.GetProperty("x").GetInt32(), f.GetProperty("y").GetInt32(),
@@ -48,6 +37,24 @@ public static class PngOracle
         return new DecodedPng(root.GetProperty("width").GetInt32(), root.GetProperty("height").GetInt32(), root.GetProperty("channels").GetInt32(),
             root.GetProperty("chunks").EnumerateArray().Select(c => c.GetString()!).ToList(),
             root.GetProperty("num_frames").ValueKind == JsonValueKind.Null ? null : root.GetProperty("num_frames").GetInt32(), frames);
+    }
+}
+
+/// <summary>Runs one of the Python oracles of tests/Visualization.Tests/oracle and returns what it printed.</summary>
+public static partial class PngOracle
+{
+    /// <exception cref="InvalidDataException">The oracle rejected the file (it exits non-zero on any structural error).</exception>
+    public static string Run(string script, IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Repository.Root(), "tests", "Visualization.Tests", "oracle", script));
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidDataException($"{script} rejected {arguments[0]}: {error.Result}");
+        return output.Result;
     }
 }
 

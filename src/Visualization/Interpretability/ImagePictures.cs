@@ -1,0 +1,135 @@
+using System.Globalization;
+using Experiments.Datasets;
+using Experiments.Store;
+using Experiments.Visualization.Imaging;
+using Experiments.Visualization.Pictures;
+using Experiments.Visualization.Snapshots;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Interpretability;
+
+namespace Experiments.Visualization.Interpretability;
+
+/// <summary>An image picked from a trial's dataset: its pixels as the model sees them (C×H×W in [−1, 1]) and where it came from.</summary>
+public sealed record PickedImage(Tensor Pixels, string Split, int Index, int Label, string ClassName)
+{
+    /// <summary>"test image 7 (true 3, three)".</summary>
+    public override string ToString() => $"{Split} image {Index} (true {Label}, {ClassName})";
+}
+
+/// <summary>Dataset images for figures that explain one image.</summary>
+public static class DatasetImages
+{
+    /// <summary>Image <paramref name="index"/> of the <paramref name="split"/> split (test or train) of the trial's dataset.</summary>
+    /// <exception cref="ArgumentException">The index is out of range, or the dataset's images do not fit the model.</exception>
+    public static async Task<PickedImage> PickAsync(ResultsStore store, StoredModel model, string split, int index, string home, CancellationToken ct = default)
+    {
+        var row = await store.GetTrialAsync(model.TrialId, ct) ?? throw new VizInputException($"there is no trial {model.TrialId}");
+        var (train, test) = DatasetCatalog.LoadTrainAndTest(row.Dataset, home);
+        var images = split == "train" ? train : test;
+        if (index < 0 || index >= images.Count)
+            throw new VizInputException($"--image {index} is out of range: the {split} split of {row.Dataset} has images 0..{images.Count - 1}");
+        if (!images.SampleShape.Equals(model.Model.Plan.Input))
+            throw new VizInputException($"{row.Dataset}'s images are {images.SampleShape}, but trial {model.TrialId}'s model takes {model.Model.Plan.Input}");
+        var label = images.Labels[index];
+        var name = label < images.ClassNames.Count ? images.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
+        return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, label, name);
+    }
+
+    /// <summary>The model's predicted class for the image (the arg-max logit).</summary>
+    public static int Predicted(Model model, PickedImage image)
+    {
+        var logits = model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
+        return Array.IndexOf(logits, logits.Max());
+    }
+}
+
+/// <summary>
+/// Pictures of one image and what a model made of it: the image enlarged, and attribution maps (saliency, Grad-CAM,
+/// CAM; seed 004, section 6) as image | map | overlay with a colour bar.
+/// </summary>
+public static class AttributionPictures
+{
+    /// <summary>Small images (MNIST's 28×28) are enlarged to about this many pixels a side so a person can see them.</summary>
+    public const int PictureSide = 224;
+
+    /// <summary>The whole-number enlargement that brings an image's longer side to about <see cref="PictureSide"/>.</summary>
+    public static int Zoom(int height, int width) => Math.Max(1, (int)Math.Ceiling((double)PictureSide / Math.Max(width, height)));
+
+    /// <summary>The image as the model sees it, enlarged by nearest neighbour; no labels (it is the data itself).</summary>
+    public static Picture Enlarged(Tensor pixels)
+    {
+        int channels = pixels.Shape[0], height = pixels.Shape[1], width = pixels.Shape[2];
+        var zoom = Zoom(height, width);
+        var picture = new Picture(width * zoom, height * zoom, Rgb.White);
+        picture.Paint(GridTile.FromImage(pixels.Data, channels, height, width), 0, 0, width * zoom, height * zoom);
+        return picture;
+    }
+
+    /// <summary>
+    /// image | map | overlay, each enlarged to about <see cref="PictureSide"/> pixels a side. The image's label names it
+    /// and its class; the map's label says what it explains (<paramref name="mapLabel"/>); the panel's label gives the
+    /// true and the predicted class. <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
+    /// <paramref name="range"/> is the map's value range before scaling, which the viridis colour bar names, with
+    /// <paramref name="scale"/> saying what the values are. A blank map (<paramref name="blank"/> says why) has no heat
+    /// to show: its tile is hatched grey and the overlay is the image alone, so it cannot be read as a map that found
+    /// nothing of interest in a flat colour.
+    /// </summary>
+    public static Picture Panel(string title, PickedImage image, int predicted, Tensor heat, (double Low, double High) range, string? blank, string mapLabel, string scale)
+    {
+        int channels = image.Pixels.Shape[0], height = image.Pixels.Shape[1], width = image.Pixels.Shape[2];
+        var zoom = Zoom(height, width);
+        var picture = GridTile.FromImage(image.Pixels.Data, channels, height, width);
+        GridTile heatTile, overlay;
+        if (blank is null)
+        {
+            heatTile = GridTile.FromValues(heat.Data, width, height, ColorMap.Viridis, 0, 1);
+            overlay = GridTile.Overlay(picture, heatTile);
+        }
+        else
+        {
+            overlay = picture;
+            heatTile = GridTile.Hatched(width * zoom, height * zoom);
+        }
+        var panel = new GridPanel($"true {image.Label.ToString(CultureInfo.InvariantCulture)}", $"predicted {predicted.ToString(CultureInfo.InvariantCulture)}",
+        [[
+            new GridGroup($"{image.Split} image {image.Index}: {image.ClassName}", [picture]),
+            new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
+            new GridGroup("overlay", [overlay]),
+        ]]);
+        var bar = new ColourBar(ColorMap.Viridis, $"{KernelPictures.Format(range.High)} (peak)", KernelPictures.Format(range.Low), scale);
+        return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar);
+    }
+}
+
+/// <summary>Feature maps of one image over the epochs (seed 000, Fig. 10–12).</summary>
+public static class ActivationPictures
+{
+    /// <summary>Maps are enlarged to about this many pixels a side.</summary>
+    public const int TileSide = 56;
+
+    /// <summary>
+    /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its value range), one
+    /// line, or 25 maps a line beyond 32 maps (lenet-matconvnet's 500 channels); each epoch is scaled to its own range,
+    /// black = lowest, white = highest. Each animation frame is one epoch's panel on its own.
+    /// </summary>
+    public static (Picture Grid, IReadOnlyList<Picture> Frames) Draw(IReadOnlyList<LayerActivation> epochs, string title)
+    {
+        if (epochs.Count == 0) throw new ArgumentException("no epochs to draw", nameof(epochs));
+        int channels = epochs[0].Output.Shape[0], height = epochs[0].Output.Shape[1], width = epochs[0].Output.Shape[2];
+        var zoom = Math.Max(1, (int)Math.Ceiling((double)TileSide / Math.Max(width, height)));
+        var columns = channels <= 32 ? channels : 25;
+        var panels = epochs.Select(e =>
+        {
+            var (low, high) = KernelPictures.FiniteRange(e.Output.Data);
+            var groups = Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
+                [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)])).ToList();
+            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(low)}…{KernelPictures.Format(high)}",
+                [.. groups.Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)]);
+        }).ToList();
+        var bar = new ColourBar(ColorMap.Grey, "max", "min", "each epoch's own range (at the left)");
+        var grid = LabelledGrid.Draw(title, panels, width * zoom, height * zoom, bar);
+        // As kernel animations: frames leave the colour bar to the grid, so the GIF stays small and quick to encode.
+        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], width * zoom, height * zoom)).ToList();
+        return (grid, frames);
+    }
+}

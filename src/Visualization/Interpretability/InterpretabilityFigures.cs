@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Analysis.Decoding;
+using Experiments.Architectures;
+using Experiments.Datasets;
+using Experiments.Visualization.Pictures;
+using Experiments.Worker.Decoding;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Interpretability;
+
+namespace Experiments.Visualization.Interpretability;
+
+/// <summary>An attribution figure written: its file, the class explained, its logit, the predicted class, and whether the map was blank (and why).</summary>
+/// <param name="What">The method and layer in words, e.g. "Grad-CAM at layer 4 (relu, 16×5×5 maps)".</param>
+public sealed record AttributionFile(string Path, int Class, float Score, int Predicted, string? Blank, string What);
+
+/// <summary>The feature-map figures of one layer: the grid over epochs and its animation (GIF).</summary>
+public sealed record ActivationFiles(int Layer, string Label, int[] Shape, string Grid, string Animation);
+
+/// <summary>The decoding figures of one layer and what they show.</summary>
+public sealed record DecodeFiles(DecodedLayer Decoded, DecodingEvaluation Evaluation, IReadOnlyList<int> Shown, string Filters, string Thresholded, string TopImages, string Json);
+
+/// <summary>
+/// The figures that need the engine: attribution maps (seed 004, section 6), feature maps over epochs (seed 000,
+/// Fig. 10–12) and filter decoding (seed 003), each computed from a trial's stored model and written into a folder.
+/// The <c>viz</c> commands and the report call these; they only parse options and print.
+/// </summary>
+public static class InterpretabilityFigures
+{
+    /// <summary>Input-gradient saliency (Simonyan et al. 2014): the largest |d score / d pixel| over the channels.</summary>
+    public static AttributionFile Saliency(StoredModel model, PickedImage image, int? targetClass, string directory)
+    {
+        var map = Attribution.Saliency(model.Model, image.Pixels, targetClass);
+        return Write(model, image, directory, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+            "Saliency", "saliency", "|d logit / d pixel|, max over channels; min–max scaled", map.Class, map.Score,
+            Attribution.Normalise(map.Map), Range(map.Map), map.Blank);
+    }
+
+    /// <summary>
+    /// Grad-CAM (Selvaraju et al. 2017) at <paramref name="layer"/>, or by default at the last rectified maps
+    /// (<see cref="Attribution.GradCamLayer"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">No such layer, or (by default) an architecture without rectified maps to explain.</exception>
+    public static AttributionFile GradCam(StoredModel model, PickedImage image, int? layer, int? targetClass, string directory)
+    {
+        var map = Attribution.GradCam(model.Model, image.Pixels, layer ?? Attribution.GradCamLayer(model.Model.Plan), targetClass);
+        var where = $"layer {map.Layer} ({LayerDescriptions.Label(model.Model.Plan.Layers[map.Layer].Layer)}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
+        return Write(model, image, directory, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+            layer is null ? $"Grad-CAM at the last rectified maps, {where}" : $"Grad-CAM at {where}", "Grad-CAM",
+            $"ReLU(Σ α_k A^k) at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
+    }
+
+    /// <summary>CAM (Zhou et al. 2016), for networks that end in global average pooling and a linear layer.</summary>
+    /// <exception cref="ArgumentException">The architecture does not end that way.</exception>
+    public static AttributionFile Cam(StoredModel model, PickedImage image, int? targetClass, string directory)
+    {
+        var map = Attribution.Cam(model.Model, image.Pixels, targetClass);
+        return Write(model, image, directory, $"cam-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+            $"CAM at layer {map.Layer} ({map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)", "CAM",
+            $"Σ w_ck A^k at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
+    }
+
+    private static AttributionFile Write(StoredModel model, PickedImage image, string directory, string stem, string what, string mapName, string scale,
+        int target, float score, Tensor heat, (double, double) range, string? blank)
+    {
+        var predicted = DatasetImages.Predicted(model.Model, image);
+        var title = $"{what}, trial {model.TrialId}, epoch {model.LoadedEpoch}";
+        var mapLabel = string.Create(CultureInfo.InvariantCulture, $"{mapName} of class {target} (logit {score:G3})");
+        var path = Path.Combine(directory, stem + ".png");
+        using var picture = AttributionPictures.Panel(title, image, predicted, heat, range, blank, mapLabel, scale);
+        picture.WritePng(path);
+        return new AttributionFile(path, target, score, predicted, blank, what);
+    }
+
+    private static (double Low, double High) Range(Tensor map) => (map.Data.Min(), map.Data.Max());
+
+    /// <summary>
+    /// activations-layer-&lt;L&gt;-&lt;split&gt;-&lt;i&gt;.png (one panel per epoch) and …-animation.gif (one frame per
+    /// epoch) for each of <paramref name="layers"/>, recomputed from the snapshots.
+    /// </summary>
+    /// <exception cref="ArgumentException">A layer that does not exist or has no C×H×W output.</exception>
+    public static async Task<IReadOnlyList<ActivationFiles>> ActivationsAsync(StoredModel model, PickedImage image, IReadOnlyList<int> layers,
+        IReadOnlyList<int> epochs, string directory, TimeSpan frameDelay, string? fileSuffix = null, bool animate = true, CancellationToken ct = default)
+    {
+        var plan = model.Model.Plan;
+        foreach (var l in layers)
+        {
+            if (l < 0 || l >= plan.Layers.Count) throw new ArgumentException(model.Model.NoSuchLayer(l));
+            if (plan.Layers[l].Output.Rank != 3)
+                throw new ArgumentException($"layer {l} ({LayerDescriptions.Label(plan.Layers[l].Layer)}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
+        }
+        var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, epochs, ct);
+        Directory.CreateDirectory(directory);
+        var files = new List<ActivationFiles>();
+        foreach (var l in layers)
+        {
+            var rows = history.Where(a => a.Layer == l).ToList();
+            var shape = rows[0].Output.Shape;
+            var title = $"Feature maps of layer {l} ({rows[0].Label}), {shape[0]}×{shape[1]}×{shape[2]}, trial {model.TrialId}: {image}";
+            var (grid, frames) = ActivationPictures.Draw(rows, title);
+            var stem = Path.Combine(directory, $"activations-layer-{l}-{image.Split}-{image.Index}{fileSuffix}");
+            grid.WritePng(stem + ".png");
+            if (animate) Animation.WriteGif(stem + "-animation.gif", frames, frameDelay);
+            grid.Dispose();
+            foreach (var frame in frames) frame.Dispose();
+            files.Add(new ActivationFiles(l, rows[0].Label, shape, stem + ".png", stem + "-animation.gif"));
+        }
+        return files;
+    }
+
+    /// <summary>The top-images figure shows this many filters unless told which.</summary>
+    public const int TopFigureDefaultFilters = 100;
+
+    /// <summary>
+    /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch: decoded filters, thresholded views and the
+    /// top-activating images of <paramref name="shown"/> (default: the first <see cref="TopFigureDefaultFilters"/>) (PNG), and the report (JSON), named
+    /// decode-layer-&lt;L&gt;-epoch-&lt;E&gt;-&lt;unpooling&gt;-….
+    /// </summary>
+    public static DecodeFiles Decode(StoredModel model, int layer, Unpooling unpooling, LabelledImages images, int top, double threshold,
+        IReadOnlyList<int>? shown, string directory, bool topImages = true)
+    {
+        var decoded = LayerDecoder.Decode(model.Model, layer, unpooling);
+        var filters = shown ?? Enumerable.Range(0, Math.Min(decoded.Filters.Count, TopFigureDefaultFilters)).ToList();
+        foreach (var k in filters)
+            if (k < 0 || k >= decoded.Filters.Count)
+                throw new ArgumentException($"layer {layer} has filters 0–{decoded.Filters.Count - 1}; there is no filter {k}");
+        var evaluation = LayerDecoder.Evaluate(model.Model, decoded, images, top);
+        Directory.CreateDirectory(directory);
+        var how = unpooling.ToString().ToLowerInvariant();
+        var stem = Path.Combine(directory, $"decode-layer-{layer}-epoch-{model.LoadedEpoch}-{how}");
+        var thresholded = decoded.Thresholded(threshold);
+        var f = decoded.Filters;
+        var subject = $"layer {layer} of trial {model.TrialId} at epoch {model.LoadedEpoch}, {how} unpooling";
+        using (var grid = DecodedFilterPictures.FilterGrid(f, signed: false, $"The {f.Count} filters of {subject}, decoded into image space ({f.Channels}×{f.Height}×{f.Width})"))
+            grid.WritePng(stem + "-filters.png");
+        using (var grid = DecodedFilterPictures.FilterGrid(thresholded, signed: true, $"Thresholded views ({threshold.ToString("G3", CultureInfo.InvariantCulture)} of each filter's peak) of {subject}"))
+            grid.WritePng(stem + "-thresholded.png");
+        if (topImages && filters.Count > 0)
+            using (var figure = DecodedFilterPictures.TopImages(f, thresholded, evaluation, images, filters, $"Top-activating test images of {subject} (of {evaluation.Error.Images})"))
+                figure.WritePng(stem + "-top.png");
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(DecodedFilterPictures.Report(model.TrialId, model.LoadedEpoch!.Value, decoded, evaluation, images), TrialFigures.Json));
+        return new DecodeFiles(decoded, evaluation, filters, stem + "-filters.png", stem + "-thresholded.png", stem + "-top.png", stem + ".json");
+    }
+}

@@ -1,0 +1,182 @@
+using Experiments.Visualization.Imaging;
+using SkiaSharp;
+
+namespace Experiments.Visualization.Pictures;
+
+/// <summary>A column of tiles shown together under one label, e.g. the input channels of one filter.</summary>
+/// <param name="TileLabels">Optional label over each tile (channel indices); null for none.</param>
+public sealed record GridGroup(string Label, IReadOnlyList<GridTile?> Tiles, IReadOnlyList<string>? TileLabels = null);
+
+/// <summary>One labelled block of the grid, e.g. one epoch: its lines of groups, the label (and an optional second line) at its left.</summary>
+public sealed record GridPanel(string Label, string? SubLabel, IReadOnlyList<IReadOnlyList<GridGroup>> Lines);
+
+/// <summary>
+/// What colour means in a picture: the map drawn as a vertical bar, the value of its top, middle and bottom, and a
+/// caption saying what the scale is (e.g. "each filter to its own range").
+/// </summary>
+public sealed record ColourBar(ColorMap Map, string Top, string Bottom, string Caption, string? Middle = null);
+
+/// <summary>
+/// The geometry of a labelled grid, in pixels. Tiles are all <see cref="TileWidth"/>×<see cref="TileHeight"/>. A line
+/// holds groups of <see cref="GroupTiles"/> tiles each, <see cref="TileGap"/> apart inside a group and
+/// <see cref="GroupGap"/> between groups, under a header band with the group labels (and a band of tile labels when
+/// <see cref="TileLabels"/>). A panel is <see cref="Lines"/> lines <see cref="LineGap"/> apart, with its label in a
+/// column <see cref="RowLabelWidth"/> wide at its left; panels are <see cref="PanelGap"/> apart, under a title band.
+/// A colour bar, when there is one, takes <see cref="BarAreaWidth"/> at the right.
+/// <para>Width = max(2·Margin + RowLabelWidth + line width + bar area, 2·Margin + title width);
+/// Height = 2·Margin + TitleHeight + max(Panels·panel height + (Panels − 1)·PanelGap, bar area height).</para>
+/// </summary>
+public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int> GroupTiles, int Lines, int Panels, bool TileLabels, bool HasColourBar, int TitleWidth)
+{
+    public const int Margin = 6;
+    public const int TitleHeight = 22;
+    public const int RowLabelWidth = 84;
+    public const int GroupLabelHeight = 15;
+    public const int TileLabelHeight = 12;
+    public const int TileGap = 1;
+    public const int GroupGap = 6;
+    public const int LineGap = 4;
+    public const int PanelGap = 10;
+    public const int BarAreaWidth = 150;
+    public const int BarLength = 100;
+    public const int BarThickness = 14;
+
+    /// <summary>The colour bar's label above, the bar, and three lines of caption below.</summary>
+    public const int BarAreaHeight = 14 + BarLength + 8 + 3 * 13;
+
+    public int HeaderHeight => GroupLabelHeight + (TileLabels ? TileLabelHeight : 0);
+    public int GroupWidth(int group) => GroupTiles[group] * TileWidth + (GroupTiles[group] - 1) * TileGap;
+    public int LineWidth => Enumerable.Range(0, GroupTiles.Count).Sum(GroupWidth) + (GroupTiles.Count - 1) * GroupGap;
+    public int LineHeight => HeaderHeight + TileHeight;
+    public int PanelHeight => Lines * LineHeight + (Lines - 1) * LineGap;
+    public int ContentHeight => Panels * PanelHeight + (Panels - 1) * PanelGap;
+    public int GridRight => Margin + RowLabelWidth + LineWidth;
+
+    public int Width => Math.Max(GridRight + Margin + (HasColourBar ? BarAreaWidth : 0), 2 * Margin + TitleWidth);
+    public int Height => 2 * Margin + TitleHeight + Math.Max(ContentHeight, HasColourBar ? BarAreaHeight : 0);
+
+    /// <summary>The left edge of tile <paramref name="tile"/> of group <paramref name="group"/> (counted within its line).</summary>
+    public int TileLeft(int group, int tile)
+    {
+        var left = Margin + RowLabelWidth;
+        for (var g = 0; g < group; g++) left += GroupWidth(g) + GroupGap;
+        return left + tile * (TileWidth + TileGap);
+    }
+
+    /// <summary>The top edge of the tiles of line <paramref name="line"/> of panel <paramref name="panel"/>.</summary>
+    public int TileTop(int panel, int line) =>
+        Margin + TitleHeight + panel * (PanelHeight + PanelGap) + line * (LineHeight + LineGap) + HeaderHeight;
+
+    /// <summary>The baseline of a panel's label (the top of its first line of tiles, plus one label's height).</summary>
+    public int PanelLabelBaseline(int panel) => TileTop(panel, 0) + 11;
+
+    public int TitleBaseline => Margin + 15;
+}
+
+/// <summary>
+/// Draws labelled picture grids (kernels over epochs, feature maps, decoded filters, attribution panels) with
+/// SkiaSharp: a title, each panel's label at its left (e.g. "epoch 3"), each group's label above it (e.g. the filter
+/// index), tile labels (e.g. channel indices) where there is room, and a colour bar where colour carries a value.
+/// </summary>
+public static class LabelledGrid
+{
+    /// <summary>A mid blue-grey, so that the black and white ends of a grey tile stand out from the gaps.</summary>
+    public static Rgb Background { get; } = new(70, 90, 120);
+
+    public static Rgb TextColour { get; } = Rgb.White;
+
+    /// <summary>The layout <see cref="Draw"/> uses for these panels.</summary>
+    /// <exception cref="ArgumentException">No panels, or panels or tiles of different shapes.</exception>
+    public static GridLayout Layout(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar)
+    {
+        if (panels.Count == 0) throw new ArgumentException("a grid needs at least one panel", nameof(panels));
+        var lines = panels.Max(p => p.Lines.Count);
+        var groupTiles = panels.SelectMany(p => p.Lines).OrderByDescending(l => l.Count).First().Select(g => g.Tiles.Count).ToList();
+        var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).Any(g => g.TileLabels is not null);
+        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize));
+    }
+
+    /// <summary>
+    /// The whole grid: every panel, one under another. Each tile is enlarged (nearest neighbour) to
+    /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>.
+    /// </summary>
+    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null)
+    {
+        var layout = Layout(title, panels, tileWidth, tileHeight, bar);
+        var picture = new Picture(layout.Width, layout.Height, background ?? Background);
+        var text = (background ?? Background) == Rgb.White ? Rgb.Black : TextColour;
+        PictureText.Draw(picture.Canvas, title, GridLayout.Margin, layout.TitleBaseline, PictureText.TitleSize, text.ToSkia());
+        for (var p = 0; p < panels.Count; p++) DrawPanel(picture, layout, p, panels[p], text);
+        if (bar is not null) DrawColourBar(picture, layout, bar, text);
+        return picture;
+    }
+
+    private static void DrawPanel(Picture picture, GridLayout layout, int index, GridPanel panel, Rgb text)
+    {
+        var colour = text.ToSkia();
+        var canvas = picture.Canvas;
+        var baseline = layout.PanelLabelBaseline(index);
+        PictureText.Draw(canvas, panel.Label, GridLayout.Margin, baseline, PictureText.LabelSize, colour);
+        if (panel.SubLabel is { } sub) PictureText.Draw(canvas, sub, GridLayout.Margin, baseline + 14, PictureText.SmallSize, colour);
+        for (var l = 0; l < panel.Lines.Count; l++)
+        {
+            var line = panel.Lines[l];
+            var top = layout.TileTop(index, l);
+            // Labels narrower than their group are all drawn; where a row of equal groups (filters) is too narrow for
+            // its labels, only every step-th is, so they never overlap. Groups of different widths are few and named.
+            var widest = line.Count == 0 ? 0 : line.Max(g => PictureText.Width(g.Label, PictureText.LabelSize)) + 4;
+            var step = layout.GroupTiles.Distinct().Count() > 1 ? 1 : Math.Max(1, (int)Math.Ceiling((double)widest / (layout.GroupWidth(0) + GridLayout.GroupGap)));
+            for (var g = 0; g < line.Count; g++)
+            {
+                var group = line[g];
+                var left = layout.TileLeft(g, 0);
+                if (g % step == 0)
+                    PictureText.DrawCentred(canvas, group.Label, left + layout.GroupWidth(g) / 2, top - layout.HeaderHeight + 12, PictureText.LabelSize, colour);
+                for (var t = 0; t < group.Tiles.Count; t++)
+                {
+                    var tileLeft = layout.TileLeft(g, t);
+                    if (group.TileLabels is { } labels && PictureText.Width(labels[t], PictureText.SmallSize) + 2 <= layout.TileWidth)
+                        PictureText.DrawCentred(canvas, labels[t], tileLeft + layout.TileWidth / 2, top - 2, PictureText.SmallSize, colour);
+                    if (group.Tiles[t] is { } tile) picture.Paint(tile, tileLeft, top, layout.TileWidth, layout.TileHeight);
+                }
+            }
+        }
+    }
+
+    private static void DrawColourBar(Picture picture, GridLayout layout, ColourBar bar, Rgb text)
+    {
+        var colour = text.ToSkia();
+        var left = layout.GridRight + GridLayout.Margin + 12;
+        var top = GridLayout.Margin + GridLayout.TitleHeight + 14;
+        // Top row is the map's end (1), bottom row its start (0).
+        var values = Enumerable.Range(0, GridLayout.BarLength).Select(i => (float)(1 - (i + 0.5) / GridLayout.BarLength)).ToArray();
+        picture.Paint(GridTile.FromValues(values, 1, GridLayout.BarLength, bar.Map, 0, 1), left, top, GridLayout.BarThickness, GridLayout.BarLength);
+        var labelLeft = left + GridLayout.BarThickness + 5;
+        PictureText.Draw(picture.Canvas, bar.Top, labelLeft, top + 9, PictureText.SmallSize, colour);
+        if (bar.Middle is { } middle) PictureText.Draw(picture.Canvas, middle, labelLeft, top + GridLayout.BarLength / 2 + 4, PictureText.SmallSize, colour);
+        PictureText.Draw(picture.Canvas, bar.Bottom, labelLeft, top + GridLayout.BarLength, PictureText.SmallSize, colour);
+        var baseline = top + GridLayout.BarLength + 8 + 10;
+        foreach (var line in Wrap(bar.Caption, GridLayout.BarAreaWidth - 14).Take(3))
+        {
+            PictureText.Draw(picture.Canvas, line, left, baseline, PictureText.SmallSize, colour);
+            baseline += 13;
+        }
+    }
+
+    /// <summary>Words onto lines no wider than <paramref name="width"/> pixels (a longer word gets a line of its own).</summary>
+    private static IEnumerable<string> Wrap(string text, int width)
+    {
+        var line = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = line.Length == 0 ? word : line + " " + word;
+            if (line.Length > 0 && PictureText.Width(candidate, PictureText.SmallSize) > width)
+            {
+                yield return line;
+                line = word;
+            }
+            else line = candidate;
+        }
+        if (line.Length > 0) yield return line;
+    }
+}
