@@ -69,8 +69,8 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         var run = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "0");
 
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.Contains("rows are epochs 0, 2, 3", run.Error);
-        Assert.Contains("epochs 1 have no weight snapshot", run.Error);
+        Assert.Contains("0.weight: all 20 filters; epochs 0, 2, 3;", run.Error);
+        Assert.Contains("epoch 1 has no weight snapshot", run.Error);
     }
 
     [Fact]

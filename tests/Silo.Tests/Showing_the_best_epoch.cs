@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Xml.Linq;
 using Xunit;
 
 namespace Experiments.Silo.Tests;
@@ -32,10 +31,16 @@ public sealed class Showing_the_best_epoch : IDisposable
 
         var confusion = Ok("viz", "confusion", "--trial", trial);
         Assert.Contains($"trial {trial}: epoch 1 (the best by val_accuracy, 1); --epoch picks another", confusion.Error);
-        var chart = XDocument.Load(Assert.Single(confusion.Lines));
-        Assert.EndsWith("confusion-test-epoch-1.svg", confusion.Lines[0], StringComparison.Ordinal);
-        Assert.Contains($"Confusion matrix, trial {trial}, epoch 1 (the best by val_accuracy, 1), test", chart.Root!.Value, StringComparison.Ordinal);
-        Assert.Equal(matrices[1].SelectMany(r => r), CellValues(chart));
+        Assert.EndsWith("confusion-test-epoch-1.svg", Assert.Single(confusion.Lines), StringComparison.Ordinal);
+        // The chart's numbers and title are written beside it as JSON (docs/visualization.md).
+        using (var chart = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(confusion.Lines[0], ".json"))))
+        {
+            var title = chart.RootElement.GetProperty("title").GetString()!;
+            Assert.StartsWith($"Confusion matrix, trial {trial}, test split", title, StringComparison.Ordinal);
+            Assert.Contains("epoch 1 (the best by val_accuracy, 1)", title, StringComparison.Ordinal);
+            Assert.Equal(matrices[1].SelectMany(r => r),
+                chart.RootElement.GetProperty("values").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(v => (int)v.GetDouble()));
+        }
 
         var report = File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines));
         Assert.Contains("Test split at epoch 1 (the best by val_accuracy, 1)", report);
@@ -108,10 +113,6 @@ public sealed class Showing_the_best_epoch : IDisposable
             .Select(cells => cells.Skip(2).Take(cells.Length - 3).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList())
             .ToList();
     }
-
-    private static IEnumerable<int> CellValues(XDocument svg) =>
-        svg.Descendants().Where(e => e.Name.LocalName == "rect" && (string?)e.Attribute("class") == "cell")
-            .Select(c => (int)double.Parse((string)c.Attribute("data-value")!, CultureInfo.InvariantCulture));
 
     private CliRun Ok(params string[] arguments)
     {

@@ -134,7 +134,9 @@ public static partial class VizCommands
                 OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), parse.GetValue(change), ct);
             Console.Error.WriteLine($"{files.Layer}: {files.Selection}; epochs {Range(files.Epochs)}; {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
             if (files.WithoutSnapshot.Count > 0)
-                Console.Error.WriteLine($"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no panel or frame");
+                Console.Error.WriteLine(files.WithoutSnapshot.Count == 1
+                    ? $"epoch {files.WithoutSnapshot[0]} has no weight snapshot (a snapshot cadence or a prune), so it has no panel or frame"
+                    : $"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no panel or frame");
             PrintPaths([files.Grid, files.Animation]);
             return CommandErrors.Ok;
         }));
