@@ -14,10 +14,18 @@ public sealed record SweepDefinition(
 /// <summary>One trial of a new sweep: its definition, its index in the expanded sweep and a human-readable label.</summary>
 public sealed record QueuedTrial(TrialDefinition Definition, int Index, string Label);
 
-/// <summary>A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>).</summary>
+/// <summary>
+/// A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>). Attempt is the trial's attempts after
+/// this claim: every start it ever had, never reset. MaxAttempts bounds the attempts since the sweep was last resumed
+/// (<see cref="AttemptInBudget"/>).
+/// </summary>
 public sealed record TrialClaim(
     long TrialId, long? SweepId, string? Label, int Attempt, int MaxAttempts, string Architecture, string ArchitectureSpec, string Dataset,
-    string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent);
+    string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent, int AttemptsBeforeResume = 0)
+{
+    /// <summary>This attempt's number within the budget that <c>sweep resume</c> last renewed: 1 … MaxAttempts.</summary>
+    public int AttemptInBudget => Attempt - AttemptsBeforeResume;
+}
 
 /// <summary>A sweep with its trials counted by status.</summary>
 public sealed record SweepRow(
@@ -30,10 +38,17 @@ public sealed record SweepRow(
     public int Unfinished => Count(TrialStatus.Queued) + Count(TrialStatus.Running);
 }
 
-/// <summary>One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got.</summary>
+/// <summary>
+/// One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got. Attempts counts every
+/// start the trial ever had; AttemptsBeforeResume those before the sweep was last resumed, so Attempts − AttemptsBeforeResume
+/// is what its max_attempts budget has used.
+/// </summary>
 public sealed record SweepTrialRow(
     long TrialId, int? Index, string? Label, TrialStatus Status, int Attempts, string? Worker, DateTimeOffset? HeartbeatAt,
-    int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error);
+    int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error)
+{
+    public int AttemptsBeforeResume { get; init; }
+}
 
 /// <summary>What a worker reports every heartbeat. RunningTrials are the trials whose leases it renews.</summary>
 public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<long> RunningTrials);

@@ -132,7 +132,7 @@ public sealed partial class ResultsStore
                 WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
                   AND (s.id IS NULL OR s.status = 'running') AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
-                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent
+                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume
                 """);
             command.Parameters.AddWithValue("id", trialId);
             command.Parameters.AddWithValue("worker", worker);
@@ -142,7 +142,7 @@ public sealed partial class ResultsStore
             if (!await reader.ReadAsync(token)) return null;
             return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
                 reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
-                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12));
+                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13));
         }, ct);
 
     /// <summary>
@@ -247,7 +247,8 @@ public sealed partial class ResultsStore
                 """
                 WITH expired AS (
                     SELECT t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false) AS cancelled,
-                           t.attempts >= coalesce(s.max_attempts, 1) AS out_of_attempts, coalesce(s.max_attempts, 1) AS max_attempts
+                           t.attempts - t.attempts_before_resume >= coalesce(s.max_attempts, 1) AS out_of_attempts,
+                           t.attempts - t.attempts_before_resume AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
                     WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now())
                 UPDATE trials t
@@ -256,7 +257,7 @@ public sealed partial class ResultsStore
                                  THEN format('cancelled by the user; its worker %s had stopped heartbeating (last heartbeat %s)',
                                              t.worker, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
                                  ELSE format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
-                                             t.worker, t.attempts, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
+                                             t.worker, e.attempt_in_budget, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
                                              coalesce('; before that: ' || t.error, '')) END,
                     finished_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN now() END,
                     queued_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN t.queued_at ELSE now() END,
@@ -291,7 +292,7 @@ public sealed partial class ResultsStore
                 WITH ending AS (
                     SELECT t.id,
                            @status = 'failed' AND (t.cancel_requested OR coalesce(s.status = 'cancelled', false)) AS cancelled,
-                           @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                           @status = 'failed' AND t.attempts - t.attempts_before_resume < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
                                AND coalesce(s.status <> 'cancelled', true) AS retry
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
                     WHERE t.id = @id AND t.worker = @worker AND t.status = 'running')
@@ -358,8 +359,8 @@ public sealed partial class ResultsStore
         }, ct);
 
     /// <summary>
-    /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with fresh
-    /// attempts; completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
+    /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with a fresh
+    /// budget of max_attempts (attempts keeps counting every start: the budget counts from attempts_before_resume); completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
     /// latest snapshot. Running trials whose lease has not run out are left to their worker (a pending cancel of theirs
     /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. Null when there is no such sweep.
     /// </summary>
@@ -374,7 +375,7 @@ public sealed partial class ResultsStore
             if (await sweep.ExecuteScalarAsync(token) is null) return null;
             await using var trials = new NpgsqlCommand(
                 """
-                UPDATE trials SET status = 'queued', attempts = 0, cancel_requested = false, finished_at = NULL, queued_at = now(),
+                UPDATE trials SET status = 'queued', attempts_before_resume = attempts, cancel_requested = false, finished_at = NULL, queued_at = now(),
                                   dispatched_at = NULL, lease_expires_at = NULL
                 WHERE sweep_id = @sweep
                   AND (status IN ('failed', 'cancelled') OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
@@ -449,7 +450,7 @@ public sealed partial class ResultsStore
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
-                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at,
+                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume,
                        (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
                        coalesce((t.hyperparameters->>'epochs')::int, 0),
                        (SELECT {best}(e.{column}) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} <> 'NaN'::float8),
@@ -462,7 +463,7 @@ public sealed partial class ResultsStore
             while (await reader.ReadAsync(token))
                 rows.Add(new SweepTrialRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), NullableString(reader, 2),
                     TrialStatusText.Parse(reader.GetString(3)), reader.GetInt32(4), NullableString(reader, 5), NullableTime(reader, 6),
-                    reader.GetInt32(7), reader.GetInt32(8), NullableDouble(reader, 9), NullableString(reader, 10)));
+                    reader.GetInt32(8), reader.GetInt32(9), NullableDouble(reader, 10), NullableString(reader, 11)) { AttemptsBeforeResume = reader.GetInt32(7) });
             return rows;
         }, ct);
     }

@@ -160,8 +160,38 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         Assert.Equal(2, (await store.ResumeSweepAsync(sweep))!.Requeued);
         var rows = await store.GetSweepTrialsAsync(sweep);
         Assert.Equal([TrialStatus.Completed, TrialStatus.Queued, TrialStatus.Diverged, TrialStatus.StoppedEarly, TrialStatus.Queued], rows.Select(r => r.Status));
-        Assert.Equal(0, rows[1].Attempts);
+        Assert.Equal((1, 1), (rows[1].Attempts, rows[1].AttemptsBeforeResume)); // the start it had is kept, and its budget is fresh
         Assert.Null(await store.ResumeSweepAsync(sweep + 1000));
+    }
+
+    [Fact]
+    public async Task A_resumed_trial_keeps_counting_its_starts_and_is_given_a_fresh_budget_of_attempts()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
+        await using var __ = store;
+        for (var i = 0; i < 2; i++)
+        {
+            await store.ClaimTrialAsync(trials[0], "w", Lease);
+            await store.EndAttemptAsync(trials[0], "w", TrialStatus.Failed, "out of memory");
+        }
+        Assert.Equal((TrialStatus.Failed, 2), ((await store.GetSweepTrialsAsync(sweep)).Single() is var failed ? (failed.Status, failed.Attempts) : default));
+
+        await store.ResumeSweepAsync(sweep);
+        var third = (await store.ClaimTrialAsync(trials[0], "w", Lease))!;
+        Assert.Equal((3, 1, 2), (third.Attempt, third.AttemptInBudget, third.MaxAttempts));
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Running, 3, 2), (row.Status, row.Attempts, row.AttemptsBeforeResume));
+
+        // The fresh budget: a failure now is retried (1 of 2), where before the resume it would have been final.
+        Assert.Equal(TrialStatus.Queued, await store.EndAttemptAsync(trials[0], "w", TrialStatus.Failed, "out of memory"));
+        await store.ClaimTrialAsync(trials[0], "dead-worker", TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.Equal(trials, (await store.ReclaimExpiredAsync()).Failed);
+        row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Failed, 4), (row.Status, row.Attempts));
+        Assert.Contains("during attempt 2 of 2", row.Error);
+        // The trial_summary view (results list/show) counts every start too.
+        Assert.Equal(4, (await store.GetTrialAsync(trials[0]))!.Attempts);
     }
 
     [Fact]

@@ -69,7 +69,8 @@ public sealed class TrialExecutor(
         _freeSlotIndices.TryDequeue(out var slot);
         var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _running[claim.TrialId] = running;
-        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} of {MaxAttempts}", claim.TrialId, claim.Label, claim.Attempt, claim.MaxAttempts);
+        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} ({AttemptInBudget} of {MaxAttempts} allowed)",
+            claim.TrialId, claim.Label, claim.Attempt, claim.AttemptInBudget, claim.MaxAttempts);
         running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
