@@ -16,15 +16,36 @@ public sealed record QueuedTrial(TrialDefinition Definition, int Index, string L
 
 /// <summary>
 /// A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>). Attempt is the trial's attempts after
-/// this claim: every start it ever had, never reset. MaxAttempts bounds the attempts since the sweep was last resumed
-/// (<see cref="AttemptInBudget"/>).
+/// this claim: every start it ever had, never reset, and the fencing token the worker's writes carry (<see cref="Owner"/>).
+/// MaxAttempts bounds the attempts since the sweep was last resumed (<see cref="AttemptInBudget"/>).
 /// </summary>
 public sealed record TrialClaim(
     long TrialId, long? SweepId, string? Label, int Attempt, int MaxAttempts, string Architecture, string ArchitectureSpec, string Dataset,
     string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent, int AttemptsBeforeResume = 0)
 {
+    /// <summary>The fencing token for this attempt's writes: the trial and the attempt it was claimed as.</summary>
+    public TrialAttempt Owner => new(TrialId, Attempt);
+
     /// <summary>This attempt's number within the budget that <c>sweep resume</c> last renewed: 1 … MaxAttempts.</summary>
     public int AttemptInBudget => Attempt - AttemptsBeforeResume;
+}
+
+/// <summary>
+/// One attempt at a trial: the trial and its attempts count when the attempt was claimed. Every write a worker makes
+/// for the trial carries it, and the store refuses it (<see cref="TrialFencedException"/>) once the trial is no longer
+/// running as that attempt: taken back after the lease ran out, re-queued by <c>sweep resume</c>, or claimed again.
+/// </summary>
+public sealed record TrialAttempt(long TrialId, int Attempt);
+
+/// <summary>
+/// A write for <see cref="Attempt"/> was refused because that attempt no longer owns its trial: a worker that was
+/// frozen or partitioned past its lease, and whose trial was taken back, wakes up and must write nothing more.
+/// Nothing was written. The worker stops the attempt without recording anything.
+/// </summary>
+public sealed class TrialFencedException(TrialAttempt attempt, string now)
+    : Exception($"trial {attempt.TrialId}'s attempt {attempt.Attempt} no longer owns it ({now}); nothing was written")
+{
+    public TrialAttempt Attempt { get; } = attempt;
 }
 
 /// <summary>A sweep with its trials counted by status.</summary>
@@ -50,8 +71,11 @@ public sealed record SweepTrialRow(
     public int AttemptsBeforeResume { get; init; }
 }
 
-/// <summary>What a worker reports every heartbeat. RunningTrials are the trials whose leases it renews.</summary>
-public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<long> RunningTrials);
+/// <summary>
+/// What a worker reports every heartbeat. RunningTrials are the attempts whose leases it renews: a lease is renewed only
+/// while its trial is still running as that attempt, under this worker.
+/// </summary>
+public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<TrialAttempt> RunningTrials);
 
 /// <summary>The answer to a heartbeat: running trials a user asked to cancel, and trials this worker no longer owns.</summary>
 public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnlySet<long> Lost);

@@ -146,9 +146,9 @@ public sealed partial class ResultsStore
         }, ct);
 
     /// <summary>
-    /// Registers the worker, records a heartbeat and renews the leases of the trials it runs. The reply names the
+    /// Registers the worker, records a heartbeat and renews the leases of the attempts it runs. The reply names the
     /// running trials a user asked to cancel, and the trials this worker no longer owns (a coordinator took them back
-    /// after the lease ran out); the worker stops both.
+    /// after the lease ran out, and maybe another worker claimed them since); the worker stops both.
     /// </summary>
     public Task<HeartbeatReply> HeartbeatAsync(WorkerHeartbeat beat, TimeSpan lease, CancellationToken ct = default)
     {
@@ -161,8 +161,7 @@ public sealed partial class ResultsStore
                 """
                 INSERT INTO workers (name, host, slots, gpus, threads_per_slot, busy_slots) VALUES (@name, @host, @slots, @gpus, @threads, @busy)
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, gpus = excluded.gpus,
-                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL;
-                INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING;
+                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL
                 """, connection, transaction))
             {
                 var p = upsert.Parameters;
@@ -172,21 +171,23 @@ public sealed partial class ResultsStore
                 p.AddWithValue("gpus", beat.Gpus);
                 p.AddWithValue("threads", beat.ThreadsPerSlot);
                 p.AddWithValue("busy", beat.RunningTrials.Count);
-                p.AddWithValue("trials", beat.RunningTrials.ToArray());
                 await upsert.ExecuteNonQueryAsync(token);
             }
             var owned = new HashSet<long>();
             var cancel = new HashSet<long>();
+            // Fenced: a lease is renewed only while the trial still runs as the attempt this worker claimed. A worker that
+            // was frozen past its lease finds its trial re-queued or someone else's attempt, and renews nothing.
             await using (var renew = new NpgsqlCommand(
                 """
                 UPDATE trials t SET heartbeat_at = now(), lease_expires_at = now() + @lease
-                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
-                WHERE old.id = t.id AND t.id = ANY(@trials) AND t.worker = @name AND t.status = 'running'
+                FROM unnest(@trials, @attempts) AS mine(id, attempt), trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.id = mine.id AND t.attempts = mine.attempt AND t.worker = @name AND t.status = 'running'
                 RETURNING t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false)
                 """, connection, transaction))
             {
                 renew.Parameters.AddWithValue("lease", lease);
-                renew.Parameters.AddWithValue("trials", beat.RunningTrials.ToArray());
+                renew.Parameters.AddWithValue("trials", beat.RunningTrials.Select(a => a.TrialId).ToArray());
+                renew.Parameters.AddWithValue("attempts", beat.RunningTrials.Select(a => a.Attempt).ToArray());
                 renew.Parameters.AddWithValue("name", beat.Worker);
                 await using var reader = await renew.ExecuteReaderAsync(token);
                 while (await reader.ReadAsync(token))
@@ -195,8 +196,18 @@ public sealed partial class ResultsStore
                     if (reader.GetBoolean(1)) cancel.Add(reader.GetInt64(0));
                 }
             }
+            // The history names only the trials this beat renewed: a lost trial gets no heartbeat from its old worker.
+            await using (var history = new NpgsqlCommand(
+                "INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING",
+                connection, transaction))
+            {
+                history.Parameters.AddWithValue("name", beat.Worker);
+                history.Parameters.AddWithValue("busy", beat.RunningTrials.Count);
+                history.Parameters.AddWithValue("trials", owned.Order().ToArray());
+                await history.ExecuteNonQueryAsync(token);
+            }
             await transaction.CommitAsync(token);
-            return new HeartbeatReply(cancel, beat.RunningTrials.Where(id => !owned.Contains(id)).ToHashSet());
+            return new HeartbeatReply(cancel, beat.RunningTrials.Select(a => a.TrialId).Where(id => !owned.Contains(id)).ToHashSet());
         }, ct);
     }
 
@@ -239,6 +250,7 @@ public sealed partial class ResultsStore
     /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
     /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.
     /// A trial whose sweep a user cancelled becomes cancelled instead: the cancel stands whoever ends the trial.
+    /// The attempt that lost it is fenced from then on: its late writes are refused.
     /// </summary>
     public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
         RunAsync(async token =>
@@ -282,9 +294,9 @@ public sealed partial class ResultsStore
     /// while it has attempts left (keeping the error), so a transient fault is retried. A user's cancel wins over how the
     /// worker saw the end: an attempt that stopped without finishing (the worker shut down, or failed) after its sweep was
     /// cancelled is recorded as cancelled, whichever path stopped it. Returns the status written, or null when this
-    /// worker does not own the trial.
+    /// worker's attempt no longer owns the trial (fenced: nothing is written).
     /// </summary>
-    public Task<TrialStatus?> EndAttemptAsync(long trialId, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
+    public Task<TrialStatus?> EndAttemptAsync(TrialAttempt attempt, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
         RunAsync<TrialStatus?>(async token =>
         {
             await using var command = _dataSource.CreateCommand(
@@ -295,7 +307,7 @@ public sealed partial class ResultsStore
                            @status = 'failed' AND t.attempts - t.attempts_before_resume < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
                                AND coalesce(s.status <> 'cancelled', true) AS retry
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
-                    WHERE t.id = @id AND t.worker = @worker AND t.status = 'running')
+                    WHERE t.id = @id AND t.attempts = @attempt AND t.worker = @worker AND t.status = 'running')
                 UPDATE trials t
                 SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.retry THEN 'queued' ELSE @status END,
                     error = CASE WHEN e.cancelled THEN 'cancelled by the user; the attempt ended: ' || coalesce(@error, 'stopped') ELSE @error END,
@@ -307,7 +319,9 @@ public sealed partial class ResultsStore
                 WHERE t.id = e.id
                 RETURNING t.status
                 """);
-            command.Parameters.AddWithValue("id", trialId);
+            ArgumentNullException.ThrowIfNull(attempt);
+            command.Parameters.AddWithValue("id", attempt.TrialId);
+            command.Parameters.AddWithValue("attempt", attempt.Attempt);
             command.Parameters.AddWithValue("worker", worker);
             command.Parameters.AddWithValue("status", status.ToText());
             command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));

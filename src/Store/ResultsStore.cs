@@ -102,10 +102,20 @@ public sealed partial class ResultsStore : IAsyncDisposable
     }
 
     /// <summary>What the attempt that is starting trains on (its splits' sizes) and by (code version, host).</summary>
-    public Task RecordTrainingContextAsync(long trialId, TrainingContext context, CancellationToken ct = default)
+    public Task RecordTrainingContextAsync(long trialId, TrainingContext context, CancellationToken ct = default) =>
+        RecordTrainingContextAsync(trialId, null, context, ct);
+
+    /// <summary>As above, fenced: throws <see cref="TrialFencedException"/> (writing nothing) when <paramref name="owner"/> no longer runs the trial.</summary>
+    public Task RecordTrainingContextAsync(TrialAttempt owner, TrainingContext context, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return RecordTrainingContextAsync(owner.TrialId, owner.Attempt, context, ct);
+    }
+
+    private Task RecordTrainingContextAsync(long trialId, int? attempt, TrainingContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return UpdateTrialAsync(trialId,
+        return UpdateTrialAsync(trialId, attempt,
             "UPDATE trials SET train_images = @train, val_images = @val, test_images = @test, code_version = @code, host = @host WHERE id = @id",
             command =>
             {
@@ -118,14 +128,24 @@ public sealed partial class ResultsStore : IAsyncDisposable
             }, ct);
     }
 
-    /// <summary>Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at.</summary>
-    public Task MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
-        UpdateTrialAsync(trialId,
-            "UPDATE trials SET status = 'running', attempts = attempts + 1, worker = @worker, started_at = now(), finished_at = NULL, error = NULL WHERE id = @id",
-            command => command.Parameters.AddWithValue("worker", worker), ct);
+    /// <summary>
+    /// Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at. Returns the attempt,
+    /// for the fenced writes that follow. Throws <see cref="KeyNotFoundException"/> when there is no such trial.
+    /// </summary>
+    public Task<TrialAttempt> MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "UPDATE trials SET status = 'running', attempts = attempts + 1, worker = @worker, started_at = now(), finished_at = NULL, error = NULL WHERE id = @id RETURNING attempts");
+            command.Parameters.AddWithValue("id", trialId);
+            command.Parameters.AddWithValue("worker", worker);
+            return await command.ExecuteScalarAsync(token) is int attempt
+                ? new TrialAttempt(trialId, attempt)
+                : throw new KeyNotFoundException($"Trial {trialId} does not exist.");
+        }, ct);
 
     public Task FinishTrialAsync(long trialId, TrialStatus status, string? error, CancellationToken ct = default) =>
-        UpdateTrialAsync(trialId,
+        UpdateTrialAsync(trialId, null,
             "UPDATE trials SET status = @status, error = @error, finished_at = now() WHERE id = @id",
             command =>
             {
@@ -133,14 +153,18 @@ public sealed partial class ResultsStore : IAsyncDisposable
                 command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
             }, ct);
 
-    private Task UpdateTrialAsync(long trialId, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
+    /// <summary>One UPDATE of a trial row; with an <paramref name="attempt"/>, only while the trial still runs as that attempt.</summary>
+    private Task UpdateTrialAsync(long trialId, int? attempt, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
         RunAsync(async token =>
         {
-            await using var command = _dataSource.CreateCommand(sql);
+            await using var command = _dataSource.CreateCommand(attempt is null ? sql : sql + " AND attempts = @attempt AND status = 'running'");
             command.Parameters.AddWithValue("id", trialId);
+            if (attempt is { } a) command.Parameters.AddWithValue("attempt", a);
             bind(command);
             if (await command.ExecuteNonQueryAsync(token) == 0)
-                throw new KeyNotFoundException($"Trial {trialId} does not exist.");
+                throw attempt is { } fenced
+                    ? new TrialFencedException(new TrialAttempt(trialId, fenced), "it is not running as that attempt")
+                    : new KeyNotFoundException($"Trial {trialId} does not exist.");
             return true;
         }, ct);
 
@@ -153,7 +177,23 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
     /// <summary>As above, with the epoch's artifacts (richer per-split measurements) written in the same transaction.</summary>
     public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default) =>
+        WriteEpochAsync(trialId, null, epoch, snapshot, artifacts, ct);
+
+    /// <summary>
+    /// As above, written by <paramref name="owner"/>, fenced: the transaction first locks the trial row in share mode and
+    /// checks that the trial is still running as that attempt, so no one can take it back before the epoch commits.
+    /// Throws <see cref="TrialFencedException"/> (writing nothing) when the attempt no longer owns the trial.
+    /// </summary>
+    public Task<bool> WriteEpochAsync(TrialAttempt owner, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
         IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return WriteEpochAsync(owner.TrialId, owner.Attempt, epoch, snapshot, artifacts, ct);
+    }
+
+    private Task<bool> WriteEpochAsync(long trialId, int? attempt, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(artifacts);
         ArgumentNullException.ThrowIfNull(epoch);
@@ -169,6 +209,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
+            if (attempt is { } claimed) await FenceAsync(connection, transaction, new TrialAttempt(trialId, claimed), token);
 
             await using (var insert = new NpgsqlCommand(
                 """
@@ -235,6 +276,21 @@ public sealed partial class ResultsStore : IAsyncDisposable
             await transaction.CommitAsync(token);
             return true;
         }, ct);
+    }
+
+    /// <summary>
+    /// The fence: locks the trial row in share mode (a reclaim or a new claim waits until this transaction ends) and
+    /// throws <see cref="TrialFencedException"/> unless the trial is running as <paramref name="owner"/>'s attempt.
+    /// </summary>
+    private static async Task FenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TrialAttempt owner, CancellationToken token)
+    {
+        await using var command = new NpgsqlCommand("SELECT attempts, status FROM trials WHERE id = @id FOR SHARE", connection, transaction);
+        command.Parameters.AddWithValue("id", owner.TrialId);
+        await using var reader = await command.ExecuteReaderAsync(token);
+        if (!await reader.ReadAsync(token)) throw new TrialFencedException(owner, "the trial no longer exists");
+        var (attempts, status) = (reader.GetInt32(0), reader.GetString(1));
+        if (attempts != owner.Attempt || status != "running")
+            throw new TrialFencedException(owner, $"it is {status} at attempt {attempts}");
     }
 
     private static void AddSplit(NpgsqlParameterCollection parameters, string prefix, SplitFigures? figures)

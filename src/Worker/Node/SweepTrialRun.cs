@@ -39,7 +39,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
 
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
         var data = datasets.Get(claim.Dataset, hyper.ValSplit, hyper.Limit ?? 0);
-        store.RecordTrainingContextAsync(claim.TrialId, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
+        store.RecordTrainingContextAsync(claim.Owner, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
         var device = slots.DeviceFor(slot);
@@ -57,7 +57,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         var earlyStopping = claim.SweepId is { } sweepId ? EarlyStoppingFor(sweepId, stop) : null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var observer = new SweepObserver(claim, progress, earlyStopping, store, stopTraining, stop);
-        var result = new Trainer(settings).Run(model, data, new CompositeObserver(new TrialRecorder(store, claim.TrialId, stop), observer),
+        var result = new Trainer(settings).Run(model, data, new CompositeObserver(new TrialRecorder(store, claim.Owner, stop), observer),
             stopTraining.Token, resume);
 
         var outcome = result.Outcome switch

@@ -7,10 +7,24 @@ namespace Experiments.Worker.Recording;
 /// <summary>
 /// Writes every completed epoch of one trial to the results store: its metrics and its full snapshot, in one
 /// transaction keyed by (trial, epoch), so a retried write is a no-op and a killed process leaves no partial epoch.
-/// The epoch that diverged is written with its figures only.
+/// The epoch that diverged is written with its figures only. Constructed with the attempt that owns the trial, every
+/// write is fenced: once the trial is taken back from that attempt, the write throws <see cref="TrialFencedException"/>.
 /// </summary>
-public sealed class TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default) : ITrainingObserver
+public sealed class TrialRecorder : ITrainingObserver
 {
+    private readonly ResultsStore _store;
+    private readonly long _trialId;
+    private readonly TrialAttempt? _owner;
+    private readonly CancellationToken _cancellation;
+
+    /// <summary>Records as <paramref name="owner"/>, fenced (what workers and <c>train</c> use).</summary>
+    public TrialRecorder(ResultsStore store, TrialAttempt owner, CancellationToken cancellation = default)
+        : this(store, owner.TrialId, cancellation) => _owner = owner;
+
+    /// <summary>Records for a trial no attempt owns (a test fixture, an import): unfenced.</summary>
+    public TrialRecorder(ResultsStore store, long trialId, CancellationToken cancellation = default) =>
+        (_store, _trialId, _cancellation) = (store, trialId, cancellation);
+
     public TimeSpan WriteTime { get; private set; }
 
     public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
@@ -19,7 +33,10 @@ public sealed class TrialRecorder(ResultsStore store, long trialId, Cancellation
         // A diverged epoch keeps its figures (the non-finite loss is the record of the divergence) but no snapshot:
         // its weights are not finite, and nothing should resume from or draw them.
         var snapshot = metrics.Diverged ? [] : Snapshots.Capture(model, optimizer);
-        store.WriteEpochAsync(trialId, Snapshots.ToRecord(metrics), snapshot, metrics.Diverged ? [] : Artifacts(metrics), cancellation)
+        var (record, artifacts) = (Snapshots.ToRecord(metrics), metrics.Diverged ? [] : Artifacts(metrics));
+        (_owner is { } owner
+                ? _store.WriteEpochAsync(owner, record, snapshot, artifacts, _cancellation)
+                : _store.WriteEpochAsync(_trialId, record, snapshot, artifacts, _cancellation))
             .GetAwaiter().GetResult();
         WriteTime += clock.Elapsed;
     }
