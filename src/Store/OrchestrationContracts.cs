@@ -48,6 +48,13 @@ public sealed class TrialFencedException(TrialAttempt attempt, string now)
     public TrialAttempt Attempt { get; } = attempt;
 }
 
+/// <summary>
+/// An epoch write waited longer than the store's lock or statement timeout (<see cref="ResultsStoreOptions.EpochWriteLockTimeout"/>,
+/// <see cref="ResultsStoreOptions.EpochWriteStatementTimeout"/>): another transaction held the trial's rows, e.g. a
+/// writer frozen in the middle of its own write. Nothing was written. Not retried by the store.
+/// </summary>
+public sealed class EpochWriteTimeoutException(string message, Exception cause) : Exception(message, cause);
+
 /// <summary>A sweep with its trials counted by status.</summary>
 public sealed record SweepRow(
     long Id, string Name, SweepStatus Status, string? Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,

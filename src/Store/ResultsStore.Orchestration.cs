@@ -262,7 +262,10 @@ public sealed partial class ResultsStore
                            t.attempts - t.attempts_before_resume >= coalesce(s.max_attempts, 1) AS out_of_attempts,
                            t.attempts - t.attempts_before_resume AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
-                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now())
+                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now()
+                    -- An epoch write in flight holds its trial's row (the fence); that trial is taken back on a later pass,
+                    -- once the write commits or the server ends it, rather than every expired trial waiting for it.
+                    FOR UPDATE OF t SKIP LOCKED)
                 UPDATE trials t
                 SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.out_of_attempts THEN 'failed' ELSE 'queued' END,
                     error = CASE WHEN e.cancelled

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -55,8 +56,14 @@ public sealed partial class ResultsStore : IAsyncDisposable
     public static async Task<ResultsStore> OpenAsync(string connectionString, ResultsStoreOptions? options, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        var store = new ResultsStore(connectionString, dataSource, options ?? new ResultsStoreOptions());
+        options ??= new ResultsStoreOptions();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (options.IdleInTransactionTimeout is { } idle)
+            // A startup option, not a SET: it is the session's default, so it survives the pool's DISCARD ALL.
+            builder.ConnectionStringBuilder.Options = string.Join(' ', new[] { builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=" + Milliseconds(idle) }
+                .Where(o => !string.IsNullOrWhiteSpace(o)));
+        var dataSource = builder.Build();
+        var store = new ResultsStore(connectionString, dataSource, options);
         try
         {
             store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
@@ -183,7 +190,8 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>
     /// As above, written by <paramref name="owner"/>, fenced: the transaction first locks the trial row in share mode and
     /// checks that the trial is still running as that attempt, so no one can take it back before the epoch commits.
-    /// Throws <see cref="TrialFencedException"/> (writing nothing) when the attempt no longer owns the trial.
+    /// Throws <see cref="TrialFencedException"/> (writing nothing) when the attempt no longer owns the trial, and
+    /// <see cref="EpochWriteTimeoutException"/> when another transaction held the rows past the lock or statement timeout.
     /// </summary>
     public Task<bool> WriteEpochAsync(TrialAttempt owner, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
         IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default)
@@ -205,10 +213,11 @@ public sealed partial class ResultsStore : IAsyncDisposable
             checksums[i] = SHA256.HashData(snapshot[i].Data);
         }
 
-        return RunAsync(async token =>
+        return RunAsync(outer => WithEpochWriteTimeoutsAsync(trialId, epoch.Epoch, outer, async token =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
+            await BoundEpochWriteAsync(connection, transaction, token);
             if (attempt is { } claimed) await FenceAsync(connection, transaction, new TrialAttempt(trialId, claimed), token);
 
             await using (var insert = new NpgsqlCommand(
@@ -275,7 +284,22 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
             await transaction.CommitAsync(token);
             return true;
-        }, ct);
+        }), ct);
+    }
+
+    /// <summary>
+    /// Bounds how long this epoch write may wait for a lock and run, so that a writer frozen mid-transaction (SIGSTOP, a
+    /// partition) cannot block another writer for the whole freeze; the server's idle-in-transaction timeout ends the
+    /// frozen writer's own transaction.
+    /// </summary>
+    private async Task BoundEpochWriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+    {
+        // set_config(…, true) is SET LOCAL with parameters: it ends with the transaction, so pooled sessions are untouched.
+        await using var command = new NpgsqlCommand(
+            "SELECT set_config('lock_timeout', @lock, true), set_config('statement_timeout', @statement, true)", connection, transaction);
+        command.Parameters.AddWithValue("lock", Milliseconds(_options.EpochWriteLockTimeout));
+        command.Parameters.AddWithValue("statement", Milliseconds(_options.EpochWriteStatementTimeout));
+        await command.ExecuteNonQueryAsync(token);
     }
 
     /// <summary>
@@ -292,6 +316,29 @@ public sealed partial class ResultsStore : IAsyncDisposable
         if (attempts != owner.Attempt || status != "running")
             throw new TrialFencedException(owner, $"it is {status} at attempt {attempts}");
     }
+
+    /// <summary>Runs an epoch write, turning the server's lock or statement timeout into one clear, non-retried error.</summary>
+    private async Task<bool> WithEpochWriteTimeoutsAsync(long trialId, int epoch, CancellationToken token, Func<CancellationToken, Task<bool>> write)
+    {
+        try
+        {
+            return await write(token);
+        }
+        catch (Exception e) when (!token.IsCancellationRequested && TimedOut(e) is { } timeout)
+        {
+            throw EpochWriteTimedOut(trialId, epoch, timeout);
+        }
+
+        static PostgresException? TimedOut(Exception e) =>
+            (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } pg ? pg : null;
+    }
+
+    private EpochWriteTimeoutException EpochWriteTimedOut(long trialId, int epoch, PostgresException cause) => new(
+        string.Create(CultureInfo.InvariantCulture,
+            $"trial {trialId}: epoch {epoch} was not written: {(cause.SqlState == PostgresErrorCodes.LockNotAvailable ? $"another transaction held the trial's rows for over the {_options.EpochWriteLockTimeout.TotalSeconds:0.###} s lock timeout" : $"the write ran past the {_options.EpochWriteStatementTimeout.TotalSeconds:0.###} s statement timeout")} (a writer frozen mid-write?)"),
+        cause);
+
+    private static string Milliseconds(TimeSpan timeout) => ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
 
     private static void AddSplit(NpgsqlParameterCollection parameters, string prefix, SplitFigures? figures)
     {
