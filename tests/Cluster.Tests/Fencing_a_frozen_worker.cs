@@ -13,9 +13,6 @@ namespace Experiments.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class Fencing_a_frozen_worker(ClusterFixture fixture, ITestOutputHelper output)
 {
-    private const string SlowLayers =
-        "[{type: conv2d, out: 16, kernel: 5}, relu, {type: maxpool, kernel: 2}, flatten, {type: linear, out: 10}]";
-
     [Fact]
     public async Task A_worker_woken_after_its_trial_moved_on_writes_no_epoch_heartbeat_or_status_for_it_and_says_so_once()
     {
@@ -34,7 +31,7 @@ public sealed class Fencing_a_frozen_worker(ClusterFixture fixture, ITestOutputH
             grid:
               arch:
                 - name: slow
-                  layers: {{SlowLayers}}
+                  layers: {{Running_a_sweep_across_processes.SlowLayers}}
             seed: 4
             max_attempts: 3
             """);
