@@ -14,10 +14,46 @@ public sealed record SweepDefinition(
 /// <summary>One trial of a new sweep: its definition, its index in the expanded sweep and a human-readable label.</summary>
 public sealed record QueuedTrial(TrialDefinition Definition, int Index, string Label);
 
-/// <summary>A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>).</summary>
+/// <summary>
+/// A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>). Attempt is the trial's attempts after
+/// this claim: every start it ever had, never reset, and the fencing token the worker's writes carry (<see cref="Owner"/>).
+/// MaxAttempts bounds the attempts since the sweep was last resumed (<see cref="AttemptInBudget"/>).
+/// </summary>
 public sealed record TrialClaim(
     long TrialId, long? SweepId, string? Label, int Attempt, int MaxAttempts, string Architecture, string ArchitectureSpec, string Dataset,
-    string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent);
+    string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent, int AttemptsBeforeResume = 0)
+{
+    /// <summary>The fencing token for this attempt's writes: the trial and the attempt it was claimed as.</summary>
+    public TrialAttempt Owner => new(TrialId, Attempt);
+
+    /// <summary>This attempt's number within the budget that <c>sweep resume</c> last renewed: 1 … MaxAttempts.</summary>
+    public int AttemptInBudget => Attempt - AttemptsBeforeResume;
+}
+
+/// <summary>
+/// One attempt at a trial: the trial and its attempts count when the attempt was claimed. Every write a worker makes
+/// for the trial carries it, and the store refuses it (<see cref="TrialFencedException"/>) once the trial is no longer
+/// running as that attempt: taken back after the lease ran out, re-queued by <c>sweep resume</c>, or claimed again.
+/// </summary>
+public sealed record TrialAttempt(long TrialId, int Attempt);
+
+/// <summary>
+/// A write for <see cref="Attempt"/> was refused because that attempt no longer owns its trial: a worker that was
+/// frozen or partitioned past its lease, and whose trial was taken back, wakes up and must write nothing more.
+/// Nothing was written. The worker stops the attempt without recording anything.
+/// </summary>
+public sealed class TrialFencedException(TrialAttempt attempt, string now)
+    : Exception($"trial {attempt.TrialId}'s attempt {attempt.Attempt} no longer owns it ({now}); nothing was written")
+{
+    public TrialAttempt Attempt { get; } = attempt;
+}
+
+/// <summary>
+/// An epoch write waited longer than the store's lock or statement timeout (<see cref="ResultsStoreOptions.EpochWriteLockTimeout"/>,
+/// <see cref="ResultsStoreOptions.EpochWriteStatementTimeout"/>): another transaction held the trial's rows, e.g. a
+/// writer frozen in the middle of its own write. Nothing was written. Not retried by the store.
+/// </summary>
+public sealed class EpochWriteTimeoutException(string message, Exception cause) : Exception(message, cause);
 
 /// <summary>A sweep with its trials counted by status.</summary>
 public sealed record SweepRow(
@@ -30,13 +66,23 @@ public sealed record SweepRow(
     public int Unfinished => Count(TrialStatus.Queued) + Count(TrialStatus.Running);
 }
 
-/// <summary>One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got.</summary>
+/// <summary>
+/// One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got. Attempts counts every
+/// start the trial ever had; AttemptsBeforeResume those before the sweep was last resumed, so Attempts − AttemptsBeforeResume
+/// is what its max_attempts budget has used.
+/// </summary>
 public sealed record SweepTrialRow(
     long TrialId, int? Index, string? Label, TrialStatus Status, int Attempts, string? Worker, DateTimeOffset? HeartbeatAt,
-    int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error);
+    int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error)
+{
+    public int AttemptsBeforeResume { get; init; }
+}
 
-/// <summary>What a worker reports every heartbeat. RunningTrials are the trials whose leases it renews.</summary>
-public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<long> RunningTrials);
+/// <summary>
+/// What a worker reports every heartbeat. RunningTrials are the attempts whose leases it renews: a lease is renewed only
+/// while its trial is still running as that attempt, under this worker.
+/// </summary>
+public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<TrialAttempt> RunningTrials);
 
 /// <summary>The answer to a heartbeat: running trials a user asked to cancel, and trials this worker no longer owns.</summary>
 public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnlySet<long> Lost);

@@ -132,7 +132,7 @@ public sealed partial class ResultsStore
                 WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
                   AND (s.id IS NULL OR s.status = 'running') AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
-                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent
+                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume
                 """);
             command.Parameters.AddWithValue("id", trialId);
             command.Parameters.AddWithValue("worker", worker);
@@ -142,13 +142,13 @@ public sealed partial class ResultsStore
             if (!await reader.ReadAsync(token)) return null;
             return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
                 reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
-                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12));
+                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13));
         }, ct);
 
     /// <summary>
-    /// Registers the worker, records a heartbeat and renews the leases of the trials it runs. The reply names the
+    /// Registers the worker, records a heartbeat and renews the leases of the attempts it runs. The reply names the
     /// running trials a user asked to cancel, and the trials this worker no longer owns (a coordinator took them back
-    /// after the lease ran out); the worker stops both.
+    /// after the lease ran out, and maybe another worker claimed them since); the worker stops both.
     /// </summary>
     public Task<HeartbeatReply> HeartbeatAsync(WorkerHeartbeat beat, TimeSpan lease, CancellationToken ct = default)
     {
@@ -161,8 +161,7 @@ public sealed partial class ResultsStore
                 """
                 INSERT INTO workers (name, host, slots, gpus, threads_per_slot, busy_slots) VALUES (@name, @host, @slots, @gpus, @threads, @busy)
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, gpus = excluded.gpus,
-                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL;
-                INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING;
+                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL
                 """, connection, transaction))
             {
                 var p = upsert.Parameters;
@@ -172,21 +171,23 @@ public sealed partial class ResultsStore
                 p.AddWithValue("gpus", beat.Gpus);
                 p.AddWithValue("threads", beat.ThreadsPerSlot);
                 p.AddWithValue("busy", beat.RunningTrials.Count);
-                p.AddWithValue("trials", beat.RunningTrials.ToArray());
                 await upsert.ExecuteNonQueryAsync(token);
             }
             var owned = new HashSet<long>();
             var cancel = new HashSet<long>();
+            // Fenced: a lease is renewed only while the trial still runs as the attempt this worker claimed. A worker that
+            // was frozen past its lease finds its trial re-queued or someone else's attempt, and renews nothing.
             await using (var renew = new NpgsqlCommand(
                 """
                 UPDATE trials t SET heartbeat_at = now(), lease_expires_at = now() + @lease
-                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
-                WHERE old.id = t.id AND t.id = ANY(@trials) AND t.worker = @name AND t.status = 'running'
+                FROM unnest(@trials, @attempts) AS mine(id, attempt), trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.id = mine.id AND t.attempts = mine.attempt AND t.worker = @name AND t.status = 'running'
                 RETURNING t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false)
                 """, connection, transaction))
             {
                 renew.Parameters.AddWithValue("lease", lease);
-                renew.Parameters.AddWithValue("trials", beat.RunningTrials.ToArray());
+                renew.Parameters.AddWithValue("trials", beat.RunningTrials.Select(a => a.TrialId).ToArray());
+                renew.Parameters.AddWithValue("attempts", beat.RunningTrials.Select(a => a.Attempt).ToArray());
                 renew.Parameters.AddWithValue("name", beat.Worker);
                 await using var reader = await renew.ExecuteReaderAsync(token);
                 while (await reader.ReadAsync(token))
@@ -195,8 +196,18 @@ public sealed partial class ResultsStore
                     if (reader.GetBoolean(1)) cancel.Add(reader.GetInt64(0));
                 }
             }
+            // The history names only the trials this beat renewed: a lost trial gets no heartbeat from its old worker.
+            await using (var history = new NpgsqlCommand(
+                "INSERT INTO worker_heartbeats (worker, busy_slots, trial_ids) VALUES (@name, @busy, @trials) ON CONFLICT DO NOTHING",
+                connection, transaction))
+            {
+                history.Parameters.AddWithValue("name", beat.Worker);
+                history.Parameters.AddWithValue("busy", beat.RunningTrials.Count);
+                history.Parameters.AddWithValue("trials", owned.Order().ToArray());
+                await history.ExecuteNonQueryAsync(token);
+            }
             await transaction.CommitAsync(token);
-            return new HeartbeatReply(cancel, beat.RunningTrials.Where(id => !owned.Contains(id)).ToHashSet());
+            return new HeartbeatReply(cancel, beat.RunningTrials.Select(a => a.TrialId).Where(id => !owned.Contains(id)).ToHashSet());
         }, ct);
     }
 
@@ -239,6 +250,7 @@ public sealed partial class ResultsStore
     /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
     /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.
     /// A trial whose sweep a user cancelled becomes cancelled instead: the cancel stands whoever ends the trial.
+    /// The attempt that lost it is fenced from then on: its late writes are refused.
     /// </summary>
     public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
         RunAsync(async token =>
@@ -247,16 +259,20 @@ public sealed partial class ResultsStore
                 """
                 WITH expired AS (
                     SELECT t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false) AS cancelled,
-                           t.attempts >= coalesce(s.max_attempts, 1) AS out_of_attempts, coalesce(s.max_attempts, 1) AS max_attempts
+                           t.attempts - t.attempts_before_resume >= coalesce(s.max_attempts, 1) AS out_of_attempts,
+                           t.attempts - t.attempts_before_resume AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
-                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now())
+                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now()
+                    -- An epoch write in flight holds its trial's row (the fence); that trial is taken back on a later pass,
+                    -- once the write commits or the server ends it, rather than every expired trial waiting for it.
+                    FOR UPDATE OF t SKIP LOCKED)
                 UPDATE trials t
                 SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.out_of_attempts THEN 'failed' ELSE 'queued' END,
                     error = CASE WHEN e.cancelled
                                  THEN format('cancelled by the user; its worker %s had stopped heartbeating (last heartbeat %s)',
                                              t.worker, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
                                  ELSE format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
-                                             t.worker, t.attempts, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
+                                             t.worker, e.attempt_in_budget, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
                                              coalesce('; before that: ' || t.error, '')) END,
                     finished_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN now() END,
                     queued_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN t.queued_at ELSE now() END,
@@ -281,9 +297,9 @@ public sealed partial class ResultsStore
     /// while it has attempts left (keeping the error), so a transient fault is retried. A user's cancel wins over how the
     /// worker saw the end: an attempt that stopped without finishing (the worker shut down, or failed) after its sweep was
     /// cancelled is recorded as cancelled, whichever path stopped it. Returns the status written, or null when this
-    /// worker does not own the trial.
+    /// worker's attempt no longer owns the trial (fenced: nothing is written).
     /// </summary>
-    public Task<TrialStatus?> EndAttemptAsync(long trialId, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
+    public Task<TrialStatus?> EndAttemptAsync(TrialAttempt attempt, string worker, TrialStatus status, string? error, CancellationToken ct = default) =>
         RunAsync<TrialStatus?>(async token =>
         {
             await using var command = _dataSource.CreateCommand(
@@ -291,10 +307,10 @@ public sealed partial class ResultsStore
                 WITH ending AS (
                     SELECT t.id,
                            @status = 'failed' AND (t.cancel_requested OR coalesce(s.status = 'cancelled', false)) AS cancelled,
-                           @status = 'failed' AND t.attempts < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                           @status = 'failed' AND t.attempts - t.attempts_before_resume < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
                                AND coalesce(s.status <> 'cancelled', true) AS retry
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
-                    WHERE t.id = @id AND t.worker = @worker AND t.status = 'running')
+                    WHERE t.id = @id AND t.attempts = @attempt AND t.worker = @worker AND t.status = 'running')
                 UPDATE trials t
                 SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.retry THEN 'queued' ELSE @status END,
                     error = CASE WHEN e.cancelled THEN 'cancelled by the user; the attempt ended: ' || coalesce(@error, 'stopped') ELSE @error END,
@@ -306,7 +322,9 @@ public sealed partial class ResultsStore
                 WHERE t.id = e.id
                 RETURNING t.status
                 """);
-            command.Parameters.AddWithValue("id", trialId);
+            ArgumentNullException.ThrowIfNull(attempt);
+            command.Parameters.AddWithValue("id", attempt.TrialId);
+            command.Parameters.AddWithValue("attempt", attempt.Attempt);
             command.Parameters.AddWithValue("worker", worker);
             command.Parameters.AddWithValue("status", status.ToText());
             command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
@@ -358,8 +376,8 @@ public sealed partial class ResultsStore
         }, ct);
 
     /// <summary>
-    /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with fresh
-    /// attempts; completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
+    /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with a fresh
+    /// budget of max_attempts (attempts keeps counting every start: the budget counts from attempts_before_resume); completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
     /// latest snapshot. Running trials whose lease has not run out are left to their worker (a pending cancel of theirs
     /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. Null when there is no such sweep.
     /// </summary>
@@ -374,7 +392,7 @@ public sealed partial class ResultsStore
             if (await sweep.ExecuteScalarAsync(token) is null) return null;
             await using var trials = new NpgsqlCommand(
                 """
-                UPDATE trials SET status = 'queued', attempts = 0, cancel_requested = false, finished_at = NULL, queued_at = now(),
+                UPDATE trials SET status = 'queued', attempts_before_resume = attempts, cancel_requested = false, finished_at = NULL, queued_at = now(),
                                   dispatched_at = NULL, lease_expires_at = NULL
                 WHERE sweep_id = @sweep
                   AND (status IN ('failed', 'cancelled') OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
@@ -449,7 +467,7 @@ public sealed partial class ResultsStore
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
-                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at,
+                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume,
                        (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
                        coalesce((t.hyperparameters->>'epochs')::int, 0),
                        (SELECT {best}(e.{column}) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} <> 'NaN'::float8),
@@ -462,7 +480,7 @@ public sealed partial class ResultsStore
             while (await reader.ReadAsync(token))
                 rows.Add(new SweepTrialRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), NullableString(reader, 2),
                     TrialStatusText.Parse(reader.GetString(3)), reader.GetInt32(4), NullableString(reader, 5), NullableTime(reader, 6),
-                    reader.GetInt32(7), reader.GetInt32(8), NullableDouble(reader, 9), NullableString(reader, 10)));
+                    reader.GetInt32(8), reader.GetInt32(9), NullableDouble(reader, 10), NullableString(reader, 11)) { AttemptsBeforeResume = reader.GetInt32(7) });
             return rows;
         }, ct);
     }

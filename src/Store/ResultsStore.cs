@@ -1,4 +1,5 @@
 using System.Data;
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -55,8 +56,14 @@ public sealed partial class ResultsStore : IAsyncDisposable
     public static async Task<ResultsStore> OpenAsync(string connectionString, ResultsStoreOptions? options, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        var store = new ResultsStore(connectionString, dataSource, options ?? new ResultsStoreOptions());
+        options ??= new ResultsStoreOptions();
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (options.IdleInTransactionTimeout is { } idle)
+            // A startup option, not a SET: it is the session's default, so it survives the pool's DISCARD ALL.
+            builder.ConnectionStringBuilder.Options = string.Join(' ', new[] { builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=" + Milliseconds(idle) }
+                .Where(o => !string.IsNullOrWhiteSpace(o)));
+        var dataSource = builder.Build();
+        var store = new ResultsStore(connectionString, dataSource, options);
         try
         {
             store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
@@ -102,10 +109,20 @@ public sealed partial class ResultsStore : IAsyncDisposable
     }
 
     /// <summary>What the attempt that is starting trains on (its splits' sizes) and by (code version, host).</summary>
-    public Task RecordTrainingContextAsync(long trialId, TrainingContext context, CancellationToken ct = default)
+    public Task RecordTrainingContextAsync(long trialId, TrainingContext context, CancellationToken ct = default) =>
+        RecordTrainingContextAsync(trialId, null, context, ct);
+
+    /// <summary>As above, fenced: throws <see cref="TrialFencedException"/> (writing nothing) when <paramref name="owner"/> no longer runs the trial.</summary>
+    public Task RecordTrainingContextAsync(TrialAttempt owner, TrainingContext context, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return RecordTrainingContextAsync(owner.TrialId, owner.Attempt, context, ct);
+    }
+
+    private Task RecordTrainingContextAsync(long trialId, int? attempt, TrainingContext context, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return UpdateTrialAsync(trialId,
+        return UpdateTrialAsync(trialId, attempt,
             "UPDATE trials SET train_images = @train, val_images = @val, test_images = @test, code_version = @code, host = @host WHERE id = @id",
             command =>
             {
@@ -118,14 +135,24 @@ public sealed partial class ResultsStore : IAsyncDisposable
             }, ct);
     }
 
-    /// <summary>Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at.</summary>
-    public Task MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
-        UpdateTrialAsync(trialId,
-            "UPDATE trials SET status = 'running', attempts = attempts + 1, worker = @worker, started_at = now(), finished_at = NULL, error = NULL WHERE id = @id",
-            command => command.Parameters.AddWithValue("worker", worker), ct);
+    /// <summary>
+    /// Status running, attempts + 1, started_at now, worker recorded; clears error and finished_at. Returns the attempt,
+    /// for the fenced writes that follow. Throws <see cref="KeyNotFoundException"/> when there is no such trial.
+    /// </summary>
+    public Task<TrialAttempt> MarkRunningAsync(long trialId, string worker, CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "UPDATE trials SET status = 'running', attempts = attempts + 1, worker = @worker, started_at = now(), finished_at = NULL, error = NULL WHERE id = @id RETURNING attempts");
+            command.Parameters.AddWithValue("id", trialId);
+            command.Parameters.AddWithValue("worker", worker);
+            return await command.ExecuteScalarAsync(token) is int attempt
+                ? new TrialAttempt(trialId, attempt)
+                : throw new KeyNotFoundException($"Trial {trialId} does not exist.");
+        }, ct);
 
     public Task FinishTrialAsync(long trialId, TrialStatus status, string? error, CancellationToken ct = default) =>
-        UpdateTrialAsync(trialId,
+        UpdateTrialAsync(trialId, null,
             "UPDATE trials SET status = @status, error = @error, finished_at = now() WHERE id = @id",
             command =>
             {
@@ -133,14 +160,18 @@ public sealed partial class ResultsStore : IAsyncDisposable
                 command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
             }, ct);
 
-    private Task UpdateTrialAsync(long trialId, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
+    /// <summary>One UPDATE of a trial row; with an <paramref name="attempt"/>, only while the trial still runs as that attempt.</summary>
+    private Task UpdateTrialAsync(long trialId, int? attempt, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>
         RunAsync(async token =>
         {
-            await using var command = _dataSource.CreateCommand(sql);
+            await using var command = _dataSource.CreateCommand(attempt is null ? sql : sql + " AND attempts = @attempt AND status = 'running'");
             command.Parameters.AddWithValue("id", trialId);
+            if (attempt is { } a) command.Parameters.AddWithValue("attempt", a);
             bind(command);
             if (await command.ExecuteNonQueryAsync(token) == 0)
-                throw new KeyNotFoundException($"Trial {trialId} does not exist.");
+                throw attempt is { } fenced
+                    ? new TrialFencedException(new TrialAttempt(trialId, fenced), "it is not running as that attempt")
+                    : new KeyNotFoundException($"Trial {trialId} does not exist.");
             return true;
         }, ct);
 
@@ -154,7 +185,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>As above, with the epoch's artifacts (richer per-split measurements) written in the same transaction.</summary>
     public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
         IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default) =>
-        WriteEpochAsync(trialId, epoch, snapshot, artifacts, SnapshotPolicy.EveryEpoch, ct);
+        WriteEpochAsync(trialId, null, epoch, snapshot, artifacts, SnapshotPolicy.EveryEpoch, ct);
 
     /// <summary>
     /// As above. When the epoch comes with a snapshot, the same transaction retires older ones: every older epoch loses
@@ -163,7 +194,29 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// snapshot (a diverged one) retires nothing: the epoch before it stays what the trial resumes from.
     /// </summary>
     public Task<bool> WriteEpochAsync(long trialId, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, SnapshotPolicy policy, CancellationToken ct = default) =>
+        WriteEpochAsync(trialId, null, epoch, snapshot, artifacts, policy, ct);
+
+    /// <summary>
+    /// As above, written by <paramref name="owner"/>, fenced: the transaction first locks the trial row in share mode and
+    /// checks that the trial is still running as that attempt, so no one can take it back before the epoch commits.
+    /// Throws <see cref="TrialFencedException"/> (writing nothing) when the attempt no longer owns the trial, and
+    /// <see cref="EpochWriteTimeoutException"/> when another transaction held the rows past the lock or statement timeout.
+    /// </summary>
+    public Task<bool> WriteEpochAsync(TrialAttempt owner, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, CancellationToken ct = default) =>
+        WriteEpochAsync(owner, epoch, snapshot, artifacts, SnapshotPolicy.EveryEpoch, ct);
+
+    /// <summary>As above, retiring the older snapshots <paramref name="policy"/> does not keep.</summary>
+    public Task<bool> WriteEpochAsync(TrialAttempt owner, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
         IReadOnlyList<EpochArtifact> artifacts, SnapshotPolicy policy, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return WriteEpochAsync(owner.TrialId, owner.Attempt, epoch, snapshot, artifacts, policy, ct);
+    }
+
+    private Task<bool> WriteEpochAsync(long trialId, int? attempt, EpochRecord epoch, IReadOnlyList<TensorSnapshot> snapshot,
+        IReadOnlyList<EpochArtifact> artifacts, SnapshotPolicy policy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(artifacts);
@@ -176,10 +229,12 @@ public sealed partial class ResultsStore : IAsyncDisposable
             checksums[i] = SHA256.HashData(snapshot[i].Data);
         }
 
-        return RunAsync(async token =>
+        return RunAsync(outer => WithEpochWriteTimeoutsAsync(trialId, epoch.Epoch, outer, async token =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
+            await BoundEpochWriteAsync(connection, transaction, token);
+            if (attempt is { } claimed) await FenceAsync(connection, transaction, new TrialAttempt(trialId, claimed), token);
 
             await using (var insert = new NpgsqlCommand(
                 """
@@ -246,8 +301,61 @@ public sealed partial class ResultsStore : IAsyncDisposable
 
             await transaction.CommitAsync(token);
             return true;
-        }, ct);
+        }), ct);
     }
+
+    /// <summary>
+    /// Bounds how long this epoch write may wait for a lock and run, so that a writer frozen mid-transaction (SIGSTOP, a
+    /// partition) cannot block another writer for the whole freeze; the server's idle-in-transaction timeout ends the
+    /// frozen writer's own transaction.
+    /// </summary>
+    private async Task BoundEpochWriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+    {
+        // set_config(…, true) is SET LOCAL with parameters: it ends with the transaction, so pooled sessions are untouched.
+        await using var command = new NpgsqlCommand(
+            "SELECT set_config('lock_timeout', @lock, true), set_config('statement_timeout', @statement, true)", connection, transaction);
+        command.Parameters.AddWithValue("lock", Milliseconds(_options.EpochWriteLockTimeout));
+        command.Parameters.AddWithValue("statement", Milliseconds(_options.EpochWriteStatementTimeout));
+        await command.ExecuteNonQueryAsync(token);
+    }
+
+    /// <summary>
+    /// The fence: locks the trial row in share mode (a reclaim or a new claim waits until this transaction ends) and
+    /// throws <see cref="TrialFencedException"/> unless the trial is running as <paramref name="owner"/>'s attempt.
+    /// </summary>
+    private static async Task FenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, TrialAttempt owner, CancellationToken token)
+    {
+        await using var command = new NpgsqlCommand("SELECT attempts, status FROM trials WHERE id = @id FOR SHARE", connection, transaction);
+        command.Parameters.AddWithValue("id", owner.TrialId);
+        await using var reader = await command.ExecuteReaderAsync(token);
+        if (!await reader.ReadAsync(token)) throw new TrialFencedException(owner, "the trial no longer exists");
+        var (attempts, status) = (reader.GetInt32(0), reader.GetString(1));
+        if (attempts != owner.Attempt || status != "running")
+            throw new TrialFencedException(owner, $"it is {status} at attempt {attempts}");
+    }
+
+    /// <summary>Runs an epoch write, turning the server's lock or statement timeout into one clear, non-retried error.</summary>
+    private async Task<bool> WithEpochWriteTimeoutsAsync(long trialId, int epoch, CancellationToken token, Func<CancellationToken, Task<bool>> write)
+    {
+        try
+        {
+            return await write(token);
+        }
+        catch (Exception e) when (!token.IsCancellationRequested && TimedOut(e) is { } timeout)
+        {
+            throw EpochWriteTimedOut(trialId, epoch, timeout);
+        }
+
+        static PostgresException? TimedOut(Exception e) =>
+            (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.QueryCanceled } pg ? pg : null;
+    }
+
+    private EpochWriteTimeoutException EpochWriteTimedOut(long trialId, int epoch, PostgresException cause) => new(
+        string.Create(CultureInfo.InvariantCulture,
+            $"trial {trialId}: epoch {epoch} was not written: {(cause.SqlState == PostgresErrorCodes.LockNotAvailable ? $"another transaction held the trial's rows for over the {_options.EpochWriteLockTimeout.TotalSeconds:0.###} s lock timeout" : $"the write ran past the {_options.EpochWriteStatementTimeout.TotalSeconds:0.###} s statement timeout")} (a writer frozen mid-write?)"),
+        cause);
+
+    private static string Milliseconds(TimeSpan timeout) => ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
 
     private static void AddSplit(NpgsqlParameterCollection parameters, string prefix, SplitFigures? figures)
     {

@@ -29,6 +29,33 @@ public sealed class ResultsStoreOptions
     /// </summary>
     public TimeSpan? OutageBudget { get; init; }
 
+    /// <summary>
+    /// How long an epoch write waits for a lock (SET LOCAL lock_timeout) before it fails with
+    /// <see cref="EpochWriteTimeoutException"/>. A healthy epoch write holds its trial's rows for one snapshot's COPY, well
+    /// under a second (the largest built-in snapshot, doshi-mnist with Adam's state, is about 13.6 MB, and writes move
+    /// 30–43 MiB/s: bench/README.md); 5 s of waiting means the holder is stuck (frozen or cut off), and failing then lets the writer's
+    /// attempt end and be retried instead of hanging for as long as the holder is frozen. Default 5 s.
+    /// </summary>
+    public TimeSpan EpochWriteLockTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long any one statement of an epoch write may run (SET LOCAL statement_timeout), the snapshot's COPY included,
+    /// which is also what bounds a writer frozen in the middle of its COPY (the server counts the COPY as running, not
+    /// idle). At the measured 30–43 MiB/s it lets a snapshot of about 900 MB through (some 75 million parameters with
+    /// Adam's state), and it is no longer than the default 30 s lease, so the row
+    /// such a writer holds is free again by the time its trial would be taken back. Default 30 s.
+    /// </summary>
+    public TimeSpan EpochWriteStatementTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The server ends any session of this store that sits idle inside a transaction for longer
+    /// (idle_in_transaction_session_timeout, a startup option of every connection). The store never waits on anything
+    /// but the network between the statements of a transaction, so an idle open transaction is a frozen or cut-off
+    /// process; ending it releases the rows it holds. 10 s: far above any healthy gap, and well under the 30 s lease and
+    /// Orleans's frozen-silo detection (24–27 s), so the locks are gone before anyone else is given the trial. Null: the server's setting.
+    /// </summary>
+    public TimeSpan? IdleInTransactionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Called before each retry, e.g. to log it.</summary>
     public Action<StoreRetry>? OnRetry { get; init; }
 

@@ -16,7 +16,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
     private static readonly TimeSpan SweepTimeout = TimeSpan.FromSeconds(120);
 
     /// <summary>A small CNN of about 0.5–1 s per epoch on one thread: slow enough to be caught mid-trial.</summary>
-    private const string SlowLayers =
+    internal const string SlowLayers =
         "[{type: conv2d, out: 16, kernel: 5}, relu, {type: maxpool, kernel: 2}, flatten, {type: linear, out: 10}]";
 
     [Fact]

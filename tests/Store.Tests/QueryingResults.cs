@@ -173,9 +173,10 @@ public sealed class QueryingResults(FreshDatabase database) : IClassFixture<Fres
     {
         await using var store = await ResultsStore.OpenAsync(database.ConnectionString);
         var trial = await store.CreateTrialAsync(Make.Trial());
+        var attempt = await store.MarkRunningAsync(trial, "w1");
 
         await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host-a", 2, 0, 1, []), TimeSpan.FromSeconds(30));
-        await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host-b", 4, 0, 1, [trial]), TimeSpan.FromSeconds(30));
+        await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host-b", 4, 0, 1, [attempt]), TimeSpan.FromSeconds(30));
 
         await using var db = store.CreateDbContext();
         var worker = await db.Workers.SingleAsync(w => w.Name == "w1");

@@ -108,18 +108,18 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     {
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 2);
         await using var __ = store;
-        await store.ClaimTrialAsync(trials[0], "w1", TimeSpan.FromMilliseconds(1));
-        await store.ClaimTrialAsync(trials[1], "w1", Lease);
+        var lost = (await store.ClaimTrialAsync(trials[0], "w1", TimeSpan.FromMilliseconds(1)))!.Owner;
+        var kept = (await store.ClaimTrialAsync(trials[1], "w1", Lease))!.Owner;
         await Task.Delay(50);
         Assert.Equal(trials[..1], (await store.ReclaimExpiredAsync()).Requeued); // trial 0 taken back from w1
 
         Assert.Equal(SweepStatus.Cancelled, await store.CancelSweepAsync(sweep));
-        var reply = await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host", 2, 0, 1, trials), Lease);
+        var reply = await store.HeartbeatAsync(new WorkerHeartbeat("w1", "host", 2, 0, 1, [lost, kept]), Lease);
         Assert.Equal([trials[1]], reply.CancelRequested);
         Assert.Equal([trials[0]], reply.Lost);
         // The queued one was cancelled at once; the running one ends when its worker stops it.
         Assert.Equal(TrialStatus.Cancelled, (await store.GetSweepTrialsAsync(sweep))[0].Status);
-        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(trials[1], "w1", TrialStatus.Cancelled, "stopped"));
+        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(kept, "w1", TrialStatus.Cancelled, "stopped"));
         Assert.Equal(1, (await store.CapacityAsync(TimeSpan.FromMinutes(1))).Workers);
     }
 
@@ -128,14 +128,14 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     {
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
         await using var __ = store;
-        await store.ClaimTrialAsync(trials[0], "owner", Lease);
-        Assert.Null(await store.EndAttemptAsync(trials[0], "someone-else", TrialStatus.Completed, null));
-        Assert.Equal(TrialStatus.Queued, await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory"));
+        var first = (await store.ClaimTrialAsync(trials[0], "owner", Lease))!.Owner;
+        Assert.Null(await store.EndAttemptAsync(first, "someone-else", TrialStatus.Completed, null));
+        Assert.Equal(TrialStatus.Queued, await store.EndAttemptAsync(first, "owner", TrialStatus.Failed, "out of memory"));
         var row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((TrialStatus.Queued, "out of memory"), (row.Status, row.Error));
 
-        await store.ClaimTrialAsync(trials[0], "owner", Lease);
-        Assert.Equal(TrialStatus.Failed, await store.EndAttemptAsync(trials[0], "owner", TrialStatus.Failed, "out of memory again"));
+        var second = (await store.ClaimTrialAsync(trials[0], "owner", Lease))!.Owner;
+        Assert.Equal(TrialStatus.Failed, await store.EndAttemptAsync(second, "owner", TrialStatus.Failed, "out of memory again"));
         row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((TrialStatus.Failed, 2), (row.Status, row.Attempts));
         Assert.Equal([sweep], await store.CompleteFinishedSweepsAsync());
@@ -151,8 +151,8 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         await using var __ = store;
         foreach (var (id, status) in new[] { (t[0], TrialStatus.Completed), (t[1], TrialStatus.Failed), (t[2], TrialStatus.Diverged), (t[3], TrialStatus.StoppedEarly) })
         {
-            await store.ClaimTrialAsync(id, "w", Lease);
-            await store.EndAttemptAsync(id, "w", status, null);
+            var claim = (await store.ClaimTrialAsync(id, "w", Lease))!;
+            await store.EndAttemptAsync(claim.Owner, "w", status, null);
         }
         await store.ClaimTrialAsync(t[4], "crashed", TimeSpan.FromMilliseconds(1)); // interrupted: lease ran out, nobody reclaimed it
         await Task.Delay(50);
@@ -160,8 +160,38 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
         Assert.Equal(2, (await store.ResumeSweepAsync(sweep))!.Requeued);
         var rows = await store.GetSweepTrialsAsync(sweep);
         Assert.Equal([TrialStatus.Completed, TrialStatus.Queued, TrialStatus.Diverged, TrialStatus.StoppedEarly, TrialStatus.Queued], rows.Select(r => r.Status));
-        Assert.Equal(0, rows[1].Attempts);
+        Assert.Equal((1, 1), (rows[1].Attempts, rows[1].AttemptsBeforeResume)); // the start it had is kept, and its budget is fresh
         Assert.Null(await store.ResumeSweepAsync(sweep + 1000));
+    }
+
+    [Fact]
+    public async Task A_resumed_trial_keeps_counting_its_starts_and_is_given_a_fresh_budget_of_attempts()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 2);
+        await using var __ = store;
+        for (var i = 0; i < 2; i++)
+        {
+            var claim = (await store.ClaimTrialAsync(trials[0], "w", Lease))!;
+            await store.EndAttemptAsync(claim.Owner, "w", TrialStatus.Failed, "out of memory");
+        }
+        Assert.Equal((TrialStatus.Failed, 2), ((await store.GetSweepTrialsAsync(sweep)).Single() is var failed ? (failed.Status, failed.Attempts) : default));
+
+        await store.ResumeSweepAsync(sweep);
+        var third = (await store.ClaimTrialAsync(trials[0], "w", Lease))!;
+        Assert.Equal((3, 1, 2), (third.Attempt, third.AttemptInBudget, third.MaxAttempts));
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Running, 3, 2), (row.Status, row.Attempts, row.AttemptsBeforeResume));
+
+        // The fresh budget: a failure now is retried (1 of 2), where before the resume it would have been final.
+        Assert.Equal(TrialStatus.Queued, await store.EndAttemptAsync(third.Owner, "w", TrialStatus.Failed, "out of memory"));
+        await store.ClaimTrialAsync(trials[0], "dead-worker", TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        Assert.Equal(trials, (await store.ReclaimExpiredAsync()).Failed);
+        row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((TrialStatus.Failed, 4), (row.Status, row.Attempts));
+        Assert.Contains("during attempt 2 of 2", row.Error);
+        // The trial_summary view (results list/show) counts every start too.
+        Assert.Equal(4, (await store.GetTrialAsync(trials[0]))!.Attempts);
     }
 
     [Fact]
@@ -169,11 +199,11 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     {
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1, maxAttempts: 3);
         await using var __ = store;
-        await store.ClaimTrialAsync(trials[0], "w", Lease);
+        var claim = (await store.ClaimTrialAsync(trials[0], "w", Lease))!;
         Assert.Equal(SweepStatus.Cancelled, await store.CancelSweepAsync(sweep));
 
         // The worker never saw the cancel: it was stopping and reports the attempt as interrupted.
-        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(trials[0], "w", TrialStatus.Failed, "interrupted: worker w stopped"));
+        Assert.Equal(TrialStatus.Cancelled, await store.EndAttemptAsync(claim.Owner, "w", TrialStatus.Failed, "interrupted: worker w stopped"));
         var row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal(TrialStatus.Cancelled, row.Status);
         Assert.StartsWith("cancelled by the user", row.Error);

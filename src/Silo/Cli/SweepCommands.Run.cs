@@ -233,12 +233,17 @@ public static partial class SweepCommands
             .AddColumns("trial", "label", "status", "attempts", "worker", "last heartbeat", "epochs", $"best {sweep.Metric}", "error");
         foreach (var t in trials)
             table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
-                $"{t.Attempts}/{sweep.MaxAttempts}", Markup.Escape(t.Worker ?? ""),
+                AttemptsText(t, sweep.MaxAttempts), Markup.Escape(t.Worker ?? ""),
                 t.HeartbeatAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s ago" : "",
                 $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
                 Markup.Escape(t.Error ?? ""));
         return table;
     }
+
+    /// <summary>"2/3": attempts of the budget; after a resume, the total too: "4 (1/3 since resume)".</summary>
+    private static string AttemptsText(SweepTrialRow t, int maxAttempts) => t.AttemptsBeforeResume == 0
+        ? $"{t.Attempts}/{maxAttempts}"
+        : $"{t.Attempts} ({t.Attempts - t.AttemptsBeforeResume}/{maxAttempts} since resume)";
 
     private static Command Cancel()
     {

@@ -39,7 +39,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
 
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
         var data = datasets.Get(claim.Dataset, hyper.ValSplit, hyper.Limit ?? 0);
-        store.RecordTrainingContextAsync(claim.TrialId, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
+        store.RecordTrainingContextAsync(claim.Owner, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
         var device = slots.DeviceFor(slot);
@@ -58,7 +58,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         var earlyStopping = sweep is { EarlyStopping: not NoEarlyStopping } ? (sweep.EarlyStopping, sweep.Metric) : ((EarlyStopping, SweepMetric)?)null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var observer = new SweepObserver(claim, progress, earlyStopping, store, stopTraining, stop);
-        var recorder = new TrialRecorder(store, claim.TrialId, stop, sweep?.Snapshots);
+        var recorder = new TrialRecorder(store, claim.Owner, stop, sweep?.Snapshots);
         var result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer),
             stopTraining.Token, resume);
 

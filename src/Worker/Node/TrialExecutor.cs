@@ -24,6 +24,9 @@ public sealed class TrialExecutor(
     public SlotPlan Slots => slots;
     public string Name => options.Name;
     public IReadOnlyList<long> RunningTrials => [.. _running.Keys.Order()];
+
+    /// <summary>The running trials with the attempt each was claimed as: what the heartbeat renews, fenced.</summary>
+    public IReadOnlyList<TrialAttempt> RunningAttempts => [.. _running.Values.Select(r => r.Claim.Owner).OrderBy(a => a.TrialId)];
     public int FreeSlots => _free.CurrentCount;
 
     /// <summary>
@@ -69,7 +72,8 @@ public sealed class TrialExecutor(
         _freeSlotIndices.TryDequeue(out var slot);
         var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _running[claim.TrialId] = running;
-        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} of {MaxAttempts}", claim.TrialId, claim.Label, claim.Attempt, claim.MaxAttempts);
+        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} ({AttemptInBudget} of {MaxAttempts} allowed)",
+            claim.TrialId, claim.Label, claim.Attempt, claim.AttemptInBudget, claim.MaxAttempts);
         running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -95,17 +99,30 @@ public sealed class TrialExecutor(
             outcome = new AttemptOutcome(running.Reason == StopReason.CancelledByUser ? TrialStatus.Cancelled : TrialStatus.Failed,
                 running.Reason == StopReason.CancelledByUser ? "cancelled by the user" : $"interrupted: worker {options.Name} stopped");
         }
+        catch (TrialFencedException)
+        {
+            // This attempt lost the trial while it ran (frozen or cut off past its lease, then taken back): the store
+            // refused its write, so it stops here and writes nothing more, neither an end nor a TrialEnded.
+            running.Reason = StopReason.LeaseLost;
+            outcome = new AttemptOutcome(TrialStatus.Failed, null);
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
             outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
         }
+        if (running.Reason == StopReason.LeaseLost)
+        {
+            logger.LogWarning("Trial {Trial} attempt {Attempt} was taken back from this worker (its lease ran out); stopped it without recording anything",
+                claim.TrialId, claim.Attempt);
+            Release(running);
+            return;
+        }
         try
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
             // what it wrote is what everyone is told.
-            if (running.Reason != StopReason.LeaseLost
-                && await store.EndAttemptAsync(claim.TrialId, options.Name, outcome.Status, outcome.Message, CancellationToken.None) is { } written
+            if (await store.EndAttemptAsync(claim.Owner, options.Name, outcome.Status, outcome.Message, CancellationToken.None) is { } written
                 && written != outcome.Status && written != TrialStatus.Queued)
                 outcome = new AttemptOutcome(written, written == TrialStatus.Cancelled ? "cancelled by the user" : outcome.Message);
             ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
@@ -121,11 +138,16 @@ public sealed class TrialExecutor(
         }
         finally
         {
-            _running.TryRemove(claim.TrialId, out _);
-            running.Cancellation.Dispose();
-            _freeSlotIndices.Enqueue(running.Slot);
-            _free.Release();
+            Release(running);
         }
+    }
+
+    private void Release(Running running)
+    {
+        _running.TryRemove(running.Claim.TrialId, out _);
+        running.Cancellation.Dispose();
+        _freeSlotIndices.Enqueue(running.Slot);
+        _free.Release();
     }
 
     /// <summary>Stops every running trial (they go back to the queue, resuming from their last epoch) and waits for them.</summary>

@@ -19,12 +19,12 @@ public static class RecordedTrial
         Device device, ITrainingObserver? display = null, CancellationToken cancellation = default, int limit = 0, SnapshotPolicy? snapshots = null)
     {
         var trialId = await store.CreateTrialAsync(Definition(plan, dataset, settings, validationFraction, limit), cancellation);
-        await store.MarkRunningAsync(trialId, Environment.MachineName + "/" + Environment.ProcessId, cancellation);
-        await store.RecordTrainingContextAsync(trialId, ContextOf(data), cancellation);
+        var attempt = await store.MarkRunningAsync(trialId, Environment.MachineName + "/" + Environment.ProcessId, cancellation);
+        await store.RecordTrainingContextAsync(attempt, ContextOf(data), cancellation);
         try
         {
             using var model = Model.Create(plan, settings.Seed, device);
-            var recorder = new TrialRecorder(store, trialId, cancellation, snapshots);
+            var recorder = new TrialRecorder(store, attempt, cancellation, snapshots);
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             var result = new Trainer(settings).Run(model, data, observer, cancellation);
             await store.FinishTrialAsync(trialId, Status(result.Outcome), result.Message, CancellationToken.None);
