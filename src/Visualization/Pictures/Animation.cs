@@ -1,15 +1,15 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing.Processors.Quantization;
 
 namespace Experiments.Visualization.Pictures;
 
 /// <summary>
 /// Animated GIF, written by ImageSharp 2.1 (Apache-2.0): every browser plays it, and no package that restores here
 /// writes APNG (SkiaSharp has no animated encoder; ImageSharp writes APNG only from version 3, which has another
-/// licence). GIF holds 256 colours per frame: each frame gets its own palette from the octree quantiser (ImageSharp's fastest) without dithering,
-/// so grey kernels (at most 256 levels) stay exact and colour maps lose at most a little smoothness, never a crisp edge.
+/// licence). GIF holds 256 colours per frame: all frames share one <see cref="AnimationPalette"/>, exact when the frames
+/// use at most 256 colours, otherwise each colour drawn in its nearest palette colour (no dithering), so colour maps lose
+/// at most a little smoothness, never a crisp edge.
 /// </summary>
 public static class Animation
 {
@@ -38,8 +38,10 @@ public static class Animation
         using var output = new MemoryStream();
         animation.SaveAsGif(output, new GifEncoder
         {
+            // Every frame gets the same palette as its own (local) table: in global mode ImageSharp would quantise
+            // the later frames with its PaletteQuantizer, whose cache draws neighbouring grey levels alike.
             ColorTableMode = GifColorTableMode.Local,
-            Quantizer = new OctreeQuantizer(new QuantizerOptions { Dither = null }),
+            Quantizer = AnimationPalette.Of(frames),
         });
         return output.ToArray();
     }
