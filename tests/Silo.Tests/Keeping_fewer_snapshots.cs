@@ -47,7 +47,7 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         Assert.Equal(4, (await store.GetEpochsAsync(fixture.Trial)).Count);
         // Epoch 1's weights went: every parameter of lenet-matconvnet on 1×28×28, 4 bytes each (it has no buffers).
         var parameters = ShapeInference.Plan(ArchitectureCatalog.Resolve("lenet-matconvnet"), new TensorShape(1, 28, 28)).Parameters;
-        Assert.Contains($"1 epoch lost their weights and 0 their optimizer state", fixture.Prune.Output);
+        Assert.Contains($"the weights of 1 epoch and the optimizer state of 0 epochs", fixture.Prune.Output);
         Assert.Contains($"{(4 * parameters).ToString("N0", CultureInfo.InvariantCulture)} bytes", fixture.Prune.Output);
         Assert.Contains("of tensor data", fixture.Prune.Output);
         Assert.Contains("weight_tensors on disk:", fixture.Prune.Output);
@@ -123,7 +123,7 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         var run = _cli.Run("results", "prune", "--all");
 
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.Contains("0 epochs lost their weights and 1 their optimizer state; 1 tensor, 17 bytes as stored (16 bytes of tensor data)", run.Output);
+        Assert.Contains("the weights of 0 epochs and the optimizer state of 1 epoch; 1 tensor, 17 bytes as stored (16 bytes of tensor data)", run.Output);
         await using var store = await ResultsStore.OpenAsync(fixture.Database);
         Assert.Equal([0, 2, 3], await store.SnapshotEpochsAsync(fixture.Trial));
         Assert.Equal([3], await store.OptimizerStateEpochsAsync(fixture.Trial));

@@ -124,4 +124,16 @@ public sealed class Writing_svg_charts : IDisposable
         Assert.Equal(0.5, NormChart.Quantiles([10, 0], [0.05])[0], 12);
         Assert.True(double.IsNaN(NormChart.Quantiles([double.NaN], [0.5])[0]));
     }
+
+    [Fact]
+    public void A_title_that_lists_many_trials_is_broken_at_spaces_into_lines_that_fit_over_the_data_area()
+    {
+        const string title = "Accuracy per epoch, trials 1, 2, 3, 4, 5, 6, 7, 8 (epoch 0 (untrained) included)";
+        var lines = ChartCanvas.Wrapped(title).Split('\n');
+
+        Assert.True(lines.Length > 1);
+        Assert.All(lines, l => Assert.InRange(l.Length, 1, 50));
+        Assert.Equal(title, string.Join(' ', lines)); // nothing lost or reordered
+        Assert.Equal("short\nkept as it is", ChartCanvas.Wrapped("short\nkept as it is"));
+    }
 }

@@ -83,8 +83,8 @@ public static class PruneCommand
         if (r.Tensors == 0) return $"Nothing to prune: every stored tensor is kept ({kept}).";
         var lines = new List<string>
         {
-            $"Pruned {r.Trials} trial{(r.Trials == 1 ? "" : "s")}: {r.EpochsWithoutWeights} epoch{(r.EpochsWithoutWeights == 1 ? "" : "s")} lost their weights and " +
-            $"{r.OptimizerEpochs} their optimizer state; {r.Tensors:N0} tensor{(r.Tensors == 1 ? "" : "s")}, {Bytes(r.StoredBytes)} as stored ({Bytes(r.RawBytes)} of tensor data). Kept: {kept}.",
+            $"Pruned {r.Trials} trial{(r.Trials == 1 ? "" : "s")}: the weights of {r.EpochsWithoutWeights} epoch{(r.EpochsWithoutWeights == 1 ? "" : "s")} and " +
+            $"the optimizer state of {r.OptimizerEpochs} epoch{(r.OptimizerEpochs == 1 ? "" : "s")}; {r.Tensors:N0} tensor{(r.Tensors == 1 ? "" : "s")}, {Bytes(r.StoredBytes)} as stored ({Bytes(r.RawBytes)} of tensor data). Kept: {kept}.",
             $"weight_tensors on disk: {Bytes(r.TableBytesBefore)} before, {Bytes(r.TableBytesAfter)} after VACUUM " +
             $"({Bytes(Math.Max(0, r.TableBytesBefore - r.TableBytesAfter))} returned to the operating system).",
         };

@@ -44,6 +44,31 @@ internal static class ChartCanvas
         return plot;
     }
 
+    /// <summary>
+    /// A title broken at spaces into lines of at most <paramref name="maxCharacters"/> (about 430 pixels at 15 px).
+    /// ScottPlot centres the title over the data area, not the canvas, so a title that grows with its data (the trial
+    /// list of a comparison) beside a wide legend would run off the canvas's left edge.
+    /// </summary>
+    internal static string Wrapped(string title, int maxCharacters = 50)
+    {
+        var lines = new List<string>();
+        foreach (var paragraph in title.Split('\n'))
+        {
+            var line = "";
+            foreach (var word in paragraph.Split(' '))
+            {
+                if (line.Length > 0 && line.Length + 1 + word.Length > maxCharacters)
+                {
+                    lines.Add(line);
+                    line = word;
+                }
+                else line = line.Length == 0 ? word : line + " " + word;
+            }
+            lines.Add(line);
+        }
+        return string.Join('\n', lines);
+    }
+
     public static Color Colour(string hex) => Color.FromHex(hex);
 
     /// <summary>Writes the plot as SVG (.svg) or PNG (.png), creating the folder.</summary>

@@ -31,7 +31,7 @@ public static class TrialNames
             // A setting this trial does not have (an older trial without weight_decay, say) is left out of its name.
             var parts = differing.Where(settings[i].ContainsKey).Select(k => _bare.Contains(k)
                 ? settings[i][k]
-                : $"{_shortKeys.GetValueOrDefault(k, k)}={settings[i][k]}").ToList();
+                : $"{_shortKeys.GetValueOrDefault(k, k)}={ValueText(k, settings[i][k])}").ToList();
             return parts.Count == 0 ? $"trial {t.Id.ToString(CultureInfo.InvariantCulture)}" : string.Join(' ', parts);
         }).ToList();
         var result = new Dictionary<long, string>();
@@ -42,6 +42,9 @@ public static class TrialNames
         }
         return result;
     }
+
+    // A trial without a --limit trained on all of its training split: "limit=all", not the table's "–" for no value.
+    private static string ValueText(string key, string value) => key == "limit" && value is "–" or "0" ? "all" : value;
 
     /// <summary>The settings that decide what a trial trains, in label order: architecture, dataset, hyperparameters as stored, seed.</summary>
     private static Dictionary<string, string> Settings(TrialRow row)

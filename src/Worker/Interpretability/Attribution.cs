@@ -131,6 +131,9 @@ public static class Attribution
         var withMaps = string.Join(", ", beforeFlattening.Where(l => l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)
             .Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}"));
         var first = beforeFlattening.FirstOrDefault(Nonlinear);
+        if (withMaps.Length == 0)
+            throw new ArgumentException($"{name} has no feature maps (no layer outputs C×H×W with more than one pixel), so Grad-CAM does not apply; " +
+                                        "saliency explains any network by its input pixels.");
         throw new ArgumentException(first is null
             ? $"{name} has no nonlinearity on its feature maps, so Grad-CAM has no layer to explain by default: unrectified maps " +
               $"({withMaps}) are signed, and the map then shows the background as readily as the object. Name a layer to draw one anyway."
@@ -204,6 +207,9 @@ public static class Attribution
     {
         if (layer < 0 || layer >= model.Plan.Layers.Count) throw new ArgumentException(model.NoSuchLayer(layer));
         var planned = model.Plan.Layers[layer];
+        if (planned.Output.Rank != 3 && !model.Plan.Layers.Any(l => l.Output.Rank == 3))
+            throw new ArgumentException($"{model.Plan.Architecture.Name} has no feature maps (no layer outputs C×H×W), so Grad-CAM does not apply; " +
+                                        "saliency explains any network by its input pixels.");
         if (planned.Output.Rank != 3)
             throw new ArgumentException(
                 $"Grad-CAM needs a layer whose output is a stack of maps (C×H×W); layer {layer} ({LayerDescriptions.Label(planned.Layer)}) outputs {planned.Output}. " +

@@ -37,6 +37,18 @@ public sealed class Grad_cam_explains_the_last_rectified_maps(TrainedDoshi doshi
     }
 
     [Fact]
+    public void A_network_without_feature_maps_is_told_grad_cam_does_not_apply_by_default_and_at_any_layer()
+    {
+        var byDefault = Assert.Throws<ArgumentException>(() => Attribution.GradCamLayer(Plan("ffnn-100", 1, 28, 28)));
+        Assert.StartsWith("ffnn-100 has no feature maps", byDefault.Message);
+        Assert.DoesNotContain("()", byDefault.Message); // no empty list of layers
+
+        using var model = Model.Create(Plan("ffnn-100", 1, 28, 28), 1);
+        var atLayer = Assert.Throws<ArgumentException>(() => Attribution.GradCam(model, Tensor.Of(doshi.Data.Test.Sample(0).ToArray(), 1, 28, 28), 1));
+        Assert.StartsWith("ffnn-100 has no feature maps", atLayer.Message);
+    }
+
+    [Fact]
     public void A_constant_map_is_reported_blank_and_a_map_with_a_peak_is_not()
     {
         Assert.Equal("every value is 0", Attribution.Blankness(Tensor.Of(new float[100], 10, 10)));
