@@ -280,7 +280,9 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         foreach (var trial in trials)
         {
             Assert.Equal(TrialStatus.Completed, trial.Status);
-            Assert.Equal(1, trial.Attempts); // resume gives fresh attempts
+            // Resume gives a fresh budget (one start since), and the total keeps every start: the cancelled runs too.
+            Assert.Equal(1, trial.Attempts - trial.AttemptsBeforeResume);
+            Assert.Equal(wereRunning.Contains(trial.TrialId) ? 2 : 1, trial.Attempts);
             Assert.Equal(Enumerable.Range(0, epochs + 1), await cluster.EpochNumbersAsync(trial.TrialId));
         }
         // The epochs recorded before the cancel are still there, unchanged: the trials resumed after them.
