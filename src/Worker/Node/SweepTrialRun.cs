@@ -70,7 +70,6 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
             _ => stopRequested() switch
             {
                 StopReason.CancelledByUser => new AttemptOutcome(TrialStatus.Cancelled, "cancelled by the user: " + result.Message),
-                StopReason.LeaseLost => new AttemptOutcome(TrialStatus.Failed, "this worker lost the trial's lease (it missed heartbeats)"),
                 _ => new AttemptOutcome(TrialStatus.Failed, $"interrupted: worker {worker} stopped ({result.Message})"),
             },
         };
