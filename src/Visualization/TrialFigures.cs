@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Experiments.Analysis;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization.Charts;
@@ -124,7 +125,7 @@ public sealed class TrialFigures(ResultsStore store)
         var classes = ClassNames(row.Dataset, evaluation.Classification.Classes);
         var matrix = evaluation.Classification.ConfusionMatrix.Select(r => (IReadOnlyList<double>)r.Select(n => (double)n).ToList()).ToList();
         var chart = new HeatmapChart(
-            $"Confusion matrix, trial {trial}, {split} split (accuracy {evaluation.Classification.Accuracy.ToString("P1", CultureInfo.InvariantCulture)})\n{epoch}",
+            $"Confusion matrix, trial {trial}, {split} split (accuracy {PercentText.Format(evaluation.Classification.Accuracy)})\n{epoch}",
             "true class", "predicted class", classes, classes, matrix) { ValueFormat = "0", ColourBarLabel = "images" };
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"confusion-{split}-epoch-{artifact.Epoch}.svg");

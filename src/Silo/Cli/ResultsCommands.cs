@@ -399,7 +399,7 @@ public static class ResultsCommands
 
     private static Worker.Training.SplitMetrics? Split(SplitFigures? s) => s is null ? null : new(s.Loss, s.Accuracy, s.Samples);
 
-    private static string Percent(double? value) => value is { } v ? (v * 100).ToString("F2", CultureInfo.InvariantCulture) + "%" : "–";
+    private static string Percent(double? value) => Experiments.Contracts.PercentText.Format(value);
 
     private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 

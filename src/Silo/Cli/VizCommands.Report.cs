@@ -400,6 +400,6 @@ public static partial class VizCommands
 
         private static string Number(double? value) => value is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
 
-        private static string Percent(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("P2", CultureInfo.InvariantCulture) : "–";
+        private static string Percent(double? value) => Experiments.Contracts.PercentText.Format(value);
     }
 }

@@ -1,3 +1,4 @@
+using Experiments.Contracts;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Training;
 using Spectre.Console;
@@ -46,12 +47,12 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         }
         if (metrics.Epoch == 0)
         {
-            _progress.AddTask(Markup.Escape($"epoch 0/{_epochs}  untrained: val acc {metrics.Validation?.Accuracy * 100:F2}%"), maxValue: 1).Value = 1;
+            _progress.AddTask(Markup.Escape($"epoch 0/{_epochs}  untrained: val acc {PercentText.Format(metrics.Validation?.Accuracy)}"), maxValue: 1).Value = 1;
             return;
         }
         if (_current is null) return;
         _current.Value = _current.MaxValue;
         _current.Description = Markup.Escape(
-            $"epoch {metrics.Epoch}/{_epochs}  loss {metrics.Train?.Loss:F4}  val acc {metrics.Validation?.Accuracy * 100:F2}%  test acc {metrics.Test?.Accuracy * 100:F2}%");
+            $"epoch {metrics.Epoch}/{_epochs}  loss {metrics.Train?.Loss:F4}  val acc {PercentText.Format(metrics.Validation?.Accuracy)}  test acc {PercentText.Format(metrics.Test?.Accuracy)}");
     }
 }

@@ -38,5 +38,5 @@ public static class EpochTable
     }
 
     private static string Loss(SplitMetrics? m) => m is null ? "–" : m.Loss.ToString("F4", CultureInfo.InvariantCulture);
-    private static string Accuracy(SplitMetrics? m) => m is null ? "–" : (m.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture) + "%";
+    private static string Accuracy(SplitMetrics? m) => PercentText.Format(m?.Accuracy);
 }

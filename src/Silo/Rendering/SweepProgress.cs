@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Experiments.Contracts;
 using Experiments.Store;
 using Experiments.Worker.Node;
 using Experiments.Worker.Training;
@@ -59,7 +60,7 @@ public sealed class SweepProgress : ITrialProgress
         if (trial.Task is not null)
         {
             trial.Task.Value = metrics.Epoch;
-            trial.Task.Description = Markup.Escape($"{trial.Label}  epoch {metrics.Epoch}/{trial.Epochs}  val acc {metrics.Validation?.Accuracy * 100:F2}%");
+            trial.Task.Description = Markup.Escape($"{trial.Label}  epoch {metrics.Epoch}/{trial.Epochs}  val acc {PercentText.Format(metrics.Validation?.Accuracy)}");
         }
     }
 
