@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Experiments.Store;
 using Experiments.Visualization.Charts;
+using Experiments.Visualization.Data;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
 
@@ -135,5 +136,32 @@ public sealed class Writing_svg_charts : IDisposable
         Assert.All(lines, l => Assert.InRange(l.Length, 1, 50));
         Assert.Equal(title, string.Join(' ', lines)); // nothing lost or reordered
         Assert.Equal("short\nkept as it is", ChartCanvas.Wrapped("short\nkept as it is"));
+    }
+
+    [Fact]
+    public void The_covariance_colour_bar_label_clears_the_bars_tick_labels_as_chromium_lays_them_out()
+    {
+        // A 784-variable matrix with small entries: its bar is taller than ScottPlot's guess and its ticks read -0.05, 0.05.
+        const int d = 784;
+        var values = new double[d * d];
+        for (var r = 0; r < d; r++)
+            for (var c = 0; c < d; c++) values[r * d + c] = 0.55 * Math.Cos((r - c) * 0.05) * Math.Exp(-Math.Abs(r - c) / 200.0);
+        var path = _folder.File("covariance.svg");
+        CovarianceChart.Write(new CovarianceMatrix(d, values, 200, 28, 28), "covariance", path);
+
+        using var measured = BrowserGeometry.Measure(path, """
+            const box = (t) => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+            const texts = [...svg.querySelectorAll('text')];
+            const label = texts.find(t => t.textContent.trim().startsWith('covariance ('));
+            const labelBox = box(label);
+            // The bar's tick labels: numbers drawn left of its label, right of the data area's middle.
+            const ticks = texts.filter(t => t !== label && /^[-−]?[\d.]+$/.test(t.textContent.trim()) && box(t)[0] > svg.width.baseVal.value * 0.75).map(box);
+            return { label: labelBox, ticks };
+            """);
+        var labelBox = measured.RootElement.GetProperty("label").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var tickBoxes = measured.RootElement.GetProperty("ticks").EnumerateArray().Select(b => b.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+        Assert.True(tickBoxes.Count >= 5, $"found {tickBoxes.Count} colour bar tick labels");
+        var widestRight = tickBoxes.Max(b => b[2]);
+        Assert.True(labelBox[0] - widestRight >= 2, $"the colour bar's label starts at x {labelBox[0]:0.0}, within 2 pixels of its tick labels' right edge {widestRight:0.0}");
     }
 }

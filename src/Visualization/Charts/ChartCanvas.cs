@@ -75,6 +75,7 @@ internal static class ChartCanvas
     public static void Save(Plot plot, string path, int width, int height)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        FitColourBars(plot, width, height);
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".svg":
@@ -86,6 +87,24 @@ internal static class ChartCanvas
             default:
                 throw new ArgumentException($"charts are written as .svg or .png, not '{Path.GetFileName(path)}'");
         }
+    }
+
+    // Pixels between a colour bar's widest tick label and its label.
+    private const float ColourBarLabelGap = 6;
+
+    /// <summary>
+    /// Makes each colour bar wide enough for its tick labels, so its label clears them. ScottPlot sizes a colour bar from
+    /// ticks made for a guessed 600-pixel bar and then draws the ticks of the real one, whose labels can be wider
+    /// ("-0.05" where the guess had "-0.5"): the bar's label, placed by the guessed width, then overlapped them. One
+    /// render in memory makes the real ticks; the bar's panel is then given their width.
+    /// </summary>
+    private static void FitColourBars(Plot plot, int width, int height)
+    {
+        var bars = plot.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().ToList();
+        if (bars.Count == 0) return;
+        plot.RenderInMemory(width, height);
+        using var paint = Paint.NewDisposablePaint();
+        foreach (var bar in bars) bar.MinimumSize = bar.Width + bar.Axis.Measure(paint) + ColourBarLabelGap;
     }
 
     /// <summary>The numbers behind a chart, as JSON beside it (<c>loss.svg</c> → <c>loss.json</c>), so they are scriptable.</summary>
