@@ -139,6 +139,41 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void Slanted_class_labels_hang_clear_of_their_tick_marks_as_chromium_lays_them_out()
+    {
+        string[] classes = ["horizontal bar, top", "horizontal bar, middle", "vertical bar, left", "blob, top-right"];
+        var path = _folder.File("confusion.svg");
+        new HeatmapChart("confusion", "true class", "predicted class", classes, classes,
+            [[5, 1, 0, 0], [2, 7, 1, 0], [0, 0, 9, 1], [0, 1, 0, 8]]) { ValueFormat = "0", ColourBarLabel = "images" }.Write(path);
+
+        // Each slanted label's first character cell (the browser's, after the label's rotation), and every tick mark.
+        using var measured = BrowserGeometry.Measure(path, """
+            const corners = (t) => {
+              const b = t.getExtentOfChar(0), m = t.getCTM();
+              return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]].map(([x, y]) => {
+                const p = svg.createSVGPoint(); p.x = x; p.y = y; const q = p.matrixTransform(m); return [q.x, q.y]; });
+            };
+            const slanted = [...svg.querySelectorAll('text')].filter(t => (t.getAttribute('transform') || '').startsWith('matrix'));
+            const ticks = [...svg.querySelectorAll('path')].map(p => p.getAttribute('d') || '')
+              .filter(d => /^M[-\d.]+ [-\d.]+L[-\d.]+ [-\d.]+$/.test(d))
+              .map(d => d.slice(1).split('L').map(s => s.split(' ').map(Number)))
+              .filter(([a, b]) => Math.hypot(b[0] - a[0], b[1] - a[1]) <= 8);
+            return { labels: slanted.map(t => ({ text: t.textContent.trim(), cell: corners(t) })), ticks };
+            """);
+        // The axis label and the colour bar's label are turned too, but have no tick marks.
+        var labels = measured.RootElement.GetProperty("labels").EnumerateArray().Where(l => classes.Contains(l.GetProperty("text").GetString())).ToList();
+        Assert.Equal(classes, labels.Select(l => l.GetProperty("text").GetString()));
+        var ticks = measured.RootElement.GetProperty("ticks").EnumerateArray().Select(Points).ToList();
+        Assert.NotEmpty(ticks);
+        foreach (var label in labels)
+        {
+            var cell = Points(label.GetProperty("cell"));
+            var clearance = ticks.Min(t => Enumerable.Range(0, 21).Min(k => Distance(Lerp(t[0], t[1], k / 20.0), cell)));
+            Assert.True(clearance >= 3, $"the tick mark comes within {clearance:0.0} pixels of the first letter of '{label.GetProperty("text").GetString()}'");
+        }
+    }
+
+    [Fact]
     public void The_covariance_colour_bar_label_clears_the_bars_tick_labels_as_chromium_lays_them_out()
     {
         // A 784-variable matrix with small entries: its bar is taller than ScottPlot's guess and its ticks read -0.05, 0.05.
@@ -163,5 +198,23 @@ public sealed class Writing_svg_charts : IDisposable
         Assert.True(tickBoxes.Count >= 5, $"found {tickBoxes.Count} colour bar tick labels");
         var widestRight = tickBoxes.Max(b => b[2]);
         Assert.True(labelBox[0] - widestRight >= 2, $"the colour bar's label starts at x {labelBox[0]:0.0}, within 2 pixels of its tick labels' right edge {widestRight:0.0}");
+    }
+
+    private static double[][] Points(JsonElement points) => [.. points.EnumerateArray().Select(p => p.EnumerateArray().Select(v => v.GetDouble()).ToArray())];
+
+    private static double[] Lerp(double[] a, double[] b, double t) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+
+    /// <summary>Distance from a point to a convex polygon: 0 inside, else to its nearest edge.</summary>
+    private static double Distance(double[] p, double[][] polygon)
+    {
+        var edges = polygon.Select((a, i) => (A: a, B: polygon[(i + 1) % polygon.Length])).ToList();
+        var sides = edges.Select(e => Math.Sign((e.B[0] - e.A[0]) * (p[1] - e.A[1]) - (e.B[1] - e.A[1]) * (p[0] - e.A[0]))).Where(s => s != 0).Distinct().Count();
+        if (sides <= 1) return 0;
+        return edges.Min(e =>
+        {
+            var (dx, dy) = (e.B[0] - e.A[0], e.B[1] - e.A[1]);
+            var t = Math.Clamp(((p[0] - e.A[0]) * dx + (p[1] - e.A[1]) * dy) / (dx * dx + dy * dy), 0, 1);
+            return Math.Sqrt(Math.Pow(p[0] - e.A[0] - t * dx, 2) + Math.Pow(p[1] - e.A[1] - t * dy, 2));
+        });
     }
 }

@@ -64,7 +64,10 @@ internal static class CategoryAxis
         if (axis is ScottPlot.AxisPanels.BottomAxis && labels.Any(l => l.Length > 3))
         {
             axis.TickLabelStyle.Rotation = 45;
-            axis.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            // Hung by its upper left corner a little below the tick's end: anchored by its middle, a slanted label's first
+            // letter reached up beside the tick mark, which then read as a dash before the class name.
+            axis.TickLabelStyle.Alignment = Alignment.UpperLeft;
+            axis.TickLabelStyle.OffsetY = 3;
             // ScottPlot sizes the axis for level labels; make room for the slanted ones (about 7 pixels a character at 45°) and the axis label.
             axis.MinimumSize = (float)(labels.Max(l => l.Length) * 7 * Math.Sqrt(0.5) + 40);
             // The last label slants past the plot's right edge.
