@@ -139,6 +139,19 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void An_epoch_axis_is_labelled_with_whole_epochs_from_the_first_recorded_to_the_last_and_none_beyond()
+    {
+        // Epochs 0, 2, 4 and 5: a trial whose snapshots were kept every second epoch, plus its best and last.
+        var path = _folder.File("health.svg");
+        new LineChart("norms", "epoch", "L2 norm", [new LineSeries("filter 0", [new(0, 1.0), new(2, 1.1), new(4, 1.2), new(5, 1.25)], "#1f77b4")]) { WholeX = true }.Write(path);
+
+        // The x axis's tick labels are the numbers that share one row.
+        var numbers = SvgReader.TextAnchors(path).Where(a => double.TryParse(a.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)).ToList();
+        var xTicks = numbers.GroupBy(a => Math.Round(a.Y)).OrderByDescending(g => g.Count()).First().OrderBy(a => a.X).Select(a => a.Text).ToList();
+        Assert.Equal(["0", "1", "2", "3", "4", "5"], xTicks);
+    }
+
+    [Fact]
     public void Slanted_class_labels_hang_clear_of_their_tick_marks_as_chromium_lays_them_out()
     {
         string[] classes = ["horizontal bar, top", "horizontal bar, middle", "vertical bar, left", "blob, top-right"];

@@ -71,6 +71,13 @@ internal static class ChartCanvas
 
     public static Color Colour(string hex) => Color.FromHex(hex);
 
+    /// <summary>The smallest of 1, 2 or 5 times a power of ten that is at least <paramref name="rough"/> (a tick step).</summary>
+    public static double RoundStep(double rough)
+    {
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        return new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * magnitude).First(s => s >= rough);
+    }
+
     /// <summary>Writes the plot as SVG (.svg) or PNG (.png), creating the folder.</summary>
     public static void Save(Plot plot, string path, int width, int height)
     {

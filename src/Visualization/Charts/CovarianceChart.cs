@@ -43,10 +43,5 @@ public static class CovarianceChart
     }
 
     /// <summary>A round step giving at most about eight index ticks (1, 2 or 5 times a power of ten).</summary>
-    private static int IndexStep(int dimension)
-    {
-        var rough = Math.Max(1, dimension / 8.0);
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(rough)));
-        return (int)(new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * magnitude).First(s => s >= rough));
-    }
+    private static int IndexStep(int dimension) => (int)ChartCanvas.RoundStep(Math.Max(1, dimension / 8.0));
 }

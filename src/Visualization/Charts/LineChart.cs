@@ -99,7 +99,6 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
         legend.AddRange(Keys.Select(k => Key(k.Name, k.Colour, k.Dashed, 2, markers: true)));
 
         SetLimits(plot);
-        if (WholeX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (Notes.Count > 0)
         {
             var note = plot.Add.Annotation(string.Join("\n", Notes), Alignment.UpperLeft);
@@ -155,11 +154,35 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
         var xs = Series.SelectMany(s => s.Points).Where(Finite).Select(p => p.X).Concat(Bands.SelectMany(b => b.X.Where(double.IsFinite))).ToList();
         var ys = Series.SelectMany(s => s.Points).Where(Finite).Select(p => p.Y)
             .Concat(Bands.SelectMany(b => b.Low.Concat(b.High)).Where(double.IsFinite)).ToList();
-        var (xMin, xMax) = XRange ?? Padded(xs, WholeX ? 0.25 : 0.02);
+        var (xMin, xMax) = XRange ?? (WholeX ? WholeRange(xs) : Padded(xs, 0.02));
         var (yMin, yMax) = YRange ?? Padded(ys, 0.06);
         // Headroom for the notes' box in the upper left, so it sits above the data rather than over it.
         if (YRange is null && Notes.Count > 0) yMax += (yMax - yMin) * 0.08 * (Notes.Count + 1);
         plot.Axes.SetLimits(xMin, xMax, yMin, yMax);
+        if (WholeX && xs.Count > 0) plot.Axes.Bottom.TickGenerator = WholeTicks(xs.Min(), xs.Max());
+    }
+
+    /// <summary>
+    /// Whole-number x (epochs) from the first to the last value, with a margin of 0.3 (or 2% of the span, if more) so
+    /// the end dots are not cut: a quarter of the span, as before, reached whole numbers beyond the data (epochs −1
+    /// and 6 for epochs 0–5), which the axis then labelled.
+    /// </summary>
+    private static AxisRange WholeRange(IReadOnlyList<double> xs)
+    {
+        if (xs.Count == 0) return new(0, 1);
+        var (min, max) = (xs.Min(), xs.Max());
+        var margin = Math.Max(0.3, (max - min) * 0.02);
+        return new(min - margin, max + margin);
+    }
+
+    /// <summary>Ticks at whole numbers from <paramref name="min"/> to <paramref name="max"/> only, every 1, 2, 5, 10… so at most about ten.</summary>
+    private static ScottPlot.TickGenerators.NumericManual WholeTicks(double min, double max)
+    {
+        var step = ChartCanvas.RoundStep(Math.Max(1, (max - min) / 10));
+        var first = Math.Ceiling(Math.Ceiling(min) / step) * step;
+        var ticks = new List<double>();
+        for (var x = first; x <= Math.Floor(max); x += step) ticks.Add(x);
+        return new([.. ticks], [.. ticks.Select(t => t.ToString("0", System.Globalization.CultureInfo.InvariantCulture))]);
     }
 
     /// <summary>The data's range with a margin of <paramref name="fraction"/> of it on each side; a flat or empty range gets a unit around it.</summary>

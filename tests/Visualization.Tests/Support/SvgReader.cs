@@ -20,6 +20,22 @@ public static class SvgReader
     /// <summary>Every text element's content, trimmed, in document order.</summary>
     public static List<string> Texts(string path) => [.. Parse(path).Descendants(Svg + "text").Select(t => t.Value.Trim())];
 
+    /// <summary>
+    /// Every text element's content with the point it is drawn from: Skia writes each text with a transform,
+    /// <c>translate(x y)</c> or <c>matrix(a b c d x y)</c> for slanted text, whose translation is that point.
+    /// </summary>
+    public static List<(string Text, double X, double Y)> TextAnchors(string path) =>
+    [
+        .. Parse(path).Descendants(Svg + "text").Select(t =>
+        {
+            var transform = (string?)t.Attribute("transform") ?? "translate(0 0)";
+            var numbers = transform[(transform.IndexOf('(') + 1)..transform.IndexOf(')')]
+                .Split([' ', ','], StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => double.Parse(n, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return (t.Value.Trim(), numbers[^2], numbers[^1]);
+        }),
+    ];
+
     /// <summary>The figure's declared size in pixels.</summary>
     public static (int Width, int Height) Size(string path)
     {
