@@ -138,6 +138,97 @@ public sealed class Writing_svg_charts : IDisposable
         Assert.Equal("short\nkept as it is", ChartCanvas.Wrapped("short\nkept as it is"));
     }
 
+    private static TrialRow Trial(long id, string hyperparameters) => new(id, null, "lenet-matconvnet", "mnist", hyperparameters, 0, TrialStatus.Completed, 1, null,
+        null, DateTimeOffset.UnixEpoch, null, null, 4, 3, 0.89, 0.88);
+
+    private static EpochRecord Epoch(int epoch, double accuracy) =>
+        new(epoch, 1e-3, new SplitFigures(1 - accuracy, accuracy, 100), new SplitFigures(1.1 - accuracy, accuracy - 0.01, 20), null, 1, 100);
+
+    /// <summary>Eight trials that differ in learning rate, each with epochs 1–3.</summary>
+    private static List<(TrialRow, IReadOnlyList<EpochRecord>)> EightTrials() =>
+    [
+        .. Enumerable.Range(1, 8).Select(i => ((TrialRow, IReadOnlyList<EpochRecord>))(
+            Trial(i, $$"""{"lr":{{(i * 0.001).ToString(CultureInfo.InvariantCulture)}},"weight_decay":0.0005}"""),
+            [Epoch(1, 0.80 + 0.01 * i), Epoch(2, 0.82 + 0.01 * i), Epoch(3, 0.83 + 0.01 * i)])),
+    ];
+
+    [Fact]
+    public void Eight_overlaid_trials_leave_the_data_area_its_width_with_their_legend_in_columns_below_the_x_axis()
+    {
+        var (_, accuracy) = LearningCurves.Draw(EightTrials(), includeEpoch0: false);
+        var path = _folder.File("accuracy.svg");
+        accuracy.Write(path);
+
+        Assert.Equal((800, 480), SvgReader.Size(path));
+        var anchors = SvgReader.TextAnchors(path);
+        var axisLabel = anchors.Single(a => a.Text == "epoch");
+        var entries = anchors.Where(a => a.Text.StartsWith("lr=", StringComparison.Ordinal) || a.Text.Contains("(dashed)") || a.Text.Contains("(solid)")).ToList();
+        Assert.Equal(10, entries.Count); // eight trials and the two line-style keys
+        Assert.All(entries, e => Assert.True(e.Y > axisLabel.Y, $"legend entry '{e.Text}' at y {e.Y} is not below the x axis label (y {axisLabel.Y})"));
+        Assert.True(entries.Select(e => e.X).Distinct().Count() > 1, "the legend is one column");
+        // The first and last epoch ticks are as far apart as the data area is wide: at least 80% of the figure.
+        var ticks = anchors.Where(a => a.Text is "1" or "3").ToList();
+        var xTicks = ticks.GroupBy(t => Math.Round(t.Y)).Single(g => g.Count() == 2);
+        Assert.True(xTicks.Max(t => t.X) - xTicks.Min(t => t.X) > 0.8 * 800 - 100, $"epochs 1 to 3 span {xTicks.Max(t => t.X) - xTicks.Min(t => t.X)} pixels");
+    }
+
+    [Fact]
+    public void A_legend_too_tall_for_its_share_of_the_figure_makes_the_figure_taller_instead_of_the_data_area_shorter()
+    {
+        var trials = Enumerable.Range(1, 30).Select(i => ((TrialRow, IReadOnlyList<EpochRecord>))(
+            Trial(i, $$"""{"lr":{{(i * 0.001).ToString(CultureInfo.InvariantCulture)}},"schedule":"cosine-annealing-with-warm-restarts-{{i}}"}"""),
+            [Epoch(1, 0.5), Epoch(2, 0.6)])).ToList();
+        var (loss, _) = LearningCurves.Draw(trials, includeEpoch0: false);
+        var path = _folder.File("loss.svg");
+        loss.Write(path);
+
+        var (width, height) = SvgReader.Size(path);
+        Assert.Equal(800, width);
+        Assert.True(height > 480, $"32 legend entries fit a 480-pixel figure only by squeezing its data area ({height} pixels)");
+        using var data = SvgReader.Data(path);
+        Assert.Equal(height, data.RootElement.GetProperty("height").GetInt32());
+    }
+
+    [Fact]
+    public void No_trial_is_drawn_in_a_grey_and_the_validation_key_is_a_black_dashed_line()
+    {
+        var ten = Enumerable.Range(1, 10).Select(i => ((TrialRow, IReadOnlyList<EpochRecord>))(
+            Trial(i, $$"""{"lr":{{(i * 0.001).ToString(CultureInfo.InvariantCulture)}}}"""), [Epoch(1, 0.5), Epoch(2, 0.6)])).ToList();
+        var (_, accuracy) = LearningCurves.Draw(ten, includeEpoch0: false);
+        var path = _folder.File("accuracy.svg");
+        accuracy.Write(path);
+
+        using var data = SvgReader.Data(path);
+        var colours = data.RootElement.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("colour").GetString()!).Distinct().ToList();
+        Assert.Equal(10, colours.Count);
+        // A grey has no saturation; every trial's colour must be clearly chromatic (HSV saturation at least 0.3).
+        Assert.All(colours, c => Assert.True(Saturation(c) >= 0.3, $"trial colour {c} is nearly grey"));
+        var keys = data.RootElement.GetProperty("keys").EnumerateArray().ToList();
+        Assert.All(keys, k => Assert.Equal("#000000", k.GetProperty("colour").GetString()));
+        // The dashed key is three dashes of 7 pixels, 4 apart, on one row: the dashes of the validation lines.
+        var dashedKey = SvgReader.Parse(path).Descendants(SvgReader.Svg + "path")
+            .Select(p => Segments((string?)p.Attribute("d") ?? ""))
+            .Where(segments => segments.Count == 3 && segments.All(s => s.Y1 == segments[0].Y1 && s.Y2 == s.Y1 && Math.Abs(s.X2 - s.X1 - 7) < 0.01))
+            .ToList();
+        var key = Assert.Single(dashedKey);
+        Assert.Equal([4.0, 4.0], key.Zip(key.Skip(1), (a, b) => Math.Round(b.X1 - a.X2, 2)));
+    }
+
+    private static double Saturation(string hex)
+    {
+        var rgb = new[] { 1, 3, 5 }.Select(i => int.Parse(hex.AsSpan(i, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 255.0).ToArray();
+        return rgb.Max() == 0 ? 0 : (rgb.Max() - rgb.Min()) / rgb.Max();
+    }
+
+    /// <summary>The straight segments of an SVG path made only of "M x y L x y" pairs; empty for any other path.</summary>
+    private static List<(double X1, double Y1, double X2, double Y2)> Segments(string d)
+    {
+        var match = System.Text.RegularExpressions.Regex.Matches(d, @"M([-\d.]+) ([-\d.]+)L([-\d.]+) ([-\d.]+)");
+        if (match.Count == 0 || string.Concat(match.Select(m => m.Value)) != d.Replace(" M", "M", StringComparison.Ordinal)) return [];
+        double N(System.Text.RegularExpressions.Match m, int g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        return [.. match.Select(m => (N(m, 1), N(m, 2), N(m, 3), N(m, 4)))];
+    }
+
     [Fact]
     public void An_epoch_axis_is_labelled_with_whole_epochs_from_the_first_recorded_to_the_last_and_none_beyond()
     {

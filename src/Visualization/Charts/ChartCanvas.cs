@@ -25,9 +25,16 @@ internal static class ChartCanvas
         return true;
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Category10 (Tableau): distinguishable, and fine for the most common colour-vision deficiencies.</summary>
+    /// <summary>
+    /// Category10 (Tableau) without its grey, with navy as the tenth colour: distinguishable, and fine for the most
+    /// common colour-vision deficiencies. No colour is a grey, so none is taken for a line-style key
+    /// (<see cref="KeyColour"/>) or for the grey chance diagonal of a ROC chart.
+    /// </summary>
     public static IReadOnlyList<string> Palette { get; } =
-        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+        ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#000080"];
+
+    /// <summary>The colour of legend keys that explain a line style rather than name a series ("validation (dashed)").</summary>
+    public const string KeyColour = "#000000";
 
     /// <summary>The colour that marks a problem (a dead filter, the true class): Category10's red.</summary>
     public const string Alert = "#d62728";

@@ -35,7 +35,7 @@ public static class LearningCurves
             accuracy.Add(Series("train", e => e.Train?.Accuracy, 100, false));
             accuracy.Add(Series("validation", e => e.Validation?.Accuracy, 100, true));
         }
-        IReadOnlyList<LegendKey> keys = single ? [] : [new("train (solid)", "#555555"), new("validation (dashed)", "#555555", Dashed: true)];
+        IReadOnlyList<LegendKey> keys = single ? [] : [new("train (solid)", ChartCanvas.KeyColour), new("validation (dashed)", ChartCanvas.KeyColour, Dashed: true)];
         var subject = single ? $"trial {trials[0].Trial.Id}" : "trials " + string.Join(", ", trials.Select(t => t.Trial.Id));
         var range = showEpoch0 ? "epoch 0 (untrained) included" : "trained epochs";
         return (

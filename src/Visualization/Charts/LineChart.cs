@@ -35,7 +35,8 @@ public sealed record AxisRange(double Min, double Max)
 public sealed record LegendKey(string Name, string Colour, bool Dashed = false);
 
 /// <summary>
-/// A line chart drawn by ScottPlot: title, axis labels, a legend (outside on the right unless <see cref="LegendInside"/>),
+/// A line chart drawn by ScottPlot: title, axis labels, a legend (below the data area, in columns across the figure,
+/// unless <see cref="LegendInside"/>),
 /// optional shaded bands and a box of notes. Axes are fitted to the data unless <see cref="XRange"/>/<see cref="YRange"/>
 /// fix them. <see cref="Write"/> writes the figure (SVG or PNG by extension) and, beside it, this record as JSON.
 /// </summary>
@@ -67,7 +68,27 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
     /// <summary>The data area is a square (ROC: both axes are rates from 0 to 1).</summary>
     public bool SquareData { get; init; }
 
-    public Plot ToPlot()
+    /// <summary>
+    /// The most of the figure's height a legend below the data area takes before the figure grows instead: about eight
+    /// rows of entries at 480 pixels, so the data area keeps at least the height such a legend leaves it.
+    /// </summary>
+    public const double MaxLegendShare = 0.4;
+
+    public Plot ToPlot() => Draw().Plot;
+
+    /// <summary>
+    /// Writes the chart to <paramref name="path"/> (.svg or .png) and its data to the same name with .json. A legend below
+    /// the data area taller than <see cref="MaxLegendShare"/> of <see cref="Height"/> makes the figure taller by the
+    /// excess, and the JSON gives the height drawn.
+    /// </summary>
+    public void Write(string path)
+    {
+        var (plot, height) = Draw();
+        ChartCanvas.Save(plot, path, Width, height);
+        ChartCanvas.SaveData(this with { Height = height }, path);
+    }
+
+    private (Plot Plot, int Height) Draw()
     {
         var plot = ChartCanvas.NewPlot(Title, XLabel, YLabel);
         var legend = new List<LegendItem>();
@@ -110,10 +131,16 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
             note.LabelShadowColor = Colors.Transparent;
         }
         plot.Legend.ManualItems.AddRange(legend);
+        plot.Legend.SymbolWidth = LegendSymbolWidth;
+        var height = Height;
         if (legend.Count > 0)
         {
             if (LegendInside) plot.ShowLegend(Alignment.LowerRight);
-            else plot.ShowLegend(Edge.Right);
+            else
+            {
+                using var paint = Paint.NewDisposablePaint();
+                height += (int)Math.Ceiling(Math.Max(0, LegendBelow.Add(plot, Width).Measure(paint) - MaxLegendShare * Height));
+            }
         }
         if (SquareData)
         {
@@ -122,26 +149,22 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
             var side = Math.Min(Width - left - 40, Height - bottom - top);
             plot.Layout.Fixed(new PixelPadding(left, Width - left - side, bottom, Height - bottom - side));
         }
-        return plot;
+        return (plot, height);
     }
 
-    /// <summary>Writes the chart to <paramref name="path"/> (.svg or .png) and its data to the same name with .json.</summary>
-    public void Write(string path)
-    {
-        ChartCanvas.Save(ToPlot(), path, Width, Height);
-        ChartCanvas.SaveData(this, path);
-    }
+    // Long enough for three dashes of a dashed line's key (7 on, 4 off, 7 on, 4 off, 7 on).
+    private const float LegendSymbolWidth = 3 * DashedLine.On + 2 * DashedLine.Off;
 
     /// <summary>
-    /// A legend entry: a line (with a dot, if the series has them) for a solid series; for a dashed one an open dot, or a
-    /// short dash for a line without dots, because a legend symbol cannot be dashed without the path effect SVG lacks
-    /// (<see cref="DashedLine"/>).
+    /// A legend entry that shows the series' line as drawn: a solid line (with a dot, if the series has them), or a dashed
+    /// one (with an open dot) drawn by <see cref="DashedLegendSample"/>, because ScottPlot's legend line would need the
+    /// path effect that SVG lacks (<see cref="DashedLine"/>).
     /// </summary>
     private static LegendItem Key(string name, string colour, bool dashed, double width, bool markers) => dashed
         ? new()
         {
-            LabelText = name, LineWidth = 0, MarkerShape = markers ? MarkerShape.OpenCircle : MarkerShape.HorizontalBar, MarkerSize = markers ? 7 : 12,
-            MarkerLineColor = ChartCanvas.Colour(colour), MarkerLineWidth = (float)width,
+            LabelText = name, LineWidth = 0, MarkerShape = MarkerShape.OpenCircle, MarkerSize = 7,
+            MarkerStyle = { CustomRenderer = new DashedLegendSample(ChartCanvas.Colour(colour), (float)width, LegendSymbolWidth, markers) },
         }
         : new()
         {
