@@ -213,21 +213,29 @@ public sealed class TrialFigures(ResultsStore store)
 
     /// <summary>
     /// probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg (002, Fig. 5): the softmax probability of each class for one
-    /// image, on a 0–1 axis, the true class in red; its numbers go beside it as JSON. Returns the path.
+    /// image, the true class in red and the predicted class (the largest probability) in orange, each named in the
+    /// legend (one red bar, "true class, predicted", when they are the same); on a 0–1 axis, or with
+    /// <paramref name="logScale"/> on a log axis of whole decades down from 1. Its numbers go beside it as JSON. Returns the path.
     /// </summary>
     public static string ProbabilityChart(string outDirectory, long trial, int epoch, string split, int image, IReadOnlyList<string> classNames,
-        IReadOnlyList<double> probabilities, int trueClass)
+        IReadOnlyList<double> probabilities, int trueClass, bool logScale = false)
     {
         var predicted = probabilities.Select((p, i) => (p, i)).MaxBy(x => x.p).i;
         var title = $"Class probabilities, trial {trial}, epoch {epoch}, {split} image {image}\ntrue: {classNames[trueClass]}; predicted: {classNames[predicted]}";
         Directory.CreateDirectory(outDirectory);
         var path = Path.Combine(outDirectory, $"probabilities-{split}-{image}-epoch-{epoch}.svg");
-        new BarChart(title, "class", "softmax probability", classNames, probabilities)
+        IReadOnlyList<MarkedBar> marked = predicted == trueClass
+            ? [new(trueClass, $"true class, predicted ({classNames[trueClass]})", ChartCanvas.Alert)]
+            : [new(trueClass, $"true class ({classNames[trueClass]})", ChartCanvas.Alert), new(predicted, $"predicted class ({classNames[predicted]})", PredictedColour)];
+        new BarChart(title, "class", logScale ? "softmax probability (log scale)" : "softmax probability", classNames, probabilities)
         {
-            YRange = (0, 1), Highlight = trueClass, HighlightName = "true class", OthersName = "other classes",
+            YRange = logScale ? null : (0, 1), LogScale = logScale, Marked = marked, OthersName = "other classes",
         }.Write(path);
         return path;
     }
+
+    /// <summary>The predicted class's bar: Category10's orange, apart from the true class's red and the other bars' blue.</summary>
+    public const string PredictedColour = "#ff7f0e";
 
     private async Task<TrialRow> TrialAsync(long trial, CancellationToken ct) =>
         await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");

@@ -151,12 +151,23 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Equal(10, values.Count);
         Assert.All(values, p => Assert.InRange(p, 0, 1));
         Assert.Equal(1.0, values.Sum(), 1e-9);
-        // The largest probability is the class saliency explained (the arg-max logit, computed on its own path),
-        // and the one highlighted bar is the image's true label.
+        // The largest probability is the class saliency explained (the arg-max logit, computed on its own path). The
+        // marked bars are the image's true label and, when it differs, the predicted class, each named in the legend.
         Assert.Equal(predicted, values.IndexOf(values.Max()));
-        Assert.Equal(label, chart.RootElement.GetProperty("highlight").GetInt32());
-        AssertTexts(probabilities[0], "softmax probability", "class", "true class");
+        int[] marked = predicted == label ? [label] : [label, predicted];
+        Assert.Equal(marked, chart.RootElement.GetProperty("marked").EnumerateArray().Select(m => m.GetProperty("index").GetInt32()));
+        AssertTexts(probabilities[0], "softmax probability", "class", "other classes");
+        Assert.Contains(Svg(probabilities[0]).Descendants().Where(e => e.Name.LocalName == "text").Select(t => t.Value.Trim()),
+            t => t.StartsWith(predicted == label ? "true class, predicted (" : "predicted class (", StringComparison.Ordinal));
         AssertSvgSize(probabilities[0], 760, 440);
+
+        // --log draws the same numbers on a log axis.
+        var logChart = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2", "--log", "--out", Path.Combine(_cli.Home, "log")))[0];
+        using var logData = Data(logChart);
+        Assert.True(logData.RootElement.GetProperty("logScale").GetBoolean());
+        Assert.Equal(values, logData.RootElement.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+        AssertTexts(logChart, "softmax probability (log scale)");
+        Assert.Contains("--log", _cli.Run("viz", "probabilities", "--help").Output);
     }
 
     [Fact]

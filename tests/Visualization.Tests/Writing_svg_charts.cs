@@ -104,7 +104,7 @@ public sealed class Writing_svg_charts : IDisposable
     public void A_bar_chart_png_decodes_at_its_size_with_the_true_class_in_red()
     {
         var path = _folder.File("probabilities.png");
-        new BarChart("probabilities", "class", "p", ["a", "b", "c"], [0.2, 0.7, 0.1]) { YRange = (0, 1), Highlight = 1 }.Write(path);
+        new BarChart("probabilities", "class", "p", ["a", "b", "c"], [0.2, 0.7, 0.1]) { YRange = (0, 1), Marked = [new(1, "true class", "#d62728")] }.Write(path);
 
         var png = PngOracle.Decode(path);
         Assert.Equal((760, 440), (png.Width, png.Height));
@@ -240,6 +240,50 @@ public sealed class Writing_svg_charts : IDisposable
         var numbers = SvgReader.TextAnchors(path).Where(a => double.TryParse(a.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)).ToList();
         var xTicks = numbers.GroupBy(a => Math.Round(a.Y)).OrderByDescending(g => g.Count()).First().OrderBy(a => a.X).Select(a => a.Text).ToList();
         Assert.Equal(["0", "1", "2", "3", "4", "5"], xTicks);
+    }
+
+    [Fact]
+    public void The_probability_chart_names_the_true_and_the_predicted_class_in_the_legend_each_in_its_own_colour()
+    {
+        var path = TrialFigures.ProbabilityChart(_folder.Path, 3, 2, "test", 7, ["cat", "dog", "emu"], [0.2, 0.7, 0.1], trueClass: 0);
+
+        var texts = SvgReader.Texts(path);
+        Assert.Contains("true class (cat)", texts);
+        Assert.Contains("predicted class (dog)", texts);
+        Assert.Contains("other classes", texts);
+        var fills = SvgReader.Parse(path).Descendants(SvgReader.Svg + "rect").Select(r => ((string?)r.Attribute("fill") ?? "").ToLowerInvariant()).ToList();
+        Assert.Contains("#d62728", fills); // the true class
+        Assert.Contains(TrialFigures.PredictedColour, fills);
+        using (var data = SvgReader.Data(path))
+        {
+            Assert.Equal([0.2, 0.7, 0.1], Numbers(data.RootElement.GetProperty("values")));
+            Assert.Equal([0, 1], data.RootElement.GetProperty("marked").EnumerateArray().Select(m => m.GetProperty("index").GetInt32()));
+        }
+
+        // Right: one bar, named as both.
+        var right = TrialFigures.ProbabilityChart(_folder.Path, 3, 2, "test", 8, ["cat", "dog", "emu"], [0.8, 0.1, 0.1], trueClass: 0);
+        Assert.Contains("true class, predicted (cat)", SvgReader.Texts(right));
+        Assert.DoesNotContain(SvgReader.Texts(right), t => t.StartsWith("predicted class", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void On_a_log_axis_each_decade_has_a_tick_and_a_one_in_a_million_probability_a_bar_a_seventh_as_tall_as_a_certain_one()
+    {
+        var path = TrialFigures.ProbabilityChart(_folder.Path, 3, 2, "test", 7, ["cat", "dog", "emu"], [0.999998, 1e-6, 1e-6], trueClass: 0, logScale: true);
+
+        var texts = SvgReader.Texts(path);
+        foreach (var decade in new[] { "1", "0.1", "0.01", "1e-3", "1e-4", "1e-5", "1e-6", "1e-7" }) Assert.Contains(decade, texts);
+        Assert.Contains("softmax probability (log scale)", texts);
+        // The axis runs from 1e-7 (a decade below the smallest) to 1: 0.999998 rises 7 decades, 1e-6 one.
+        var bars = SvgReader.Parse(path).Descendants(SvgReader.Svg + "rect")
+            .Where(r => ((string?)r.Attribute("fill") ?? "").ToLowerInvariant() is "#d62728" or "#1f77b4" && (double?)r.Attribute("width") < 300)
+            .Select(r => (Fill: ((string)r.Attribute("fill")!).ToLowerInvariant(), Height: double.Parse((string)r.Attribute("height")!, CultureInfo.InvariantCulture))).ToList();
+        var certain = bars.Where(b => b.Fill == "#d62728").Max(b => b.Height);
+        var unlikely = bars.Where(b => b.Fill == "#1f77b4").Max(b => b.Height);
+        Assert.Equal(1 / 7.0, unlikely / certain, 2);
+        using var data = SvgReader.Data(path);
+        Assert.Equal([0.999998, 1e-6, 1e-6], Numbers(data.RootElement.GetProperty("values")));
+        Assert.True(data.RootElement.GetProperty("logScale").GetBoolean());
     }
 
     [Fact]

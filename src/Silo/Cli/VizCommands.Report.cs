@@ -41,16 +41,17 @@ public static partial class VizCommands
     private static Command Probabilities()
     {
         var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
+        var log = new Option<bool>("--log") { Description = "Draw the probabilities on a log axis, a tick per decade down from 1, so the small ones a 0–1 axis flattens to nothing compare." };
         var command = new Command("probabilities",
-            "The softmax class probabilities of one image (002, Fig. 5) as a bar chart, the true class in red, beside the image itself as a PNG.")
-            { o.Trial, o.Image, o.Split, o.Epoch, db, output };
+            "The softmax class probabilities of one image (002, Fig. 5) as a bar chart, the true class in red and the predicted class in orange, beside the image itself as a PNG.")
+            { o.Trial, o.Image, o.Split, o.Epoch, log, db, output };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             using var model = await OpenShownEpochAsync(store, parse.GetValue(o.Trial), parse.GetValue(o.Epoch), ct);
             var image = await PickImageAsync(store, model, parse.GetValue(o.Split)!, parse.GetValue(o.Image), ct);
             var dataset = (await store.GetTrialAsync(model.TrialId, ct))!.Dataset;
-            var files = WriteProbabilities(OutDirectory(parse, output, $"trial-{model.TrialId}"), model, image, dataset, out var probabilities);
+            var files = WriteProbabilities(OutDirectory(parse, output, $"trial-{model.TrialId}"), model, image, dataset, out var probabilities, parse.GetValue(log));
             var predicted = ArgMax(probabilities);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} (label {image.Label}, {image.ClassName}): " +
@@ -64,12 +65,12 @@ public static partial class VizCommands
     private sealed record ProbabilityFiles(string Chart, string Image);
 
     /// <summary>probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg (bars, the true class highlighted) and image-&lt;split&gt;-&lt;i&gt;.png (the image enlarged).</summary>
-    private static ProbabilityFiles WriteProbabilities(string directory, StoredModel model, PickedImage image, string dataset, out double[] probabilities)
+    private static ProbabilityFiles WriteProbabilities(string directory, StoredModel model, PickedImage image, string dataset, out double[] probabilities, bool logScale = false)
     {
         var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
         probabilities = Softmax.FromLogits(logits, logits.Length);
         var names = ClassNamesOf(dataset, logits.Length);
-        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label);
+        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label, logScale);
         var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
         using (var enlarged = AttributionPictures.Enlarged(image.Pixels)) enlarged.WritePng(imagePath);
         return new ProbabilityFiles(chartPath, imagePath);
@@ -325,7 +326,7 @@ public static partial class VizCommands
                     html.Heading(level + 1, $"Test image {index}: {image.ClassName}");
                     var probabilities = WriteProbabilities(directory, model, image, row.Dataset, out _);
                     html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
-                    html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red");
+                    html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red, the predicted class in orange");
                     var saliency = InterpretabilityFigures.Saliency(model, image, null, directory);
                     html.Figure(saliency.Path, $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
                     if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + BlankMapWarning(blankSaliency));

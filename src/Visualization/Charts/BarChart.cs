@@ -2,10 +2,15 @@ using ScottPlot;
 
 namespace Experiments.Visualization.Charts;
 
+/// <summary>A bar drawn in its own colour (#rrggbb) and named in the legend: the true class, the predicted class.</summary>
+public sealed record MarkedBar(int Index, string Name, string Colour);
+
 /// <summary>
-/// Vertical bars, one per category (class probabilities, per-class F1…), drawn by ScottPlot. The bar at
-/// <see cref="Highlight"/> is drawn in red and named in the legend by <see cref="HighlightName"/>.
-/// <see cref="Write"/> writes the figure (SVG or PNG by extension) and, beside it, this record as JSON.
+/// Vertical bars, one per category (class probabilities, per-class F1…), drawn by ScottPlot. Each of
+/// <see cref="Marked"/> is drawn in its own colour and named in the legend, the other bars by <see cref="OthersName"/>.
+/// With <see cref="LogScale"/> the values (positive, such as probabilities) are drawn on a log₁₀ axis with a tick at
+/// each decade, so values of 1e-3 and 1e-6 that a linear axis shows as nothing compare. <see cref="Write"/> writes the
+/// figure (SVG or PNG by extension) and, beside it, this record as JSON: the values as they are, never their logarithms.
 /// </summary>
 public sealed record BarChart(string Title, string XLabel, string YLabel, IReadOnlyList<string> Categories, IReadOnlyList<double> Values)
 {
@@ -13,34 +18,43 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
 
     public int Height { get; init; } = 440;
 
+    /// <summary>The value axis's range (on a log axis: the values, not their logarithms); fitted to the data when null.</summary>
     public AxisRange? YRange { get; init; }
 
-    public int? Highlight { get; init; }
+    public IReadOnlyList<MarkedBar> Marked { get; init; } = [];
 
-    public string HighlightName { get; init; } = "highlighted";
-
-    /// <summary>The name of the other bars in the legend, when one is highlighted.</summary>
+    /// <summary>The name of the other bars in the legend, when some are marked.</summary>
     public string OthersName { get; init; } = "other";
+
+    public bool LogScale { get; init; }
+
+    /// <summary>On a log axis, values below this (zeros) are drawn at it: 1e-300 is near the smallest normal double.</summary>
+    public const double LogFloor = 1e-300;
 
     public Plot ToPlot()
     {
         if (Categories.Count != Values.Count) throw new ArgumentException("one value per category");
         var plot = ChartCanvas.NewPlot(Title, XLabel, YLabel);
-        var (normal, highlighted) = (ChartCanvas.Colour(ChartCanvas.Palette[0]), ChartCanvas.Colour(ChartCanvas.Alert));
-        var bars = plot.Add.Bars(Values.Select(v => double.IsFinite(v) ? v : 0).ToArray());
+        var others = ChartCanvas.Colour(ChartCanvas.Palette[0]);
+        var (low, high) = LogScale ? LogRange() : LinearRange();
+        double Height(double v) => !double.IsFinite(v) ? low : LogScale ? Math.Log10(Math.Max(v, LogFloor)) : v;
+        var bars = plot.Add.Bars(Values.Select(Height).ToArray());
         for (var i = 0; i < bars.Bars.Count; i++)
         {
-            bars.Bars[i].FillColor = i == Highlight ? highlighted : normal;
+            var mark = Marked.LastOrDefault(m => m.Index == i);
+            bars.Bars[i].FillColor = mark is null ? others : ChartCanvas.Colour(mark.Colour);
             bars.Bars[i].LineWidth = 0;
+            // A log axis has no zero: bars rise from its bottom.
+            if (LogScale) bars.Bars[i].ValueBase = low;
         }
         CategoryAxis.Label(plot, plot.Axes.Bottom, Categories);
-        var finite = Values.Where(double.IsFinite).Append(0).ToList();
-        var (low, high) = YRange ?? new AxisRange(Math.Min(0, finite.Min()), finite.Max() * 1.08);
         plot.Axes.SetLimits(-0.6, Categories.Count - 0.4, low, high <= low ? low + 1 : high);
-        if (Highlight is not null)
+        if (LogScale) plot.Axes.Left.TickGenerator = Decades(low, high);
+        if (Marked.Count > 0)
         {
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = HighlightName, FillColor = highlighted });
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = OthersName, FillColor = normal });
+            foreach (var mark in Marked.DistinctBy(m => m.Index))
+                plot.Legend.ManualItems.Add(new LegendItem { LabelText = mark.Name, FillColor = ChartCanvas.Colour(mark.Colour) });
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = OthersName, FillColor = others });
             plot.ShowLegend(Alignment.UpperRight);
         }
         return plot;
@@ -50,6 +64,31 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
     {
         ChartCanvas.Save(ToPlot(), path, Width, Height);
         ChartCanvas.SaveData(this, path);
+    }
+
+    private (double Low, double High) LinearRange()
+    {
+        var finite = Values.Where(double.IsFinite).Append(0).ToList();
+        var (low, high) = YRange ?? new AxisRange(Math.Min(0, finite.Min()), finite.Max() * 1.08);
+        return (low, high);
+    }
+
+    /// <summary>log₁₀ of the range: whole decades from the smallest positive value (or <see cref="YRange"/>) up to the largest.</summary>
+    private (double Low, double High) LogRange()
+    {
+        var positive = Values.Where(v => double.IsFinite(v) && v > 0).DefaultIfEmpty(1).ToList();
+        var low = YRange is { } range ? Math.Log10(Math.Max(range.Min, LogFloor)) : Math.Ceiling(Math.Log10(Math.Max(positive.Min(), LogFloor))) - 1;
+        var high = YRange is { } fixedRange ? Math.Log10(fixedRange.Max) : Math.Ceiling(Math.Log10(positive.Max()));
+        return (Math.Min(low, high - 1), high);
+    }
+
+    /// <summary>A tick at every decade between the ends (every 2nd, 5th… when there are many), labelled 1, 0.1, 0.01, 1e-3, 1e-4….</summary>
+    private static ScottPlot.TickGenerators.NumericManual Decades(double low, double high)
+    {
+        var step = ChartCanvas.RoundStep(Math.Max(1, (high - low) / 8));
+        var ticks = new List<double>();
+        for (var exponent = Math.Floor(high / step) * step; exponent >= low - 1e-9; exponent -= step) ticks.Add(exponent);
+        return new([.. ticks], [.. ticks.Select(e => Contracts.SettingText.Format(Math.Pow(10, e)))]);
     }
 }
 
