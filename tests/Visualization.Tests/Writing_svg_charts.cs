@@ -3,6 +3,7 @@ using System.Text.Json;
 using Experiments.Store;
 using Experiments.Visualization.Charts;
 using Experiments.Visualization.Data;
+using Experiments.Visualization.Snapshots;
 using Experiments.Visualization.Tests.Support;
 using Xunit;
 
@@ -115,6 +116,24 @@ public sealed class Writing_svg_charts : IDisposable
             for (var x = 0; x < png.Width; x += 2) colours.Add(frame.Rgb(x, y, png.Channels));
         Assert.Contains(((byte)0xd6, (byte)0x27, (byte)0x28), colours); // the highlighted bar
         Assert.Contains(((byte)0x1f, (byte)0x77, (byte)0xb4), colours); // the others
+    }
+
+    [Fact]
+    public void In_a_twelve_filter_norm_chart_only_the_dead_filter_is_red_and_no_two_live_filters_share_a_colour()
+    {
+        // Filter 7 dies at epoch 1; the other eleven keep a norm near 1.
+        int[] epochs = [0, 1, 2];
+        var norms = epochs.Select(e => (IReadOnlyList<double>)[.. Enumerable.Range(0, 12).Select(f => f == 7 && e > 0 ? 0.0 : 1.0 + f / 100.0)]).ToList();
+        var layer = new LayerHealth("conv1.weight", "conv", 12, 1.0, 1e-3, norms);
+        var report = new HealthReport(1e-3, epochs, [layer], [new DeadFilter("conv1.weight", 7, 1, [1, 2], 0)], []);
+
+        var chart = NormChart.Draw(1, layer, report);
+
+        var filters = chart.Series.Where(s => s.Name.StartsWith("filter ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(12, filters.Count);
+        Assert.Equal(["filter 7 (dead from epoch 1)"], filters.Where(s => s.Colour == ChartCanvas.Alert).Select(s => s.Name));
+        var live = filters.Where(s => s.Colour != ChartCanvas.Alert).Select(s => s.Colour).ToList();
+        Assert.Equal(11, live.Distinct(StringComparer.OrdinalIgnoreCase).Count());
     }
 
     [Fact]

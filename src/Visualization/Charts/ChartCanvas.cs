@@ -39,6 +39,14 @@ internal static class ChartCanvas
     /// <summary>The colour that marks a problem (a dead filter, the true class): Category10's red.</summary>
     public const string Alert = "#d62728";
 
+    /// <summary>
+    /// Colours for up to twelve lines where red means "dead" (<see cref="Alert"/>): the <see cref="Palette"/> without
+    /// its red, then Category20's light blue, light orange and light green, so no healthy line looks dead and none
+    /// repeats within <see cref="NormChart.MaxLines"/>.
+    /// </summary>
+    public static IReadOnlyList<string> PaletteWithoutAlert { get; } =
+        [.. Palette.Where(c => c != Alert), "#aec7e8", "#ffbb78", "#98df8a"];
+
     public static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         _ = _fontsRegistered.Value;

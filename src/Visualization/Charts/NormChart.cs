@@ -11,7 +11,7 @@ namespace Experiments.Visualization.Charts;
 /// </summary>
 public static class NormChart
 {
-    /// <summary>Above this many filters a line per filter stops being readable (10 colours cycle; the legend outgrows the figure).</summary>
+    /// <summary>Above this many filters a line per filter stops being readable (colours would repeat; the legend outgrows the figure).</summary>
     public const int MaxLines = 12;
 
     // Indices listed in the note before it says how many more there are (health.json has them all).
@@ -36,7 +36,7 @@ public static class NormChart
                 var death = dead.FirstOrDefault(d => d.Filter == filter);
                 series.Add(new LineSeries($"{noun} {f}" + (death is null ? "" : $" (dead from epoch {death.FirstEpoch})"),
                     [.. report.Epochs.Select((e, i) => new ChartPoint(e, layer.Norms[i][filter]))],
-                    death is null ? ChartCanvas.Palette[f % ChartCanvas.Palette.Count] : ChartCanvas.Alert));
+                    death is null ? ChartCanvas.PaletteWithoutAlert[f % ChartCanvas.PaletteWithoutAlert.Count] : ChartCanvas.Alert));
             }
         }
         else
