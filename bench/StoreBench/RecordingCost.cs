@@ -121,7 +121,7 @@ internal static class RecordingCost
             connection.Open();
             using var command = new NpgsqlCommand(
                 """
-                SELECT count(*)::int,
+                SELECT coalesce(sum(coalesce(jsonb_array_length(members), 1)), 0)::int,
                        coalesce(sum(octet_length(bytes)) FILTER (WHERE name NOT LIKE 'optimizer/%'), 0)::bigint,
                        coalesce(sum(octet_length(bytes)) FILTER (WHERE name LIKE 'optimizer/%'), 0)::bigint,
                        coalesce(sum(pg_column_size(bytes)), 0)::bigint,
