@@ -62,6 +62,7 @@ public static class ResultsCommands
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var epochs = await store.GetEpochsAsync(id, ct);
+            var weightEpochs = await store.SnapshotEpochsAsync(id, ct);
             var evaluations = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
                 .Select(a => (a.Epoch, a.Split, Evaluation: Analysis.SplitEvaluation.FromJson(a.Json))).ToList();
             if (parse.GetValue(json))
@@ -74,7 +75,7 @@ public static class ResultsCommands
                     auc = e.Evaluation.Roc.Curves.Select(c => c.Auc),
                     macroAuc = e.Evaluation.Roc.MacroAuc,
                 });
-                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs, metrics }, Json));
+                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs, weightEpochs, metrics }, Json));
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {row.Id}: {row.Architecture} on {row.Dataset}, {row.Status.ToText()}, seed {row.Seed}, attempts {row.Attempts}"));
@@ -82,7 +83,7 @@ public static class ResultsCommands
             foreach (var (name, value) in TrialSettings.Of(row)) settings.AddRow(Markup.Escape(name), Markup.Escape(value));
             AnsiConsole.Write(settings);
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
-            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
+            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics), weightEpochs));
             if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset, await Visualization.FigureEpoch.ResolveAsync(store, id, null, ct));
             return CommandErrors.Ok;
         }));
