@@ -284,7 +284,9 @@ public static class ResultsCommands
     private static void WriteClassification(IReadOnlyList<(int Epoch, string Split, Analysis.SplitEvaluation Evaluation)> evaluations, string dataset,
         Visualization.ShownEpoch shown)
     {
-        var table = new Table().RoundedBorder().Title("macro averages (train: a fixed 2,000-image sample, evaluation mode)")
+        // The train sample's size is what its confusion matrix counts (TrainingSettings.TrainSampleSize decided it).
+        var trainSample = evaluations.FirstOrDefault(e => e.Split == "train").Evaluation?.Classification.ConfusionMatrix.Sum(row => row.Sum()) ?? 0;
+        var table = new Table().RoundedBorder().Title($"macro averages (train: the first {trainSample:N0} training images, evaluated after each epoch in evaluation mode)")
             .AddColumn("epoch").AddColumn("split");
         foreach (var header in new[] { "accuracy", "precision", "recall", "F1", "AUC (one-vs-rest)" }) table.AddColumn(new TableColumn(header).RightAligned());
         foreach (var (epoch, split, e) in evaluations)
