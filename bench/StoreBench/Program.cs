@@ -43,7 +43,7 @@ foreach (var architecture in options.Includes("recording") ? architectures : [])
     Console.WriteLine($"  epoch 0 (untrained, evaluated only): write {recording.Epoch0WriteSeconds * 1000:N1} ms (the first write also opens connections)");
     foreach (var epoch in recording.Epochs)
         Console.WriteLine($"  epoch {epoch.Epoch}: training {epoch.TrainSeconds:N2} s, evaluation {epoch.EvaluationSeconds:N2} s, " +
-                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms) = {Percent(epoch.Share)} of training");
+                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms; SHA-256 {epoch.HashSeconds * 1000:N1} ms, overlapped with the COPY) = {Percent(epoch.Share)} of training");
     recordings.Add(recording);
 }
 if (options.LargeModel && options.Includes("recording"))
@@ -55,7 +55,7 @@ if (options.LargeModel && options.Includes("recording"))
     var recording = await RecordingCost.MeasureAsync(store, large, data, options);
     foreach (var epoch in recording.Epochs)
         Console.WriteLine($"  epoch {epoch.Epoch}: training {epoch.TrainSeconds:N2} s, evaluation {epoch.EvaluationSeconds:N2} s, " +
-                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms) = {Percent(epoch.Share)} of training");
+                          $"write {epoch.WriteSeconds * 1000:N1} ms (capture {epoch.CaptureSeconds * 1000:N1} ms; SHA-256 {epoch.HashSeconds * 1000:N1} ms, overlapped with the COPY) = {Percent(epoch.Share)} of training");
     recordings.Add(recording);
 }
 
