@@ -58,7 +58,7 @@ internal static class EpochProfile
 
         Console.WriteLine($"\nepoch profile: {options.ProfileModel}, Adam lr 1e-3, batch {options.BatchSize}, {options.Threads} thread(s), alone on the machine; " +
                           $"{data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test images, " +
-                          $"train sample {Math.Min(settings.TrainEvaluationSample, data.Train.Count):N0}");
+                          $"train sample {settings.TrainSampleSize(data):N0}");
         Console.WriteLine("| epoch | wall | train batches | evaluation | recording | of which artifacts | outside training | train CPU | evaluation CPU | outside training, by CPU |");
         Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var e in clocks.Epochs)
@@ -73,7 +73,7 @@ internal static class EpochProfile
                           $"{Share(trained.Sum(e => e.EvaluationCpu), trained.Sum(e => e.CpuWall))}); whole trial " +
                           $"{Share(clocks.Epochs.Sum(e => e.EvaluationCpu + e.Recording), clocks.Epochs.Sum(e => e.CpuWall))}");
 
-        SplitTimes(model, data, settings.TrainEvaluationSample);
+        SplitTimes(model, data, settings.TrainSampleSize(data));
         return clocks.Epochs;
     }
 

@@ -135,6 +135,7 @@ internal static class GridRuns
                      "--workers", options.Slots.ToString(CultureInfo.InvariantCulture), "--trials-per-worker", trialsPerWorker.ToString(CultureInfo.InvariantCulture),
                      "--threads", options.Threads.ToString(CultureInfo.InvariantCulture), "--epochs", options.Epochs.ToString(CultureInfo.InvariantCulture),
                      "--batch", options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                     "--train-sample", inputs.TrainSample.ToString(CultureInfo.InvariantCulture),
                  })
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {options.Python}");
@@ -173,7 +174,8 @@ internal static class GridRuns
 /// What optuna_grid.py reads: our splits as raw files (train/val/test .f32 and .i32, meta.json), the architectures as
 /// canonical JSON planned for the data's shape (arch/NAME.json), and the grid (grid.json), in a scratch folder.
 /// </summary>
-internal sealed record OptunaInputs(string Directory, string GridFile, string Script)
+/// <param name="TrainSample">The first this many training images are evaluated every epoch, as our trainer does.</param>
+internal sealed record OptunaInputs(string Directory, string GridFile, string Script, int TrainSample)
 {
     public static OptunaInputs Write(string directory, DatasetSplits data, GridBenchOptions options)
     {
@@ -196,7 +198,8 @@ internal sealed record OptunaInputs(string Directory, string GridFile, string Sc
             lr = options.LearningRates.Select(Number),
             weight_decay = options.WeightDecays.Select(Number),
         }));
-        return new OptunaInputs(directory, grid, RepositoryFile.Find(Path.Combine("bench", "GridBench", "optuna_grid.py")));
+        return new OptunaInputs(directory, grid, RepositoryFile.Find(Path.Combine("bench", "GridBench", "optuna_grid.py")),
+            new Experiments.Worker.Training.TrainingSettings().TrainSampleSize(data));
     }
 
     private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);

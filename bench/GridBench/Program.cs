@@ -47,7 +47,7 @@ try
     Console.WriteLine($"\ngrid: {string.Join(", ", options.Architectures)} × lr {{{string.Join(", ", options.LearningRates)}}} × weight decay " +
                       $"{{{string.Join(", ", options.WeightDecays)}}} = {options.GridPoints} trials of {options.Epochs} epochs, batch {options.BatchSize}, Adam; " +
                       $"{options.Slots} slots × {options.Threads} thread(s) (ours) against {options.Slots} Optuna workers with torch.set_num_threads({options.Threads}); " +
-                      $"every epoch, 0 included, evaluates the first {Math.Min(2_000, data.Train.Count):N0} training images, validation and test on both sides");
+                      $"every epoch, 0 included, evaluates the first {new Experiments.Worker.Training.TrainingSettings().TrainSampleSize(data):N0} training images, validation and test on both sides");
     var inputs = options.SkipOptuna ? null : OptunaInputs.Write(Path.Combine(scratch, "optuna"), data, options);
     var ours = new List<GridRun>();
     var optuna = new List<GridRun>();

@@ -25,6 +25,13 @@ internal sealed class ArgumentReader(IReadOnlyList<string> args, string usage)
             ? n : throw new ArgumentException($"{option} needs a positive whole number, got '{text}'");
     }
 
+    public string OneOf(IReadOnlyList<string> choices)
+    {
+        var option = args[_index];
+        var text = Value();
+        return choices.Contains(text) ? text : throw new ArgumentException($"{option} needs one of {string.Join(", ", choices)}, got '{text}'");
+    }
+
     public IReadOnlyList<string> List() => Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public ArgumentException Unknown() => new($"unknown option '{args[_index]}'\n{usage}");

@@ -13,7 +13,9 @@ namespace Experiments.Bench;
 /// One recorded epoch: how long it trained, how long its evaluation took, and how long recording it took; CaptureSeconds
 /// is the part of such a write spent copying the snapshot out of the engine (timed again separately, after the write).
 /// </summary>
-internal sealed record RecordedEpoch(int Epoch, int TrainSamples, double TrainSeconds, double EvaluationSeconds, double WriteSeconds, double CaptureSeconds)
+/// HashSeconds is SHA-256 over the snapshot's tensors, timed the same way (the store overlaps it with the COPY).
+internal sealed record RecordedEpoch(int Epoch, int TrainSamples, double TrainSeconds, double EvaluationSeconds, double WriteSeconds, double CaptureSeconds,
+    double HashSeconds)
 {
     public double Share => WriteSeconds / TrainSeconds;
 }
@@ -99,10 +101,13 @@ internal static class RecordingCost
             recorder.OnEpochCompleted(metrics, model, optimizer);
             var write = (recorder.WriteTime - before).TotalSeconds;
             var capture = Stopwatch.StartNew();
-            _ = Snapshots.Capture(model, optimizer);
+            var snapshot = Snapshots.Capture(model, optimizer);
             var captureSeconds = capture.Elapsed.TotalSeconds;
+            var hash = Stopwatch.StartNew();
+            foreach (var tensor in snapshot) System.Security.Cryptography.SHA256.HashData(tensor.Data);
+            var hashSeconds = hash.Elapsed.TotalSeconds;
             if (metrics.Epoch == 0) Epoch0WriteSeconds = write;
-            else Epochs.Add(new RecordedEpoch(metrics.Epoch, metrics.Train?.Samples ?? 0, metrics.Seconds, evaluation, write, captureSeconds));
+            else Epochs.Add(new RecordedEpoch(metrics.Epoch, metrics.Train?.Samples ?? 0, metrics.Seconds, evaluation, write, captureSeconds, hashSeconds));
             Sizes.Add(meter.Measure(metrics.Epoch));
         }
     }
@@ -121,7 +126,7 @@ internal static class RecordingCost
             connection.Open();
             using var command = new NpgsqlCommand(
                 """
-                SELECT count(*)::int,
+                SELECT coalesce(sum(coalesce(jsonb_array_length(members), 1)), 0)::int,
                        coalesce(sum(octet_length(bytes)) FILTER (WHERE name NOT LIKE 'optimizer/%'), 0)::bigint,
                        coalesce(sum(octet_length(bytes)) FILTER (WHERE name LIKE 'optimizer/%'), 0)::bigint,
                        coalesce(sum(pg_column_size(bytes)), 0)::bigint,

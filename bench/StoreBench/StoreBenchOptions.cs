@@ -18,6 +18,13 @@ internal sealed record StoreBenchOptions
     public bool LargeModel { get; init; } = true;
     public int RetentionEpochs { get; init; } = 30;
 
+    /// <summary>One part of the bench to run alone (recording, retention or top); null runs them all.</summary>
+    public string? Only { get; init; }
+
+    public static IReadOnlyList<string> Parts { get; } = ["recording", "retention", "top"];
+
+    public bool Includes(string part) => Only is null || Only == part;
+
     /// <summary>The training images of one real CIFAR-10 epoch: the write share is also reported at this size.</summary>
     public const int FullCifarEpoch = 50_000;
 
@@ -38,6 +45,8 @@ internal sealed record StoreBenchOptions
           --explain           print EXPLAIN ANALYZE of the leaderboard query even when it meets its target
           --no-large          skip the generated 11 M-parameter model's recording
           --retention-epochs N  trained epochs per trial in the retention comparison of every built-in (default 30)
+          --only PART         run one part alone: recording (write time and bytes per snapshot, TOAST settings),
+                              retention (bytes per trial of every built-in) or top (the leaderboard query)
         """;
 
     /// <summary>Parses the command line; null after printing the usage (for --help).</summary>
@@ -63,6 +72,7 @@ internal sealed record StoreBenchOptions
                 "--explain" => options with { Explain = true },
                 "--no-large" => options with { LargeModel = false },
                 "--retention-epochs" => options with { RetentionEpochs = reader.Positive() },
+                "--only" => options with { Only = reader.OneOf(Parts) },
                 "--help" or "-h" => null,
                 _ => throw reader.Unknown(),
             };

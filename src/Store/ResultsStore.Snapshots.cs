@@ -141,8 +141,9 @@ public sealed partial class ResultsStore
                                            OR (@every::int IS NOT NULL AND w.epoch % @every = 0)
                                            OR (@best AND w.epoch IS NOT DISTINCT FROM (SELECT epoch FROM best))))
                             RETURNING w.epoch, starts_with(w.name, '{OptimizerTensorPrefix}') AS optimizer,
+                                      coalesce(jsonb_array_length(w.members), 1) AS tensors,
                                       length(w.bytes)::bigint AS raw, pg_column_size(w.bytes)::bigint AS stored)
-                        SELECT count(*), coalesce(sum(raw), 0)::bigint, coalesce(sum(stored), 0)::bigint,
+                        SELECT coalesce(sum(tensors), 0)::bigint, coalesce(sum(raw), 0)::bigint, coalesce(sum(stored), 0)::bigint,
                                count(DISTINCT epoch) FILTER (WHERE NOT optimizer)::int,
                                count(DISTINCT epoch) FILTER (WHERE optimizer)::int
                         FROM gone

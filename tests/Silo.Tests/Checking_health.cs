@@ -18,10 +18,12 @@ public sealed class Checking_health : IDisposable
         Assert.Equal(0, clean.GetProperty("activations").GetArrayLength());
 
         // Epoch 2's first conv weight becomes NaN (float32 0x7FC00000, little-endian), with its checksum recomputed so
-        // the store still trusts the row: exactly what a diverging update would have written.
+        // the store still trusts the row: exactly what a diverging update would have written. 0.weight (2,000 bytes) is
+        // the first member of the epoch's packed row of small tensors, so its first float is that row's first 4 bytes.
+        const string row = "trial_id = 1 and epoch = 2 and (name = '0.weight' or members->0->>'name' = '0.weight')";
         Assert.True(_cli.ExecuteSql(
-            "update weight_tensors set bytes = overlay(bytes placing '\\x0000c07f'::bytea from 1 for 4) where trial_id = 1 and epoch = 2 and name = '0.weight'; " +
-            "update weight_tensors set checksum = sha256(bytes) where trial_id = 1 and epoch = 2 and name = '0.weight'") > 0);
+            $"update weight_tensors set bytes = overlay(bytes placing '\\x0000c07f'::bytea from 1 for 4) where {row}; " +
+            $"update weight_tensors set checksum = sha256(bytes) where {row}") > 0);
 
         var sick = Health();
         Assert.False(sick.GetProperty("healthy").GetBoolean());

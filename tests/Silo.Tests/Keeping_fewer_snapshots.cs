@@ -54,6 +54,39 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void Results_show_marks_the_epoch_whose_weights_were_pruned_and_lists_the_epochs_that_kept_them()
+    {
+        var table = _cli.Run("results", "show", _trial);
+        var json = _cli.Run("results", "show", _trial, "--json");
+
+        Assert.True(table.ExitCode == 0, table.All);
+        Assert.Contains("weights", table.Output);
+        // The epoch table's rows are those with its 11 cells (epoch … img/s, weights); the weights column is the last.
+        var weights = table.Output.Split('\n')
+            .Select(line => line.Split('│', StringSplitOptions.TrimEntries))
+            .Where(cells => cells.Length == 13 && cells[1].Length > 0 && char.IsDigit(cells[1][0]))
+            .Select(cells => (Epoch: cells[1].Split(' ')[0], Weights: cells[11]))
+            .ToList();
+        Assert.Equal([("0", "✓"), ("1", "—"), ("2", "✓"), ("3", "✓")], weights);
+        using var shown = JsonDocument.Parse(json.Output);
+        Assert.Equal([0, 2, 3], shown.RootElement.GetProperty("weightEpochs").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
+    public void Train_with_snapshot_every_3_reports_epoch_0_the_cadence_the_best_and_the_last_as_keeping_weights()
+    {
+        var train = _cli.Run("train", "--arch", "ffnn-100", "--dataset", "synthetic", "--epochs", "4", "--limit", "300",
+            "--snapshot-every", "3", "--json");
+
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = JsonDocument.Parse(train.Output);
+        var trial = json.RootElement.GetProperty("trial").GetInt64().ToString(CultureInfo.InvariantCulture);
+        using var shown = JsonDocument.Parse(_cli.Run("results", "show", trial, "--json").Output);
+        var best = shown.RootElement.GetProperty("trial").GetProperty("bestEpoch").GetInt32();
+        Assert.Equal(new SortedSet<int> { 0, 3, 4, best }, json.RootElement.GetProperty("weightEpochs").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
     public void Viz_kernels_on_an_epoch_without_a_snapshot_exits_2_naming_the_nearest_stored_epochs()
     {
         var run = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "0", "--epoch", "1");

@@ -148,14 +148,22 @@ internal static class Make
         return new TensorSnapshot(name, [values.Length], "int64", bytes);
     }
 
+    /// <summary>
+    /// Five tensors in three rows: the two 64 KiB weights get a row each, the three small tensors share one packed row
+    /// (the second row written), so a hook after row 1 or 2 interrupts a copy in its middle.
+    /// </summary>
     public static IReadOnlyList<TensorSnapshot> SmallSnapshot() =>
     [
-        RandomFloat32("0.weight", 6, 3, 5, 5),
-        RandomFloat32("0.bias", 6),
-        RandomFloat32("3.weight", 10, 6),
+        RandomFloat32("0.weight", 16, 32, 32),
+        RandomFloat32("0.bias", 16),
+        RandomFloat32("3.weight", 16, 1024),
         RandomFloat32("3.bias", 10),
         Int64("1.num_batches_tracked", 781),
     ];
+
+    /// <summary>How many tensors a trial's weight_tensors rows hold, a packed row counting each of its members.</summary>
+    public static string CountTensorsSql(long trial) =>
+        $"SELECT coalesce(sum(coalesce(jsonb_array_length(members), 1)), 0) FROM weight_tensors WHERE trial_id = {trial}";
 
     public static async Task<long> ScalarAsync(string connectionString, string sql)
     {

@@ -62,6 +62,7 @@ public static class ResultsCommands
             var id = parse.GetValue(trial);
             var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
             var epochs = await store.GetEpochsAsync(id, ct);
+            var weightEpochs = await store.SnapshotEpochsAsync(id, ct);
             var evaluations = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
                 .Select(a => (a.Epoch, a.Split, Evaluation: Analysis.SplitEvaluation.FromJson(a.Json))).ToList();
             if (parse.GetValue(json))
@@ -74,7 +75,7 @@ public static class ResultsCommands
                     auc = e.Evaluation.Roc.Curves.Select(c => c.Auc),
                     macroAuc = e.Evaluation.Roc.MacroAuc,
                 });
-                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs, metrics }, Json));
+                Console.WriteLine(JsonSerializer.Serialize(new { trial = row, epochs, weightEpochs, metrics }, Json));
                 return CommandErrors.Ok;
             }
             AnsiConsole.MarkupLine(Markup.Escape($"trial {row.Id}: {row.Architecture} on {row.Dataset}, {row.Status.ToText()}, seed {row.Seed}, attempts {row.Attempts}"));
@@ -82,7 +83,7 @@ public static class ResultsCommands
             foreach (var (name, value) in TrialSettings.Of(row)) settings.AddRow(Markup.Escape(name), Markup.Escape(value));
             AnsiConsole.Write(settings);
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
-            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics)));
+            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics), weightEpochs));
             if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset, await Visualization.FigureEpoch.ResolveAsync(store, id, null, ct));
             return CommandErrors.Ok;
         }));
@@ -283,7 +284,9 @@ public static class ResultsCommands
     private static void WriteClassification(IReadOnlyList<(int Epoch, string Split, Analysis.SplitEvaluation Evaluation)> evaluations, string dataset,
         Visualization.ShownEpoch shown)
     {
-        var table = new Table().RoundedBorder().Title("macro averages (train: a fixed 2,000-image sample, evaluation mode)")
+        // The train sample's size is what its confusion matrix counts (TrainingSettings.TrainSampleSize decided it).
+        var trainSample = evaluations.FirstOrDefault(e => e.Split == "train").Evaluation?.Classification.ConfusionMatrix.Sum(row => row.Sum()) ?? 0;
+        var table = new Table().RoundedBorder().Title($"macro averages (train: the first {trainSample:N0} training images, evaluated after each epoch in evaluation mode)")
             .AddColumn("epoch").AddColumn("split");
         foreach (var header in new[] { "accuracy", "precision", "recall", "F1", "AUC (one-vs-rest)" }) table.AddColumn(new TableColumn(header).RightAligned());
         foreach (var (epoch, split, e) in evaluations)

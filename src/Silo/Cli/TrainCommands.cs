@@ -62,14 +62,16 @@ public static class TrainCommands
                 RecordedTrial.RunAsync(store, plan, request.Dataset, data, settings, request.ValidationFraction, device, observer, cancellation, request.Limit,
                     request.Snapshots));
 
+        // A cancelled run reports what it recorded without asking the store again.
+        var weightEpochs = cancellation.IsCancellationRequested ? null : await store.SnapshotEpochsAsync(trialId, cancellation);
         if (request.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { trial = trialId, outcome = result.Outcome.ToString().ToLowerInvariant(), message = result.Message, epochs = result.Epochs },
+            Console.WriteLine(JsonSerializer.Serialize(new { trial = trialId, outcome = result.Outcome.ToString().ToLowerInvariant(), message = result.Message, epochs = result.Epochs, weightEpochs },
                 new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         }
         else
         {
-            AnsiConsole.Write(EpochTable.Build(result.Epochs));
+            AnsiConsole.Write(EpochTable.Build(result.Epochs, weightEpochs));
             AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `{ExperimentsCommand.Name} results show {trialId}`, or query it with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
         }
         switch (result.Outcome)

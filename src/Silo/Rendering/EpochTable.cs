@@ -8,7 +8,15 @@ namespace Experiments.Silo.Rendering;
 /// <summary>The per-epoch table: train / validation / test loss and accuracy, time and throughput.</summary>
 public static class EpochTable
 {
-    public static Table Build(IEnumerable<EpochMetrics> epochs)
+    /// <summary>What the weights column shows for an epoch that kept its weight snapshot, and for one that did not.</summary>
+    public const string WeightsKept = "✓", NoWeights = "—";
+
+    /// <summary>
+    /// The table, with a "weights" column (<see cref="WeightsKept"/> or <see cref="NoWeights"/>) when
+    /// <paramref name="weightEpochs"/>, the epochs that kept a weight snapshot, is given: under a snapshot cadence or
+    /// after a prune, the figures of an epoch remain but not its weights.
+    /// </summary>
+    public static Table Build(IEnumerable<EpochMetrics> epochs, IReadOnlyCollection<int>? weightEpochs = null)
     {
         var table = new Table().RoundedBorder()
             .AddColumn("epoch").AddColumn("lr")
@@ -16,12 +24,18 @@ public static class EpochTable
             .AddColumn("val loss").AddColumn("val acc")
             .AddColumn("test loss").AddColumn("test acc")
             .AddColumn("time").AddColumn("img/s");
-        foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+        if (weightEpochs is not null) table.AddColumn(new TableColumn("weights").Centered());
+        foreach (var column in table.Columns.Skip(1).Take(9)) column.RightAligned();
         foreach (var e in epochs)
-            table.AddRow(
+        {
+            string[] cells =
+            [
                 Epoch(e), SettingText.Format(e.LearningRate),
                 Loss(e.Train), Accuracy(e.Train), Loss(e.Validation), Accuracy(e.Validation), Loss(e.Test), Accuracy(e.Test),
-                e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+                e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+            ];
+            table.AddRow(weightEpochs is null ? cells : [.. cells, weightEpochs.Contains(e.Epoch) ? WeightsKept : NoWeights]);
+        }
         return table;
     }
 

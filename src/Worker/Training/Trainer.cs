@@ -30,7 +30,7 @@ public sealed class Trainer(TrainingSettings settings)
         using var train = NativeDataset.From(data.Train);
         using var validation = NativeDataset.From(data.Validation);
         using var test = NativeDataset.From(data.Test);
-        var trainSampleImages = data.Train.Take(Settings.TrainEvaluationSample);
+        var trainSampleImages = data.Train.Take(Settings.TrainSampleSize(data));
         using var trainSample = NativeDataset.From(trainSampleImages);
         (NativeDataset, LabelledImages, string)[] evaluated =
             [(trainSample, trainSampleImages, "train"), (validation, data.Validation, "val"), (test, data.Test, "test")];

@@ -19,7 +19,7 @@ public sealed record EpochMetrics(
 {
     /// <summary>
     /// Evaluation-mode logits of each evaluated split, for richer metrics (confusion matrices, ROC): "train" is a fixed
-    /// sample of the training split (<see cref="TrainingSettings.TrainEvaluationSample"/>), "val" and "test" are whole.
+    /// sample of the training split (<see cref="TrainingSettings.TrainSampleSize"/>), "val" and "test" are whole.
     /// Kept out of JSON output: it is data, not a figure.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]

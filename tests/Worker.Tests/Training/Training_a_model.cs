@@ -24,6 +24,34 @@ public class Training_a_model
     }
 
     [Fact]
+    public void Evaluates_as_train_sample_the_first_training_images_no_more_than_the_validation_split_holds()
+    {
+        using var model = Model.Create(TestData.TinyCnn(), Settings.Seed);
+        var data = TestData.SmallSplits(); // 720 train, 80 validation
+        using var sample = NativeDataset.From(data.Train.Take(data.Validation.Count));
+
+        var result = new Trainer(Settings with { Epochs = 1 }).Run(model, data);
+
+        var train = Assert.Single(result.Epochs[^1].Predictions, p => p.Split == "train");
+        Assert.Equal(data.Train.Labels[..data.Validation.Count], train.Labels);
+        // The trained model's own logits on those images, in evaluation mode: the sample is exactly them.
+        Assert.Equal(model.Predict(sample), train.Logits);
+    }
+
+    [Theory]
+    [InlineData(7_200, 800, 800)]    // the 10,000 MNIST digits
+    [InlineData(45_000, 5_000, 2_000)] // CIFAR-10: TrainEvaluationSample bounds it
+    [InlineData(500, 0, 500)]        // no validation split: the whole (small) training split, up to 2,000
+    public void The_train_sample_is_at_most_2000_images_and_no_larger_than_the_validation_split(int train, int validation, int expected)
+    {
+        var splits = new Datasets.DatasetSplits(Images(train), Images(validation), Images(10));
+
+        Assert.Equal(expected, new TrainingSettings().TrainSampleSize(splits));
+
+        static Datasets.LabelledImages Images(int count) => new(new Architectures.TensorShape(1, 1, 1), new float[count], new int[count], ["only"]);
+    }
+
+    [Fact]
     public void Is_bit_for_bit_reproducible_from_its_seed()
     {
         var data = TestData.SmallSplits();
