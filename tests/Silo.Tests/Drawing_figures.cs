@@ -132,6 +132,19 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Kernels_of_the_500_filter_layer_shrink_their_tiles_until_the_labelled_grid_is_within_8_million_pixels()
+    {
+        // Layer 4 is conv 500@4×4 over 50 channels: the top 32 filters over 3 epochs. ×10 to ×7 would be past 8 Mpx once
+        // labels and gaps count; at ×6 (24-pixel tiles) a filter is 50·24 + 49 = 1249 wide, 3 fit a 4096-pixel line, so
+        // an epoch has 11 lines of 15 + 12 + 24 pixels, 4 apart.
+        var run = Ok("viz", "kernels", "--trial", _trial, "--layer", "4");
+        var (width, height) = (6 + 84 + 3 * 1249 + 2 * 6 + 6 + 150, 2 * 6 + 22 + Epochs * (11 * 51 + 10 * 4) + (Epochs - 1) * 10);
+        Assert.True((long)width * height <= 8_000_000);
+        AssertPng(Paths(run)[0], width, height);
+        Assert.Contains("4×4 kernels at ×6", run.Error);
+    }
+
+    [Fact]
     public void Saliency_gradcam_and_probabilities_draw_one_image_and_agree_on_the_predicted_class()
     {
         // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, under a 15-pixel label band, with the
