@@ -249,7 +249,6 @@ public static partial class VizCommands
                 Row("sweep", row.SweepId?.ToString(CultureInfo.InvariantCulture) ?? "–"),
                 Row("architecture", row.Architecture),
                 Row("dataset", row.Dataset),
-                Row("seed", row.Seed.ToString(CultureInfo.InvariantCulture)),
                 Row("status", row.Status.ToString().ToLowerInvariant() + (row.Error is { } error ? $": {error}" : "")),
                 Row("created", Time(row.CreatedAt)),
                 Row("finished", row.FinishedAt is { } f ? Time(f) : "–"),
