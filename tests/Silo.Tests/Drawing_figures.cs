@@ -154,7 +154,9 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var gradCam = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "2");
         AssertPng(Paths(gradCam)[0], width: AttributionWidth, height: AttributionHeight);
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
-        var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"true class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        // Synthetic classes have names: the image's class is its number and its name, once each.
+        Assert.Matches(@"test image 4 · true class \d+ \([a-z ,-]+\):", saliency.Error);
 
         var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2"));
         Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
@@ -175,7 +177,14 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     [Fact]
     public void Decode_writes_the_decoded_filters_of_layer_2_and_their_report()
     {
-        var paths = Paths(Ok("viz", "decode", "--trial", _trial, "--layer", "2", "--sample", "50", "--filter", "0", "1"));
+        var run = Ok("viz", "decode", "--trial", _trial, "--layer", "2", "--sample", "50", "--filter", "0", "1");
+        var paths = Paths(run);
+        // What --help promises is what is written: three PNGs and the JSON, named after the layer, epoch and unpooling.
+        var help = Ok("viz", "decode", "--help").Output;
+        Assert.DoesNotContain("decode.json", help);
+        Assert.Equal(["-filters.png", "-thresholded.png", "-top.png", ".json"],
+            paths.Select(p => Path.GetFileName(p)["decode-layer-2-epoch-2-bicubic".Length..]));
+        Assert.Contains("decode-layer-<L>-epoch-<E>-<unpooling>.json", System.Text.RegularExpressions.Regex.Replace(help, @"\s+", ""));
         Assert.Equal(4, paths.Count);
         foreach (var png in paths.Take(3)) AssertPng(png);
         using var json = JsonDocument.Parse(File.ReadAllText(paths[3]));
@@ -209,6 +218,22 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         // instead of showing a map of the background.
         Assert.DoesNotContain(images, i => i.GetProperty("file").GetString()!.StartsWith("gradcam-", StringComparison.Ordinal));
         Assert.Contains("Grad-CAM is left out: lenet-matconvnet has no rectified feature maps larger than 1×1", System.Net.WebUtility.HtmlDecode(File.ReadAllText(report)));
+    }
+
+    [Fact]
+    public void The_trial_report_names_each_setting_once_and_uses_the_saliency_figures_own_words()
+    {
+        var page = System.Net.WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Paths(Ok("viz", "report", "--trial", _trial, "--images", "1")))));
+
+        // The trial trained with Adam, which has no momentum; the seed is one row of the settings table.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "<td>seed</td>"));
+        Assert.DoesNotContain("<td>momentum</td>", page);
+        // The saliency figure's colour bar says |d logit / d pixel|; the caption uses the same words.
+        Assert.Contains("Saliency for the predicted class", page);
+        Assert.Contains("|d logit / d pixel|", page);
+        Assert.DoesNotContain("d score", page);
+        // Synthetic classes have names: number and name once each, e.g. "Test image 0 · true class 6 (diagonal, falling)".
+        Assert.Matches(@"<h3>Test image 0 · true class \d+ \([a-z ,-]+\)</h3>", page);
     }
 
     [Fact]
