@@ -145,6 +145,20 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Kernels_and_decode_of_a_pooling_layer_are_refused_naming_what_it_is_and_the_layers_that_apply()
+    {
+        var kernels = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "1");
+        Assert.Equal(2, kernels.ExitCode);
+        Assert.Contains("layer 1 is a maxpool 2×2 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
+            System.Text.RegularExpressions.Regex.Replace(kernels.Error, @"\s+", " "));
+
+        var decode = _cli.Run("viz", "decode", "--trial", _trial, "--layer", "1", "--sample", "10");
+        Assert.Equal(2, decode.ExitCode);
+        Assert.Contains("a pooling layer has no filters", decode.Error);
+        Assert.DoesNotContain("   at ", decode.All);
+    }
+
+    [Fact]
     public void Saliency_gradcam_and_probabilities_draw_one_image_and_agree_on_the_predicted_class()
     {
         // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, under a 15-pixel label band, with the
