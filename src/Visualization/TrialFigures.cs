@@ -86,7 +86,7 @@ public sealed class TrialFigures(ResultsStore store)
         {
             var snapshot = await store.ReadSnapshotAsync(trial, epoch, ct);
             if (snapshot.Count == 0) throw new VizInputException($"trial {trial} has no weight snapshot at epoch {epoch}");
-            tensorName ??= LayerNames.ResolveWeight(layer, snapshot, shape => shape.Length == 4, "conv");
+            tensorName ??= LayerNames.ResolveWeight(layer, snapshot, shape => shape.Length == 4, "conv", await LayerNames.LabelsAsync(store, trial, ct));
             var tensor = snapshot.FirstOrDefault(t => t.Name == tensorName)
                 ?? throw new VizInputException($"the snapshot of epoch {epoch} has no tensor '{tensorName}'");
             return WeightTensor.From(tensor);

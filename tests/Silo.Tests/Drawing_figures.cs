@@ -132,6 +132,33 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Kernels_of_the_500_filter_layer_shrink_their_tiles_until_the_labelled_grid_is_within_8_million_pixels()
+    {
+        // Layer 4 is conv 500@4×4 over 50 channels: the top 32 filters over 3 epochs. ×10 to ×7 would be past 8 Mpx once
+        // labels and gaps count; at ×6 (24-pixel tiles) a filter is 50·24 + 49 = 1249 wide, 3 fit a 4096-pixel line, so
+        // an epoch has 11 lines of 15 + 12 + 24 pixels, 4 apart.
+        var run = Ok("viz", "kernels", "--trial", _trial, "--layer", "4");
+        var (width, height) = (6 + 84 + 3 * 1249 + 2 * 6 + 6 + 150, 2 * 6 + 22 + Epochs * (11 * 51 + 10 * 4) + (Epochs - 1) * 10);
+        Assert.True((long)width * height <= 8_000_000);
+        AssertPng(Paths(run)[0], width, height);
+        Assert.Contains("4×4 kernels at ×6", run.Error);
+    }
+
+    [Fact]
+    public void Kernels_and_decode_of_a_pooling_layer_are_refused_naming_what_it_is_and_the_layers_that_apply()
+    {
+        var kernels = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "1");
+        Assert.Equal(2, kernels.ExitCode);
+        Assert.Contains("layer 1 is a maxpool 2×2 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
+            System.Text.RegularExpressions.Regex.Replace(kernels.Error, @"\s+", " "));
+
+        var decode = _cli.Run("viz", "decode", "--trial", _trial, "--layer", "1", "--sample", "10");
+        Assert.Equal(2, decode.ExitCode);
+        Assert.Contains("a pooling layer has no filters", decode.Error);
+        Assert.DoesNotContain("   at ", decode.All);
+    }
+
+    [Fact]
     public void Saliency_gradcam_and_probabilities_draw_one_image_and_agree_on_the_predicted_class()
     {
         // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, under a 15-pixel label band, with the
@@ -141,7 +168,9 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var gradCam = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "2");
         AssertPng(Paths(gradCam)[0], width: AttributionWidth, height: AttributionHeight);
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
-        var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"\(label (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"true class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        // Synthetic classes have names: the image's class is its number and its name, once each.
+        Assert.Matches(@"test image 4 · true class \d+ \([a-z ,-]+\):", saliency.Error);
 
         var probabilities = Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "4", "--epoch", "2"));
         Assert.Equal("probabilities-test-4-epoch-2.svg", Path.GetFileName(probabilities[0]));
@@ -173,7 +202,14 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     [Fact]
     public void Decode_writes_the_decoded_filters_of_layer_2_and_their_report()
     {
-        var paths = Paths(Ok("viz", "decode", "--trial", _trial, "--layer", "2", "--sample", "50", "--filter", "0", "1"));
+        var run = Ok("viz", "decode", "--trial", _trial, "--layer", "2", "--sample", "50", "--filter", "0", "1");
+        var paths = Paths(run);
+        // What --help promises is what is written: three PNGs and the JSON, named after the layer, epoch and unpooling.
+        var help = Ok("viz", "decode", "--help").Output;
+        Assert.DoesNotContain("decode.json", help);
+        Assert.Equal(["-filters.png", "-thresholded.png", "-top.png", ".json"],
+            paths.Select(p => Path.GetFileName(p)["decode-layer-2-epoch-2-bicubic".Length..]));
+        Assert.Contains("decode-layer-<L>-epoch-<E>-<unpooling>.json", System.Text.RegularExpressions.Regex.Replace(help, @"\s+", ""));
         Assert.Equal(4, paths.Count);
         foreach (var png in paths.Take(3)) AssertPng(png);
         using var json = JsonDocument.Parse(File.ReadAllText(paths[3]));
@@ -207,6 +243,22 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         // instead of showing a map of the background.
         Assert.DoesNotContain(images, i => i.GetProperty("file").GetString()!.StartsWith("gradcam-", StringComparison.Ordinal));
         Assert.Contains("Grad-CAM is left out: lenet-matconvnet has no rectified feature maps larger than 1×1", System.Net.WebUtility.HtmlDecode(File.ReadAllText(report)));
+    }
+
+    [Fact]
+    public void The_trial_report_names_each_setting_once_and_uses_the_saliency_figures_own_words()
+    {
+        var page = System.Net.WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Paths(Ok("viz", "report", "--trial", _trial, "--images", "1")))));
+
+        // The trial trained with Adam, which has no momentum; the seed is one row of the settings table.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "<td>seed</td>"));
+        Assert.DoesNotContain("<td>momentum</td>", page);
+        // The saliency figure's colour bar says |d logit / d pixel|; the caption uses the same words.
+        Assert.Contains("Saliency for the predicted class", page);
+        Assert.Contains("|d logit / d pixel|", page);
+        Assert.DoesNotContain("d score", page);
+        // Synthetic classes have names: number and name once each, e.g. "Test image 0 · true class 6 (diagonal, falling)".
+        Assert.Matches(@"<h3>Test image 0 · true class \d+ \([a-z ,-]+\)</h3>", page);
     }
 
     [Fact]

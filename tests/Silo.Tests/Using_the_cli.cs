@@ -312,31 +312,46 @@ public class Writing_into_a_folder_that_does_not_exist(TrainedTrialFixture fixtu
     }
 }
 
-/// <summary>Command lines the parser rejects are bad input (exit code 2), said in the parser's words (item 8).</summary>
+/// <summary>
+/// Command lines the parser rejects are bad input (exit code 2), one line each in our words: a value of the wrong type
+/// names the option and what it takes, never a .NET type (ParseErrors).
+/// </summary>
 public class Rejecting_a_malformed_command_line : IDisposable
 {
     private readonly CliProcess _cli = new();
 
     public static TheoryData<string, string[]> MalformedCommandLines => new()
     {
-        { "Option '--image' is required.", ["viz", "activations", "--trial", "8"] },
-        { "Option '--out' is required.", ["results", "export-weights", "--trial", "1"] },
+        { "--image is required (a whole number)", ["viz", "activations", "--trial", "8"] },
+        { "--out is required", ["results", "export-weights", "--trial", "1"] },
         { "Unrecognized command or argument '--bogus'.", ["train", "--bogus"] },
-        { "Cannot parse argument 'abc' for option '--epochs' as expected type 'System.Int32'.", ["train", "--epochs", "abc"] },
+        { "--epochs must be a whole number, got 'abc'", ["train", "--epochs", "abc"] },
+        { "--lr must be a number, got 'fast'", ["train", "--lr", "fast"] },
         { "Argument 'sgdd' not recognized. Must be one of: 'adam' 'sgd'", ["train", "--optimizer", "sgdd"] },
-        { "Required argument missing for command: 'validate'.", ["sweep", "validate"] },
-        { "Cannot parse argument 'seven' for command 'show' as expected type 'System.Int64'.", ["results", "show", "seven"] },
+        { "sweep validate needs a sweep file, e.g. `sweep validate examples/demo.yaml`", ["sweep", "validate"] },
+        { "--slots must be a whole number, got 'many'", ["sweep", "run", "examples/demo.yaml", "--slots", "many"] },
+        { "<trial> must be a whole number, got 'seven'", ["results", "show", "seven"] },
+        { "--limit must be a whole number, got 'ten'", ["results", "list", "--limit", "ten"] },
+        { "--epoch must be a whole number, got 'abc'", ["viz", "confusion", "--trial", "1", "--epoch", "abc"] },
+        { "--trial must be a whole number, got '1.5'", ["viz", "kernels", "--trial", "1.5", "--layer", "0"] },
+        { "--filter must be a whole number, got 'x'", ["viz", "kernels", "--trial", "1", "--layer", "0", "--filter", "1", "x"] },
+        { "--image must be a whole number up to 2147483647, got '99999999999'", ["viz", "saliency", "--trial", "1", "--image", "99999999999"] },
+        { "--dead-fraction must be a number, got 'half'", ["viz", "health", "--trial", "1", "--dead-fraction", "half"] },
+        { "--top needs a value after it (a whole number)", ["viz", "kernels", "--trial", "1", "--layer", "0", "--top"] },
+        { "viz curves needs at least one trial id, e.g. `viz curves 3 4`", ["viz", "curves"] },
+        { "<trials> must be a whole number, got 'x'", ["viz", "curves", "3", "x"] },
     };
 
     [Theory]
     [MemberData(nameof(MalformedCommandLines))]
-    public void Exits_with_code_2_and_the_parsers_message(string message, string[] arguments)
+    public void Exits_with_code_2_and_one_line_in_our_words_naming_no_dotnet_type(string message, string[] arguments)
     {
         var run = _cli.Run(arguments);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("error: " + message, run.Error);
-        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && a != "seven"))} --help`", run.Error);
+        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && !a.Contains('.') && a is not ("seven" or "3")))} --help`", run.Error);
+        Assert.DoesNotContain("System.", run.Error);
         Assert.DoesNotContain("   at ", run.Error);
     }
 

@@ -36,3 +36,38 @@ public class Writing_settings_as_researchers_do
             new[] { "lr", "batch_size", "optimizer", "input", "limit", "huge" }.Select(k => SettingText.Format(root.GetProperty(k))));
     }
 }
+
+/// <summary>The settings <c>results show</c>, <c>results compare</c> and <c>viz report</c> list for a trial: each once, and only those its optimizer uses.</summary>
+public class Listing_a_trials_settings
+{
+    private static Store.TrialRow Trial(string optimizer) => new(
+        7, null, "lenet-matconvnet", "mnist",
+        $$"""{"optimizer": "{{optimizer}}", "lr": 0.001, "weight_decay": 0, "lr_decay": 1, "momentum": 0.9, "batch_size": 64, "epochs": 3, "val_split": 0.1}""",
+        42, Store.TrialStatus.Completed, 1, null, null, DateTimeOffset.UnixEpoch, null, null, 4, 2, 0.9, 0.9);
+
+    [Fact]
+    public void An_adam_trial_lists_no_momentum_because_adam_does_not_use_it()
+    {
+        var names = Rendering.TrialSettings.Of(Trial("adam")).Select(s => s.Name).ToList();
+
+        Assert.DoesNotContain("momentum", names);
+        Assert.Contains("learning rate", names);
+    }
+
+    [Fact]
+    public void An_sgd_trial_lists_its_momentum()
+    {
+        var settings = Rendering.TrialSettings.Of(Trial("sgd"));
+
+        Assert.Contains(("momentum", "0.9"), settings);
+    }
+
+    [Fact]
+    public void Every_setting_is_listed_once_the_seed_included()
+    {
+        var settings = Rendering.TrialSettings.Of(Trial("sgd"));
+
+        Assert.Equal(settings.Select(s => s.Name).Distinct(), settings.Select(s => s.Name));
+        Assert.Single(settings, s => s.Name == "seed" && s.Value == "42");
+    }
+}

@@ -34,12 +34,47 @@ public sealed class Drawing_kernels
     }
 
     [Fact]
-    public void Deep_layers_over_many_epochs_get_a_smaller_zoom_to_stay_within_the_pixel_budget()
+    public void Lenet_matconvnets_500_filter_layer_gets_the_largest_zoom_whose_whole_grid_stays_within_8_million_pixels()
     {
-        // ⌈40 / 5⌉ = 8 by default; 61,440 tiles of (5z + 1)² pixels fit 8 million only for z ≤ 2 (121 ≤ 130.2 < 256).
-        Assert.Equal(8, KernelPictures.DefaultUpscale(5, 5, tiles: 100));
-        Assert.Equal(2, KernelPictures.DefaultUpscale(5, 5, tiles: 30 * 64 * 32));
-        Assert.Equal(1, KernelPictures.DefaultUpscale(5, 5, tiles: 10_000_000));
+        // Layer 4 of lenet-matconvnet is 500×50×4×4; the default shows its top 32 filters over epochs 0–3. At the target
+        // zoom ⌈40 / 4⌉ = 10 and down to 6, the grid with its labels and gaps is past 8 Mpx (×8 was 3550×4080 = 14.5 Mpx
+        // when only the tiles were counted). At ×5 (20-pixel tiles): a filter is 50·20 + 49 = 1049 wide, so 3 fit a
+        // 4096-pixel line (11 lines per epoch); each line is 15 + 12 (filter and channel labels) + 20 high.
+        var history = History(500, 50, 4, 4);
+
+        using var picture = KernelPictures.Draw(history);
+
+        Assert.Equal(5, picture.Zoom);
+        var width = 6 + 84 + 3 * 1049 + 2 * 6 + 6 + 150;
+        var height = 6 + 22 + 4 * (11 * 47 + 10 * 4) + 3 * 10 + 6;
+        Assert.Equal((width, height), (picture.Grid.Width, picture.Grid.Height));
+        Assert.True((long)width * height <= KernelPictures.MaxGridPixels, $"{width}×{height}");
+        using var larger = KernelPictures.Draw(history, upscale: 6);
+        Assert.True((long)larger.Grid.Width * larger.Grid.Height > KernelPictures.MaxGridPixels, "×6 would have fitted too");
+        // The channel labels still fit over 20-pixel tiles, so each tile keeps its index.
+        Assert.True(picture.Layout.TileLabels);
+    }
+
+    [Fact]
+    public void Channel_labels_too_wide_for_their_tiles_take_no_band_so_many_epochs_still_fit_at_one_pixel_per_weight()
+    {
+        // 30 epochs of that layer: only ×1 fits. 4-pixel tiles cannot hold "c0", so each line is 15 + 4 high, not 15 + 12 + 4:
+        // a filter is 50·4 + 49 = 249 wide, 16 fit a line, 2 lines an epoch: 30·(2·19 + 4) + 29·10 = 1550 rows of panels.
+        using var picture = KernelPictures.Draw(History(500, 50, 4, 30));
+
+        Assert.Equal(1, picture.Zoom);
+        Assert.False(picture.Layout.TileLabels);
+        Assert.Equal((6 + 84 + 16 * 249 + 15 * 6 + 6 + 150, 6 + 22 + 1550 + 6), (picture.Grid.Width, picture.Grid.Height));
+    }
+
+    [Fact]
+    public void A_grid_past_the_pixel_budget_even_at_one_pixel_per_weight_is_refused_naming_the_options_that_show_less()
+    {
+        var error = Assert.Throws<ArgumentException>(() => KernelPictures.Draw(History(500, 50, 4, 60)));
+
+        Assert.Contains("60 epoch(s) of 32 filter(s) × 50 channel(s)", error.Message);
+        Assert.Contains("--epochs", error.Message);
+        Assert.Contains("--top", error.Message);
     }
 
     [Fact]

@@ -21,8 +21,8 @@ public static class ExperimentsCommandLine
             var parse = Create().Parse(args);
             if (parse.Action is ParseErrorAction && parse.CommandResult.Command.Action is not null)
             {
-                // One line each: the parser lists allowed values on lines of their own.
-                foreach (var error in parse.Errors) CommandErrors.Error(error.Message.ReplaceLineEndings(" ").Replace("\t", ""));
+                // One line each, in our words where the parser would name .NET types (ParseErrors).
+                foreach (var message in ParseErrors.Messages(parse)) CommandErrors.Error(message);
                 CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
                 return CommandErrors.BadInput;
             }
@@ -54,7 +54,7 @@ public static class ExperimentsCommandLine
     }
 
     /// <summary>The subcommand words of <paramref name="command"/>, e.g. "viz activations".</summary>
-    private static string CommandPath(Command command)
+    internal static string CommandPath(Command command)
     {
         var words = new List<string>();
         for (var c = command; c is not null and not RootCommand; c = c.Parents.OfType<Command>().FirstOrDefault()) words.Insert(0, c.Name);

@@ -55,7 +55,7 @@ public static class ResultsCommands
     private static Command Show()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." };
+        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." }.Needing("a trial id", "3");
         var command = new Command("show", "Show one trial: its settings and every epoch's train / validation / test figures.") { trial, db, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
@@ -113,7 +113,7 @@ public static class ResultsCommands
     private static Command Compare()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var trials = new Argument<long[]>("trials") { Description = "Two or more trial ids.", Arity = ArgumentArity.OneOrMore };
+        var trials = new Argument<long[]>("trials") { Description = "Two or more trial ids.", Arity = ArgumentArity.OneOrMore }.Needing("two or more trial ids", "3 4");
         var command = new Command("compare", "Compare trials side by side: settings, and validation accuracy at every epoch.") { trials, db, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {

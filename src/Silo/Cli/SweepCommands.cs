@@ -19,7 +19,7 @@ public static partial class SweepCommands
 
     private static Command Validate()
     {
-        var file = new Argument<string>("file") { Description = "The sweep file (YAML)." };
+        var file = new Argument<string>("file") { Description = "The sweep file (YAML)." }.Needing("a sweep file", "examples/demo.yaml");
         var force = new Option<bool>("--force") { Description = $"Accept a sweep of more than {new SweepLimits().MaxTrials:N0} trials." };
         var json = new Option<bool>("--json") { Description = "Print the expanded trials as JSON." };
         var command = new Command("validate",

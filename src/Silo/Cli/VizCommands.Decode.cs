@@ -41,7 +41,8 @@ public static partial class VizCommands
         };
         var command = new Command("decode",
             "Filter decoding by substitution (003, section 3): every filter of a layer decoded into image space (a grid), its thresholded views, " +
-            "the top-activating test images per filter, and the reconstruction MSE of 003's Table 1 (decode.json holds the figures).")
+            "the top-activating test images per filter, and the reconstruction MSE of 003's Table 1. Writes decode-layer-<L>-epoch-<E>-<unpooling>-filters.png, " +
+            "-thresholded.png and -top.png, and decode-layer-<L>-epoch-<E>-<unpooling>.json (the MSE, and each filter's top images and their activations).")
             { trial, layer, epoch, unpool, sample, top, threshold, filter, db, output };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -59,13 +60,12 @@ public static partial class VizCommands
             if (images.Count == 0) throw new ArgumentException($"the test split of {row.Dataset} is empty");
             var files = InterpretabilityFigures.Decode(stored, layerIndex, unpooling, images, parse.GetValue(top), parse.GetValue(threshold),
                 parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null, OutDirectory(parse, output, $"trial-{id}"));
-            var (decoded, evaluation) = (files.Decoded, files.Evaluation);
+            var decoded = files.Decoded;
             var f = decoded.Filters;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"layer {layerIndex} of trial {id} at epoch {stored.LoadedEpoch}: {f.Count} filters decoded to {f.Channels}×{f.Height}×{f.Width} " +
                 $"with {unpooling.ToString().ToLowerInvariant()} unpooling in {decoded.Elapsed.TotalSeconds:0.000} s"));
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"reconstruction MSE (003, eq. 3) over {evaluation.Error.Images} test images: {evaluation.Error.Mean:0.0000} ± {evaluation.Error.StandardDeviation:0.0000}"));
+            Console.Error.WriteLine($"reconstruction MSE (003, eq. 3): {files.ErrorInWords()}");
             Console.Error.WriteLine($"top figure: one row per filter ({files.Shown.Count} shown): decoded, thresholded, then the top {parse.GetValue(top)} images by network response, then by the decoded filter");
             PrintPaths([files.Filters, files.Thresholded, files.TopImages, files.Json]);
             return CommandErrors.Ok;

@@ -44,7 +44,7 @@ public static partial class VizCommands
     {
         var (db, output, o) = (StoreAccess.DbOption(), OutOption(), AttributionOptions());
         var command = new Command("saliency",
-            "Input-gradient saliency (Simonyan et al.): the largest |d score / d pixel| over the channels, beside the image and as an overlay.")
+            $"Input-gradient saliency (Simonyan et al.): the largest {InterpretabilityFigures.SaliencyQuantity} over the channels, beside the image and as an overlay.")
             { o.Trial, o.Image, o.Split, o.Class, o.Epoch, db, output };
         command.SetAction((parse, ct) => WithImageModel(parse, db, o, ct, (model, image) =>
             Describe(model, image, InterpretabilityFigures.Saliency(model, image, parse.GetValue(o.Class), OutDirectory(parse, output, $"trial-{model.TrialId}")))));
@@ -60,7 +60,7 @@ public static partial class VizCommands
                           "Default: the last convolutional block's output after its nonlinearity (the last rectified maps larger than 1×1), as in the Grad-CAM paper.",
         };
         var command = new Command("gradcam",
-            "Grad-CAM (Selvaraju et al.): ReLU(Σ_k α_k A^k) at one layer, α_k the spatial mean of d score / dA^k, resized bilinearly to the image and shown as a heat overlay.")
+            "Grad-CAM (Selvaraju et al.): ReLU(Σ_k α_k A^k) at one layer, α_k the spatial mean of d logit / dA^k, resized bilinearly to the image and shown as a heat overlay.")
             { o.Trial, o.Image, layer, o.Split, o.Class, o.Epoch, db, output };
         command.SetAction((parse, ct) => WithImageModel(parse, db, o, ct, (model, image) =>
             Describe(model, image, InterpretabilityFigures.GradCam(model, image, parse.GetValue(layer), parse.GetValue(o.Class), OutDirectory(parse, output, $"trial-{model.TrialId}")))));
@@ -140,7 +140,7 @@ public static partial class VizCommands
     private static string Describe(StoredModel model, PickedImage image, AttributionFile file)
     {
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} (label {image.Label} ({image.ClassName})): {file.What} for class {file.Class}, logit {file.Score:G4}; predicted class {file.Predicted}"));
+            $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image}: {file.What} for class {image.Class(file.Class)}, logit {file.Score:G4}; predicted class {image.Class(file.Predicted)}"));
         if (file.Blank is not null) Console.Error.WriteLine(BlankMapWarning(file.Blank));
         return file.Path;
     }

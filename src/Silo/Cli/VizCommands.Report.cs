@@ -54,8 +54,8 @@ public static partial class VizCommands
             var files = WriteProbabilities(OutDirectory(parse, output, $"trial-{model.TrialId}"), model, image, dataset, out var probabilities, parse.GetValue(log));
             var predicted = ArgMax(probabilities);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image.Split} image {image.Index} (label {image.Label}, {image.ClassName}): " +
-                $"predicted class {predicted} with p = {probabilities[predicted]:0.0000}; p(true class) = {probabilities[image.Label]:0.0000}"));
+                $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image}: " +
+                $"predicted class {image.Class(predicted)} with p = {probabilities[predicted]:0.0000}; p(true class) = {probabilities[image.Label]:0.0000}"));
             PrintPaths([files.Chart, files.Image]);
             return CommandErrors.Ok;
         }));
@@ -250,7 +250,6 @@ public static partial class VizCommands
                 Row("sweep", row.SweepId?.ToString(CultureInfo.InvariantCulture) ?? "–"),
                 Row("architecture", row.Architecture),
                 Row("dataset", row.Dataset),
-                Row("seed", row.Seed.ToString(CultureInfo.InvariantCulture)),
                 Row("status", row.Status.ToString().ToLowerInvariant() + (row.Error is { } error ? $": {error}" : "")),
                 Row("created", Time(row.CreatedAt)),
                 Row("finished", row.FinishedAt is { } f ? Time(f) : "–"),
@@ -323,18 +322,18 @@ public static partial class VizCommands
                 for (var index = 0; index < images; index++)
                 {
                     var image = await PickImageAsync(store, model, "test", index, ct);
-                    html.Heading(level + 1, $"Test image {index}: {image.ClassName}");
+                    html.Heading(level + 1, $"Test image {index} · true class {image.TrueClass}");
                     var probabilities = WriteProbabilities(directory, model, image, row.Dataset, out _);
-                    html.Figure(probabilities.Image, $"Test image {index}, true class {image.ClassName}");
+                    html.Figure(probabilities.Image, $"Test image {index}, as the model sees it");
                     html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red, the predicted class in orange");
                     var saliency = InterpretabilityFigures.Saliency(model, image, null, directory);
-                    html.Figure(saliency.Path, $"Saliency for the predicted class {saliency.Class}: image, |d score / d pixel|, overlay");
+                    html.Figure(saliency.Path, $"Saliency for the predicted class {image.Class(saliency.Class)}: image, {InterpretabilityFigures.SaliencyQuantity}, overlay");
                     if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + BlankMapWarning(blankSaliency));
                     if (gradCamLayer is { } layer)
                     {
                         var map = InterpretabilityFigures.GradCam(model, image, layer, null, directory);
                         html.Figure(map.Path,
-                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {map.Class}: image, map, overlay");
+                            $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {image.Class(map.Class)}: image, map, overlay");
                         if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + BlankMapWarning(blankMap));
                     }
                 }
@@ -384,10 +383,7 @@ public static partial class VizCommands
                 var f = files.Decoded.Filters;
                 html.Figure(files.Filters, $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
                 html.Figure(files.Thresholded, "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
-                var error = files.Evaluation.Error;
-                if (error.Images > 0)
-                    html.Paragraph(string.Create(CultureInfo.InvariantCulture,
-                        $"Reconstruction MSE (003, Table 1) over {error.Images} test images: {error.Mean:0.0000} ± {error.StandardDeviation:0.0000}."));
+                if (files.Evaluation.Error.Images > 0) html.Paragraph($"Reconstruction MSE (003, Table 1): {files.ErrorInWords()}.");
                 return Task.CompletedTask;
             });
         }

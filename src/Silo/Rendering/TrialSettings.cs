@@ -7,7 +7,8 @@ namespace Experiments.Silo.Rendering;
 
 /// <summary>
 /// Everything that decided what a trial trained, as labelled text in one fixed order: the data (dataset, input shape,
-/// limit, split sizes), the hyperparameters, the seed, and the code and host that ran it. <c>results show</c>,
+/// limit, split sizes), the hyperparameters the trial's optimizer used, the seed, and the code and host that ran it,
+/// each once. <c>results show</c>,
 /// <c>results compare</c> and <c>viz report</c> all list these, so a setting is never shown in one and missing in another.
 /// </summary>
 public static class TrialSettings
@@ -41,7 +42,7 @@ public static class TrialSettings
             ("images (train / validation / test)", row.Context is { } c ? $"{Count(c.TrainImages)} / {Count(c.ValidationImages)} / {Count(c.TestImages)}" : "not recorded"),
         };
         foreach (var (key, label) in _known)
-            if (Stored(key) is { } value) settings.Add((label, value));
+            if (Stored(key) is { } value && UsedBy(Stored("optimizer"), key)) settings.Add((label, value));
         if (hyperparameters.ValueKind == JsonValueKind.Object)
             foreach (var other in hyperparameters.EnumerateObject().Where(p => !_shownElsewhere.Contains(p.Name)))
                 settings.Add((other.Name, SettingText.Format(other.Value)));
@@ -50,6 +51,12 @@ public static class TrialSettings
         settings.Add(("host", row.Context?.Host ?? "not recorded"));
         return settings;
     }
+
+    /// <summary>
+    /// Whether <paramref name="optimizer"/> reads the setting <paramref name="key"/>: momentum is SGD's alone (our Adam
+    /// takes only the learning rate and weight decay), so an Adam trial's stored default momentum is not shown.
+    /// </summary>
+    private static bool UsedBy(string? optimizer, string key) => key != "momentum" || optimizer is null or "sgd";
 
     /// <summary>The learning rate and weight decay as the leaderboards show them, e.g. "1e-3 / 5e-4".</summary>
     public static string LearningRateAndDecay(string hyperparametersJson)

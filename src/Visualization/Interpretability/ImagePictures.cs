@@ -9,11 +9,29 @@ using Experiments.Worker.Interpretability;
 
 namespace Experiments.Visualization.Interpretability;
 
-/// <summary>An image picked from a trial's dataset: its pixels as the model sees them (C×H×W in [−1, 1]) and where it came from.</summary>
-public sealed record PickedImage(Tensor Pixels, string Split, int Index, int Label, string ClassName)
+/// <summary>
+/// An image picked from a trial's dataset: its pixels as the model sees them (C×H×W in [−1, 1]), where it came from,
+/// its label and the dataset's class names (MNIST's are its digits, "0" to "9").
+/// </summary>
+public sealed record PickedImage(Tensor Pixels, string Split, int Index, int Label, IReadOnlyList<string> ClassNames)
 {
-    /// <summary>"test image 7 (true 3, three)".</summary>
-    public override string ToString() => $"{Split} image {Index} (true {Label}, {ClassName})";
+    /// <summary>The name of the image's own class, e.g. "Shirt", or "6" for MNIST.</summary>
+    public string ClassName => ClassNames[Label];
+
+    /// <summary>Its class in words: <see cref="Class"/> of its label.</summary>
+    public string TrueClass => Class(Label);
+
+    /// <summary>
+    /// Class <paramref name="index"/> as figures and messages name it: "6 (Shirt)" where the class has a name, "6" where
+    /// its name is its number, so a number is never written twice.
+    /// </summary>
+    public string Class(int index) =>
+        index >= 0 && index < ClassNames.Count && ClassNames[index] != index.ToString(CultureInfo.InvariantCulture)
+            ? $"{index.ToString(CultureInfo.InvariantCulture)} ({ClassNames[index]})"
+            : index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>"test image 7 · true class 6 (Shirt)", or "test image 7 · true class 6" for MNIST.</summary>
+    public override string ToString() => $"{Split} image {Index} · true class {TrueClass}";
 }
 
 /// <summary>Dataset images for figures that explain one image.</summary>
@@ -30,9 +48,7 @@ public static class DatasetImages
             throw new VizInputException($"--image {index} is out of range: the {split} split of {row.Dataset} has images 0..{images.Count - 1}");
         if (!images.SampleShape.Equals(model.Model.Plan.Input))
             throw new VizInputException($"{row.Dataset}'s images are {images.SampleShape}, but trial {model.TrialId}'s model takes {model.Model.Plan.Input}");
-        var label = images.Labels[index];
-        var name = label < images.ClassNames.Count ? images.ClassNames[label] : label.ToString(CultureInfo.InvariantCulture);
-        return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, label, name);
+        return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, images.Labels[index], images.ClassNames);
     }
 
     /// <summary>The model's predicted class for the image (the arg-max logit).</summary>
@@ -92,7 +108,8 @@ public static class AttributionPictures
         }
         var panel = new GridPanel($"true {image.Label.ToString(CultureInfo.InvariantCulture)}", $"predicted {predicted.ToString(CultureInfo.InvariantCulture)}",
         [[
-            new GridGroup($"{image.Split} image {image.Index}: {image.ClassName}", [picture]),
+            // The panel's label has the class numbers; the image's label adds the class's name where it has one.
+            new GridGroup(image.TrueClass == image.Label.ToString(CultureInfo.InvariantCulture) ? $"{image.Split} image {image.Index}" : $"{image.Split} image {image.Index}: {image.ClassName}", [picture]),
             new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
             new GridGroup("overlay", [overlay]),
         ]]);

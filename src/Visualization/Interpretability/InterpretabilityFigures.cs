@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Experiments.Analysis.Decoding;
 using Experiments.Architectures;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Visualization.Pictures;
 using Experiments.Worker.Decoding;
@@ -18,7 +19,22 @@ public sealed record AttributionFile(string Path, int Class, float Score, int Pr
 public sealed record ActivationFiles(int Layer, string Label, int[] Shape, string Grid, string Animation);
 
 /// <summary>The decoding figures of one layer and what they show.</summary>
-public sealed record DecodeFiles(DecodedLayer Decoded, DecodingEvaluation Evaluation, IReadOnlyList<int> Shown, string Filters, string Thresholded, string TopImages, string Json);
+public sealed record DecodeFiles(DecodedLayer Decoded, DecodingEvaluation Evaluation, IReadOnlyList<int> Shown, string Filters, string Thresholded, string TopImages, string Json)
+{
+    /// <summary>
+    /// The reconstruction MSE (003, eq. 3) in words, e.g. "0.0402 ± 0.0303 over 100 test images", its numbers to four
+    /// significant digits so a small error is not printed as 0. A layer that reads the image itself (nothing to decode
+    /// below it) is decoded exactly, so the note says why its error is near 0: only its biases are not in the decoded filters.
+    /// </summary>
+    public string ErrorInWords()
+    {
+        var error = Evaluation.Error;
+        var words = $"{SettingText.Format(error.Mean)} ± {SettingText.Format(error.StandardDeviation)} over {error.Images} test images";
+        return Decoded.Plan.StepsDown.Count == 0
+            ? words + $" (layer {Decoded.Plan.Layer} reads the image directly, so its decoded filters are its own weights, exact but for the biases)"
+            : words;
+    }
+}
 
 /// <summary>
 /// The figures that need the engine: attribution maps (seed 004, section 6), feature maps over epochs (seed 000,
@@ -27,12 +43,18 @@ public sealed record DecodeFiles(DecodedLayer Decoded, DecodingEvaluation Evalua
 /// </summary>
 public static class InterpretabilityFigures
 {
-    /// <summary>Input-gradient saliency (Simonyan et al. 2014): the largest |d score / d pixel| over the channels.</summary>
+    /// <summary>
+    /// What a saliency map's values are, in the one wording its colour bar, the report and the docs use: the magnitude
+    /// of the gradient of the class's pre-softmax score (its logit) with respect to each input pixel.
+    /// </summary>
+    public const string SaliencyQuantity = "|d logit / d pixel|";
+
+    /// <summary>Input-gradient saliency (Simonyan et al. 2014): the largest <see cref="SaliencyQuantity"/> over the channels.</summary>
     public static AttributionFile Saliency(StoredModel model, PickedImage image, int? targetClass, string directory)
     {
         var map = Attribution.Saliency(model.Model, image.Pixels, targetClass);
         return Write(model, image, directory, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
-            "Saliency", "saliency", "|d logit / d pixel|, max over channels; min–max scaled", map.Class, map.Score,
+            "Saliency", "saliency", $"{SaliencyQuantity}, max over channels; min–max scaled", map.Class, map.Score,
             Attribution.Normalise(map.Map), Range(map.Map), map.Blank);
     }
 

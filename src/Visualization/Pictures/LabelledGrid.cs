@@ -67,6 +67,12 @@ public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int
     public int TileTop(int panel, int line) =>
         Margin + TitleHeight + panel * (PanelHeight + PanelGap) + line * (LineHeight + LineGap) + HeaderHeight;
 
+    /// <summary>
+    /// Whether a tile label (a channel index) is drawn over a tile this wide: only when it fits, so labels never run
+    /// into their neighbours. The band of tile labels is only laid out when some label fits.
+    /// </summary>
+    public static bool TileLabelFits(string label, int tileWidth) => PictureText.Width(label, PictureText.SmallSize) + 2 <= tileWidth;
+
     /// <summary>The baseline of a panel's label (the top of its first line of tiles, plus one label's height).</summary>
     public int PanelLabelBaseline(int panel) => TileTop(panel, 0) + 11;
 
@@ -92,7 +98,8 @@ public static class LabelledGrid
         if (panels.Count == 0) throw new ArgumentException("a grid needs at least one panel", nameof(panels));
         var lines = panels.Max(p => p.Lines.Count);
         var groupTiles = panels.SelectMany(p => p.Lines).OrderByDescending(l => l.Count).First().Select(g => g.Tiles.Count).ToList();
-        var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).Any(g => g.TileLabels is not null);
+        var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).SelectMany(g => g.TileLabels ?? []).Distinct()
+            .Any(label => GridLayout.TileLabelFits(label, tileWidth));
         return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize));
     }
 
@@ -135,7 +142,7 @@ public static class LabelledGrid
                 for (var t = 0; t < group.Tiles.Count; t++)
                 {
                     var tileLeft = layout.TileLeft(g, t);
-                    if (group.TileLabels is { } labels && PictureText.Width(labels[t], PictureText.SmallSize) + 2 <= layout.TileWidth)
+                    if (group.TileLabels is { } labels && GridLayout.TileLabelFits(labels[t], layout.TileWidth))
                         PictureText.DrawCentred(canvas, labels[t], tileLeft + layout.TileWidth / 2, top - 2, PictureText.SmallSize, colour);
                     if (group.Tiles[t] is { } tile) picture.Paint(tile, tileLeft, top, layout.TileWidth, layout.TileHeight);
                 }

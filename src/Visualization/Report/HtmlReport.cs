@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Xml.Linq;
+using SkiaSharp;
 
 namespace Experiments.Visualization.Report;
 
@@ -13,7 +16,10 @@ public sealed record HtmlCell(string Text, string? Href = null)
 /// One self-contained HTML page (<c>viz report</c>): inline CSS, no scripts, and every figure embedded as a
 /// <c>data:</c> URI (PNG as <c>image/png</c>, SVG as <c>image/svg+xml</c>), so the file can be mailed or archived on its
 /// own and opens offline. SVG charts go in through <c>&lt;img&gt;</c> rather than inline markup because each chart carries
-/// its own <c>&lt;style&gt;</c>, which would otherwise leak into the page. All text is HTML-encoded.
+/// its own <c>&lt;style&gt;</c>, which would otherwise leak into the page. Every figure is shown at its natural size,
+/// one picture pixel to one CSS pixel, inside a box that scrolls sideways (CSS <c>overflow-x:auto</c>) when the figure is
+/// wider than the page: scaled down to the page's width, a wide kernel grid's labels would be unreadable. All text is
+/// HTML-encoded.
 /// </summary>
 public sealed class HtmlReport(string title)
 {
@@ -27,8 +33,9 @@ public sealed class HtmlReport(string title)
         th{background:#f3f6fa}
         td:first-child,th:first-child{text-align:left}
         tr:nth-child(even) td{background:#fafafa}
-        figure{display:inline-block;margin:.6em 1em .6em 0;vertical-align:top}
-        figure img{max-width:100%;height:auto;border:1px solid #eee}
+        figure{display:inline-block;max-width:100%;margin:.6em 1em .6em 0;vertical-align:top}
+        .scroll{overflow-x:auto;max-width:100%}
+        .scroll img{display:block;max-width:none;border:1px solid #eee}
         figcaption{font-size:.85em;color:#555;max-width:640px}
         .note{color:#8a5a00;background:#fff8e6;border-left:4px solid #f0b400;padding:.3em .8em}
         .problem{color:#b00}
@@ -83,11 +90,16 @@ public sealed class HtmlReport(string title)
         return this;
     }
 
-    /// <summary>Embeds a PNG or SVG file as a figure with a caption. The file is read now, so it may be overwritten afterwards.</summary>
+    /// <summary>
+    /// Embeds a PNG, GIF or SVG file as a figure with a caption, at its natural size (its <c>width</c> and <c>height</c>
+    /// in pixels) in a sideways-scrolling box. The file is read now, so it may be overwritten afterwards.
+    /// </summary>
     public HtmlReport Figure(string path, string caption)
     {
-        _body.Append("<figure><img src=\"").Append(DataUri(path)).Append("\" alt=\"").Append(Encode(caption)).Append("\" data-file=\"")
-            .Append(Encode(Path.GetFileName(path))).Append("\"><figcaption>").Append(Encode(caption)).Append("</figcaption></figure>\n");
+        var (width, height) = NaturalSize(path);
+        _body.Append("<figure><div class=\"scroll\"><img src=\"").Append(DataUri(path)).Append("\" width=\"").Append(width).Append("\" height=\"").Append(height)
+            .Append("\" alt=\"").Append(Encode(caption)).Append("\" data-file=\"").Append(Encode(Path.GetFileName(path)))
+            .Append("\"></div><figcaption>").Append(Encode(caption)).Append("</figcaption></figure>\n");
         Figures.Add(path);
         return this;
     }
@@ -138,6 +150,25 @@ public sealed class HtmlReport(string title)
             var other => throw new ArgumentException($"cannot embed '{path}': only .png and .svg figures are supported, not '{other}'"),
         };
         return $"data:{mediaType};base64,{Convert.ToBase64String(File.ReadAllBytes(path))}";
+    }
+
+    /// <summary>
+    /// A figure's size in pixels: a PNG's or GIF's from its header (read by SkiaSharp's codec), an SVG's from the
+    /// <c>width</c> and <c>height</c> of its root element (ScottPlot writes them in pixels).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a picture with a size.</exception>
+    public static (int Width, int Height) NaturalSize(string path)
+    {
+        if (Path.GetExtension(path).Equals(".svg", StringComparison.OrdinalIgnoreCase))
+        {
+            var root = XDocument.Load(path).Root;
+            return int.TryParse((string?)root?.Attribute("width"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var w)
+                   && int.TryParse((string?)root?.Attribute("height"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var h)
+                ? (w, h)
+                : throw new InvalidDataException($"{path} does not give its width and height in pixels");
+        }
+        using var codec = SKCodec.Create(path) ?? throw new InvalidDataException($"{path} is not a picture SkiaSharp can read");
+        return (codec.Info.Width, codec.Info.Height);
     }
 
     private static string Cell(HtmlCell cell) =>

@@ -66,19 +66,17 @@ public static class KernelPictures
     /// <summary>Kernel pixels are enlarged to about this many screen pixels per kernel side…</summary>
     public const int TargetTileSide = 40;
 
-    /// <summary>…unless the whole grid would then exceed this many pixels (deep layers over many epochs): then less.</summary>
+    /// <summary>
+    /// …unless the whole grid (labels, gaps and colour bar included) would then exceed this many pixels (deep layers
+    /// over many epochs): then the largest whole zoom that fits.
+    /// </summary>
     public const long MaxGridPixels = 8_000_000;
 
     /// <summary>An epoch's panel wraps its filters onto further lines rather than grow wider than this.</summary>
     public const int MaxPanelWidth = 4096;
 
-    /// <summary>The largest whole zoom up to ⌈40 / kernel side⌉ that keeps <paramref name="tiles"/> tiles within <see cref="MaxGridPixels"/>.</summary>
-    public static int DefaultUpscale(int kernelHeight, int kernelWidth, long tiles = 1)
-    {
-        var zoom = Math.Max(1, (int)Math.Ceiling((double)TargetTileSide / Math.Max(kernelHeight, kernelWidth)));
-        while (zoom > 1 && tiles * (kernelHeight * zoom + 1L) * (kernelWidth * zoom + 1L) > MaxGridPixels) zoom--;
-        return zoom;
-    }
+    /// <summary>The zoom that brings a kernel's longer side to about <see cref="TargetTileSide"/> pixels: ⌈40 / side⌉.</summary>
+    public static int TargetUpscale(int kernelHeight, int kernelWidth) => Math.Max(1, (int)Math.Ceiling((double)TargetTileSide / Math.Max(kernelHeight, kernelWidth)));
 
     /// <summary>The weights in grey, each kernel rescaled by <paramref name="scaling"/>.</summary>
     /// <exception cref="ArgumentException">No epochs, not a conv layer, shapes that change, or a filter that does not exist.</exception>
@@ -141,38 +139,62 @@ public static class KernelPictures
         string what, string? subject, Func<WeightTensor, (string? SubLabel, TileValues Tile)> perEpoch, IReadOnlyDictionary<WeightTensor, WeightTensor>? shown = null)
     {
         var (inChannels, kernelHeight, kernelWidth) = (shape[1], shape[2], shape[3]);
-        var zoom = upscale ?? DefaultUpscale(kernelHeight, kernelWidth, (long)history.Epochs.Count * filters.Count * inChannels);
-        var (tileWidth, tileHeight) = (kernelWidth * zoom, kernelHeight * zoom);
-        var groupWidth = inChannels * tileWidth + (inChannels - 1) * GridLayout.TileGap;
-        var filtersPerLine = Math.Clamp((MaxPanelWidth + GridLayout.GroupGap) / (groupWidth + GridLayout.GroupGap), 1, filters.Count);
+        var title = $"{(subject is null ? "" : subject + ": ")}{what}, {shape[0]}×{inChannels}×{kernelHeight}×{kernelWidth}; {chosenBy}";
         var channelLabels = inChannels > 1 ? Enumerable.Range(0, inChannels).Select(c => "c" + c.ToString(CultureInfo.InvariantCulture)).ToList() : null;
         var plane = kernelHeight * kernelWidth;
 
-        var panels = history.Epochs.Select(e =>
+        // One panel per epoch, its filters wrapped onto lines no wider than MaxPanelWidth at this zoom; without
+        // drawTiles, the tiles are left empty: the layout alone, to find the zoom that fits the pixel budget.
+        List<GridPanel> Panels(int zoom, bool drawTiles)
         {
-            var weight = shown?[e.Weight] ?? e.Weight;
-            var (subLabel, tile) = perEpoch(weight);
-            var groups = filters.Select(f =>
+            var groupWidth = inChannels * kernelWidth * zoom + (inChannels - 1) * GridLayout.TileGap;
+            var filtersPerLine = Math.Clamp((MaxPanelWidth + GridLayout.GroupGap) / (groupWidth + GridLayout.GroupGap), 1, filters.Count);
+            return history.Epochs.Select(e =>
             {
-                var filter = weight.Filter(f).ToArray();
-                var tiles = Enumerable.Range(0, inChannels).Select(c =>
+                var weight = shown?[e.Weight] ?? e.Weight;
+                (string? SubLabel, TileValues? Tile) epoch = drawTiles ? perEpoch(weight) : (null, null);
+                var groups = filters.Select(f =>
                 {
-                    var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
-                    return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
+                    var filter = epoch.Tile is null ? Array.Empty<float>() : weight.Filter(f).ToArray();
+                    var tiles = Enumerable.Range(0, inChannels).Select(c =>
+                    {
+                        if (epoch.Tile is not { } tile) return null;
+                        var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
+                        return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
+                    }).ToList();
+                    return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
                 }).ToList();
-                return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
+                var lines = groups.Chunk(filtersPerLine).Select(l => (IReadOnlyList<GridGroup>)l).ToList();
+                return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", epoch.SubLabel, lines);
             }).ToList();
-            var lines = groups.Chunk(filtersPerLine).Select(l => (IReadOnlyList<GridGroup>)l).ToList();
-            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", subLabel, lines);
-        }).ToList();
+        }
 
-        var title = $"{(subject is null ? "" : subject + ": ")}{what}, {shape[0]}×{inChannels}×{kernelHeight}×{kernelWidth}; {chosenBy}";
+        var zoom = upscale ?? FittingUpscale(title, kernelHeight, kernelWidth, bar, z => Panels(z, drawTiles: false), $"{history.Epochs.Count} epoch(s) of {filters.Count} filter(s) × {inChannels} channel(s)");
+        var (tileWidth, tileHeight) = (kernelWidth * zoom, kernelHeight * zoom);
+        var panels = Panels(zoom, drawTiles: true);
         var grid = LabelledGrid.Draw(title, panels, tileWidth, tileHeight, bar);
         // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText). They
         // leave the colour bar to the grid: it would double each frame's height, and so the GIF's size and encoding time.
         var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight)).ToList();
         return new KernelPicture(grid, frames, LabelledGrid.Layout(title, panels, tileWidth, tileHeight, bar), filters,
             history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
+    }
+
+    /// <summary>
+    /// The largest whole zoom, up to <see cref="TargetUpscale"/>, whose whole grid (as <see cref="LabelledGrid.Layout"/>
+    /// lays out <paramref name="panelsAt"/> that zoom) stays within <see cref="MaxGridPixels"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not even one pixel per weight fits: too many epochs or filters to show at once.</exception>
+    private static int FittingUpscale(string title, int kernelHeight, int kernelWidth, ColourBar bar, Func<int, List<GridPanel>> panelsAt, string shown)
+    {
+        GridLayout? layout = null;
+        for (var zoom = TargetUpscale(kernelHeight, kernelWidth); zoom >= 1; zoom--)
+        {
+            layout = LabelledGrid.Layout(title, panelsAt(zoom), kernelWidth * zoom, kernelHeight * zoom, bar);
+            if ((long)layout.Width * layout.Height <= MaxGridPixels) return zoom;
+        }
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"{shown} make a {layout!.Width}×{layout.Height} picture even at one pixel per weight, past the {MaxGridPixels / 1_000_000} million pixels a kernel grid may have; show fewer epochs (--epochs, e.g. 0,5,10) or filters (--top, --filter)"));
     }
 
     private static int[] CheckShape(KernelHistory history)

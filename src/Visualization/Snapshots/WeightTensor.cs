@@ -38,7 +38,14 @@ public sealed record EpochSnapshot(int Epoch, IReadOnlyList<TensorSnapshot> Tens
 /// <summary>Finding a layer's weight tensor by what a user types: "3", "3.weight", or the tensor's full name.</summary>
 public static class LayerNames
 {
-    public static string ResolveWeight(string layer, IReadOnlyCollection<TensorSnapshot> snapshot, Func<int[], bool> acceptShape, string kind)
+    /// <summary>
+    /// The weight tensor's name for <paramref name="layer"/>, if that layer has one of the shape <paramref name="kind"/>
+    /// layers have. <paramref name="layerLabels"/> (each layer of the architecture in words, by index; see
+    /// <see cref="LabelsAsync"/>) lets the message name a layer that has no weights, such as a pooling layer.
+    /// </summary>
+    /// <exception cref="ArgumentException">No such layer, or not a <paramref name="kind"/> layer; the message lists those that are.</exception>
+    public static string ResolveWeight(string layer, IReadOnlyCollection<TensorSnapshot> snapshot, Func<int[], bool> acceptShape, string kind,
+        IReadOnlyList<string>? layerLabels = null)
     {
         var names = snapshot.Where(t => !t.Name.StartsWith("optimizer/", StringComparison.Ordinal)).ToDictionary(t => t.Name);
         var candidates = new[] { layer, layer + ".weight" };
@@ -47,9 +54,35 @@ public static class LayerNames
         var suitable = names.Values.Where(t => t.Name.EndsWith(".weight", StringComparison.Ordinal) && acceptShape(t.Shape))
             .Select(t => $"{t.Name[..^".weight".Length]} ({string.Join('×', t.Shape)})").ToList();
         var found = candidates.FirstOrDefault(names.ContainsKey);
-        var problem = found is null ? $"there is no layer '{layer}'" : $"layer '{layer}' ({string.Join('×', names[found].Shape)}) is not a {kind} layer";
+        var index = int.TryParse(layer.EndsWith(".weight", StringComparison.Ordinal) ? layer[..^".weight".Length] : layer,
+            System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : (int?)null;
+        var problem = (found, index, layerLabels) switch
+        {
+            (not null, _, _) => $"layer '{layer}' ({string.Join('×', names[found].Shape)}) is not a {kind} layer",
+            (null, { } at, { } labels) when at < labels.Count => $"layer {at} is a {labels[at]} layer, not a {kind} layer",
+            (null, { } at, { Count: > 0 } labels) => $"there is no layer {at}: the model has layers 0 to {labels.Count - 1}",
+            _ => $"there is no layer '{layer}'",
+        };
         throw new ArgumentException(suitable.Count == 0
             ? $"{problem}, and this model has no {kind} layers"
             : $"{problem}; the {kind} layers are {string.Join(", ", suitable)}");
+    }
+
+    /// <summary>
+    /// Each layer of trial <paramref name="trial"/>'s architecture in words, by index (e.g. "maxpool 2×2"), from its
+    /// stored spec; null when the spec is missing or no longer reads (the messages then name tensors only).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>?> LabelsAsync(ResultsStore store, long trial, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (await store.GetArchitectureSpecAsync(trial, ct) is not { } spec) return null;
+        try
+        {
+            return Architectures.ArchitectureReader.Parse(spec, $"trial {trial}'s architecture spec").Layers.Select(Architectures.LayerDescriptions.Label).ToList();
+        }
+        catch (Exception e) when (e is Architectures.SpecException or Architectures.ArchitectureException)
+        {
+            return null;
+        }
     }
 }

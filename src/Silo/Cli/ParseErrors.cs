@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Experiments.Silo.Cli;
+
+/// <summary>
+/// Words for the command-line parser's errors, in one place for every command. System.CommandLine says "Cannot parse
+/// argument 'abc' for option '--epoch' as expected type 'System.Int64'" and "Required argument missing for command:
+/// 'curves'"; a researcher should read "--epoch must be a whole number, got 'abc'" and "viz curves needs at least one
+/// trial id, e.g. `viz curves 3 4`". The messages are found from the parse result's symbols and tokens (which option or
+/// argument, of which type, with which text), not from the parser's English text, so they hold for every int, long and
+/// double option and argument, present and future. An error this does not recognise keeps the parser's words.
+/// </summary>
+public static class ParseErrors
+{
+    private static readonly ConditionalWeakTable<Argument, Needs> _needs = [];
+
+    private sealed record Needs(string What, string Example);
+
+    /// <summary>
+    /// Says what a command's argument holds, for the message when it is missing: e.g. "at least one trial id" and "3 4"
+    /// give "viz curves needs at least one trial id, e.g. `viz curves 3 4`".
+    /// </summary>
+    public static TArgument Needing<TArgument>(this TArgument argument, string what, string example) where TArgument : Argument
+    {
+        _needs.AddOrUpdate(argument, new Needs(what, example));
+        return argument;
+    }
+
+    /// <summary>One line for each of the parse's errors, without repeats, in the order the parser found them.</summary>
+    public static IReadOnlyList<string> Messages(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.Errors.Select(e => Message(e, parse)).Distinct().ToList();
+    }
+
+    private static string Message(ParseError error, ParseResult parse)
+    {
+        var parserWords = error.Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal);
+        switch (error.SymbolResult)
+        {
+            case ArgumentResult { Tokens.Count: 0, Parent: CommandResult command }:
+                return CommandProblem(command, parse) ?? parserWords;
+            case ArgumentResult argument:
+                return ValueProblem(Name(argument), argument.Argument.ValueType, argument.Tokens) ?? parserWords;
+            case OptionResult { IdentifierTokenCount: 0 } option:
+                return $"{option.Option.Name} is required" + (Kind(option.Option.ValueType) is { } kind ? $" ({kind})" : "");
+            case OptionResult option when option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0:
+                return $"{option.Option.Name} needs a value after it" + (Kind(option.Option.ValueType) is { } valueKind ? $" ({valueKind})" : "");
+            case OptionResult option:
+                return ValueProblem(option.Option.Name, option.Option.ValueType, option.Tokens) ?? parserWords;
+            case CommandResult command:
+                return CommandProblem(command, parse) ?? parserWords;
+            default:
+                return parserWords;
+        }
+    }
+
+    /// <summary>A command's argument that is missing, or given a word where it takes numbers ("viz curves x").</summary>
+    private static string? CommandProblem(CommandResult command, ParseResult parse)
+    {
+        var path = ExperimentsCommandLine.CommandPath(command.Command);
+        foreach (var argument in command.Command.Arguments)
+        {
+            var given = command.GetResult(argument);
+            if (Kind(argument.ValueType) is not null)
+            {
+                // A word where numbers go is not taken as the argument at all: the parser reports it as unrecognised.
+                var stray = parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-') && !Parses(t, argument.ValueType));
+                if (stray is not null) return ValueProblem($"<{argument.Name}>", argument.ValueType, [stray]);
+            }
+            if (argument.Arity.MinimumNumberOfValues > 0 && (given is null || given.Tokens.Count == 0))
+                return _needs.TryGetValue(argument, out var needs)
+                    ? $"{path} needs {needs.What}, e.g. `{path} {needs.Example}`"
+                    : $"{path} needs its <{argument.Name}> argument";
+        }
+        return null;
+    }
+
+    /// <summary>The first token that is not a value of <paramref name="type"/>, said in words; null when each one is.</summary>
+    private static string? ValueProblem(string name, Type type, IEnumerable<object> tokens)
+    {
+        if (Kind(type) is not { } kind) return null;
+        foreach (var token in tokens.Select(t => t is Token parsed ? parsed.Value : t.ToString()!))
+        {
+            if (Parses(token, type)) continue;
+            var element = Element(type);
+            var whole = element == typeof(int) || element == typeof(long);
+            if (whole && double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number == Math.Floor(number) && double.IsFinite(number))
+                return string.Create(CultureInfo.InvariantCulture, $"{name} must be a whole number up to {(element == typeof(int) ? int.MaxValue : long.MaxValue)}, got '{token}'");
+            return $"{name} must be {kind}, got '{token}'";
+        }
+        return null;
+    }
+
+    private static string Name(ArgumentResult argument) =>
+        argument.Parent is OptionResult option ? option.Option.Name : $"<{argument.Argument.Name}>";
+
+    /// <summary>"a whole number" or "a number" for the numeric types our options use (alone, nullable or repeated); null otherwise.</summary>
+    private static string? Kind(Type type)
+    {
+        var element = Element(type);
+        if (element == typeof(int) || element == typeof(long)) return "a whole number";
+        if (element == typeof(double) || element == typeof(float)) return "a number";
+        return null;
+    }
+
+    private static Type Element(Type type)
+    {
+        var element = type.IsArray ? type.GetElementType()! : type;
+        return Nullable.GetUnderlyingType(element) ?? element;
+    }
+
+    private static bool Parses(string token, Type type)
+    {
+        var element = Element(type);
+        if (element == typeof(int)) return int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+        if (element == typeof(long)) return long.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+        if (element == typeof(double) || element == typeof(float)) return double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        return true;
+    }
+}
