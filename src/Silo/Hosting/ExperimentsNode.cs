@@ -46,6 +46,8 @@ public static class ExperimentsNode
             builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
+        // No grain to ask on the bus: a worker applies its sweep's rules itself and publishes TrialEnded.
+        builder.Services.AddSingleton<Contracts.Cluster.ISweepCoordination, BusSweepCoordination>();
         builder.Services.AddMassTransit(bus =>
         {
             if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(bus, settings.Worker);
