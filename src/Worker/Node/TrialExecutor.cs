@@ -106,6 +106,7 @@ public sealed class TrialExecutor(
             Release(running);
             return;
         }
+        TrialEnded? ended = null;
         try
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
@@ -116,8 +117,7 @@ public sealed class TrialExecutor(
             ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
             runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
             logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
-            if (claim.SweepId is { } sweepId)
-                await runner.Coordination.TrialEndedAsync(new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name), CancellationToken.None);
+            if (claim.SweepId is { } sweepId) ended = new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name);
         }
         catch (Exception e)
         {
@@ -126,7 +126,18 @@ public sealed class TrialExecutor(
         }
         finally
         {
+            // Free the slot before telling the coordinator: a coordinator grain fills it within that very call.
             Release(running);
+        }
+        if (ended is null) return;
+        try
+        {
+            await runner.Coordination.TrialEndedAsync(ended, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Only a prompt is lost: the coordinator's next poll sees the free slot.
+            logger.LogWarning(e, "Could not tell the coordinator of sweep {Sweep} that trial {Trial} ended", ended.SweepId, ended.TrialId);
         }
     }
 
