@@ -4,6 +4,7 @@ using Experiments.Coordinator.Orchestration;
 using Experiments.Silo.Hosting;
 using Experiments.Store;
 using Experiments.Worker.Node;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit;
 
@@ -34,13 +35,8 @@ public sealed class Driving_a_sweep_on_the_in_process_silo(LocalDatabase databas
               arch: [ffnn-100]
               lr: [1e-3, 3e-3]
             """;
-        await using var store = await database.OpenAsync();
-        var sweepId = await SweepSubmission.SubmitAsync(store, SweepReader.Parse(file, "two.yaml"), file, "two.yaml", null, default);
-        using var host = ExperimentsNode.Build(store, OneSlotWithoutPolling(), consoleLogLevel: LogLevel.None);
-        await host.StartAsync();
-        try
+        await RunOnTheSiloAsync(file, async (store, sweepId, _) =>
         {
-            await ExperimentsNode.AnnounceAsync(host, sweepId, default);
             var clock = Stopwatch.StartNew();
             while ((await store.GetSweepAsync(sweepId))!.Status == SweepStatus.Running && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
 
@@ -48,11 +44,7 @@ public sealed class Driving_a_sweep_on_the_in_process_silo(LocalDatabase databas
             var trials = await store.GetSweepTrialsAsync(sweepId);
             Assert.Equal([TrialStatus.Completed, TrialStatus.Completed], trials.Select(t => t.Status));
             Assert.Equal(SweepStatus.Completed, (await store.GetSweepAsync(sweepId))!.Status);
-        }
-        finally
-        {
-            await host.StopAsync();
-        }
+        });
     }
 
     [Fact]
@@ -66,13 +58,8 @@ public sealed class Driving_a_sweep_on_the_in_process_silo(LocalDatabase databas
             grid:
               arch: [lenet-matconvnet]
             """;
-        await using var store = await database.OpenAsync();
-        var sweepId = await SweepSubmission.SubmitAsync(store, SweepReader.Parse(file, "long.yaml"), file, "long.yaml", null, default);
-        using var host = ExperimentsNode.Build(store, OneSlotWithoutPolling(), consoleLogLevel: LogLevel.None);
-        await host.StartAsync();
-        try
+        await RunOnTheSiloAsync(file, async (store, sweepId, host) =>
         {
-            await ExperimentsNode.AnnounceAsync(host, sweepId, default);
             var trial = await WaitForAsync(store, sweepId, t => t.EpochsRecorded >= 1, TimeSpan.FromMinutes(3));
             Assert.Equal(TrialStatus.Running, trial.Status);
 
@@ -85,6 +72,20 @@ public sealed class Driving_a_sweep_on_the_in_process_silo(LocalDatabase databas
             Assert.StartsWith("cancelled by the user", ended.Error);
             Assert.InRange(ended.EpochsRecorded, 1, 49); // it stopped early, keeping what it had recorded
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the trial took {clock.Elapsed.TotalSeconds:0.0} s to stop");
+        });
+    }
+
+    /// <summary>Records the sweep, starts a one-slot silo that never polls, wakes the sweep's coordinator, runs <paramref name="test"/>.</summary>
+    private async Task RunOnTheSiloAsync(string sweepFile, Func<ResultsStore, long, IHost, Task> test)
+    {
+        await using var store = await database.OpenAsync();
+        var sweepId = await SweepSubmission.SubmitAsync(store, SweepReader.Parse(sweepFile, "test.yaml"), sweepFile, "test.yaml", null, default);
+        using var host = ExperimentsNode.Build(store, OneSlotWithoutPolling(), consoleLogLevel: LogLevel.None);
+        await host.StartAsync();
+        try
+        {
+            await ExperimentsNode.AnnounceAsync(host, sweepId, default);
+            await test(store, sweepId, host);
         }
         finally
         {
