@@ -24,7 +24,7 @@ internal sealed record OrchestrationBenchOptions
           --model NAME        the overhead sweep's architecture (default ffnn-100)
           --batch N           batch size of every trial (default 64)
           --rounds N          times each mode runs the whole sweep, in alternating order, summed (default 2)
-          --skip-rabbitmq     do not start a RabbitMQ broker; measure the in-memory bus only
+          --skip-rabbitmq     do not start a RabbitMQ broker; measure the in-process silo only
           --skip-slots        leave out the second section (2 slots × 1 thread against 1 slot × 2 threads)
           --skip-overhead     leave out the first section (the overhead sweep); measure the slot layouts only
           --slot-trials N     trials in each layout of the second section (default 8)

@@ -18,6 +18,7 @@ namespace Experiments.Silo.Tests;
 /// A small sweep run in-process (coordinator and worker over the in-memory bus, real PostgreSQL and libtorch), its spans
 /// captured by an in-test exporter through the OpenTelemetry SDK: sweep → trial → epoch, with their attributes.
 /// </summary>
+[Collection(SweepsInTheTestProcess.Name)]
 public sealed class Tracing_a_sweep : IAsyncLifetime
 {
     private LocalPostgres? _server;

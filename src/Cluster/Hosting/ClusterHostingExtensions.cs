@@ -19,7 +19,8 @@ public static class ClusterHostingExtensions
     /// Makes the host an Orleans silo of the Experiments cluster: membership in our PostgreSQL (or localhost clustering
     /// when <see cref="SiloSettings.MembershipStore"/> is null), role placement over the silo metadata it advertises
     /// (<see cref="SiloResources"/>), the failure detection of <see cref="SiloSettings.FailureDetection"/>, free loopback
-    /// ports where none are given, and Orleans's activity propagation, so grain calls join the caller's trace.
+    /// ports where none are given, Orleans's activity propagation, so grain calls join the caller's trace, and
+    /// <see cref="IWorkerSilos"/> for coordinators.
     /// Orleans's own log lines below Warning are filtered out. Returns the ports chosen.
     /// </summary>
     public static SiloEndpoints AddExperimentsSilo(this IHostApplicationBuilder builder, SiloSettings settings)
@@ -53,6 +54,7 @@ public static class ClusterHostingExtensions
             silo.AddPlacementDirector<CoordinatorPlacement, RolePlacementDirector>();
             silo.AddPlacementDirector<WorkerPlacement, RolePlacementDirector>();
             silo.AddActivityPropagation();
+            silo.Services.AddSingleton<IWorkerSilos, MembershipWorkerSilos>();
         });
         return endpoints;
     }

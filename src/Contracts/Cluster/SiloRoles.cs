@@ -58,3 +58,12 @@ public sealed record SiloResources(SiloRoles Roles, int Gpus, int Slots)
     private static int Count(IReadOnlyDictionary<string, string> metadata, string key) =>
         metadata.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
 }
+
+/// <summary>A live worker silo, as membership and its silo metadata describe it.</summary>
+public sealed record WorkerSilo(Orleans.Runtime.SiloAddress Address, SiloResources Resources);
+
+/// <summary>The worker silos the cluster's membership counts as active now, with what each advertises.</summary>
+public interface IWorkerSilos
+{
+    IReadOnlyList<WorkerSilo> Live();
+}

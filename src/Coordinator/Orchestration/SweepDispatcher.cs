@@ -58,10 +58,7 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
     {
         // The first call waits out a database outage, if there is one; after it, DatabaseRecoveredAt says whether there was.
         var capacity = await store.CapacityAsync(options.WorkerLiveWithin, ct);
-        // Nobody could heartbeat while the database was away, so leases that ran out meanwhile say nothing about the
-        // workers: give them the time a live worker takes to beat again before taking trials back.
-        var justRecovered = store.DatabaseRecoveredAt is { } recovered && DateTimeOffset.UtcNow - recovered < options.WorkerLiveWithin;
-        if (!justRecovered) await ReclaimExpiredLeasesAsync(ct);
+        await ReclaimExpiredLeasesAsync(store, options, logger, ct);
         var seen = new Dictionary<TrialStatus, int>();
         var free = capacity.Slots - await store.InFlightAsync(options.RedispatchAfter, ct);
         foreach (var sweepId in await store.RunningSweepsAsync(ct))
@@ -74,8 +71,7 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             {
                 // Never run a trial where its request cannot be met; after the grace period (for workers still starting) say so.
                 if (DateTimeOffset.UtcNow - _started <= options.SchedulingGrace) continue;
-                var failed = await store.FailUnschedulableAsync(sweepId, reason, ct);
-                logger.LogError("Sweep {Sweep}: {Count} trials are unschedulable: {Reason}", sweepId, failed, reason);
+                await FailUnschedulableAsync(store, sweepId, reason, logger, ct);
                 continue;
             }
             if (free <= 0) continue;
@@ -88,8 +84,14 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             logger.LogInformation("Sweep {Sweep} completed", done);
     }
 
-    private async Task ReclaimExpiredLeasesAsync(CancellationToken ct)
+    /// <summary>
+    /// Takes back trials whose leases ran out, unless the database has just come back: nobody could heartbeat while it
+    /// was away, so leases that ran out meanwhile say nothing about the workers; they get the time a live worker takes
+    /// to beat again first.
+    /// </summary>
+    internal static async Task ReclaimExpiredLeasesAsync(ResultsStore store, CoordinatorOptions options, ILogger logger, CancellationToken ct)
     {
+        if (store.DatabaseRecoveredAt is { } recovered && DateTimeOffset.UtcNow - recovered < options.WorkerLiveWithin) return;
         var redriven = await store.ReclaimExpiredAsync(ct);
         if (redriven.Requeued.Count > 0)
             logger.LogWarning("Re-queued trials {Trials}: their worker stopped heartbeating; they resume from their latest epoch", redriven.Requeued);
@@ -97,6 +99,13 @@ public sealed class SweepDispatcher(ResultsStore store, IBus bus, CoordinatorOpt
             logger.LogWarning("Failed trials {Trials}: their worker stopped heartbeating on their last allowed attempt", redriven.Failed);
         if (redriven.Cancelled.Count > 0)
             logger.LogInformation("Cancelled trials {Trials}: their sweep was cancelled and their worker stopped heartbeating", redriven.Cancelled);
+    }
+
+    /// <summary>Fails the sweep's queued trials with <paramref name="reason"/>, and says so in the log.</summary>
+    internal static async Task FailUnschedulableAsync(ResultsStore store, long sweepId, string reason, ILogger logger, CancellationToken ct)
+    {
+        var failed = await store.FailUnschedulableAsync(sweepId, reason, ct);
+        logger.LogError("Sweep {Sweep}: {Count} trials are unschedulable: {Reason}", sweepId, failed, reason);
     }
 
     /// <summary>Why no live worker can ever run this sweep's trials, or null. No workers at all is waiting, not impossible.</summary>

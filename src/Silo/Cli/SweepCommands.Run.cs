@@ -51,7 +51,7 @@ public static partial class SweepCommands
         var (file, force, db, slots, threads) = (FileArgument(), ForceOption(), StoreAccess.DbOption(), SlotsOption(), ThreadsOption());
         var command = new Command("run",
             "Run a sweep on this machine: validate it, record it in PostgreSQL, and train its trials in this process\n" +
-            "(coordinator and worker over the in-process bus), with progress bars and a leaderboard at the end.\n" +
+            "(coordinator and worker on an in-process Orleans silo), with progress bars and a leaderboard at the end.\n" +
             $"Ctrl+C stops it; `{ExperimentsCommand.Name} sweep resume <id>` carries on from the last recorded epochs.")
         { file, force, db, slots, threads };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
@@ -112,9 +112,10 @@ public static partial class SweepCommands
     }
 
     /// <summary>
-    /// A sweep that stopped running with trials still in flight was cancelled by a user (from another terminal). Its trials
-    /// would stop at the worker's next heartbeat; beating now stops them at once, as cancelled, and shutting the worker
-    /// down only after they have ended keeps a user's cancel from being recorded as an interrupted (failed) attempt.
+    /// A sweep that stopped running with trials still in flight was cancelled by a user (from another terminal). Waking
+    /// its coordinator grain stops them at once, through the worker grain, as cancelled (rather than at the worker's next
+    /// heartbeat), and shutting the worker down only after they have ended keeps a user's cancel from being recorded as
+    /// an interrupted (failed) attempt.
     /// </summary>
     private static async Task LetRunningTrialsEndAsync(IHost host, ResultsStore store, long sweepId, CancellationToken ct)
     {
@@ -123,7 +124,7 @@ public static partial class SweepCommands
         // interrupted (and resumable) as before.
         var ours = (await store.GetSweepTrialsAsync(sweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToHashSet();
         if (!executor.RunningTrials.Any(ours.Contains)) return;
-        await host.Services.GetRequiredService<WorkerHeartbeats>().BeatAsync(ct);
+        await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
         while (executor.RunningTrials.Any(ours.Contains)) await Task.Delay(100, ct);
     }
 

@@ -1,4 +1,6 @@
+using Experiments.Cluster.Hosting;
 using Experiments.Contracts;
+using Experiments.Contracts.Cluster;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Store;
 using Experiments.Worker.Node;
@@ -7,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Orleans;
 
 namespace Experiments.Silo.Hosting;
 
@@ -32,8 +35,10 @@ public sealed record NodeSettings(string? BusUri, NodeRoles Roles, WorkerOptions
 }
 
 /// <summary>
-/// Builds a node's host: the results store (owned by the caller), the bus (MassTransit in-memory, or RabbitMQ for
-/// a cluster), the coordinator and/or worker, and telemetry export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+/// Builds a node's host: the results store (owned by the caller), the coordinator and/or worker, and telemetry export
+/// when OTEL_EXPORTER_OTLP_ENDPOINT is set. In-process (no bus), the node is one Orleans silo with localhost clustering
+/// on free loopback ports: a coordinator grain per sweep and a worker grain over this process's slots. With a bus URI,
+/// it is a node of the MassTransit cluster over RabbitMQ (docs/cluster.md says which path uses which).
 /// </summary>
 public static class ExperimentsNode
 {
@@ -46,26 +51,47 @@ public static class ExperimentsNode
             builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
+        if (settings.BusUri is null) AddInProcessSilo(builder, settings);
+        else AddBusNode(builder, settings, settings.BusUri);
+        return builder.Build();
+    }
+
+    private static void AddInProcessSilo(HostApplicationBuilder builder, NodeSettings settings)
+    {
+        var slots = SlotPlan.For(settings.Worker);
+        var roles = (settings.Roles.Coordinator ? SiloRoles.Coordinator : SiloRoles.None) | (settings.Roles.Worker ? SiloRoles.Worker : SiloRoles.None);
+        // The silo first: hosted services stop in reverse order, so the worker's trials end (and tell their
+        // coordinator grain) while the silo still runs.
+        builder.AddExperimentsSilo(new SiloSettings(new SiloResources(roles, slots.Gpus, slots.Slots)));
+        // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
+        // loaded machine trips) are not the user's business. Errors still show.
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Services.AddSingleton(settings.Coordinator);
+        builder.Services.AddSingleton<ISweepCoordination, GrainSweepCoordination>();
+        if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(settings.Worker);
+    }
+
+    private static void AddBusNode(HostApplicationBuilder builder, NodeSettings settings, string busUri)
+    {
+        builder.Services.AddSingleton<ISweepCoordination, BusSweepCoordination>();
         builder.Services.AddMassTransit(bus =>
         {
             if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(bus, settings.Worker);
             if (settings.Roles.Coordinator) builder.Services.AddExperimentsCoordinator(bus, settings.Coordinator);
-            if (settings.BusUri is null)
-                bus.UsingInMemory((context, configure) => configure.ConfigureEndpoints(context));
-            else
-                bus.UsingRabbitMq((context, configure) =>
-                {
-                    configure.Host(new Uri(settings.BusUri));
-                    configure.ConfigureEndpoints(context);
-                });
+            bus.UsingRabbitMq((context, configure) =>
+            {
+                configure.Host(new Uri(busUri));
+                configure.ConfigureEndpoints(context);
+            });
         });
-        return builder.Build();
     }
 
     /// <summary>Tells the coordinators a sweep is waiting, so they dispatch at once rather than at their next poll.</summary>
     public static async Task AnnounceAsync(IHost host, long sweepId, CancellationToken ct)
     {
-        var bus = host.Services.GetRequiredService<IBus>();
-        await BusResilience.RunAsync(token => bus.Publish(new SweepQueued(sweepId), token), ct);
+        if (host.Services.GetService<IGrainFactory>() is { } grains)
+            await BusResilience.RunAsync(_ => grains.GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), ct);
+        else
+            await BusResilience.RunAsync(token => host.Services.GetRequiredService<IBus>().Publish(new SweepQueued(sweepId), token), ct);
     }
 }

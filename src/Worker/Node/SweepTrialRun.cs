@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using Experiments.Architectures;
 using Experiments.Contracts;
-using Experiments.Coordinator;
-using Experiments.Coordinator.Orchestration;
+using Experiments.Contracts.Cluster;
 using Experiments.Store;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Recording;
@@ -19,11 +18,14 @@ public sealed record AttemptOutcome(TrialStatus Status, string? Message);
 /// <summary>
 /// One attempt at a claimed sweep trial, run synchronously on its slot's thread: rebuild the model from the stored
 /// definition, resume from the latest stored snapshot (so a trial taken over from a dead worker loses at most the
-/// epoch in flight), train and record every epoch, apply the sweep's early-stopping rule after each one.
+/// epoch in flight), train and record every epoch, and after each one ask the sweep's coordinator whether to go on
+/// (when the sweep stops trials early).
 /// </summary>
-public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, SlotPlan slots, ITrialProgress progress)
+public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, SlotPlan slots, ITrialProgress progress, ISweepCoordination coordination)
 {
     public ITrialProgress Progress => progress;
+
+    public ISweepCoordination Coordination => coordination;
 
     public AttemptOutcome Run(TrialClaim claim, string worker, int slot, Func<StopReason> stopRequested, CancellationToken stop)
     {
@@ -54,11 +56,10 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
         if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
 
-        var sweep = claim.SweepId is { } sweepId ? SweepSpecFor(sweepId, stop) : null;
-        var earlyStopping = sweep is { EarlyStopping: not NoEarlyStopping } ? (sweep.EarlyStopping, sweep.Metric) : ((EarlyStopping, SweepMetric)?)null;
+        var rules = claim.SweepId is { } sweepId ? coordination.RulesAsync(sweepId, stop).GetAwaiter().GetResult() : null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var observer = new SweepObserver(claim, progress, earlyStopping, store, stopTraining, stop);
-        var recorder = new TrialRecorder(store, claim.Owner, stop, sweep?.Snapshots);
+        var observer = new SweepObserver(claim, progress, rules is { EarlyStopping: true } ? coordination : null, stopTraining, stop);
+        var recorder = new TrialRecorder(store, claim.Owner, stop, rules is null ? null : new SnapshotPolicy(rules.SnapshotEvery));
         var result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer),
             stopTraining.Token, resume);
 
@@ -78,17 +79,13 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         return outcome;
     }
 
-    /// <summary>The sweep as submitted: its early-stopping rule and snapshot policy apply to every trial.</summary>
-    private SweepSpec? SweepSpecFor(long sweepId, CancellationToken stop)
-    {
-        var specJson = store.GetSweepSpecAsync(sweepId, stop).GetAwaiter().GetResult();
-        return specJson is null ? null : StoredSweep.FromJson(specJson)?.Read();
-    }
-
-    /// <summary>Epoch spans and metrics, progress, and the early-stopping decision after each trained epoch.</summary>
+    /// <summary>
+    /// Epoch spans and metrics, progress, and the coordinator's verdict after each trained epoch (<paramref name="judge"/>
+    /// is null when the sweep does not stop trials early).
+    /// </summary>
     private sealed class SweepObserver(
-        TrialClaim claim, ITrialProgress progress, (EarlyStopping Rule, SweepMetric Metric)? earlyStopping, ResultsStore store,
-        CancellationTokenSource stopTraining, CancellationToken stop) : ITrainingObserver
+        TrialClaim claim, ITrialProgress progress, ISweepCoordination? judge, CancellationTokenSource stopTraining, CancellationToken stop)
+        : ITrainingObserver
     {
         private Activity? _epochSpan;
 
@@ -116,13 +113,10 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
                 ExperimentsTelemetry.ImagesPerSecond.Record(metrics.ImagesPerSecond);
             }
             progress.EpochCompleted(claim.TrialId, metrics);
-            if (metrics.Epoch == 0 || metrics.Diverged || earlyStopping is not { } rule || claim.SweepId is not { } sweepId) return;
+            if (metrics.Epoch == 0 || metrics.Diverged || judge is null || claim.SweepId is not { } sweepId) return;
 
-            // The recorder (first observer) has written this epoch, so the histories include it.
-            var histories = store.GetMetricHistoriesAsync(sweepId, rule.Metric.Name, stop).GetAwaiter().GetResult();
-            var mine = new MetricHistory(claim.TrialId, histories.GetValueOrDefault(claim.TrialId, []));
-            var others = histories.Where(h => h.Key != claim.TrialId).Select(h => new MetricHistory(h.Key, h.Value)).ToList();
-            var decision = EarlyStoppingPolicy.Decide(rule.Rule, rule.Metric, mine, others);
+            // The recorder (first observer) has written this epoch, so the coordinator's histories include it.
+            var decision = judge.EpochRecordedAsync(new EpochReport(sweepId, claim.TrialId, claim.Attempt, metrics.Epoch), stop).GetAwaiter().GetResult();
             if (!decision.Stop) return;
             StoppedEarly = decision.Reason;
             stopTraining.Cancel();

@@ -1,19 +1,19 @@
 using System.Collections.Concurrent;
 using Experiments.Contracts;
+using Experiments.Contracts.Cluster;
 using Experiments.Store;
-using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace Experiments.Worker.Node;
 
 /// <summary>
-/// The worker's slots. A RunTrial message waits briefly for a free slot (else goes back to the bus), claims the trial
-/// in PostgreSQL, starts it on a thread of its own and returns, so the message is acknowledged within moments however long the trial runs: RabbitMQ's
-/// consumer timeout never sees a trial, and a dead worker's trials come back through their expired leases
-/// (docs/cluster.md, "Why leases").
+/// The worker's slots. Starting a trial claims it in PostgreSQL, starts it on a thread of its own and returns, so the
+/// caller (a worker grain's turn, or a RabbitMQ delivery) is done within moments however long the trial runs; a dead
+/// worker's trials come back through their expired leases (docs/cluster.md, "Why leases"). When an attempt ends, the
+/// sweep's coordinator is told (<see cref="ISweepCoordination"/>).
 /// </summary>
 public sealed class TrialExecutor(
-    ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, IBus bus, ILogger<TrialExecutor> logger) : IAsyncDisposable
+    ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, ILogger<TrialExecutor> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _free = new(slots.Slots, slots.Slots);
     // Which slot (and so which device, see SlotPlan.DeviceFor) a starting trial takes; one per semaphore count.
@@ -30,34 +30,18 @@ public sealed class TrialExecutor(
     public int FreeSlots => _free.CurrentCount;
 
     /// <summary>
-    /// How long a RunTrial message waits here for a slot before it is handed back to the bus. The coordinator publishes
-    /// only into free slots, but the broker does not know which worker has them (each worker acknowledges a message as
-    /// soon as its trial starts), so a message can land on a busy worker; waiting there for a whole trial would leave
-    /// the free worker idle. The short wait covers a slot that is being released as its trial's TrialEnded goes out.
+    /// Claims trial <paramref name="trialId"/> and starts it on a free slot, waiting at most <paramref name="slotWait"/>
+    /// for one (zero: not at all). Returns once the trial runs on its slot's thread, or with why it does not.
     /// </summary>
-    public static readonly TimeSpan HandBackAfter = TimeSpan.FromSeconds(2);
-
-    public async Task AcceptAsync(RunTrial message, CancellationToken ct)
+    public async Task<TrialStartResult> TryStartAsync(long trialId, double gpusPerTrial, TimeSpan slotWait, CancellationToken ct)
     {
-        if (_running.ContainsKey(message.TrialId)) return; // a duplicate of a trial this worker already runs
-        if (message.GpusPerTrial > 0 && slots.Gpus == 0)
-        {
-            // A GPU trial on a CPU-only worker: pass it on for a GPU worker (the coordinator dispatches GPU trials only
-            // while one is live). The pause keeps two CPU-only workers from bouncing it between them at full speed.
-            await Task.Delay(HandBackAfter, ct);
-            await BusResilience.RunAsync(token => bus.Publish(message, token), ct);
-            return;
-        }
-        if (!await _free.WaitAsync(HandBackAfter, ct))
-        {
-            // Busy: publish it again for a worker with a free slot (a stale copy is dropped by the claim).
-            await BusResilience.RunAsync(token => bus.Publish(message, token), ct);
-            return;
-        }
+        if (_running.ContainsKey(trialId)) return TrialStartResult.AlreadyRunningHere;
+        if (gpusPerTrial > 0 && slots.Gpus == 0) return TrialStartResult.NeedsGpu;
+        if (!await _free.WaitAsync(slotWait, ct)) return TrialStartResult.NoFreeSlot;
         TrialClaim? claim;
         try
         {
-            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(message.TrialId, options.Name, options.Lease, slots.Gpus, ct);
+            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(trialId, options.Name, options.Lease, slots.Gpus, ct);
         }
         catch
         {
@@ -67,14 +51,18 @@ public sealed class TrialExecutor(
         if (claim is null)
         {
             _free.Release(); // someone else has it, or it no longer needs running
-            return;
+            return TrialStartResult.NotClaimed;
         }
         _freeSlotIndices.TryDequeue(out var slot);
         var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         _running[claim.TrialId] = running;
         logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} ({AttemptInBudget} of {MaxAttempts} allowed)",
             claim.TrialId, claim.Label, claim.Attempt, claim.AttemptInBudget, claim.MaxAttempts);
-        running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // On a thread of its own, off the caller's scheduler (a grain's), and without the caller's execution context:
+        // a grain call's request context (a placement hint naming this silo) must not ride along on the trial's calls.
+        using (ExecutionContext.SuppressFlow())
+            running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        return TrialStartResult.Started;
     }
 
     /// <summary>Stops a running trial at the next batch boundary; its recorded epochs are kept.</summary>
@@ -118,6 +106,7 @@ public sealed class TrialExecutor(
             Release(running);
             return;
         }
+        TrialEnded? ended = null;
         try
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
@@ -128,8 +117,7 @@ public sealed class TrialExecutor(
             ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
             runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
             logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
-            if (claim.SweepId is { } sweepId)
-                await BusResilience.RunAsync(token => bus.Publish(new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name), token), CancellationToken.None);
+            if (claim.SweepId is { } sweepId) ended = new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name);
         }
         catch (Exception e)
         {
@@ -138,7 +126,18 @@ public sealed class TrialExecutor(
         }
         finally
         {
+            // Free the slot before telling the coordinator: a coordinator grain fills it within that very call.
             Release(running);
+        }
+        if (ended is null) return;
+        try
+        {
+            await runner.Coordination.TrialEndedAsync(ended, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Only a prompt is lost: the coordinator's next poll sees the free slot.
+            logger.LogWarning(e, "Could not tell the coordinator of sweep {Sweep} that trial {Trial} ended", ended.SweepId, ended.TrialId);
         }
     }
 

@@ -1,5 +1,4 @@
 using Experiments.Datasets;
-using Experiments.Worker.Engine;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,21 +7,32 @@ namespace Experiments.Worker.Node;
 public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
-    /// A worker node: slots discovered or as given, the executor, heartbeats, and the RunTrial consumer on the bus
-    /// (<paramref name="bus"/> is the MassTransit registration the host's AddMassTransit call is building).
-    /// Needs a <see cref="Store.ResultsStore"/> and an <see cref="ITrialProgress"/> (or none) registered.
+    /// A worker node: slots discovered or as given, the executor and heartbeats. On an Orleans silo this is all: the
+    /// <see cref="TrialWorkerGrain"/> reaches the executor. Needs a <see cref="Store.ResultsStore"/>, an
+    /// <see cref="Contracts.Cluster.ISweepCoordination"/> and an <see cref="ITrialProgress"/> (or none) registered.
     /// </summary>
-    public static IServiceCollection AddExperimentsWorker(this IServiceCollection services, IBusRegistrationConfigurator bus, WorkerOptions options)
+    public static IServiceCollection AddExperimentsWorker(this IServiceCollection services, WorkerOptions options)
     {
         var slots = SlotPlan.For(options);
         services.AddSingleton(options);
         services.AddSingleton(slots);
         services.AddSingleton(sp => new DatasetCache(options.Home ?? ExperimentsHome.Resolve(), sp.GetService<Microsoft.Extensions.Logging.ILogger<DatasetCache>>()));
         services.AddSingleton(sp => new SweepTrialRun(sp.GetRequiredService<Store.ResultsStore>(), sp.GetRequiredService<DatasetCache>(), slots,
-            sp.GetService<ITrialProgress>() ?? NoTrialProgress.Instance));
+            sp.GetService<ITrialProgress>() ?? NoTrialProgress.Instance, sp.GetRequiredService<Contracts.Cluster.ISweepCoordination>()));
         services.AddSingleton<TrialExecutor>();
         services.AddSingleton<WorkerHeartbeats>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeats>());
+        return services;
+    }
+
+    /// <summary>
+    /// A worker node of the MassTransit cluster: <see cref="AddExperimentsWorker(IServiceCollection, WorkerOptions)"/> plus
+    /// the RunTrial consumer on the bus (<paramref name="bus"/> is the registration the host's AddMassTransit call is building).
+    /// </summary>
+    public static IServiceCollection AddExperimentsWorker(this IServiceCollection services, IBusRegistrationConfigurator bus, WorkerOptions options)
+    {
+        services.AddExperimentsWorker(options);
+        var slots = SlotPlan.For(options);
         bus.AddConsumer<RunTrialConsumer>().Endpoint(e =>
         {
             e.Name = RunTrialConsumer.Queue;

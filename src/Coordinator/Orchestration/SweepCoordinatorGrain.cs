@@ -1,0 +1,114 @@
+using Experiments.Contracts.Cluster;
+using Experiments.Store;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Runtime;
+
+namespace Experiments.Coordinator.Orchestration;
+
+/// <summary>
+/// The coordinator of one sweep on Orleans (<see cref="ISweepCoordinatorGrain"/>; key: the sweep's id). A pass, run
+/// when woken, when a trial ends and every <see cref="CoordinatorOptions.PollInterval"/> while the sweep runs: take back
+/// trials whose leases ran out, fail requests no live worker can meet, start queued trials on the worker silos that
+/// have free slots (each start returns once the worker has claimed the trial), stop the running trials of a cancelled
+/// sweep through their workers' grains, and close sweeps with nothing left to run. Everything it decides by is re-read
+/// from PostgreSQL; its memory holds only the sweep's rules, read again on activation.
+/// </summary>
+[CoordinatorPlacement]
+public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions options, IWorkerSilos workers, ILogger<SweepCoordinatorGrain> logger)
+    : Grain, ISweepCoordinatorGrain
+{
+    private readonly DateTimeOffset _activated = DateTimeOffset.UtcNow;
+    private SweepJudge? _judge;
+    private IGrainTimer? _poll;
+
+    private long SweepId => this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _judge = await SweepJudge.LoadAsync(store, SweepId, cancellationToken);
+        // KeepAlive: the timer is what drives a sweep no message wakes (a lost worker, a lease to take back).
+        _poll = this.RegisterGrainTimer(PassAsync, new GrainTimerCreationOptions(options.PollInterval, options.PollInterval) { KeepAlive = true });
+    }
+
+    public Task WakeAsync() => PassAsync(CancellationToken.None);
+
+    public Task<SweepRules> RulesAsync() => Task.FromResult(_judge?.Rules ?? SweepJudge.NoRules);
+
+    public async Task<EpochVerdict> EpochRecordedAsync(EpochReport report) =>
+        _judge is null ? EpochVerdict.Continue("the sweep is gone") : await _judge.JudgeAsync(store, report, CancellationToken.None);
+
+    public Task TrialEndedAsync(Contracts.TrialEnded ended) => PassAsync(CancellationToken.None);
+
+    private async Task PassAsync(CancellationToken ct)
+    {
+        try
+        {
+            await SweepDispatcher.ReclaimExpiredLeasesAsync(store, options, logger, ct);
+            var sweep = await store.GetSweepAsync(SweepId, ct);
+            if (sweep is { Status: SweepStatus.Running }) await StartQueuedTrialsAsync(sweep, ct);
+            else await StopAsync(sweep, ct);
+            foreach (var done in await store.CompleteFinishedSweepsAsync(ct))
+                logger.LogInformation("Sweep {Sweep} completed", done);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Sweep {Sweep}: coordinator pass failed; retrying at the next poll", SweepId);
+        }
+    }
+
+    private async Task StartQueuedTrialsAsync(SweepRow sweep, CancellationToken ct)
+    {
+        if (sweep.Count(TrialStatus.Queued) == 0) return;
+        var live = workers.Live();
+        var capacity = new ClusterCapacity(live.Count, live.Sum(w => w.Resources.Slots), live.Select(w => w.Resources.Gpus).DefaultIfEmpty(0).Max(), 0);
+        if (SweepDispatcher.Unschedulable(sweep, capacity) is { } reason)
+        {
+            // After the grace period (for workers still joining), say so rather than wait forever.
+            if (DateTimeOffset.UtcNow - _activated > options.SchedulingGrace) await SweepDispatcher.FailUnschedulableAsync(store, SweepId, reason, logger, ct);
+            return;
+        }
+        foreach (var worker in live.OrderBy(_ => Random.Shared.Next()))
+        {
+            var slots = Worker(worker, out var placement);
+            using (placement)
+            {
+                var free = await slots.FreeSlotsAsync();
+                if (free <= 0) continue;
+                // Each start returns once the worker has claimed the trial (or has said why not), so nothing stays
+                // "dispatched" between passes: a trial not started is picked again by the next pass.
+                var picked = await store.DispatchAsync(SweepId, free, redispatchAfter: TimeSpan.Zero, ct);
+                if (picked.Count == 0) return; // max_concurrent reached, or nothing left to start
+                foreach (var trialId in picked)
+                    if (await slots.StartTrialAsync(new StartTrial(SweepId, trialId, sweep.GpusPerTrial)) is TrialStartResult.NoFreeSlot or TrialStartResult.NeedsGpu)
+                        break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The sweep no longer runs. If a user cancelled it, its running trials stop now, through their workers' grains,
+    /// rather than at their next heartbeat; once none runs, the grain stops polling and lets itself be collected.
+    /// </summary>
+    private async Task StopAsync(SweepRow? sweep, CancellationToken ct)
+    {
+        var running = sweep is null ? [] : (await store.GetSweepTrialsAsync(SweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToList();
+        if (sweep?.Status == SweepStatus.Cancelled && running.Count > 0)
+            foreach (var worker in workers.Live())
+            {
+                var slots = Worker(worker, out var placement);
+                using (placement) await slots.CancelTrialsAsync(running);
+            }
+        if (running.Count > 0) return;
+        _poll?.Dispose();
+        _poll = null;
+        this.DeactivateOnIdle();
+    }
+
+    /// <summary>The worker grain of <paramref name="worker"/>, and the placement hint that keeps it on that silo.</summary>
+    private ITrialWorkerGrain Worker(WorkerSilo worker, out IDisposable placement)
+    {
+        placement = WorkerPlacement.PlaceOn(worker.Address);
+        return GrainFactory.GetGrain<ITrialWorkerGrain>(worker.Address.ToParsableString());
+    }
+}
