@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Store;
 
@@ -51,7 +52,7 @@ public sealed record EpochSelection(string Text)
 
 /// <summary>The one epoch a figure shows, and why that one (for titles, captions and messages).</summary>
 /// <param name="Epoch">The epoch; 0 is the untrained model.</param>
-/// <param name="Why">How it was chosen, e.g. "the best by val_accuracy, 0.975" or "as asked".</param>
+/// <param name="Why">How it was chosen, e.g. "the best by val_accuracy, 97.50%" or "as asked".</param>
 public sealed record ShownEpoch(int Epoch, string Why)
 {
     /// <summary>"epoch 2 (the best by val_accuracy, 0.975)".</summary>
@@ -91,7 +92,7 @@ public static class FigureEpoch
                 ? new ShownEpoch(0, $"the untrained model; no trained epoch has a {metric}")
                 : new ShownEpoch(epochs.Max(e => e.Epoch), $"the latest; no epoch has a {metric} to pick the best by");
         var best = scored.OrderBy(e => maximize ? -e.Value!.Value : e.Value!.Value).ThenBy(e => e.Epoch).First();
-        return new ShownEpoch(best.Epoch, $"the best by {metric}, {best.Value!.Value.ToString("G4", CultureInfo.InvariantCulture)}");
+        return new ShownEpoch(best.Epoch, $"the best by {metric}, {MetricText.Format(metric, best.Value)}");
     }
 
     /// <summary>

@@ -26,24 +26,24 @@ public sealed class Showing_the_best_epoch : IDisposable
         Assert.NotEqual(matrices[1], matrices[2]);
 
         var show = Ok("results", "show", trial);
-        Assert.Contains("test confusion matrix of epoch 1 (the best by val_accuracy, 1):", show.Output);
+        Assert.Contains("test confusion matrix of epoch 1 (the best by val_accuracy, 100.00%):", show.Output);
         Assert.Equal(matrices[1], PrintedMatrix(show.Output));
 
         var confusion = Ok("viz", "confusion", "--trial", trial);
-        Assert.Contains($"trial {trial}: epoch 1 (the best by val_accuracy, 1); --epoch picks another", confusion.Error);
+        Assert.Contains($"trial {trial}: epoch 1 (the best by val_accuracy, 100.00%); --epoch picks another", confusion.Error);
         Assert.EndsWith("confusion-test-epoch-1.svg", Assert.Single(confusion.Lines), StringComparison.Ordinal);
         // The chart's numbers and title are written beside it as JSON (docs/visualization.md).
         using (var chart = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(confusion.Lines[0], ".json"))))
         {
             var title = chart.RootElement.GetProperty("title").GetString()!;
             Assert.StartsWith($"Confusion matrix, trial {trial}, test split", title, StringComparison.Ordinal);
-            Assert.Contains("epoch 1 (the best by val_accuracy, 1)", title, StringComparison.Ordinal);
+            Assert.Contains("epoch 1 (the best by val_accuracy, 100.00%)", title, StringComparison.Ordinal);
             Assert.Equal(matrices[1].SelectMany(r => r),
                 chart.RootElement.GetProperty("values").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(v => (int)v.GetDouble()));
         }
 
         var report = File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines));
-        Assert.Contains("Test split at epoch 1 (the best by val_accuracy, 1)", report);
+        Assert.Contains("Test split at epoch 1 (the best by val_accuracy, 100.00%)", report);
         Assert.Contains("data-file=\"confusion-test-epoch-1.svg\"", report);
         Assert.DoesNotContain("confusion-test-epoch-2.svg", report);
 
@@ -54,7 +54,7 @@ public sealed class Showing_the_best_epoch : IDisposable
 
         // The weights a user exports are the best epoch's too, the model the leaderboard names.
         var export = Ok("results", "export-weights", "--trial", trial, "--out", Path.Combine(_cli.Home, "best.safetensors"));
-        Assert.Contains($"tensors of trial {trial}, epoch 1 (the best by val_accuracy, 1)", export.Output);
+        Assert.Contains($"tensors of trial {trial}, epoch 1 (the best by val_accuracy, 100.00%)", export.Output);
 
         var missing = _cli.Run("viz", "report", "--trial", trial, "--epoch", "7");
         Assert.Equal(2, missing.ExitCode);

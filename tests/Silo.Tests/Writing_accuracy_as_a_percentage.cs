@@ -24,6 +24,14 @@ public sealed class Writing_accuracy_as_a_percentage : IDisposable
     public void A_fraction_is_written_times_100_rounded_half_away_from_zero_to_two_decimals_with_no_space(double fraction, string expected) =>
         Assert.Equal(expected, PercentText.Format(fraction));
 
+    [Theory]
+    [InlineData("val_accuracy", 0.90625, "90.63%")] // sweep status once wrote 0.9062 beside the leaderboard's 90.63%
+    [InlineData("test_accuracy", 0.975, "97.50%")]
+    [InlineData("val_loss", 0.0914571, "0.09146")]
+    [InlineData("val_loss", null, "–")]
+    public void A_metric_is_written_as_a_percentage_when_it_is_an_accuracy_and_to_four_digits_otherwise(string metric, double? value, string expected) =>
+        Assert.Equal(expected, MetricText.Format(metric, value));
+
     [Fact]
     public void A_missing_accuracy_is_a_dash_and_a_nan_says_so() =>
         Assert.Equal(["–", "NaN"], new[] { PercentText.Format(null), PercentText.Format(double.NaN) });

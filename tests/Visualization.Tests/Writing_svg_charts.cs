@@ -119,6 +119,48 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void A_marked_bar_at_the_last_class_rises_as_high_as_an_equal_unmarked_bar_with_no_legend_over_it()
+    {
+        // Classes 0 and 9 both have probability 1: their bars' tops must be the same pixel row. A legend inside the
+        // data area's corner would cover the top of one of them (its swatch is then the highest pixel of that colour).
+        var path = _folder.File("confident.png");
+        double[] values = [1, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        new BarChart("probabilities", "class", "p", [.. Enumerable.Range(0, 10).Select(i => $"{i}")], values)
+            { YRange = (0, 1), Marked = [new(9, "true class, predicted", ChartCanvas.Alert)], OthersName = "other classes" }.Write(path);
+
+        var png = PngOracle.Decode(path);
+        var frame = png.Frames.Single();
+        int TopOf((byte, byte, byte) colour)
+        {
+            for (var y = 0; y < png.Height; y++)
+                for (var x = 0; x < png.Width; x++)
+                    if (frame.Rgb(x, y, png.Channels) == colour) return y;
+            return -1;
+        }
+        var red = TopOf(((byte)0xd6, (byte)0x27, (byte)0x28));
+        var blue = TopOf(((byte)0x1f, (byte)0x77, (byte)0xb4));
+        Assert.True(red >= 0 && blue >= 0, "both bars are drawn");
+        Assert.InRange(red - blue, -1, 1);
+    }
+
+    [Fact]
+    public void A_healthy_layers_norm_axis_fits_its_norms_and_names_the_far_away_dead_threshold_in_a_note()
+    {
+        // Norms 0.5–0.7 against a threshold of 6e-4: drawing the threshold would stretch the axis down to 0.
+        int[] epochs = [0, 1, 2];
+        var norms = epochs.Select(e => (IReadOnlyList<double>)[.. Enumerable.Range(0, 4).Select(f => 0.5 + 0.05 * f + 0.01 * e)]).ToList();
+        var layer = new LayerHealth("conv1.weight", "conv", 4, 0.6, 6e-4, norms);
+        var report = new HealthReport(1e-3, epochs, [layer], [], []);
+
+        var chart = NormChart.Draw(1, layer, report);
+
+        Assert.DoesNotContain(chart.Series, s => s.Name == "dead threshold");
+        Assert.Contains(chart.Notes, n => n.StartsWith("dead threshold 0.0006, far below every norm (lowest 0.5)", StringComparison.Ordinal));
+        var limits = chart.ToPlot().Axes.GetLimits();
+        Assert.InRange(limits.Bottom, 0.45, 0.5);
+    }
+
+    [Fact]
     public void In_a_twelve_filter_norm_chart_only_the_dead_filter_is_red_and_no_two_live_filters_share_a_colour()
     {
         // Filter 7 dies at epoch 1; the other eleven keep a norm near 1.
@@ -134,6 +176,7 @@ public sealed class Writing_svg_charts : IDisposable
         Assert.Equal(["filter 7 (dead from epoch 1)"], filters.Where(s => s.Colour == ChartCanvas.Alert).Select(s => s.Name));
         var live = filters.Where(s => s.Colour != ChartCanvas.Alert).Select(s => s.Colour).ToList();
         Assert.Equal(11, live.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Contains(chart.Series, s => s.Name == "dead threshold");
     }
 
     [Fact]

@@ -236,7 +236,7 @@ public static partial class SweepCommands
             table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
                 AttemptsText(t, sweep.MaxAttempts), Markup.Escape(t.Worker ?? ""),
                 t.HeartbeatAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s ago" : "",
-                $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric?.ToString("F4", CultureInfo.InvariantCulture) ?? "",
+                $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric is null ? "" : MetricText.Format(sweep.Metric, t.BestMetric),
                 Markup.Escape(t.Error ?? ""));
         return table;
     }

@@ -55,7 +55,9 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
             foreach (var mark in Marked.DistinctBy(m => m.Index))
                 plot.Legend.ManualItems.Add(new LegendItem { LabelText = mark.Name, FillColor = ChartCanvas.Colour(mark.Colour) });
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = OthersName, FillColor = others });
-            plot.ShowLegend(Alignment.UpperRight);
+            // Below the axis, not inside: a confident prediction's bar reaches the top of the data area, where an
+            // inside legend would cover the very bar it names.
+            LegendBelow.Add(plot, Width);
         }
         return plot;
     }

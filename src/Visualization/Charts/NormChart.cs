@@ -1,3 +1,4 @@
+using System.Globalization;
 using Experiments.Visualization.Snapshots;
 
 namespace Experiments.Visualization.Charts;
@@ -13,6 +14,9 @@ public static class NormChart
 {
     /// <summary>Above this many filters a line per filter stops being readable (colours would repeat; the legend outgrows the figure).</summary>
     public const int MaxLines = 12;
+
+    /// <summary>The threshold line is drawn when the lowest norm is within this factor of it (or a filter is dead).</summary>
+    public const double ThresholdReach = 10;
 
     // Indices listed in the note before it says how many more there are (health.json has them all).
     private const int MaxListed = 40;
@@ -49,10 +53,17 @@ public static class NormChart
             bands.Add(new ChartBand("25–75%", xs, Q(2), Q(4), blue, 0.38));
             series.Add(new LineSeries("median", [.. xs.Zip(Q(3), (x, y) => new ChartPoint(x, y))], blue));
         }
-        if (double.IsFinite(layer.DeadThreshold))
-            series.Add(new LineSeries("dead threshold", [.. xs.Select(x => new ChartPoint(x, layer.DeadThreshold))], "#000000", Dashed: true) { Width = 1.5, Markers = false });
-
         var notes = new List<string>();
+        // The threshold is drawn only when some norm comes near it: a line at 6e-4 under norms of 0.5 would pin the
+        // axis to 0 and squash every filter into the top of the chart. Otherwise a note gives it.
+        var lowest = layer.Norms.SelectMany(row => row).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
+        if (double.IsFinite(layer.DeadThreshold))
+        {
+            if (dead.Count > 0 || !(lowest > ThresholdReach * layer.DeadThreshold))
+                series.Add(new LineSeries("dead threshold", [.. xs.Select(x => new ChartPoint(x, layer.DeadThreshold))], "#000000", Dashed: true) { Width = 1.5, Markers = false });
+            else
+                notes.Add($"dead threshold {layer.DeadThreshold.ToString("G3", CultureInfo.InvariantCulture)}, far below every norm (lowest {lowest.ToString("G3", CultureInfo.InvariantCulture)}): no {noun} is near dead");
+        }
         if (dead.Count > 0) notes.Add($"dead {noun}s ({dead.Count}): " + Listed(dead.Select(d => $"{d.Filter} (from epoch {d.FirstEpoch})").ToList()));
         if (nonFinite.Count > 0) notes.Add($"NaN or infinite {noun}s ({nonFinite.Count}): " + Listed(nonFinite.Select(n => $"{n.Filter} (from epoch {n.Epoch})").ToList()));
         var summary = layer.Filters <= MaxLines ? $"{layer.Filters} {noun}s" : $"spread of {layer.Filters} {noun}s";
