@@ -48,7 +48,7 @@ public class Listing_a_trials_settings
     [Fact]
     public void An_adam_trial_lists_no_momentum_because_adam_does_not_use_it()
     {
-        var names = Rendering.TrialSettings.Of(Trial("adam")).Select(s => s.Name).ToList();
+        var names = Experiments.Visualization.TrialSettings.Of(Trial("adam")).Select(s => s.Name).ToList();
 
         Assert.DoesNotContain("momentum", names);
         Assert.Contains("learning rate", names);
@@ -57,7 +57,7 @@ public class Listing_a_trials_settings
     [Fact]
     public void An_sgd_trial_lists_its_momentum()
     {
-        var settings = Rendering.TrialSettings.Of(Trial("sgd"));
+        var settings = Experiments.Visualization.TrialSettings.Of(Trial("sgd"));
 
         Assert.Contains(("momentum", "0.9"), settings);
     }
@@ -65,7 +65,7 @@ public class Listing_a_trials_settings
     [Fact]
     public void Every_setting_is_listed_once_the_seed_included()
     {
-        var settings = Rendering.TrialSettings.Of(Trial("sgd"));
+        var settings = Experiments.Visualization.TrialSettings.Of(Trial("sgd"));
 
         Assert.Equal(settings.Select(s => s.Name).Distinct(), settings.Select(s => s.Name));
         Assert.Single(settings, s => s.Name == "seed" && s.Value == "42");

@@ -367,7 +367,7 @@ public static class ResultsCommands
     {
         var table = new Table().RoundedBorder().AddColumn("trial").AddColumn("architecture").AddColumn("dataset").AddColumn("status")
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
-        var rankedColumn = ExtraRankedColumn(rankedBy);
+        var rankedColumn = LeaderboardColumns.ExtraRankedColumn(rankedBy);
         if (rankedColumn is not null) table.AddColumn(new TableColumn(rankedColumn).RightAligned());
         table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
         if (rankedBy is not null) table.Title(Markup.Escape($"ranked by {rankedBy} at each trial's best trained epoch"));
@@ -388,12 +388,6 @@ public static class ResultsCommands
     }
 
     /// <summary>A stored epoch as the epoch table shows it; a non-finite loss is how the store records the epoch that diverged.</summary>
-    /// <summary>
-    /// The metric a leaderboard needs its own column for: none when it ranks by one of the accuracies every leaderboard
-    /// shows anyway (validation and test accuracy at the best epoch), so no figure appears twice.
-    /// </summary>
-    internal static string? ExtraRankedColumn(string? rankedBy) => rankedBy is null or "val_accuracy" or "test_accuracy" ? null : rankedBy;
-
     private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) =>
         new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond)
         {

@@ -141,11 +141,7 @@ public static partial class VizCommands
     {
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image}: {file.What} for class {image.Class(file.Class)}, logit {file.Score:G4}; predicted class {image.Class(file.Predicted)}"));
-        if (file.Blank is not null) Console.Error.WriteLine(BlankMapWarning(file.Blank));
+        if (file.Blank is not null) Console.Error.WriteLine(InterpretabilityFigures.BlankMapWarning(file.Blank));
         return file.Path;
     }
-
-    /// <summary>The one wording, for the command line and the report, of a map that shows no evidence.</summary>
-    private static string BlankMapWarning(string blank) =>
-        $"warning: the map is blank ({blank}): it shows no evidence anywhere, so it is drawn hatched, not as a heat map";
 }

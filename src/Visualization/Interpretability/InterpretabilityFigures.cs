@@ -49,6 +49,10 @@ public static class InterpretabilityFigures
     /// </summary>
     public const string SaliencyQuantity = "|d logit / d pixel|";
 
+    /// <summary>The one wording, for the command line and the report, of a map that shows no evidence (<see cref="AttributionFile.Blank"/>).</summary>
+    public static string BlankMapWarning(string blank) =>
+        $"warning: the map is blank ({blank}): it shows no evidence anywhere, so it is drawn hatched, not as a heat map";
+
     /// <summary>Input-gradient saliency (Simonyan et al. 2014): the largest <see cref="SaliencyQuantity"/> over the channels.</summary>
     public static AttributionFile Saliency(StoredModel model, PickedImage image, int? targetClass, string directory)
     {

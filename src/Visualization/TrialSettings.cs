@@ -3,7 +3,7 @@ using System.Text.Json;
 using Experiments.Contracts;
 using Experiments.Store;
 
-namespace Experiments.Silo.Rendering;
+namespace Experiments.Visualization;
 
 /// <summary>
 /// Everything that decided what a trial trained, as labelled text in one fixed order: the data (dataset, input shape,
@@ -22,6 +22,7 @@ public static class TrialSettings
 
     private static readonly HashSet<string> _shownElsewhere = ["input", "limit", "val_split", .. _known.Select(k => k.Key)];
 
+    /// <summary>The settings of <paramref name="row"/> as (name, value) pairs, in display order.</summary>
     public static IReadOnlyList<(string Name, string Value)> Of(TrialRow row)
     {
         ArgumentNullException.ThrowIfNull(row);

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Experiments.Analysis;
+using Experiments.Datasets;
+using Experiments.Visualization.Interpretability;
+using Experiments.Worker.Engine;
+using Experiments.Worker.Interpretability;
+
+namespace Experiments.Visualization;
+
+/// <summary>The files of a probability figure: the bar chart and the image it is about.</summary>
+/// <param name="Chart">probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg.</param>
+/// <param name="Image">image-&lt;split&gt;-&lt;i&gt;.png, the image enlarged.</param>
+public sealed record ProbabilityFiles(string Chart, string Image);
+
+/// <summary>
+/// The softmax class probabilities of one image (seed 002, Fig. 5), computed by the trial's model at its loaded epoch
+/// and drawn by <see cref="TrialFigures.ProbabilityChart"/> beside the image itself. <c>viz probabilities</c> and the
+/// report both draw it here.
+/// </summary>
+public static class ProbabilityFigure
+{
+    /// <summary>
+    /// probabilities-&lt;split&gt;-&lt;i&gt;-epoch-&lt;E&gt;.svg (bars, the true class highlighted) and image-&lt;split&gt;-&lt;i&gt;.png
+    /// (the image enlarged) in <paramref name="directory"/>; <paramref name="probabilities"/> are the softmax of the
+    /// model's logits for <paramref name="image"/>, one per class. The classes are named after
+    /// <paramref name="dataset"/>'s (<see cref="ClassNamesOf"/>).
+    /// </summary>
+    public static ProbabilityFiles Write(string directory, StoredModel model, PickedImage image, string dataset, out double[] probabilities, bool logScale = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(image);
+        var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
+        probabilities = Softmax.FromLogits(logits, logits.Length);
+        var names = ClassNamesOf(dataset, logits.Length);
+        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label, logScale);
+        var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
+        using (var enlarged = AttributionPictures.Enlarged(image.Pixels)) enlarged.WritePng(imagePath);
+        return new ProbabilityFiles(chartPath, imagePath);
+    }
+
+    /// <summary>The dataset's class names when it is a known one with that many classes, else the class numbers.</summary>
+    public static IReadOnlyList<string> ClassNamesOf(string dataset, int classes) =>
+        DatasetCatalog.TryGet(dataset, out var descriptor) && descriptor.Classes == classes
+            ? descriptor.ClassNames
+            : [.. Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture))];
+
+    /// <summary>The index of the largest value, the first on a tie; a NaN is passed over while a later value is a number.</summary>
+    public static int ArgMax(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var best = 0;
+        for (var i = 1; i < values.Count; i++)
+            if (values[i] > values[best] || double.IsNaN(values[best])) best = i;
+        return best;
+    }
+}
