@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Contracts;
 using Experiments.Analysis.Decoding;
 using Experiments.Architectures;
 using Experiments.Datasets;
@@ -94,7 +95,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             trials.Select(t => Row(
                 t.TrialId.ToString(CultureInfo.InvariantCulture), t.Index?.ToString(CultureInfo.InvariantCulture) ?? "–", t.Label ?? "",
                 t.Status.ToString().ToLowerInvariant(), t.Attempts.ToString(CultureInfo.InvariantCulture), $"{t.EpochsRecorded} / {t.PlannedEpochs}",
-                Number(t.BestMetric), t.Error ?? "")));
+                MetricText.Format(sweep.Metric, t.BestMetric), t.Error ?? "")));
 
         html.Heading(2, "Curves of every trial", "curves");
         await _charts.OverlaidCurvesAsync(html, [.. trials.Where(t => t.EpochsRecorded > 0).Select(t => t.TrialId)], Path.Combine(directory, "curves"), ct);
