@@ -13,6 +13,38 @@ public sealed class Drawing_kernels
                 [.. Enumerable.Range(0, filters * channels * side * side).Select(i => (float)Math.Sin(i * 0.7 + e))]))).ToList());
 
     [Fact]
+    public void A_1x1_conv_filter_is_drawn_as_one_block_of_its_input_weights_channel_c_at_row_c_over_width_and_column_c_mod_width()
+    {
+        // lenet-matconvnet's classifier: 10 filters of 500×1×1. As 500 one-pixel tiles each filter was a 6000-pixel strip.
+        var history = History(filters: 10, channels: 500, side: 1, epochs: 2);
+        using var picture = KernelPictures.Draw(history, upscale: 4);
+
+        Assert.Equal((25 * 4, 20 * 4), (picture.Layout.TileWidth, picture.Layout.TileHeight)); // 500 = 25 × 20
+        Assert.True(picture.Grid.Width < 4096, $"{picture.Grid.Width} pixels wide");
+        // Channel 27 of filter 3 at epoch 1 sits in row 1, column 2 of the block, on the filter's own grey scale.
+        var weight = history.Epochs[1].Weight;
+        var (min, max) = KernelPictures.FiniteRange(weight.Filter(3));
+        var group = picture.Filters.ToList().IndexOf(3);
+        Assert.True(group >= 0);
+        var (x, y) = (picture.Layout.TileLeft(group, 0) + 2 * 4 + 1, picture.Layout.TileTop(1, 0) + 1 * 4 + 1);
+        Assert.Equal(ColorMap.Grey.Map(weight.Filter(3)[27], min, max), picture.Grid.GetPixel(x, y));
+    }
+
+    [Fact]
+    public void A_1x1_filter_of_a_prime_channel_count_leaves_the_cells_past_its_last_channel_in_the_background_colour()
+    {
+        Assert.Equal((25, 20), KernelPictures.ChannelBlock(500));
+        Assert.Equal((3, 3), KernelPictures.ChannelBlock(7));
+        using var picture = KernelPictures.Draw(History(filters: 2, channels: 7, side: 1, epochs: 1), upscale: 4);
+
+        // Cells 7 and 8 of the 3×3 block (row 2, columns 1 and 2) hold no channel.
+        var (left, top) = (picture.Layout.TileLeft(0, 0), picture.Layout.TileTop(0, 0));
+        Assert.Equal(LabelledGrid.Background, picture.Grid.GetPixel(left + 2 * 4 + 1, top + 2 * 4 + 1));
+        Assert.Equal(LabelledGrid.Background, picture.Grid.GetPixel(left + 1 * 4 + 1, top + 2 * 4 + 1));
+        Assert.NotEqual(LabelledGrid.Background, picture.Grid.GetPixel(left + 0 * 4 + 1, top + 2 * 4 + 1)); // channel 6
+    }
+
+    [Fact]
     public void Filters_that_would_make_a_row_too_wide_wrap_onto_lines_of_one_panel_per_epoch()
     {
         // 12 filters × 4 channels of 5×5 at zoom 40: 200-pixel tiles, a filter is 4·200 + 3·1 = 803 wide and filters are

@@ -140,8 +140,18 @@ public static class KernelPictures
     {
         var (inChannels, kernelHeight, kernelWidth) = (shape[1], shape[2], shape[3]);
         var title = $"{(subject is null ? "" : subject + ": ")}{what}, {shape[0]}×{inChannels}×{kernelHeight}×{kernelWidth}; {chosenBy}";
+        // A 1×1 kernel is one weight per input channel: as a row of C one-pixel tiles (500 for lenet-matconvnet's
+        // classifier) a filter is a 6000-pixel strip with its label lost in the middle. Its C weights are drawn as one
+        // block instead, channel c at row c / width and column c mod width; cells past the last channel keep the
+        // background colour.
+        var block = kernelHeight == 1 && kernelWidth == 1 && inChannels > 1 ? ChannelBlock(inChannels) : ((int Width, int Height)?)null;
+        if (block is { } b)
+        {
+            title += $"; each 1×1 filter's {inChannels} input weights as a {b.Width}×{b.Height} block, channel c at row c / {b.Width}, column c mod {b.Width}";
+            (inChannels, kernelHeight, kernelWidth) = (1, b.Height, b.Width);
+        }
         var channelLabels = inChannels > 1 ? Enumerable.Range(0, inChannels).Select(c => "c" + c.ToString(CultureInfo.InvariantCulture)).ToList() : null;
-        var plane = kernelHeight * kernelWidth;
+        var plane = block is null ? kernelHeight * kernelWidth : shape[1];
 
         // One panel per epoch, its filters wrapped onto lines no wider than MaxPanelWidth at this zoom; without
         // drawTiles, the tiles are left empty: the layout alone, to find the zoom that fits the pixel budget.
@@ -160,7 +170,12 @@ public static class KernelPictures
                     {
                         if (epoch.Tile is not { } tile) return null;
                         var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
-                        return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
+                        if (block is null) return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
+                        var padded = new float[kernelWidth * kernelHeight];
+                        values.CopyTo(padded, 0);
+                        var drawn = GridTile.FromValues(padded, kernelWidth, kernelHeight, map, min, max);
+                        for (var i = values.Length; i < padded.Length; i++) drawn.Pixels[i] = LabelledGrid.Background;
+                        return (GridTile?)drawn;
                     }).ToList();
                     return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
                 }).ToList();
@@ -195,6 +210,19 @@ public static class KernelPictures
         }
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
             $"{shown} make a {layout!.Width}×{layout.Height} picture even at one pixel per weight, past the {MaxGridPixels / 1_000_000} million pixels a kernel grid may have; show fewer epochs (--epochs, e.g. 0,5,10) or filters (--top, --filter)"));
+    }
+
+    /// <summary>
+    /// The block a 1×1 filter's <paramref name="channels"/> weights are drawn as: the divisor of the count nearest its
+    /// square root, if that gives a block no more than 4 times as wide as high (500 → 25×20, 84 → 12×7), else the
+    /// smallest square-ish block that holds them all (a few cells left over).
+    /// </summary>
+    internal static (int Width, int Height) ChannelBlock(int channels)
+    {
+        var side = (int)Math.Ceiling(Math.Sqrt(channels));
+        for (var width = side; width <= 2 * side; width++)
+            if (channels % width == 0 && width <= 4 * (channels / width)) return (width, channels / width);
+        return (side, (channels + side - 1) / side);
     }
 
     private static int[] CheckShape(KernelHistory history)
