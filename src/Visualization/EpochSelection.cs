@@ -17,7 +17,7 @@ public sealed record EpochSelection(string Text)
     /// <summary>
     /// The chosen epochs among <paramref name="available"/>, the epochs with a weight snapshot, ascending: <c>all</c> is every
     /// one of them (a trial with a snapshot cadence or a pruned one has gaps), <c>first</c> and <c>last</c> the ends. An
-    /// epoch asked for by number that has no snapshot is an error naming the nearest stored ones.
+    /// epoch asked for alone that has no snapshot, or a range holding none, is an error naming the nearest stored ones.
     /// </summary>
     public IReadOnlyList<int> Resolve(IReadOnlyList<int> available, long trial)
     {
@@ -35,11 +35,12 @@ public sealed record EpochSelection(string Text)
                 throw new VizInputException($"--epochs '{Text}' is not all, last, first or a list like 0,5,10-12");
             var (from, to) = (int.Parse(bounds[0], CultureInfo.InvariantCulture), int.Parse(bounds[^1], CultureInfo.InvariantCulture));
             if (to < from) throw new VizInputException($"--epochs range {part} runs backwards");
-            for (var e = from; e <= to; e++)
-            {
-                if (!sorted.Contains(e)) throw new VizInputException(StoredSnapshots.Missing(trial, e, sorted));
-                chosen.Add(e);
-            }
+            // An epoch named alone must have its snapshot; a range takes the stored epochs within it, as "all" does
+            // (a trial kept every 2nd epoch draws 4 for 3-5), and is an error only when it holds none.
+            if (bounds.Length == 1 && !sorted.Contains(from)) throw new VizInputException(StoredSnapshots.Missing(trial, from, sorted));
+            var within = sorted.Where(e => e >= from && e <= to).ToList();
+            if (within.Count == 0) throw new VizInputException($"--epochs range {part}: " + StoredSnapshots.Missing(trial, from, sorted));
+            chosen.UnionWith(within);
         }
         if (chosen.Count == 0) throw new VizInputException($"--epochs '{Text}' names no epoch");
         return [.. chosen];
@@ -55,7 +56,7 @@ public sealed record EpochSelection(string Text)
 /// <param name="Why">How it was chosen, e.g. "the best by val_accuracy, 97.50%" or "as asked".</param>
 public sealed record ShownEpoch(int Epoch, string Why)
 {
-    /// <summary>"epoch 2 (the best by val_accuracy, 0.975)".</summary>
+    /// <summary>"epoch 2 (the best by val_accuracy, 97.50%)".</summary>
     public override string ToString() => $"epoch {Epoch} ({Why})";
 }
 
