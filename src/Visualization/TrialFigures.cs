@@ -96,6 +96,9 @@ public sealed class TrialFigures(ResultsStore store)
         var kernels = new KernelHistory(tensorName!, history);
         var subject = $"trial {trial}";
         var baselineEpoch = stored.Min();
+        if (change && chosen.All(e => e == baselineEpoch))
+            throw new VizInputException($"--change shows each epoch minus epoch {baselineEpoch}, and only epoch {baselineEpoch} is chosen, whose change is 0 everywhere; " +
+                                        "choose later epochs too (--epochs all, last, or e.g. 0,5,10)");
         using var picture = change
             ? KernelPictures.DrawChange(kernels, chosen[0] == baselineEpoch ? history[0].Item2 : await ReadAsync(baselineEpoch), baselineEpoch, selection, upscale, subject)
             : KernelPictures.Draw(kernels, selection, scaling, upscale, subject);
