@@ -69,8 +69,10 @@ public static partial class VizCommands
             if (sweepId is not null && parse.GetValue(epoch) is not null)
                 throw new ArgumentException("--epoch goes with --trial: a sweep's report shows each trial at its own best epoch");
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            // Not fromWeights: an epoch without a weight snapshot still has its metrics, confusion and ROC; the report draws
+            // the weight-based parts from the stored epoch nearest it and says so on the page.
             var builder = new ReportBuilder(store, parse.GetValue(images), subject => OutDirectory(parse, output, subject),
-                (id, requested, token) => ShowingEpochAsync(store, id, requested, token, fromWeights: true));
+                (id, requested, token) => ShowingEpochAsync(store, id, requested, token));
             var path = trialId is { } t
                 ? await builder.TrialReportAsync(t, parse.GetValue(epoch), ct)
                 : await builder.SweepReportAsync(sweepId!.Value, parse.GetValue(top), ct);
