@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Xunit;
 
@@ -28,6 +29,18 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         Assert.Contains("(stored: 0, 2)", report);
         Assert.Contains("Test images at epoch 2 (the stored snapshot nearest to epoch 1, as asked, which has none)", report);
         Assert.Contains("Decoded filters at epoch 2", report);
+    }
+
+    [Fact]
+    public void A_residual_networks_decoding_note_gives_the_decoding_planners_reason_not_a_lack_of_conv_layers()
+    {
+        var trial = Train("resnet-small", epochs: 1);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines)));
+
+        // resnet-small has a conv stem and then residual blocks (layer 3 the first), which hold conv layers of their own.
+        Assert.DoesNotContain("fewer than two conv layers", report);
+        Assert.Contains("decoding is left out: layer 3 (residual) of 'resnet-small' cannot be decoded: a residual layer has no filters", report);
     }
 
     private string Train(string architecture, int epochs)

@@ -279,10 +279,14 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         });
     }
 
-    /// <summary>The decoded filters (003) of the second conv layer, the first one whose filters are not already pictures of the input.</summary>
+    /// <summary>
+    /// The decoded filters (003) of the second layer with conv filters, the first one whose filters are not already
+    /// pictures of the input. A residual block counts as one, so that when it cannot be decoded the note gives the
+    /// decoding planner's reason rather than claiming the architecture lacks conv layers.
+    /// </summary>
     private async Task DecodeAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level, ShownEpoch shown)
     {
-        var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer).ToList();
+        var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer or ResidualBlockLayer).ToList();
         html.Heading(level, $"Decoded filters at {shown}", $"decode-{model.TrialId}");
         if (convs.Count < 2)
         {
@@ -300,7 +304,8 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             }
             catch (ArgumentException e)
             {
-                html.Note($"decoding by substitution does not support layer {layer} of this architecture: {e.Message}");
+                // The planner's refusal names the layer and why (e.g. a residual block has no filters of its own).
+                html.Note($"decoding is left out: {e.Message}");
                 return Task.CompletedTask;
             }
             var f = files.Decoded.Filters;
