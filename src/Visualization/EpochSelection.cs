@@ -108,6 +108,23 @@ public static class FigureEpoch
         var stored = await store.SnapshotEpochsAsync(trial, ct);
         if (stored.Contains(shown.Epoch)) return shown;
         if (requested is not null || stored.Count == 0) throw new VizInputException(StoredSnapshots.Missing(trial, shown.Epoch, stored));
+        return NearestStored(stored, shown);
+    }
+
+    /// <summary>
+    /// The epoch whose weights stand for <paramref name="shown"/> in a page that also draws figures from metrics (the
+    /// report): <paramref name="shown"/> itself when it has a snapshot, else the stored epoch nearest it, the later one
+    /// on a tie, its reason naming the epoch it stands in for. Null when the trial has no stored snapshot at all.
+    /// </summary>
+    public static async Task<ShownEpoch?> NearestWeightsAsync(ResultsStore store, long trial, ShownEpoch shown, CancellationToken ct = default)
+    {
+        var stored = await store.SnapshotEpochsAsync(trial, ct);
+        if (stored.Count == 0) return null;
+        return stored.Contains(shown.Epoch) ? shown : NearestStored(stored, shown);
+    }
+
+    private static ShownEpoch NearestStored(IReadOnlyList<int> stored, ShownEpoch shown)
+    {
         var nearest = StoredSnapshots.Nearest(stored, shown.Epoch).OrderBy(e => Math.Abs(e - shown.Epoch)).ThenByDescending(e => e).First();
         return new ShownEpoch(nearest, $"the stored snapshot nearest to epoch {shown.Epoch}, {shown.Why}, which has none");
     }

@@ -88,14 +88,14 @@ public static partial class VizCommands
             AllowMultipleArgumentsPerToken = true,
         };
         var epochs = new Option<string>("--epochs") { Description = "all, last, first, or a list such as 0,5,10-12.", DefaultValueFactory = _ => "all" };
-        var delay = new Option<int>("--frame-ms") { Description = "Animation frame duration in milliseconds.", DefaultValueFactory = _ => 400 };
+        var delay = FrameMillisecondsOption();
         var command = new Command("activations",
             "The feature maps of one image at each epoch, recomputed from the snapshots: per layer a grid (one row of maps per epoch; more than 32 maps wrap after 25) and an animated GIF (one frame per epoch). " +
             "Each epoch is scaled to its own range, black = lowest, white = highest.")
             { trial, image, layer, split, epochs, delay, db, output };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            if (parse.GetValue(delay) < 1) throw new ArgumentException("--frame-ms must be at least 1");
+            CheckFrameMilliseconds(parse.GetValue(delay));
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             var id = parse.GetValue(trial);
             using var model = await StoredModel.OpenAsync(store, id, ct);

@@ -48,10 +48,10 @@ public static partial class VizCommands
 
     private static Command Report()
     {
-        var (db, output) = (StoreAccess.DbOption(), OutOption());
+        var (db, output) = (StoreAccess.DbOption(), OutOption("trial-<id>/ or sweep-<id>/"));
         var trial = new Option<long?>("--trial", "-t") { Description = $"The trial to report on (see `{ExperimentsCommand.Name} results list`)." };
         var sweep = new Option<long?>("--sweep") { Description = $"The sweep to report on (see `{ExperimentsCommand.Name} sweep list`): leaderboard, overlaid curves, and full sections for its best trials." };
-        var images = new Option<int>("--images", "-n") { Description = "How many test images (the first ones) get probabilities, saliency, Grad-CAM and activations.", DefaultValueFactory = _ => ReportImages };
+        var images = new Option<int>("--images", "-n") { Description = "How many test images (the first ones) get probabilities, saliency and Grad-CAM; the activations are of test image 0 only.", DefaultValueFactory = _ => ReportImages };
         var top = new Option<int>("--top") { Description = "With --sweep: how many of the best trials get a full section.", DefaultValueFactory = _ => ReportTopTrials };
         var epoch = EpochOption();
         epoch.Description = "With --trial: the epoch of the confusion matrix, ROC, images and decoded filters (0 = before training). " +
@@ -69,8 +69,10 @@ public static partial class VizCommands
             if (sweepId is not null && parse.GetValue(epoch) is not null)
                 throw new ArgumentException("--epoch goes with --trial: a sweep's report shows each trial at its own best epoch");
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+            // Not fromWeights: an epoch without a weight snapshot still has its metrics, confusion and ROC; the report draws
+            // the weight-based parts from the stored epoch nearest it and says so on the page.
             var builder = new ReportBuilder(store, parse.GetValue(images), subject => OutDirectory(parse, output, subject),
-                (id, requested, token) => ShowingEpochAsync(store, id, requested, token, fromWeights: true));
+                (id, requested, token) => ShowingEpochAsync(store, id, requested, token));
             var path = trialId is { } t
                 ? await builder.TrialReportAsync(t, parse.GetValue(epoch), ct)
                 : await builder.SweepReportAsync(sweepId!.Value, parse.GetValue(top), ct);

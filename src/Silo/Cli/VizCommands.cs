@@ -47,10 +47,29 @@ public static partial class VizCommands
     static partial void AddReportCommands(Command viz);
 
     /// <summary>The <c>--out</c> option every viz command takes.</summary>
-    internal static Option<string?> OutOption() => new("--out", "-o")
+    /// <param name="defaultFolder">The folder under &lt;home&gt;/viz/ this command writes into without --out, as its help names it.</param>
+    internal static Option<string?> OutOption(string defaultFolder = "trial-<id>/") => new("--out", "-o")
     {
-        Description = "Folder to write into (created if needed). Default: <EXPERIMENTS_HOME>/viz/trial-<id>/ (or dataset-<name>/).",
+        Description = $"Folder to write into (created if needed). Default: <EXPERIMENTS_HOME>/viz/{defaultFolder}.",
     };
+
+    // A GIF stores frame delays in centiseconds, and browsers show any delay under 2 (20 ms) for 100 ms instead: a
+    // shorter --frame-ms would play five times slower than asked, so it is refused.
+    private const int MinFrameMilliseconds = 20;
+
+    /// <summary>The <c>--frame-ms</c> option of the animated figures.</summary>
+    internal static Option<int> FrameMillisecondsOption() => new("--frame-ms")
+    {
+        Description = $"Animation frame duration in milliseconds, at least {MinFrameMilliseconds} (GIF counts in steps of 10; browsers slow shorter frames to 100 ms).",
+        DefaultValueFactory = _ => 400,
+    };
+
+    /// <exception cref="ArgumentException">--frame-ms is under <see cref="MinFrameMilliseconds"/>.</exception>
+    internal static void CheckFrameMilliseconds(int milliseconds)
+    {
+        if (milliseconds < MinFrameMilliseconds)
+            throw new ArgumentException($"--frame-ms must be at least {MinFrameMilliseconds}: browsers show a GIF frame shorter than {MinFrameMilliseconds} ms for 100 ms, so {milliseconds} ms would not play as asked");
+    }
 
     /// <summary>The folder a command writes into, created if needed: --out, else &lt;home&gt;/viz/&lt;subject&gt;.</summary>
     internal static string OutDirectory(ParseResult parse, Option<string?> option, string subject) =>
@@ -77,7 +96,7 @@ public static partial class VizCommands
 
     private static Command Curves()
     {
-        var (db, output) = (StoreAccess.DbOption(), OutOption());
+        var (db, output) = (StoreAccess.DbOption(), OutOption("trial-<id>/ for one trial, trials-<a>-<b>…/ for several"));
         var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore }
             .Needing("at least one trial id", "3 4");
         var epoch0 = new Option<bool>("--include-epoch-0")
@@ -116,8 +135,13 @@ public static partial class VizCommands
         {
             Description = "Draw each epoch's kernels minus the first recorded epoch's (epoch 0), on one symmetric blue–white–red scale for the whole picture.",
         };
-        var zoom = new Option<int?>("--zoom") { Description = "Screen pixels per kernel pixel (nearest neighbour). Default: about 40 pixels per kernel side." };
-        var delay = new Option<int>("--frame-ms") { Description = "Animation frame duration in milliseconds (GIF counts in steps of 10).", DefaultValueFactory = _ => 400 };
+        var zoom = new Option<int?>("--zoom")
+        {
+            Description = "Screen pixels per kernel pixel (nearest neighbour). Default: the largest whole zoom, up to the one that makes a kernel's longer side " +
+                          $"about {KernelPictures.TargetTileSide} pixels, whose whole grid stays within {KernelPictures.MaxGridPixels / 1_000_000} million pixels " +
+                          "(many filters or epochs get less); the zoom used is printed.",
+        };
+        var delay = FrameMillisecondsOption();
         var command = new Command("kernels",
             "A layer's kernels over the epochs, shown per input channel: a labelled grid (a panel per epoch, a column per filter, a colour bar) " +
             "and an animated GIF (a frame per epoch). Layers with more than --top filters show the top ones by norm, or a --page of them.")
@@ -126,9 +150,12 @@ public static partial class VizCommands
         {
             var id = parse.GetValue(trial);
             if (parse.GetValue(zoom) is < 1) throw new ArgumentException("--zoom must be at least 1");
-            if (parse.GetValue(delay) < 1) throw new ArgumentException("--frame-ms must be at least 1");
+            CheckFrameMilliseconds(parse.GetValue(delay));
             if (parse.GetValue(top) < 1) throw new ArgumentException("--top must be at least 1");
             if (parse.GetValue(page) is < 0) throw new ArgumentException("--page must be 0 or more");
+            // --filter names the filters itself; a page of them would be ignored silently.
+            if (parse.GetValue(filter) is { Length: > 0 } && parse.GetValue(page) is not null)
+                throw new ArgumentException("--page goes without --filter: --filter names the filters to show, --page picks them by index when none are named");
             var selection = new KernelSelection(parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null, parse.GetValue(top), parse.GetValue(page));
             var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
             var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, selection, new EpochSelection(parse.GetValue(epochs)!),
@@ -246,7 +273,7 @@ public static partial class VizCommands
 
     private static Command Covariance()
     {
-        var output = OutOption();
+        var output = OutOption("dataset-<name>/");
         var dataset = new Option<string>("--dataset", "-d") { Description = $"mnist, fashion-mnist, cifar10 or synthetic (fetched first with `{ExperimentsCommand.Name} data fetch`).", Required = true };
         var sample = new Option<int>("--sample", "-n") { Description = "How many training images to sample (seeded).", DefaultValueFactory = _ => 1000 };
         var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };

@@ -138,6 +138,22 @@ public static class InterpretabilityFigures
     public const int TopFigureDefaultFilters = 100;
 
     /// <summary>
+    /// The top-activating figure's title: which of the layer's filters it shows (its rows; the default shows only the
+    /// first <see cref="TopFigureDefaultFilters"/>) and how many test images their top ones were picked from.
+    /// </summary>
+    public static string TopImagesTitle(string subject, IReadOnlyList<int> shown, int filterCount, int images) =>
+        $"Top-activating test images of {subject}: {FiltersShown(shown, filterCount)}, top images picked among {images} test images";
+
+    /// <summary>"filters 0–99 of 500" for a run without gaps, else "filters 3, 7 of 500"; "filter 4 of 500" for one.</summary>
+    private static string FiltersShown(IReadOnlyList<int> shown, int filterCount)
+    {
+        var of = $" of {filterCount}";
+        if (shown.Count == 1) return $"filter {shown[0]}{of}";
+        var contiguous = shown.Zip(shown.Skip(1), (a, b) => b == a + 1).All(next => next);
+        return contiguous ? $"filters {shown[0]}–{shown[^1]}{of}" : $"filters {string.Join(", ", shown)}{of}";
+    }
+
+    /// <summary>
     /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch: decoded filters, thresholded views and the
     /// top-activating images of <paramref name="shown"/> (default: the first <see cref="TopFigureDefaultFilters"/>) (PNG), and the report (JSON), named
     /// decode-layer-&lt;L&gt;-epoch-&lt;E&gt;-&lt;unpooling&gt;-….
@@ -162,7 +178,7 @@ public static class InterpretabilityFigures
         using (var grid = DecodedFilterPictures.FilterGrid(thresholded, signed: true, $"Thresholded views ({threshold.ToString("G3", CultureInfo.InvariantCulture)} of each filter's peak) of {subject}"))
             grid.WritePng(stem + "-thresholded.png");
         if (topImages && filters.Count > 0)
-            using (var figure = DecodedFilterPictures.TopImages(f, thresholded, evaluation, images, filters, $"Top-activating test images of {subject} (of {evaluation.Error.Images})"))
+            using (var figure = DecodedFilterPictures.TopImages(f, thresholded, evaluation, images, filters, TopImagesTitle(subject, filters, f.Count, evaluation.Error.Images)))
                 figure.WritePng(stem + "-top.png");
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(DecodedFilterPictures.Report(model.TrialId, model.LoadedEpoch!.Value, decoded, evaluation, images), TrialFigures.Json));
         return new DecodeFiles(decoded, evaluation, filters, stem + "-filters.png", stem + "-thresholded.png", stem + "-top.png", stem + ".json");

@@ -21,8 +21,9 @@ namespace Experiments.Visualization.Report;
 /// The folder a report writes into, created if needed, given its subject (<c>trial-&lt;id&gt;</c> or <c>sweep-&lt;id&gt;</c>).
 /// </param>
 /// <param name="showingEpoch">
-/// The epoch a trial's report shows given the requested one (or null); default <see cref="FigureEpoch.ResolveWeightsAsync"/>.
-/// The command line passes one that also says the choice on standard error.
+/// The epoch a trial's report shows given the requested one (or null); default <see cref="FigureEpoch.ResolveAsync"/>.
+/// The command line passes one that also says the choice on standard error. The figures drawn from metrics show this
+/// epoch; those drawn from weights show it too when it has a snapshot, else the stored one nearest it, and say so.
 /// </param>
 public sealed class ReportBuilder(ResultsStore store, int images, Func<string, string> outputDirectory,
     Func<long, int?, CancellationToken, Task<ShownEpoch>>? showingEpoch = null)
@@ -39,7 +40,9 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
     /// <summary>
     /// report-trial-&lt;id&gt;.html, with its figures, in the trial's folder: settings, per-epoch table, curves, confusion,
     /// ROC, kernels over the epochs, weight health, probabilities, activations, saliency, Grad-CAM and decoded filters,
-    /// the figures of one epoch at <paramref name="epoch"/> (default: the trial's best with a weight snapshot). Returns its path.
+    /// the figures of one epoch at <paramref name="epoch"/> (default: the trial's best). Figures drawn from weights need a
+    /// snapshot: an epoch without one (a trial kept with a snapshot cadence, or pruned) has them drawn from the stored epoch
+    /// nearest it, and the page says so. Returns its path.
     /// </summary>
     /// <exception cref="VizInputException">There is no such trial, or the epoch cannot be shown.</exception>
     public async Task<string> TrialReportAsync(long trial, int? epoch, CancellationToken ct = default)
@@ -47,7 +50,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         var row = await store.GetTrialAsync(trial, ct) ?? throw new VizInputException($"there is no trial {trial}; see `{ExperimentsCommand.Name} results list`");
         var directory = outputDirectory($"trial-{trial}");
         var html = new HtmlReport($"Trial {trial}: {row.Architecture} on {row.Dataset}");
-        var shown = showingEpoch is null ? await FigureEpoch.ResolveWeightsAsync(store, trial, epoch, ct) : await showingEpoch(trial, epoch, ct);
+        var shown = showingEpoch is null ? await FigureEpoch.ResolveAsync(store, trial, epoch, ct) : await showingEpoch(trial, epoch, ct);
         await TrialSectionsAsync(html, row, directory, level: 2, shown, ct);
         return Save(html, directory, $"report-trial-{trial}.html");
     }
@@ -104,7 +107,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         {
             html.Heading(2, $"Trial {leader.Id}: {leader.Architecture} ({LabelOf(trials, leader.Id)})", $"trial-{leader.Id}");
             var row = await store.GetTrialAsync(leader.Id, ct) ?? throw new VizInputException($"there is no trial {leader.Id}");
-            await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, await FigureEpoch.ResolveWeightsAsync(store, leader.Id, null, ct), ct);
+            await TrialSectionsAsync(html, row, Path.Combine(directory, $"trial-{leader.Id}"), level: 3, await FigureEpoch.ResolveAsync(store, leader.Id, null, ct), ct);
         }
         return Save(html, directory, $"report-sweep-{sweepId}.html");
 
@@ -121,7 +124,8 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
 
     /// <summary>
     /// Every section of one trial, with headings at <paramref name="level"/>; intermediate files go into
-    /// <paramref name="directory"/>. The figures of one epoch show <paramref name="shown"/>, and their headings say which and why.
+    /// <paramref name="directory"/>. The figures of one epoch show <paramref name="shown"/>, and their headings say which and why;
+    /// those drawn from weights show the stored snapshot nearest it when it has none, so metrics that exist are never left out.
     /// </summary>
     private async Task TrialSectionsAsync(HtmlReport html, TrialRow row, string directory, int level, ShownEpoch shown, CancellationToken ct)
     {
@@ -133,12 +137,17 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         await _charts.CurvesAsync(html, trial, directory, level, ct);
         await _charts.ClassificationAsync(html, trial, shown, directory, level, ct);
 
-        using var model = await OpenModelAsync(html, trial, shown.Epoch, ct);
+        var weights = await FigureEpoch.NearestWeightsAsync(store, trial, shown, ct);
+        if (weights is null) html.Note($"trial {trial} has no stored weight snapshots, so kernels, images and decoding are left out");
+        else if (weights.Epoch != shown.Epoch)
+            html.Note($"epoch {shown.Epoch} has no weight snapshot, so the test images and decoded filters below show {weights} " +
+                      $"(stored: {string.Join(", ", await store.SnapshotEpochsAsync(trial, ct))})");
+        using var model = weights is null ? null : await OpenModelAsync(html, trial, weights.Epoch, ct);
         await KernelsAsync(html, model, trial, directory, level, ct);
         await _charts.HealthAsync(html, trial, directory, level, ct);
-        if (model is null) return;
-        await ImagesAsync(html, model, row, directory, level, shown, ct);
-        await DecodeAsync(html, model, row, directory, level);
+        if (model is null || weights is null) return;
+        await ImagesAsync(html, model, row, directory, level, weights, ct);
+        await DecodeAsync(html, model, row, directory, level, weights);
     }
 
     private async Task<StoredModel?> OpenModelAsync(HtmlReport html, long trial, int epoch, CancellationToken ct)
@@ -270,11 +279,15 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         });
     }
 
-    /// <summary>The decoded filters (003) of the second conv layer, the first one whose filters are not already pictures of the input.</summary>
-    private async Task DecodeAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level)
+    /// <summary>
+    /// The decoded filters (003) of the second layer with conv filters, the first one whose filters are not already
+    /// pictures of the input. A residual block counts as one, so that when it cannot be decoded the note gives the
+    /// decoding planner's reason rather than claiming the architecture lacks conv layers.
+    /// </summary>
+    private async Task DecodeAsync(HtmlReport html, StoredModel model, TrialRow row, string directory, int level, ShownEpoch shown)
     {
-        var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer).ToList();
-        html.Heading(level, $"Decoded filters at epoch {model.LoadedEpoch}", $"decode-{model.TrialId}");
+        var convs = model.Model.Plan.Layers.Where(l => l.Layer is Conv2dLayer or ResidualBlockLayer).ToList();
+        html.Heading(level, $"Decoded filters at {shown}", $"decode-{model.TrialId}");
         if (convs.Count < 2)
         {
             html.Note("decoding is left out: the architecture has fewer than two conv layers, and the first one's filters are already its kernels above");
@@ -291,7 +304,8 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             }
             catch (ArgumentException e)
             {
-                html.Note($"decoding by substitution does not support layer {layer} of this architecture: {e.Message}");
+                // The planner's refusal names the layer and why (e.g. a residual block has no filters of its own).
+                html.Note($"decoding is left out: {e.Message}");
                 return Task.CompletedTask;
             }
             var f = files.Decoded.Filters;

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Xunit;
+
+namespace Experiments.Silo.Tests;
+
+/// <summary>
+/// <c>viz report</c> draws every part it can and turns the rest into notes that name the real reason, instead of failing
+/// the page (docs/visualization.md).
+/// </summary>
+public sealed class Reporting_what_cannot_be_drawn : IDisposable
+{
+    private readonly CliProcess _cli = new();
+
+    [Fact]
+    public void An_epoch_without_a_weight_snapshot_keeps_its_metrics_and_draws_the_weight_parts_from_the_nearest_stored_epoch()
+    {
+        var trial = Train("lenet-matconvnet", epochs: 2);
+        // As a trial trained with --snapshot-every 2 keeps it: epoch 1 has metrics but no weights.
+        Assert.True(_cli.ExecuteSql($"delete from weight_tensors where trial_id = {trial} and epoch = 1") > 0);
+
+        var report = File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--epoch", "1", "--images", "1").Lines));
+
+        Assert.Contains("Test split at epoch 1 (as asked)", report);
+        Assert.Contains("data-file=\"confusion-test-epoch-1.svg\"", report);
+        // Epochs 0 and 2 are equally near; the later, trained one stands in.
+        Assert.Contains("epoch 1 has no weight snapshot, so the test images and decoded filters below show epoch 2", report);
+        Assert.Contains("(stored: 0, 2)", report);
+        Assert.Contains("Test images at epoch 2 (the stored snapshot nearest to epoch 1, as asked, which has none)", report);
+        Assert.Contains("Decoded filters at epoch 2", report);
+    }
+
+    [Fact]
+    public void A_residual_networks_decoding_note_gives_the_decoding_planners_reason_not_a_lack_of_conv_layers()
+    {
+        var trial = Train("resnet-small", epochs: 1);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines)));
+
+        // resnet-small has a conv stem and then residual blocks (layer 3 the first), which hold conv layers of their own.
+        Assert.DoesNotContain("fewer than two conv layers", report);
+        Assert.Contains("decoding is left out: layer 3 (residual) of 'resnet-small' cannot be decoded: a residual layer has no filters", report);
+    }
+
+    private string Train(string architecture, int epochs)
+    {
+        var train = _cli.Run("train", "--arch", architecture, "--dataset", "synthetic", "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--limit", "200", "--json");
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = JsonDocument.Parse(train.Output);
+        return json.RootElement.GetProperty("trial").GetInt64().ToString(CultureInfo.InvariantCulture);
+    }
+
+    private CliRun Ok(params string[] arguments)
+    {
+        var run = _cli.Run(arguments);
+        Assert.True(run.ExitCode == 0, $"experiments {string.Join(' ', arguments)} exited {run.ExitCode}: {run.All}");
+        return run;
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
