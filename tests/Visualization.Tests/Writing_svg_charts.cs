@@ -349,6 +349,29 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void A_log_axis_over_many_decades_labels_every_decade_and_starts_a_full_decade_below_the_smallest_probability()
+    {
+        var path = TrialFigures.ProbabilityChart(_folder.Path, 3, 2, "test", 7, ["cat", "dog", "emu"], [0.99, 2.7e-5, 3e-12], trueClass: 0, logScale: true);
+
+        // Drawn beside the linear chart, not over it.
+        Assert.Equal("probabilities-test-7-epoch-2-log.svg", Path.GetFileName(path));
+        var texts = SvgReader.Texts(path);
+        string[] decades = ["1", "0.1", "0.01", .. Enumerable.Range(3, 11).Select(e => $"1e-{e}")];
+        foreach (var decade in decades) Assert.Contains(decade, texts);
+        Assert.DoesNotContain("1e-14", texts);
+        // A label for each of the 14 decades, yet far enough apart not to touch.
+        var labelHeights = SvgReader.TextAnchors(path).Where(t => decades.Contains(t.Text)).Select(t => t.Y).Order().ToList();
+        Assert.All(labelHeights.Zip(labelHeights.Skip(1)), pair => Assert.True(pair.Second - pair.First >= 12, $"decade labels {pair.Second - pair.First:F1} px apart"));
+        // The axis runs from 1e-13 (the decade below 3e-12's decade) to 1: 2.7e-5 rises 8.43 decades, 0.99 nearly 13.
+        var bars = SvgReader.Parse(path).Descendants(SvgReader.Svg + "rect")
+            .Where(r => ((string?)r.Attribute("fill") ?? "").ToLowerInvariant() is "#d62728" or "#1f77b4" && (double?)r.Attribute("width") < 300)
+            .Select(r => (Fill: ((string)r.Attribute("fill")!).ToLowerInvariant(), Height: double.Parse((string)r.Attribute("height")!, CultureInfo.InvariantCulture))).ToList();
+        var tallest = bars.Where(b => b.Fill == "#d62728").Max(b => b.Height);
+        var runnerUp = bars.Where(b => b.Fill == "#1f77b4").Max(b => b.Height);
+        Assert.Equal((Math.Log10(2.7e-5) + 13) / (Math.Log10(0.99) + 13), runnerUp / tallest, 2);
+    }
+
+    [Fact]
     public void Slanted_class_labels_hang_clear_of_their_tick_marks_as_chromium_lays_them_out()
     {
         string[] classes = ["horizontal bar, top", "horizontal bar, middle", "vertical bar, left", "blob, top-right"];
