@@ -215,6 +215,25 @@ public sealed class Writing_svg_charts : IDisposable
     ];
 
     [Fact]
+    public void A_learning_curve_title_breaks_before_its_parenthesis_when_drawn_and_stays_on_one_line_in_the_json()
+    {
+        Assert.Equal("Accuracy per epoch, trials 5, 6, 7, 8\n(trained epochs)", ChartCanvas.Wrapped("Accuracy per epoch, trials 5, 6, 7, 8 (trained epochs)"));
+        // A parenthesis too long for a line still breaks inside.
+        var longAside = "Loss (" + string.Join(' ', Enumerable.Repeat("word", 12)) + ")";
+        Assert.All(ChartCanvas.Wrapped(longAside).Split('\n'), l => Assert.InRange(l.Length, 1, 50));
+
+        var (_, accuracy) = LearningCurves.Draw(EightTrials(), includeEpoch0: false);
+        var path = _folder.File("accuracy-title.svg");
+        accuracy.Write(path);
+
+        using var data = SvgReader.Data(path);
+        var title = data.RootElement.GetProperty("title").GetString()!;
+        Assert.DoesNotContain('\n', title);
+        Assert.EndsWith("(trained epochs)", title, StringComparison.Ordinal);
+        Assert.Contains("(trained epochs)", SvgReader.Texts(path));
+    }
+
+    [Fact]
     public void Eight_overlaid_trials_leave_the_data_area_its_width_with_their_legend_in_columns_below_the_x_axis()
     {
         var (_, accuracy) = LearningCurves.Draw(EightTrials(), includeEpoch0: false);
