@@ -13,11 +13,18 @@ public static class SettingText
     // Between these bounds a plain decimal is as short as scientific notation and easier to read.
     private const double PlainFrom = 1e-2, PlainBelow = 1e5;
 
-    public static string Format(double value)
+    public static string Format(double value) => Format(value, significantDigits: 4);
+
+    /// <summary>
+    /// The same form with at most <paramref name="significantDigits"/> significant digits: pictures' colour bars write
+    /// three (8.81e-6), never .NET's "8.81E-06", so that every figure writes a small number one way.
+    /// </summary>
+    public static string Format(double value, int significantDigits)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(significantDigits, 1);
         if (value == 0) return "0";
         if (!double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
-        var rounded = double.Parse(value.ToString("G4", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var rounded = double.Parse(value.ToString("G" + significantDigits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var magnitude = Math.Abs(rounded);
         if (magnitude >= PlainFrom && magnitude < PlainBelow) return rounded.ToString("R", CultureInfo.InvariantCulture);
 

@@ -226,7 +226,8 @@ public sealed class TrialFigures(ResultsStore store)
         var predicted = probabilities.Select((p, i) => (p, i)).MaxBy(x => x.p).i;
         var title = $"Class probabilities, trial {trial}, epoch {epoch}, {split} image {image}\ntrue: {classNames[trueClass]}; predicted: {classNames[predicted]}";
         Directory.CreateDirectory(outDirectory);
-        var path = Path.Combine(outDirectory, $"probabilities-{split}-{image}-epoch-{epoch}.svg");
+        // The log chart has its own name so that drawing it beside the linear one does not overwrite that.
+        var path = Path.Combine(outDirectory, $"probabilities-{split}-{image}-epoch-{epoch}{(logScale ? "-log" : "")}.svg");
         IReadOnlyList<MarkedBar> marked = predicted == trueClass
             ? [new(trueClass, $"true class, predicted ({classNames[trueClass]})", ChartCanvas.Alert)]
             : [new(trueClass, $"true class ({classNames[trueClass]})", ChartCanvas.Alert), new(predicted, $"predicted class ({classNames[predicted]})", PredictedColour)];

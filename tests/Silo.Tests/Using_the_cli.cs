@@ -327,7 +327,10 @@ public class Rejecting_a_malformed_command_line : IDisposable
         { "Unrecognized command or argument '--bogus'.", ["train", "--bogus"] },
         { "--epochs must be a whole number, got 'abc'", ["train", "--epochs", "abc"] },
         { "--lr must be a number, got 'fast'", ["train", "--lr", "fast"] },
-        { "Argument 'sgdd' not recognized. Must be one of: 'adam' 'sgd'", ["train", "--optimizer", "sgdd"] },
+        { "--optimizer must be one of adam, sgd; got 'sgdd'", ["train", "--optimizer", "sgdd"] },
+        { "--scale must be one of channel, filter, layer; got 'foo'", ["viz", "kernels", "--trial", "1", "--layer", "0", "--scale", "foo"] },
+        { "--split must be one of test, train; got 'foo'", ["viz", "saliency", "--trial", "1", "--image", "0", "--split", "foo"] },
+        { "--unpool must be one of bicubic, bilinear, nearest; got 'foo'", ["viz", "decode", "--trial", "1", "--layer", "0", "--unpool", "foo"] },
         { "sweep validate needs a sweep file, e.g. `sweep validate examples/demo.yaml`", ["sweep", "validate"] },
         { "--slots must be a whole number, got 'many'", ["sweep", "run", "examples/demo.yaml", "--slots", "many"] },
         { "<trial> must be a whole number, got 'seven'", ["results", "show", "seven"] },
@@ -339,7 +342,7 @@ public class Rejecting_a_malformed_command_line : IDisposable
         { "--dead-fraction must be a number, got 'half'", ["viz", "health", "--trial", "1", "--dead-fraction", "half"] },
         { "--top needs a value after it (a whole number)", ["viz", "kernels", "--trial", "1", "--layer", "0", "--top"] },
         { "viz curves needs at least one trial id, e.g. `viz curves 3 4`", ["viz", "curves"] },
-        { "<trials> must be a whole number, got 'x'", ["viz", "curves", "3", "x"] },
+        { "trial ids must be whole numbers, got 'abc'", ["viz", "curves", "3", "abc"] },
     };
 
     [Theory]

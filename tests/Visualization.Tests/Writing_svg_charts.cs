@@ -215,6 +215,25 @@ public sealed class Writing_svg_charts : IDisposable
     ];
 
     [Fact]
+    public void A_learning_curve_title_breaks_before_its_parenthesis_when_drawn_and_stays_on_one_line_in_the_json()
+    {
+        Assert.Equal("Accuracy per epoch, trials 5, 6, 7, 8\n(trained epochs)", ChartCanvas.Wrapped("Accuracy per epoch, trials 5, 6, 7, 8 (trained epochs)"));
+        // A parenthesis too long for a line still breaks inside.
+        var longAside = "Loss (" + string.Join(' ', Enumerable.Repeat("word", 12)) + ")";
+        Assert.All(ChartCanvas.Wrapped(longAside).Split('\n'), l => Assert.InRange(l.Length, 1, 50));
+
+        var (_, accuracy) = LearningCurves.Draw(EightTrials(), includeEpoch0: false);
+        var path = _folder.File("accuracy-title.svg");
+        accuracy.Write(path);
+
+        using var data = SvgReader.Data(path);
+        var title = data.RootElement.GetProperty("title").GetString()!;
+        Assert.DoesNotContain('\n', title);
+        Assert.EndsWith("(trained epochs)", title, StringComparison.Ordinal);
+        Assert.Contains("(trained epochs)", SvgReader.Texts(path));
+    }
+
+    [Fact]
     public void Eight_overlaid_trials_leave_the_data_area_its_width_with_their_legend_in_columns_below_the_x_axis()
     {
         var (_, accuracy) = LearningCurves.Draw(EightTrials(), includeEpoch0: false);
@@ -346,6 +365,29 @@ public sealed class Writing_svg_charts : IDisposable
         using var data = SvgReader.Data(path);
         Assert.Equal([0.999998, 1e-6, 1e-6], Numbers(data.RootElement.GetProperty("values")));
         Assert.True(data.RootElement.GetProperty("logScale").GetBoolean());
+    }
+
+    [Fact]
+    public void A_log_axis_over_many_decades_labels_every_decade_and_starts_a_full_decade_below_the_smallest_probability()
+    {
+        var path = TrialFigures.ProbabilityChart(_folder.Path, 3, 2, "test", 7, ["cat", "dog", "emu"], [0.99, 2.7e-5, 3e-12], trueClass: 0, logScale: true);
+
+        // Drawn beside the linear chart, not over it.
+        Assert.Equal("probabilities-test-7-epoch-2-log.svg", Path.GetFileName(path));
+        var texts = SvgReader.Texts(path);
+        string[] decades = ["1", "0.1", "0.01", .. Enumerable.Range(3, 11).Select(e => $"1e-{e}")];
+        foreach (var decade in decades) Assert.Contains(decade, texts);
+        Assert.DoesNotContain("1e-14", texts);
+        // A label for each of the 14 decades, yet far enough apart not to touch.
+        var labelHeights = SvgReader.TextAnchors(path).Where(t => decades.Contains(t.Text)).Select(t => t.Y).Order().ToList();
+        Assert.All(labelHeights.Zip(labelHeights.Skip(1)), pair => Assert.True(pair.Second - pair.First >= 12, $"decade labels {pair.Second - pair.First:F1} px apart"));
+        // The axis runs from 1e-13 (the decade below 3e-12's decade) to 1: 2.7e-5 rises 8.43 decades, 0.99 nearly 13.
+        var bars = SvgReader.Parse(path).Descendants(SvgReader.Svg + "rect")
+            .Where(r => ((string?)r.Attribute("fill") ?? "").ToLowerInvariant() is "#d62728" or "#1f77b4" && (double?)r.Attribute("width") < 300)
+            .Select(r => (Fill: ((string)r.Attribute("fill")!).ToLowerInvariant(), Height: double.Parse((string)r.Attribute("height")!, CultureInfo.InvariantCulture))).ToList();
+        var tallest = bars.Where(b => b.Fill == "#d62728").Max(b => b.Height);
+        var runnerUp = bars.Where(b => b.Fill == "#1f77b4").Max(b => b.Height);
+        Assert.Equal((Math.Log10(2.7e-5) + 13) / (Math.Log10(0.99) + 13), runnerUp / tallest, 2);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Completions;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -17,15 +18,17 @@ public static class ParseErrors
 {
     private static readonly ConditionalWeakTable<Argument, Needs> _needs = [];
 
-    private sealed record Needs(string What, string Example);
+    private sealed record Needs(string What, string Example, string? Values);
 
     /// <summary>
     /// Says what a command's argument holds, for the message when it is missing: e.g. "at least one trial id" and "3 4"
-    /// give "viz curves needs at least one trial id, e.g. `viz curves 3 4`".
+    /// give "viz curves needs at least one trial id, e.g. `viz curves 3 4`". <paramref name="values"/> names what a
+    /// repeated argument's values are ("trial ids"), so a bad one reads "trial ids must be whole numbers, got 'abc'"
+    /// rather than naming the parser's &lt;trials&gt;.
     /// </summary>
-    public static TArgument Needing<TArgument>(this TArgument argument, string what, string example) where TArgument : Argument
+    public static TArgument Needing<TArgument>(this TArgument argument, string what, string example, string? values = null) where TArgument : Argument
     {
-        _needs.AddOrUpdate(argument, new Needs(what, example));
+        _needs.AddOrUpdate(argument, new Needs(what, example, values));
         return argument;
     }
 
@@ -44,13 +47,15 @@ public static class ParseErrors
             case ArgumentResult { Tokens.Count: 0, Parent: CommandResult command }:
                 return CommandProblem(command, parse) ?? parserWords;
             case ArgumentResult argument:
-                return ValueProblem(Name(argument), argument.Argument.ValueType, argument.Tokens) ?? parserWords;
+                return ArgumentValueProblem(argument.Argument, argument.Tokens)
+                    ?? ChoiceProblem(Name(argument), argument.Parent is OptionResult parent ? parent.Option : argument.Argument, argument.Tokens) ?? parserWords;
             case OptionResult { IdentifierTokenCount: 0 } option:
                 return $"{option.Option.Name} is required" + (Kind(option.Option.ValueType) is { } kind ? $" ({kind})" : "");
             case OptionResult option when option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0:
                 return $"{option.Option.Name} needs a value after it" + (Kind(option.Option.ValueType) is { } valueKind ? $" ({valueKind})" : "");
             case OptionResult option:
-                return ValueProblem(option.Option.Name, option.Option.ValueType, option.Tokens) ?? parserWords;
+                return ValueProblem(option.Option.Name, option.Option.ValueType, option.Tokens)
+                    ?? ChoiceProblem(option.Option.Name, option.Option, option.Tokens) ?? parserWords;
             case CommandResult command:
                 return CommandProblem(command, parse) ?? parserWords;
             default:
@@ -69,7 +74,7 @@ public static class ParseErrors
             {
                 // A word where numbers go is not taken as the argument at all: the parser reports it as unrecognised.
                 var stray = parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-') && !Parses(t, argument.ValueType));
-                if (stray is not null) return ValueProblem($"<{argument.Name}>", argument.ValueType, [stray]);
+                if (stray is not null) return ArgumentValueProblem(argument, [stray]);
             }
             if (argument.Arity.MinimumNumberOfValues > 0 && (given is null || given.Tokens.Count == 0))
                 return _needs.TryGetValue(argument, out var needs)
@@ -79,10 +84,34 @@ public static class ParseErrors
         return null;
     }
 
-    /// <summary>The first token that is not a value of <paramref name="type"/>, said in words; null when each one is.</summary>
-    private static string? ValueProblem(string name, Type type, IEnumerable<object> tokens)
+    /// <summary>
+    /// A command argument's bad value: named by what its values are where <see cref="Needing"/> says so ("trial ids must
+    /// be whole numbers"), else as &lt;name&gt;.
+    /// </summary>
+    private static string? ArgumentValueProblem(Argument argument, IEnumerable<object> tokens) =>
+        _needs.TryGetValue(argument, out var needs) && needs.Values is { } values
+            ? ValueProblem(values, argument.ValueType, tokens, plural: true)
+            : ValueProblem($"<{argument.Name}>", argument.ValueType, tokens);
+
+    /// <summary>
+    /// A word that is not one of the option's or argument's choices ("--scale foo"), said with the choices in our words;
+    /// null when the symbol has no fixed choices or every word is one. The choices are the ones it completes to, which
+    /// AcceptOnlyFromAmong sets, so they never go out of step with what is accepted.
+    /// </summary>
+    private static string? ChoiceProblem(string name, Symbol symbol, IEnumerable<object> tokens)
     {
-        if (Kind(type) is not { } kind) return null;
+        var choices = symbol.GetCompletions(CompletionContext.Empty).Select(c => c.Label).ToList();
+        if (choices.Count == 0) return null;
+        var stray = tokens.Select(t => t is Token parsed ? parsed.Value : t.ToString()!).FirstOrDefault(t => !choices.Contains(t, StringComparer.Ordinal));
+        return stray is null ? null : $"{name} must be one of {string.Join(", ", choices)}; got '{stray}'";
+    }
+
+    /// <summary>The first token that is not a value of <paramref name="type"/>, said in words; null when each one is.</summary>
+    private static string? ValueProblem(string name, Type type, IEnumerable<object> tokens, bool plural = false)
+    {
+        if (Kind(type) is not { } singular) return null;
+        // "a whole number" for one value, "whole numbers" for the values of a repeated argument.
+        var kind = plural ? singular["a ".Length..] + "s" : singular;
         foreach (var token in tokens.Select(t => t is Token parsed ? parsed.Value : t.ToString()!))
         {
             if (Parses(token, type)) continue;

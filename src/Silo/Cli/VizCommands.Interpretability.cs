@@ -140,7 +140,7 @@ public static partial class VizCommands
     private static string Describe(StoredModel model, PickedImage image, AttributionFile file)
     {
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image}: {file.What} for class {image.Class(file.Class)}, logit {file.Score:G4}; predicted class {image.Class(file.Predicted)}"));
+            $"trial {model.TrialId}, epoch {model.LoadedEpoch}, {image}: {file.What} for class {image.Class(file.Class)}, logit {InterpretabilityFigures.LogitText(file.Score)}; predicted class {image.Class(file.Predicted)}"));
         if (file.Blank is not null) Console.Error.WriteLine(InterpretabilityFigures.BlankMapWarning(file.Blank));
         return file.Path;
     }

@@ -98,7 +98,7 @@ public static partial class VizCommands
     {
         var (db, output) = (StoreAccess.DbOption(), OutOption("trial-<id>/ for one trial, trials-<a>-<b>…/ for several"));
         var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore }
-            .Needing("at least one trial id", "3 4");
+            .Needing("at least one trial id", "3 4", values: "trial ids");
         var epoch0 = new Option<bool>("--include-epoch-0")
         {
             Description = "Also draw epoch 0, the untrained model (its loss of about 2.3 and accuracy of about 10% otherwise set the axes).",

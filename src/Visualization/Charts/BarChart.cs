@@ -49,7 +49,7 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
         }
         CategoryAxis.Label(plot, plot.Axes.Bottom, Categories);
         plot.Axes.SetLimits(-0.6, Categories.Count - 0.4, low, high <= low ? low + 1 : high);
-        if (LogScale) plot.Axes.Left.TickGenerator = Decades(low, high);
+        if (LogScale) plot.Axes.Left.TickGenerator = Decades(low, high, this.Height);
         if (Marked.Count > 0)
         {
             foreach (var mark in Marked.DistinctBy(m => m.Index))
@@ -75,22 +75,41 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
         return (low, high);
     }
 
-    /// <summary>log₁₀ of the range: whole decades from the smallest positive value (or <see cref="YRange"/>) up to the largest.</summary>
+    /// <summary>
+    /// log₁₀ of the range: whole decades from one decade below the smallest positive value's decade (or
+    /// <see cref="YRange"/>) up to the largest. The extra decade gives the smallest value a full decade of bar; an axis
+    /// starting at its own decade left 2.7e-5 a stub of a bar over 1e-5.
+    /// </summary>
     private (double Low, double High) LogRange()
     {
         var positive = Values.Where(v => double.IsFinite(v) && v > 0).DefaultIfEmpty(1).ToList();
-        var low = YRange is { } range ? Math.Log10(Math.Max(range.Min, LogFloor)) : Math.Ceiling(Math.Log10(Math.Max(positive.Min(), LogFloor))) - 1;
+        var low = YRange is { } range ? Math.Log10(Math.Max(range.Min, LogFloor)) : Math.Floor(Math.Log10(Math.Max(positive.Min(), LogFloor))) - 1;
         var high = YRange is { } fixedRange ? Math.Log10(fixedRange.Max) : Math.Ceiling(Math.Log10(positive.Max()));
         return (Math.Min(low, high - 1), high);
     }
 
-    /// <summary>A tick at every decade between the ends (every 2nd, 5th… when there are many), labelled 1, 0.1, 0.01, 1e-3, 1e-4….</summary>
-    private static ScottPlot.TickGenerators.NumericManual Decades(double low, double high)
+    /// <summary>Vertical room a tick label needs so that neighbouring labels do not touch, in pixels.</summary>
+    private const double TickLabelPitch = 16;
+
+    /// <summary>Pixels of a chart's height that the title, the slanted class names and the legend below take from the axis.</summary>
+    private const double ChromeHeight = 200;
+
+    /// <summary>
+    /// A tick at every decade between the ends, labelled 1, 0.1, 0.01, 1e-3, 1e-4…. Only the labels are thinned (every
+    /// 2nd, 5th… decade) and only when the decades are too close for a label each; the ticks stay, one per decade.
+    /// </summary>
+    private static ScottPlot.TickGenerators.NumericManual Decades(double low, double high, int chartHeight)
     {
-        var step = ChartCanvas.RoundStep(Math.Max(1, (high - low) / 8));
-        var ticks = new List<double>();
-        for (var exponent = Math.Floor(high / step) * step; exponent >= low - 1e-9; exponent -= step) ticks.Add(exponent);
-        return new([.. ticks], [.. ticks.Select(e => Contracts.SettingText.Format(Math.Pow(10, e)))]);
+        var decades = Math.Round(high - low);
+        var labelsThatFit = Math.Max(2, (chartHeight - ChromeHeight) / TickLabelPitch);
+        var labelEvery = (int)ChartCanvas.RoundStep(Math.Max(1, decades / labelsThatFit));
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (var exponent = Math.Floor(high); exponent >= low - 1e-9; exponent--)
+        {
+            var labelled = (long)exponent % labelEvery == 0;
+            ticks.AddMajor(exponent, labelled ? Contracts.SettingText.Format(Math.Pow(10, exponent)) : "");
+        }
+        return ticks;
     }
 }
 

@@ -70,7 +70,7 @@ internal static class ChartCanvas
         foreach (var paragraph in title.Split('\n'))
         {
             var line = "";
-            foreach (var word in paragraph.Split(' '))
+            foreach (var word in Unbreakable(paragraph, maxCharacters))
             {
                 if (line.Length > 0 && line.Length + 1 + word.Length > maxCharacters)
                 {
@@ -83,6 +83,36 @@ internal static class ChartCanvas
         }
         return string.Join('\n', lines);
     }
+
+    /// <summary>
+    /// The paragraph's words, except that a parenthesised part that fits on a line is one piece: the line then breaks
+    /// before "(trained epochs)" rather than inside it, which read as "(trained" over "epochs)". A longer
+    /// parenthesis breaks at its spaces like any other words.
+    /// </summary>
+    private static IEnumerable<string> Unbreakable(string paragraph, int maxCharacters)
+    {
+        var words = paragraph.Split(' ');
+        for (var i = 0; i < words.Length; i++)
+        {
+            var piece = words[i];
+            var depth = Depth(piece);
+            var end = i;
+            while (depth > 0 && end + 1 < words.Length)
+            {
+                end++;
+                piece += " " + words[end];
+                depth += Depth(words[end]);
+            }
+            if (words[i].StartsWith('(') && depth == 0 && piece.Length <= maxCharacters)
+            {
+                yield return piece;
+                i = end;
+            }
+            else yield return words[i];
+        }
+    }
+
+    private static int Depth(string word) => word.Count(c => c == '(') - word.Count(c => c == ')');
 
     public static Color Colour(string hex) => Color.FromHex(hex);
 

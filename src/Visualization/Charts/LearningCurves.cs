@@ -39,7 +39,7 @@ public static class LearningCurves
         var subject = single ? $"trial {trials[0].Trial.Id}" : "trials " + string.Join(", ", trials.Select(t => t.Trial.Id));
         var range = showEpoch0 ? "epoch 0 (untrained) included" : "trained epochs";
         return (
-            new LineChart(ChartCanvas.Wrapped($"Loss per epoch, {subject} ({range})"), "epoch", "cross-entropy loss (nats)", loss) { WholeX = true, Keys = keys },
-            new LineChart(ChartCanvas.Wrapped($"Accuracy per epoch, {subject} ({range})"), "epoch", "accuracy (%)", accuracy) { WholeX = true, Keys = keys });
+            new LineChart($"Loss per epoch, {subject} ({range})", "epoch", "cross-entropy loss (nats)", loss) { WholeX = true, Keys = keys, WrapTitle = true },
+            new LineChart($"Accuracy per epoch, {subject} ({range})", "epoch", "accuracy (%)", accuracy) { WholeX = true, Keys = keys, WrapTitle = true });
     }
 }

@@ -55,6 +55,13 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
     /// <summary>Lines of text shown in a box in the plot's upper left corner (e.g. which filters are dead).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// Break a long title into lines when drawing (<see cref="ChartCanvas.Wrapped"/>). The breaks are a drawing
+    /// concern: the JSON keeps the title on one line, so it is not written here either.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool WrapTitle { get; init; }
+
     public AxisRange? XRange { get; init; }
 
     public AxisRange? YRange { get; init; }
@@ -90,7 +97,7 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
 
     private (Plot Plot, int Height) Draw()
     {
-        var plot = ChartCanvas.NewPlot(Title, XLabel, YLabel);
+        var plot = ChartCanvas.NewPlot(WrapTitle ? ChartCanvas.Wrapped(Title) : Title, XLabel, YLabel);
         var legend = new List<LegendItem>();
         foreach (var band in Bands)
         {

@@ -91,12 +91,15 @@ public static class InterpretabilityFigures
     {
         var predicted = DatasetImages.Predicted(model.Model, image);
         var title = $"{what}, trial {model.TrialId}, epoch {model.LoadedEpoch}";
-        var mapLabel = string.Create(CultureInfo.InvariantCulture, $"{mapName} of class {target} (logit {score:G3})");
+        var mapLabel = $"{mapName} of class {target} (logit {LogitText(score)})";
         var path = Path.Combine(directory, stem + ".png");
         using var picture = AttributionPictures.Panel(title, image, predicted, heat, range, blank, mapLabel, scale);
         picture.WritePng(path);
         return new AttributionFile(path, target, score, predicted, blank, what);
     }
+
+    /// <summary>A logit as the attribution panel and the command's report on standard error both write it, so the two agree (9.872).</summary>
+    public static string LogitText(float score) => SettingText.Format(score);
 
     private static (double Low, double High) Range(Tensor map) => (map.Data.Min(), map.Data.Max());
 

@@ -281,6 +281,6 @@ public static class KernelPictures
         return min <= max ? (min, max) : (0, 0);
     }
 
-    /// <summary>Three significant figures, invariant culture: the way values are written in pictures.</summary>
-    public static string Format(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+    /// <summary>Three significant figures, written as every other number is (8.81e-6, 0.5): the way values are written in pictures.</summary>
+    public static string Format(double value) => Contracts.SettingText.Format(value, significantDigits: 3);
 }
