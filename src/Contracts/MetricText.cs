@@ -13,4 +13,10 @@ public static class MetricText
     public static string Format(string metric, double? value) =>
         metric.EndsWith("accuracy", StringComparison.Ordinal) ? PercentText.Format(value)
         : value is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>A loss in nats as every per-epoch table writes it, to 4 decimals ("0.0915"); a missing one is "–".</summary>
+    public static string Loss(double? nats) => nats is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>What a per-epoch table's weights column shows for an epoch that kept its weight snapshot, and for one that did not.</summary>
+    public const string WeightsKept = "✓", NoWeights = "—";
 }

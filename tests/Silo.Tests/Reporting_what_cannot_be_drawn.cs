@@ -29,6 +29,31 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         Assert.Contains("(stored: 0, 2)", report);
         Assert.Contains("Test images at epoch 2 (the stored snapshot nearest to epoch 1, as asked, which has none)", report);
         Assert.Contains("Decoded filters at epoch 2", report);
+        // Grad-CAM has no default layer in lenet-matconvnet; the note names the command that draws one, as code, not in backticks.
+        Assert.Contains("Name a layer to draw one anyway (<code>viz gradcam --layer L</code>)", report);
+        Assert.Empty(System.Text.RegularExpressions.Regex.Matches(report, "<p class=\"note\">[^<]*`"));
+    }
+
+    [Fact]
+    public void The_reports_per_epoch_table_writes_losses_as_results_show_does_no_time_for_epoch_0_and_which_epochs_kept_weights()
+    {
+        var trial = Train("ffnn-100", epochs: 2);
+        Assert.True(_cli.ExecuteSql($"delete from weight_tensors where trial_id = {trial} and epoch = 1") > 0);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines)));
+        var show = Ok("results", "show", trial).Output;
+
+        // The table's rows: epoch, learning rate, train loss, train acc, val loss, val acc, test loss, test acc, seconds, images/s, weights.
+        var rows = System.Text.RegularExpressions.Regex.Matches(report, "<tr>((?:<td>[^<]*</td>)+)</tr>")
+            .Select(m => System.Text.RegularExpressions.Regex.Matches(m.Groups[1].Value, "<td>([^<]*)</td>").Select(c => c.Groups[1].Value).ToList())
+            .Where(r => r.Count == 11 && r[0] is "0 (untrained)" or "1" or "2").ToList();
+        Assert.Equal(["0 (untrained)", "1", "2"], rows.Select(r => r[0]));
+        Assert.Equal(["–", "–", "✓"], rows[0][8..]);
+        Assert.Equal("—", rows[1][10]);
+        Assert.Equal("✓", rows[2][10]);
+        foreach (var row in rows)
+            foreach (var loss in new[] { row[2], row[4], row[6] })
+                Assert.Contains($" {loss} ", show); // the same string as the console table's cell
     }
 
     [Fact]

@@ -8,11 +8,8 @@ namespace Experiments.Silo.Rendering;
 /// <summary>The per-epoch table: train / validation / test loss and accuracy, time and throughput.</summary>
 public static class EpochTable
 {
-    /// <summary>What the weights column shows for an epoch that kept its weight snapshot, and for one that did not.</summary>
-    public const string WeightsKept = "✓", NoWeights = "—";
-
     /// <summary>
-    /// The table, with a "weights" column (<see cref="WeightsKept"/> or <see cref="NoWeights"/>) when
+    /// The table, with a "weights" column (<see cref="MetricText.WeightsKept"/> or <see cref="MetricText.NoWeights"/>) when
     /// <paramref name="weightEpochs"/>, the epochs that kept a weight snapshot, is given: under a snapshot cadence or
     /// after a prune, the figures of an epoch remain but not its weights.
     /// </summary>
@@ -34,7 +31,7 @@ public static class EpochTable
                 Loss(e.Train), Accuracy(e.Train), Loss(e.Validation), Accuracy(e.Validation), Loss(e.Test), Accuracy(e.Test),
                 e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
             ];
-            table.AddRow(weightEpochs is null ? cells : [.. cells, weightEpochs.Contains(e.Epoch) ? WeightsKept : NoWeights]);
+            table.AddRow(weightEpochs is null ? cells : [.. cells, weightEpochs.Contains(e.Epoch) ? MetricText.WeightsKept : MetricText.NoWeights]);
         }
         return table;
     }
@@ -51,6 +48,6 @@ public static class EpochTable
         return $"epoch {e.Epoch}/{epochs}{untrained}  train loss {Loss(e.Train)} acc {Accuracy(e.Train)}  val loss {Loss(e.Validation)} acc {Accuracy(e.Validation)}  test acc {Accuracy(e.Test)}{timing}";
     }
 
-    private static string Loss(SplitMetrics? m) => m is null ? "–" : m.Loss.ToString("F4", CultureInfo.InvariantCulture);
+    private static string Loss(SplitMetrics? m) => MetricText.Loss(m?.Loss);
     private static string Accuracy(SplitMetrics? m) => PercentText.Format(m?.Accuracy);
 }

@@ -132,7 +132,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         var trial = row.Id;
         var epochs = await store.GetEpochsAsync(trial, ct);
         Settings(html, row, level);
-        EpochTable(html, epochs, level);
+        EpochTable(html, epochs, await store.SnapshotEpochsAsync(trial, ct), level);
 
         await _charts.CurvesAsync(html, trial, directory, level, ct);
         await _charts.ClassificationAsync(html, trial, shown, directory, level, ct);
@@ -183,7 +183,8 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         html.Table(["setting", "value"], rows);
     }
 
-    private static void EpochTable(HtmlReport html, IReadOnlyList<EpochRecord> epochs, int level)
+    /// <summary>The per-epoch table, written as <c>results show</c> writes it (losses to 4 decimals, no time for the untrained epoch 0, which epochs kept their weights).</summary>
+    private static void EpochTable(HtmlReport html, IReadOnlyList<EpochRecord> epochs, IReadOnlyList<int> weightEpochs, int level)
     {
         html.Heading(level, "Per epoch");
         if (epochs.Count == 0)
@@ -191,12 +192,14 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             html.Note("no epoch is recorded yet");
             return;
         }
-        html.Table(["epoch", "learning rate", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "seconds", "images/s"],
+        html.Table(["epoch", "learning rate", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "seconds", "images/s", "weights"],
             epochs.Select(e => Row(
-                e.Epoch == 0 ? "0 (untrained)" : e.Epoch.ToString(CultureInfo.InvariantCulture), Experiments.Contracts.SettingText.Format(e.LearningRate),
-                Number(e.Train?.Loss), Percent(e.Train?.Accuracy), Number(e.Validation?.Loss), Percent(e.Validation?.Accuracy),
-                Number(e.Test?.Loss), Percent(e.Test?.Accuracy), e.Seconds.ToString("0.00", CultureInfo.InvariantCulture),
-                e.ImagesPerSecond.ToString("0", CultureInfo.InvariantCulture))));
+                e.Epoch == 0 ? "0 (untrained)" : e.Epoch.ToString(CultureInfo.InvariantCulture), SettingText.Format(e.LearningRate),
+                MetricText.Loss(e.Train?.Loss), Percent(e.Train?.Accuracy), MetricText.Loss(e.Validation?.Loss), Percent(e.Validation?.Accuracy),
+                MetricText.Loss(e.Test?.Loss), Percent(e.Test?.Accuracy),
+                e.Epoch == 0 ? "–" : e.Seconds.ToString("0.0", CultureInfo.InvariantCulture),
+                e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+                weightEpochs.Contains(e.Epoch) ? MetricText.WeightsKept : MetricText.NoWeights)));
     }
 
     private async Task KernelsAsync(HtmlReport html, StoredModel? model, long trial, string directory, int level, CancellationToken ct)
