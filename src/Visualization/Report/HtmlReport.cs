@@ -64,8 +64,16 @@ public sealed class HtmlReport(string title)
         return this;
     }
 
-    /// <summary>A visible remark that something was skipped or is missing, and why.</summary>
-    public HtmlReport Note(string text) => Paragraph(text, "note");
+    /// <summary>
+    /// A visible remark that something was skipped or is missing, and why. The messages it quotes come from the CLI,
+    /// which marks a command as `viz activations`; here that becomes <c>&lt;code&gt;</c> rather than literal backticks.
+    /// </summary>
+    public HtmlReport Note(string text)
+    {
+        var encoded = System.Text.RegularExpressions.Regex.Replace(Encode(text), "`([^`]+)`", "<code>$1</code>");
+        _body.Append("<p class=\"note\">").Append(encoded).Append("</p>\n");
+        return this;
+    }
 
     public HtmlReport List(IEnumerable<HtmlCell> items, string? cssClass = null)
     {

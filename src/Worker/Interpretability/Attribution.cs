@@ -107,7 +107,7 @@ public static class Attribution
             throw new ArgumentException(
                 $"CAM needs an architecture that ends in global average pooling followed by a linear layer; {plan.Architecture.Name} ends in " +
                 string.Join(" → ", layers.TakeLast(3).Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}")) +
-                ". Use Grad-CAM instead, which works at any convolutional layer.");
+                ". Grad-CAM works at any layer with feature maps: `viz gradcam --layer L`.");
         return (pool - 1, linear);
     }
 
@@ -136,10 +136,10 @@ public static class Attribution
                                         "saliency explains any network by its input pixels.");
         throw new ArgumentException(first is null
             ? $"{name} has no nonlinearity on its feature maps, so Grad-CAM has no layer to explain by default: unrectified maps " +
-              $"({withMaps}) are signed, and the map then shows the background as readily as the object. Name a layer to draw one anyway."
+              $"({withMaps}) are signed, and the map then shows the background as readily as the object. Name a layer to draw one anyway (`viz gradcam --layer L`)."
             : $"{name} has no rectified feature maps larger than 1×1, so Grad-CAM has no layer to explain by default: its first nonlinearity, " +
               $"layer {first.Index} ({LayerDescriptions.Label(first.Layer)}), outputs {first.Output}, which has nothing to localise, and the maps " +
-              $"before it ({withMaps}) are signed, so the map there shows the background as readily as the object. Name a layer to draw one anyway.");
+              $"before it ({withMaps}) are signed, so the map there shows the background as readily as the object. Name a layer to draw one anyway (`viz gradcam --layer L`).");
     }
 
     // A map counts as nearly all zero when fewer than this share of its pixels reach this share of its peak.
