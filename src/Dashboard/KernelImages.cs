@@ -1,0 +1,37 @@
+using Experiments.Store;
+using Experiments.Visualization;
+using Experiments.Visualization.Snapshots;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Experiments.Dashboard;
+
+/// <summary>
+/// A layer's kernels at one epoch as a PNG, drawn on demand from the stored snapshot by the very code
+/// <c>viz kernels --epochs E</c> runs (<see cref="TrialFigures.KernelsAsync"/>, default selection and scaling), so the
+/// browser shows the pixels that command writes. Drawn pictures stay in memory; no activation or picture is stored.
+/// </summary>
+internal sealed class KernelImages(ResultsStore store, DashboardOptions options) : IDisposable
+{
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.CachedPictures });
+
+    /// <summary>The PNG of <paramref name="layer"/> (an index such as "0" or a tensor name) at <paramref name="epoch"/>.</summary>
+    /// <exception cref="ArgumentException">No such conv layer, or no snapshot at that epoch (the message says which exist).</exception>
+    public async Task<byte[]> PngAsync(long trial, string layer, int epoch, CancellationToken ct) =>
+        (await _cache.GetOrCreateAsync((trial, layer, epoch), async entry =>
+        {
+            entry.Size = 1;
+            var folder = Directory.CreateTempSubdirectory("experiments-dashboard-kernels-");
+            try
+            {
+                var files = await new TrialFigures(store).KernelsAsync(trial, layer, KernelSelection.Default,
+                    new EpochSelection(epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)), folder.FullName, ct: ct);
+                return await File.ReadAllBytesAsync(files.Grid, ct);
+            }
+            finally
+            {
+                folder.Delete(recursive: true);
+            }
+        }))!;
+
+    public void Dispose() => _cache.Dispose();
+}
