@@ -261,9 +261,9 @@ async function sweepPage(main) {
     table.replaceChildren(el('thead', {}, head), el('tbody', {}, body));
   }
 
-  const charts = [];
+  // Each chart with what it was built for: a live update with the same lines only swaps the data (no flicker).
+  const charts = new Map();
   function drawCurves() {
-    for (const chart of charts.splice(0)) chart.destroy();
     if (!state.curves || typeof uPlot === 'undefined') return;
     const shown = state.selected.size > 0 ? state.selected : null;
     const trials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
@@ -272,11 +272,18 @@ async function sweepPage(main) {
     const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
     for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
       const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
+      const scale = kind === 'accuracy' ? 100 : 1;
+      const data = curves.length === 0 ? null : uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
+      const log = kind === 'loss' && state.logAxis;
+      const key = JSON.stringify([log, width, curves.map(c => [c.trial, c.name, c.metric])]);
+      // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+      container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+      const existing = charts.get(kind);
+      if (existing && existing.key === key) { existing.chart.setData(data); continue; }
+      if (existing) existing.chart.destroy();
+      charts.delete(kind);
       if (curves.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
       container.replaceChildren();
-      const scale = kind === 'accuracy' ? 100 : 1;
-      const data = uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
-      const log = kind === 'loss' && state.logAxis;
       const chart = new uPlot({
         title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
         width, height: 300,
@@ -288,9 +295,8 @@ async function sweepPage(main) {
           value: (u, v) => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4)),
         }))],
       }, data, container);
-      charts.push(chart);
+      charts.set(kind, { chart, key });
     }
-    window.dashboardCurves = state.curves; // for scripts and tests: the numbers behind the charts
   }
 
   await live(async () => {
