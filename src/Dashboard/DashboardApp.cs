@@ -17,6 +17,9 @@ public static class DashboardApp
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(url);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A host that cannot start (a port in use) throws to the caller, which says so in one line; its own log of the
+        // same failure would be a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.AddExperimentsDashboard(options);
         var app = builder.Build();
         app.MapExperimentsDashboard();

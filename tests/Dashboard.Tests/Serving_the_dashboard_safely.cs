@@ -61,6 +61,19 @@ public sealed class Serving_the_dashboard_safely(RecordedSweepDashboard dashboar
     }
 
     [Fact]
+    public void A_port_already_in_use_is_said_in_one_line_with_exit_code_1()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = dashboard.Cli.Run("dashboard", "--port", port);
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: cannot listen on 127.0.0.1:{port}: ", line);
+        Assert.EndsWith("address already in use; choose another with --port", line);
+    }
+
+    [Fact]
     public async Task Its_database_connection_runs_read_only_transactions_even_as_the_application_role()
     {
         await using var store = await ResultsStore.OpenAsync(dashboard.WriterConnection, new ResultsStoreOptions { ReadOnly = true });

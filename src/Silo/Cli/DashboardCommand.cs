@@ -41,7 +41,7 @@ public static class DashboardCommand
             }
             catch (IOException e)
             {
-                CommandErrors.Error($"cannot listen on {Host(address)}:{chosenPort}: {e.Message}; choose another with --port");
+                CommandErrors.Error($"cannot listen on {Host(address)}:{chosenPort}: {e.Message.TrimEnd('.')}; choose another with --port");
                 return CommandErrors.Failure;
             }
             var bound = new Uri(app.Urls.First()).Port;
