@@ -29,6 +29,20 @@ public static class DashboardExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<DashboardOptions>();
+        // The first page and picture after start would otherwise wait for first-use costs (EF Core's model, the drawing
+        // libraries); a failure here is not the user's and shows again, with its message, on the page that needs it.
+        var reader = app.Services.GetRequiredService<DashboardReader>();
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await reader.WarmUpAsync(app.Lifetime.ApplicationStopping);
+                KernelImages.WarmUp();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+            }
+        }));
         app.Use(async (context, next) =>
         {
             if (options.Token is { } token && !DashboardToken.Admit(context, token))

@@ -108,6 +108,20 @@ internal sealed class DashboardReader(ResultsStore store, TimeProvider time)
             """).SingleAsync(ct);
     }
 
+    /// <summary>
+    /// Runs each kind of read once, for nothing (trial and sweep 0 do not exist), off the request path: the first
+    /// query builds EF Core's model and compiles the queries, which made the first page after start take 2.4 s
+    /// (0.05 s after that) on a loaded 2-core machine.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken ct)
+    {
+        await store.ListSweepsAsync(1, ct);
+        await TrialAsync(0, ct);
+        await SweepAsync(0, ct);
+        await TrainedEpochsAsync(0, ct);
+        await ChangeFingerprintAsync(ct);
+    }
+
     private async Task<Dictionary<long, List<EpochEntity>>> TrainedEpochsAsync(long sweepId, CancellationToken ct)
     {
         await using var db = store.CreateDbContext();

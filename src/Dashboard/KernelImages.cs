@@ -33,5 +33,17 @@ internal sealed class KernelImages(ResultsStore store, DashboardOptions options)
             }
         }))!;
 
+    /// <summary>
+    /// Draws and encodes one tiny kernel picture (PNG and GIF) off the request path, so the first picture a user asks
+    /// for does not also pay for loading the drawing libraries, the fonts and their first compilation.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var weights = new WeightTensor("warm-up.weight", [1, 1, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        using var picture = KernelPictures.Draw(new KernelHistory(weights.Name, [(0, weights)]));
+        picture.Grid.EncodePng();
+        Experiments.Visualization.Pictures.Animation.EncodeGif(picture.Frames, TimeSpan.FromMilliseconds(400));
+    }
+
     public void Dispose() => _cache.Dispose();
 }
