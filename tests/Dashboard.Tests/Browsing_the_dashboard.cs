@@ -63,6 +63,25 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
     }
 
     [Fact]
+    public async Task Ticking_trials_in_the_table_shows_only_their_curves()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        var legend = page.Locator("#loss-chart .u-legend .u-series");
+        await Expect(legend).ToHaveCountAsync(1 + 4 * 2);
+        var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        await page.Locator($"#trials tr[data-trial='{trial}'] input[type=checkbox]").CheckAsync();
+        // The epoch column, then the chosen trial's train and validation lines.
+        await Expect(legend).ToHaveCountAsync(1 + 2);
+        await Expect(legend.Nth(1)).ToContainTextAsync("lenet-matconvnet lr=3e-3 train");
+        await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing 1 selected trial(s)");
+        await page.Locator($"#trials tr[data-trial='{trial}'] input[type=checkbox]").UncheckAsync();
+        await Expect(legend).ToHaveCountAsync(1 + 4 * 2);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_trial_table_filters_by_an_expression_and_names_what_is_wrong_with_a_bad_one()
     {
         var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
@@ -89,7 +108,7 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
     }
 
     [Fact]
-    public async Task A_new_epoch_recorded_into_the_database_appears_on_the_sweep_and_trial_pages_within_two_seconds_without_a_reload()
+    public async Task A_new_epoch_recorded_into_the_database_appears_on_the_sweeps_sweep_and_trial_pages_within_two_seconds_without_a_reload()
     {
         // A running sweep of its own (the recorded one stays as it is for the other tests): one ffnn-100 trial, as the
         // recorded ones are defined, claimed by a worker and at its first epoch of two.
@@ -101,14 +120,19 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
         await writer.MarkRunningAsync(trial, "test-worker");
         Assert.True(await writer.WriteEpochAsync(trial, Epoch(1, validationAccuracy: 0.5), []));
 
+        var sweeps = await dashboard.OpenAsync("/");
         var sweep = await dashboard.OpenAsync($"/sweeps/{sweepId}");
         var trialPage = await dashboard.OpenAsync($"/trials/{trial}");
+        // One of two planned epochs done: half way, with an ETA at the pace so far.
+        var sweepRow = sweeps.Page.Locator($"#sweeps tr[data-sweep='{sweepId}']");
+        await Expect(sweepRow.Locator(".percent")).ToHaveTextAsync(" 50%");
+        await Expect(sweepRow.Locator(".eta")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ (s|min \d+ s|h \d+ min)$"));
         var row = sweep.Page.Locator($"#trials tr[data-trial='{trial}']");
         await Expect(row.Locator("td[data-column='epochs']")).ToHaveTextAsync("1/2");
         await Expect(sweep.Page.Locator("#loss-chart")).ToHaveAttributeAsync("data-last-epoch", "1");
         await Expect(trialPage.Page.Locator("#epochs tbody tr")).ToHaveCountAsync(1);
         // A reload would lose this mark.
-        foreach (var page in new[] { sweep.Page, trialPage.Page }) await page.EvaluateAsync("() => { window.sameDocument = true; }");
+        foreach (var page in new[] { sweeps.Page, sweep.Page, trialPage.Page }) await page.EvaluateAsync("() => { window.sameDocument = true; }");
 
         Assert.True(await writer.WriteEpochAsync(trial, Epoch(2, validationAccuracy: 0.987654), []));
         var written = Stopwatch.StartNew();
@@ -119,13 +143,15 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
         await Expect(row.Locator("td[data-column='epoch']")).ToHaveTextAsync("2", WithinTwoSeconds);
         await Expect(sweep.Page.Locator("#loss-chart")).ToHaveAttributeAsync("data-last-epoch", "2", new() { Timeout = 2000 });
         await Expect(trialPage.Page.Locator("#epochs tbody tr[data-epoch='2']")).ToHaveCountAsync(1, new() { Timeout = 2000 });
+        await Expect(sweepRow.Locator(".percent")).ToHaveTextAsync(" 100%", WithinTwoSeconds);
         Assert.True(written.Elapsed < TimeSpan.FromSeconds(2), $"the new epoch took {written.Elapsed.TotalSeconds:F2} s to appear");
         await Expect(trialPage.Page.Locator("#epochs tbody tr[data-epoch='2'] td").Nth(4)).ToHaveTextAsync("0.0400");
-        foreach (var page in new[] { sweep.Page, trialPage.Page }) Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"));
-        Assert.Empty(sweep.Errors);
-        Assert.Empty(trialPage.Errors);
-        await sweep.Page.CloseAsync();
-        await trialPage.Page.CloseAsync();
+        foreach (var watched in new[] { sweeps, sweep, trialPage })
+        {
+            Assert.True(await watched.Page.EvaluateAsync<bool>("() => window.sameDocument === true"));
+            Assert.Empty(watched.Errors);
+            await watched.Page.CloseAsync();
+        }
 
         static EpochRecord Epoch(int epoch, double validationAccuracy) =>
             new(epoch, 3e-3, new SplitFigures(0.05, 0.99, 400), new SplitFigures(0.04, validationAccuracy, 50), null, 1.5, 300);
