@@ -61,10 +61,14 @@ public sealed partial class ResultsStore : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         options ??= new ResultsStoreOptions();
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (options.IdleInTransactionTimeout is { } idle)
-            // A startup option, not a SET: it is the session's default, so it survives the pool's DISCARD ALL.
-            builder.ConnectionStringBuilder.Options = string.Join(' ', new[] { builder.ConnectionStringBuilder.Options, "-c idle_in_transaction_session_timeout=" + Milliseconds(idle) }
-                .Where(o => !string.IsNullOrWhiteSpace(o)));
+        // Startup options, not SETs: they are the session's defaults, so they survive the pool's DISCARD ALL.
+        var startup = new[]
+        {
+            builder.ConnectionStringBuilder.Options,
+            options.IdleInTransactionTimeout is { } idle ? "-c idle_in_transaction_session_timeout=" + Milliseconds(idle) : null,
+            options.ReadOnly ? "-c default_transaction_read_only=on" : null,
+        };
+        builder.ConnectionStringBuilder.Options = string.Join(' ', startup.Where(o => !string.IsNullOrWhiteSpace(o)));
         // A snapshot's COPY sends up to hundreds of MiB; Npgsql's default 8 KiB buffer makes that one send() per 8 KiB.
         if (builder.ConnectionStringBuilder.WriteBufferSize < SnapshotWriteBufferBytes)
             builder.ConnectionStringBuilder.WriteBufferSize = SnapshotWriteBufferBytes;
@@ -72,7 +76,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
         var store = new ResultsStore(connectionString, dataSource, options);
         try
         {
-            store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
+            if (!options.ReadOnly) store.MigrationsApplied = await store.RunAsync(token => SchemaMigrator.ApplyAsync(dataSource, token), ct);
             return store;
         }
         catch

@@ -56,6 +56,13 @@ public sealed class ResultsStoreOptions
     /// </summary>
     public TimeSpan? IdleInTransactionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Every transaction of this store is read-only (default_transaction_read_only, a startup option of every connection),
+    /// and opening it applies no migrations: for readers such as the dashboard, which must never change the results even
+    /// with the application role's connection. The schema must already be current (open a writable store once first).
+    /// </summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Called before each retry, e.g. to log it.</summary>
     public Action<StoreRetry>? OnRetry { get; init; }
 

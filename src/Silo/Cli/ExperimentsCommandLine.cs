@@ -50,6 +50,7 @@ public static class ExperimentsCommandLine
         root.Subcommands.Add(DbCommands.Create());
         root.Subcommands.Add(SiloCommands.Create());
         root.Subcommands.Add(VizCommands.Create());
+        root.Subcommands.Add(DashboardCommand.Create());
         return root;
     }
 

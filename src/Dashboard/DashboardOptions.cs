@@ -1,0 +1,22 @@
+using Experiments.Store;
+
+namespace Experiments.Dashboard;
+
+/// <summary>
+/// What a dashboard serves and who may see it.
+/// </summary>
+/// <param name="Store">
+/// The results store it reads, opened read-only (<see cref="ResultsStoreOptions.ReadOnly"/>); the caller owns and disposes it.
+/// </param>
+/// <param name="Token">
+/// When set (a dashboard bound beyond loopback), every request must carry it, as <c>?token=…</c> once and then the
+/// cookie that visit sets; without it the answer is 403. Null: no check (loopback only).
+/// </param>
+public sealed record DashboardOptions(ResultsStore Store, string? Token)
+{
+    /// <summary>How often the live feed looks for new epochs and status changes; a change reaches the page within about twice this.</summary>
+    public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Kernel pictures kept in memory (each a PNG of one layer at one epoch, tens of kilobytes).</summary>
+    public int CachedPictures { get; init; } = 256;
+}

@@ -1,0 +1,404 @@
+// The dashboard's pages. Every label a user wrote (sweep names, architectures, errors) is set with textContent, never
+// as HTML, so `<script>` in a sweep name is shown, not run. Data comes from the JSON API beside the pages; the live
+// feed (/api/changes, server-sent events) says when to fetch it again.
+'use strict';
+
+// ---------- small helpers ----------
+
+/** An element with attributes and children; strings become text nodes. */
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') node.textContent = String(value);
+    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const body = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
+  if (!response.ok) throw new Error(body.error || `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function showError(container, error) {
+  container.replaceChildren(el('p', { class: 'error', role: 'alert', text: error.message || String(error) }));
+}
+
+/** Seconds as "4 min 12 s", "1 h 5 min" or "37 s". */
+function duration(seconds) {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function ago(iso) {
+  if (!iso) return '–';
+  return `${duration((Date.now() - Date.parse(iso)) / 1000)} ago`;
+}
+
+/** Calls refresh() now and whenever the live feed reports a change; shows the feed's state in the header. */
+function live(refresh) {
+  const badge = document.getElementById('live');
+  let running = false, again = false;
+  async function run() {
+    if (running) { again = true; return; }
+    running = true;
+    try { await refresh(); } finally { running = false; }
+    if (again) { again = false; run(); }
+  }
+  const feed = new EventSource('/api/changes');
+  feed.onopen = () => { badge.textContent = 'live'; badge.className = 'live on'; };
+  feed.onerror = () => { badge.textContent = 'reconnecting…'; badge.className = 'live off'; };
+  feed.onmessage = () => run();
+  return run();
+}
+
+function pageId() {
+  return Number(location.pathname.split('/').filter(Boolean).pop());
+}
+
+// ---------- the sweeps page ----------
+
+const STATUSES = ['queued', 'running', 'completed', 'stopped_early', 'diverged', 'failed', 'cancelled'];
+
+async function sweepsPage(main) {
+  const heading = el('h1', { text: 'Sweeps' });
+  const body = el('div');
+  main.replaceChildren(heading, body);
+  await live(async () => {
+    try {
+      const sweeps = await getJson('/api/sweeps');
+      if (sweeps.length === 0) {
+        body.replaceChildren(el('p', { class: 'muted', text: 'No sweeps recorded yet. Run one with `experiments sweep run FILE` or `experiments demo`.' }));
+        return;
+      }
+      const rows = sweeps.map(s => el('tr', { 'data-sweep': s.id },
+        el('td', {}, el('a', { href: `/sweeps/${s.id}`, text: s.id })),
+        el('td', {}, el('a', { href: `/sweeps/${s.id}`, class: 'name', text: s.name })),
+        el('td', { class: `status ${s.status}`, text: s.status }),
+        el('td', { class: 'num', text: s.trials }),
+        el('td', { class: 'counts', text: STATUSES.filter(k => s.trialsByStatus[k]).map(k => `${s.trialsByStatus[k]} ${k.replace('_', ' ')}`).join(' · ') || '–' }),
+        el('td', {}, el('progress', { max: 1, value: s.progress }), el('span', { class: 'percent', text: ` ${(s.progress * 100).toFixed(0)}%` })),
+        el('td', { class: 'eta', text: s.status === 'running' ? duration(s.etaSeconds) : '–' }),
+        el('td', { text: s.metric }),
+        el('td', { text: s.dataset || '–' })));
+      body.replaceChildren(el('table', { id: 'sweeps' },
+        el('thead', {}, el('tr', {}, ['sweep', 'name', 'status', 'trials', 'by status', 'progress', 'ETA', 'metric', 'dataset'].map(h => el('th', { text: h })))),
+        el('tbody', {}, rows)));
+    } catch (error) {
+      showError(body, error);
+    }
+  });
+}
+
+// ---------- the filter expression of the trial table ----------
+
+/**
+ * Parses `lr < 1e-3 and arch = lenet-matconvnet` into a predicate over a row's field values. Clauses are
+ * `column op value` (op: = != < <= > >=; a value is a number, a word or a "quoted string"), joined by `and` (binding
+ * first) and `or`. Throws an Error whose message says what is wrong and where.
+ */
+function parseFilter(text, columns) {
+  const tokens = [];
+  const pattern = /\s*(?:(<=|>=|!=|=|<|>)|"([^"]*)"|'([^']*)'|([^\s<>=!"']+))/y;
+  let at = 0;
+  while (at < text.length) {
+    if (/^\s*$/.test(text.slice(at))) break;
+    pattern.lastIndex = at;
+    const match = pattern.exec(text);
+    if (!match) throw new Error(`cannot read the filter from "${text.slice(at).trim()}": a clause is column, operator, value`);
+    if (match[1]) tokens.push({ kind: 'op', text: match[1] });
+    else if (match[2] !== undefined || match[3] !== undefined) tokens.push({ kind: 'value', text: match[2] ?? match[3], quoted: true });
+    else tokens.push({ kind: 'word', text: match[4] });
+    at = pattern.lastIndex;
+  }
+  let position = 0;
+  const peek = () => tokens[position];
+  function clause() {
+    const column = tokens[position++];
+    if (!column || column.kind === 'op') throw new Error(column ? `expected a column name before "${column.text}"` : 'the filter ends where a column name should be');
+    if (!columns.includes(column.text)) throw new Error(`unknown column "${column.text}": filter by one of ${columns.join(', ')}`);
+    const op = tokens[position++];
+    if (!op || op.kind !== 'op') throw new Error(`expected an operator (= != < <= > >=) after "${column.text}"${op ? `, got "${op.text}"` : ''}`);
+    const value = tokens[position++];
+    if (!value || value.kind === 'op') throw new Error(`expected a value after "${column.text} ${op.text}"`);
+    return row => compare(row[column.text], op.text, value.text);
+  }
+  function conjunction() {
+    const parts = [clause()];
+    while (peek() && peek().kind === 'word' && peek().text.toLowerCase() === 'and') { position++; parts.push(clause()); }
+    return row => parts.every(p => p(row));
+  }
+  if (tokens.length === 0) return () => true;
+  const alternatives = [conjunction()];
+  while (peek() && peek().kind === 'word' && peek().text.toLowerCase() === 'or') { position++; alternatives.push(conjunction()); }
+  if (position < tokens.length) throw new Error(`unexpected "${tokens[position].text}": join clauses with "and" or "or"`);
+  return row => alternatives.some(a => a(row));
+}
+
+function asNumber(value) {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string' || value.trim() === '') return NaN;
+  return Number(value);
+}
+
+function compare(actual, op, expected) {
+  if (actual === null || actual === undefined) return op === '!=';
+  const [a, b] = [asNumber(actual), asNumber(expected)];
+  const numeric = !isNaN(a) && !isNaN(b);
+  const [x, y] = numeric ? [a, b] : [String(actual), expected];
+  switch (op) {
+    case '=': return x === y;
+    case '!=': return x !== y;
+    case '<': return x < y;
+    case '<=': return x <= y;
+    case '>': return x > y;
+    default: return x >= y;
+  }
+}
+
+// ---------- the sweep page ----------
+
+// Epochs are whole numbers: the x axis ticks at whole steps only.
+const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** A trial's values by the column names the table and the filter use. */
+function fields(trial) {
+  return Object.assign({}, trial.parameters, {
+    id: trial.id, name: trial.name, status: trial.status, best: trial.best, epoch: trial.bestEpoch, attempts: trial.attempts,
+    worker: trial.worker, heartbeat: trial.heartbeatAt, error: trial.error, epochs: trial.epochsTrained,
+  });
+}
+
+async function sweepPage(main) {
+  const id = pageId();
+  const state = { sortKey: 'id', descending: false, filter: () => true, selected: new Set(), logAxis: false, detail: null, curves: null };
+  const title = el('h1', {}, 'Sweep ', el('span', { id: 'sweep-name' }));
+  const summary = el('p', { id: 'summary', class: 'muted' });
+  const filterInput = el('input', { id: 'filter', type: 'text', size: 60, spellcheck: 'false',
+    placeholder: 'filter, e.g. lr < 1e-3 and arch = lenet-matconvnet (best is a fraction: best > 0.9)' });
+  const filterError = el('span', { id: 'filter-error', class: 'error', role: 'alert' });
+  const table = el('table', { id: 'trials' });
+  const logToggle = el('input', { id: 'log-axis', type: 'checkbox' });
+  const curvesNote = el('p', { id: 'curves-note', class: 'muted' });
+  const lossChart = el('div', { id: 'loss-chart', class: 'chart' });
+  const accuracyChart = el('div', { id: 'accuracy-chart', class: 'chart' });
+  const content = el('div', {},
+    summary,
+    el('section', {}, el('h2', { text: 'Trials' }), el('div', { class: 'filter' }, filterInput, ' ', filterError), table),
+    el('section', {}, el('h2', { text: 'Learning curves' }),
+      el('label', {}, logToggle, ' log loss axis'), curvesNote,
+      el('p', { class: 'muted', text: 'Solid: train; dashed: validation. Tick trials in the table to show only those.' }),
+      lossChart, accuracyChart));
+  main.replaceChildren(title, content);
+
+  filterInput.addEventListener('input', () => {
+    try {
+      state.filter = parseFilter(filterInput.value, columns());
+      filterError.textContent = '';
+      filterInput.classList.remove('invalid');
+    } catch (error) {
+      state.filter = () => true;
+      filterError.textContent = error.message;
+      filterInput.classList.add('invalid');
+    }
+    drawTable();
+  });
+  logToggle.addEventListener('change', () => { state.logAxis = logToggle.checked; drawCurves(); });
+
+  function columns() {
+    const parameters = state.detail ? state.detail.parameters : [];
+    return ['id', 'name', 'status', ...parameters, 'best', 'epoch', 'epochs', 'attempts', 'worker', 'heartbeat', 'error'];
+  }
+
+  function drawTable() {
+    const detail = state.detail;
+    const headers = columns();
+    const rows = detail.trials.map(t => ({ trial: t, values: fields(t) })).filter(r => state.filter(r.values));
+    const key = state.sortKey;
+    rows.sort((p, q) => {
+      const [a, b] = [p.values[key], q.values[key]];
+      if (a === b) return p.trial.id - q.trial.id;
+      if (a === null || a === undefined) return 1;
+      if (b === null || b === undefined) return -1;
+      const order = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+      return state.descending ? -order : order;
+    });
+    const head = el('tr', {}, el('th', { text: '✓', title: 'show these trials\' curves' }), headers.map(h => el('th', {
+      class: 'sortable', 'data-column': h, 'aria-sort': h === key ? (state.descending ? 'descending' : 'ascending') : null,
+      onclick: () => { state.descending = state.sortKey === h ? !state.descending : false; state.sortKey = h; drawTable(); },
+    }, h === 'best' ? detail.sweep.metric : h, h === key ? (state.descending ? ' ▼' : ' ▲') : '')));
+    const body = rows.map(({ trial, values }) => el('tr', { 'data-trial': trial.id },
+      el('td', {}, el('input', { type: 'checkbox', checked: state.selected.has(trial.id), 'aria-label': `show trial ${trial.id}'s curves`,
+        onchange: event => { if (event.target.checked) state.selected.add(trial.id); else state.selected.delete(trial.id); drawCurves(); } })),
+      headers.map(h => {
+        switch (h) {
+          case 'id': return el('td', { class: 'num' }, el('a', { href: `/trials/${trial.id}`, text: trial.id }));
+          case 'name': return el('td', { text: trial.name });
+          case 'status': return el('td', { class: `status ${trial.status}`, text: trial.status });
+          case 'best': return el('td', { class: 'num', 'data-column': 'best', text: trial.bestText });
+          case 'epoch': return el('td', { class: 'num', 'data-column': 'epoch', text: trial.bestEpoch ?? '–' });
+          case 'epochs': return el('td', { class: 'num', 'data-column': 'epochs', text: `${trial.epochsTrained}/${trial.plannedEpochs}` });
+          case 'heartbeat': return el('td', { title: trial.heartbeatAt || '', text: ago(trial.heartbeatAt) });
+          case 'error': return el('td', { class: 'error-text', text: trial.error || '' });
+          case 'attempts': return el('td', { class: 'num', text: trial.attempts });
+          case 'worker': return el('td', { text: trial.worker || '–' });
+          default: return el('td', { class: typeof values[h] === 'number' ? 'num' : null, text: trial.parameterTexts[h] ?? '–' });
+        }
+      })));
+    table.replaceChildren(el('thead', {}, head), el('tbody', {}, body));
+  }
+
+  // Each chart with what it was built for: a live update with the same lines only swaps the data (no flicker).
+  const charts = new Map();
+  function drawCurves() {
+    if (!state.curves || typeof uPlot === 'undefined') return;
+    const shown = state.selected.size > 0 ? state.selected : null;
+    const trials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
+    const colour = new Map(trials.map((t, i) => [t, PALETTE[i % PALETTE.length]]));
+    curvesNote.textContent = shown ? `showing ${shown.size} selected trial(s)` : `showing all ${trials.length} trial(s)`;
+    const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+    for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
+      const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
+      const scale = kind === 'accuracy' ? 100 : 1;
+      const data = curves.length === 0 ? null : uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
+      const log = kind === 'loss' && state.logAxis;
+      const key = JSON.stringify([log, width, curves.map(c => [c.trial, c.name, c.metric])]);
+      // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+      container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+      const existing = charts.get(kind);
+      if (existing && existing.key === key) { existing.chart.setData(data); continue; }
+      if (existing) existing.chart.destroy();
+      charts.delete(kind);
+      if (curves.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
+      container.replaceChildren();
+      const chart = new uPlot({
+        title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
+        width, height: 300,
+        scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+        axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+        series: [{ label: 'epoch' }, ...curves.map(c => ({
+          label: `${c.name} ${c.metric.startsWith('train') ? 'train' : 'validation'}`,
+          stroke: colour.get(c.trial), width: 1.5, spanGaps: true, dash: c.metric.startsWith('val') ? [6, 4] : undefined,
+          value: (u, v) => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4)),
+        }))],
+      }, data, container);
+      charts.set(kind, { chart, key });
+    }
+  }
+
+  await live(async () => {
+    try {
+      const width = Math.max(100, Math.round(lossChart.clientWidth || 900));
+      const [detail, curves] = await Promise.all([getJson(`/api/sweeps/${id}`), getJson(`/api/sweeps/${id}/curves?width=${width}`)]);
+      state.detail = detail;
+      state.curves = curves;
+      document.getElementById('sweep-name').textContent = detail.sweep.name;
+      document.title = `${detail.sweep.name} · Experiments`;
+      const s = detail.sweep;
+      summary.textContent = `Sweep ${s.id} · ${s.status} · ${s.trials} trials · ${(s.progress * 100).toFixed(0)}% done` +
+        (s.status === 'running' ? ` · ETA ${duration(s.etaSeconds)}` : '') + ` · ranked by ${s.metric}`;
+      drawTable();
+      drawCurves();
+    } catch (error) {
+      showError(content, error);
+    }
+  });
+}
+
+// ---------- the trial page ----------
+
+async function trialPage(main) {
+  const id = pageId();
+  const state = { detail: null, layer: null, epochIndex: null };
+  const title = el('h1', { id: 'trial-title', text: `Trial ${id}` });
+  const settings = el('table', { id: 'settings', class: 'settings' });
+  const epochs = el('table', { id: 'epochs' });
+  const layerSelect = el('select', { id: 'layer' });
+  const slider = el('input', { id: 'epoch-slider', type: 'range', min: 0, max: 0, step: 1, value: 0 });
+  const epochLabel = el('span', { id: 'epoch-label' });
+  const kernelError = el('p', { id: 'kernel-error', class: 'error', role: 'alert' });
+  const picture = el('img', { id: 'kernels', alt: 'kernels of the chosen layer at the chosen epoch' });
+  const kernels = el('section', { id: 'kernel-section' }, el('h2', { text: 'Kernels' }),
+    el('div', { class: 'controls' }, el('label', {}, 'layer ', layerSelect), ' ', el('label', {}, 'epoch ', slider), ' ', epochLabel),
+    el('p', { class: 'muted', text: 'The picture viz kernels draws for the chosen epoch, from the stored weight snapshot: each kernel rescaled per filter (000 Fig. 9).' }),
+    kernelError, picture);
+  const content = el('div', {}, el('section', {}, el('h2', { text: 'Settings' }), settings),
+    el('section', {}, el('h2', { text: 'Epochs' }), epochs), kernels);
+  main.replaceChildren(title, content);
+
+  function showPicture() {
+    const detail = state.detail;
+    if (!detail || detail.convLayers.length === 0 || detail.snapshotEpochs.length === 0) return;
+    const epoch = detail.snapshotEpochs[state.epochIndex];
+    epochLabel.textContent = `${epoch} (of ${detail.snapshotEpochs.join(', ')})`;
+    const url = `/api/trials/${id}/kernels.png?layer=${encodeURIComponent(state.layer)}&epoch=${epoch}`;
+    if (picture.getAttribute('src') !== url) {
+      kernelError.textContent = '';
+      picture.src = url;
+    }
+  }
+  picture.addEventListener('error', async () => {
+    const response = await fetch(picture.src).catch(() => null);
+    const body = response ? await response.json().catch(() => null) : null;
+    kernelError.textContent = body && body.error ? body.error : 'the kernel picture could not be drawn';
+  });
+  layerSelect.addEventListener('change', () => { state.layer = layerSelect.value; showPicture(); });
+  slider.addEventListener('input', () => { state.epochIndex = Number(slider.value); showPicture(); });
+
+  await live(async () => {
+    try {
+      const detail = await getJson(`/api/trials/${id}`);
+      const first = state.detail === null;
+      state.detail = detail;
+      title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }),
+        detail.sweepId ? el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` })) : null);
+      settings.replaceChildren(el('tbody', {}, detail.settings.map(s => el('tr', {}, el('th', { text: s.name }), el('td', { text: s.value })))));
+      epochs.replaceChildren(
+        el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
+        el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
+          e.testLoss, e.testAccuracy, e.seconds, e.keptWeights ? '✓' : '—'].map(v => el('td', { class: 'num', text: v }))))));
+      if (detail.convLayers.length === 0 || detail.snapshotEpochs.length === 0) {
+        kernels.replaceChildren(el('h2', { text: 'Kernels' }), el('p', { class: 'muted',
+          text: detail.snapshotEpochs.length === 0 ? 'No weight snapshot is stored for this trial yet.' : 'This model has no conv layer, so it has no kernels to draw.' }));
+        return;
+      }
+      if (first) {
+        layerSelect.replaceChildren(...detail.convLayers.map(l => el('option', { value: l.layer, text: `layer ${l.layer} (${l.shape.join('×')})` })));
+        state.layer = detail.convLayers[0].layer;
+      }
+      const atLast = state.epochIndex === null || state.epochIndex === Number(slider.max);
+      slider.max = String(detail.snapshotEpochs.length - 1);
+      // A new snapshot moves a slider that sat on the latest epoch along with it; one the user moved back stays.
+      state.epochIndex = atLast ? detail.snapshotEpochs.length - 1 : Math.min(state.epochIndex, detail.snapshotEpochs.length - 1);
+      slider.value = String(state.epochIndex);
+      showPicture();
+    } catch (error) {
+      showError(content, error);
+    }
+  });
+}
+
+// ---------- start ----------
+
+document.addEventListener('DOMContentLoaded', () => {
+  const main = document.getElementById('main');
+  // One page shell serves every address; the path says which page it is.
+  const [area] = location.pathname.split('/').filter(Boolean);
+  const pages = { '': [sweepsPage, 'Sweeps'], sweeps: [sweepPage, 'Sweep'], trials: [trialPage, 'Trial'] };
+  const [page, title] = pages[area ?? ''] || [null, ''];
+  document.title = `${title} · Experiments`;
+  if (page) page(main).catch(error => showError(main, error));
+});

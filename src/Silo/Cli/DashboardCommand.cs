@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Experiments.Dashboard;
+using Experiments.Datasets;
+using Experiments.Store;
+
+namespace Experiments.Silo.Cli;
+
+/// <summary><c>experiments dashboard</c>: the results in a browser, live, until stopped (src/Dashboard).</summary>
+public static class DashboardCommand
+{
+    public const int DefaultPort = 5170;
+
+    public static Command Create()
+    {
+        var db = StoreAccess.DbOption();
+        var port = new Option<int>("--port") { Description = "The port to listen on (0: any free one, printed).", DefaultValueFactory = _ => DefaultPort };
+        var bind = new Option<string>("--bind")
+        {
+            Description = "The address to listen on. Anything but loopback (e.g. 0.0.0.0) asks every visitor for a token, generated and printed in the address.",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var command = new Command("dashboard",
+            "Serve the results in a browser until stopped (Ctrl+C): every sweep with its progress and ETA, each sweep's trial table and learning\n" +
+            "curves, each trial's epochs and kernels at any stored epoch, updated live. It reads the database in read-only transactions.\n" +
+            $"Example: {ExperimentsCommand.Name} dashboard, then open http://127.0.0.1:{DefaultPort}") { db, port, bind };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var address = ParseBind(parse.GetValue(bind)!);
+            var chosenPort = parse.GetValue(port);
+            if (chosenPort is < 0 or > 65535) throw new ArgumentException($"--port must be from 0 to 65535, got {chosenPort}");
+            var connection = await StoreConnection.ResolveReaderAsync(null, parse.GetValue(db), ExperimentsHome.Resolve(),
+                new SynchronousProgress<string>(message => Console.Error.WriteLine(message)), ct);
+            await using var store = await ResultsStore.OpenAsync(connection, new ResultsStoreOptions { ReadOnly = true }, ct);
+            var token = IPAddress.IsLoopback(address) ? null : DashboardToken.Create();
+            await using var app = DashboardApp.Build(new DashboardOptions(store, token), $"http://{Host(address)}:{chosenPort}");
+            try
+            {
+                await app.StartAsync(ct);
+            }
+            catch (IOException e)
+            {
+                CommandErrors.Error($"cannot listen on {Host(address)}:{chosenPort}: {e.Message.TrimEnd('.')}; choose another with --port");
+                return CommandErrors.Failure;
+            }
+            var bound = new Uri(app.Urls.First()).Port;
+            foreach (var url in Addresses(address, bound, token)) Console.WriteLine(url);
+            Console.Error.WriteLine(token is null
+                ? "The dashboard listens on this machine only; Ctrl+C stops it."
+                : "The dashboard listens beyond this machine: only visitors with the token in the address get in. Ctrl+C stops it.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await app.StopAsync(CancellationToken.None);
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static IPAddress ParseBind(string text) =>
+        text.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.TryParse(text, out var address) ? address
+        : throw new ArgumentException($"--bind must be an IP address such as 127.0.0.1 or 0.0.0.0, got '{text}'");
+
+    private static string Host(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+
+    /// <summary>The addresses to open, as Jupyter prints them: by host name and by loopback when it listens on every interface.</summary>
+    private static IEnumerable<string> Addresses(IPAddress address, int port, string? token)
+    {
+        var query = token is null ? "" : $"?{DashboardToken.QueryName}={token}";
+        string Url(string host) => string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}/{query}");
+        if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any))
+        {
+            yield return Url(Dns.GetHostName());
+            yield return Url("127.0.0.1");
+        }
+        else yield return Url(Host(address));
+    }
+}
