@@ -96,6 +96,26 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Every_svg_a_viz_command_writes_parses_as_xml_with_no_list_ending_in_a_comma_and_a_generic_font_family()
+    {
+        var folder = Path.Combine(_cli.Home, "portable");
+        using var health = JsonDocument.Parse(Ok("viz", "health", "--trial", _trial, "--json", "--out", folder).Output);
+        var svgs = new[]
+            {
+                Paths(Ok("viz", "curves", _trial, "--out", folder)), Paths(Ok("viz", "confusion", "--trial", _trial, "--out", folder)),
+                Paths(Ok("viz", "roc", "--trial", _trial, "--out", folder)),
+                Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "0", "--out", folder)),
+                Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "0", "--log", "--out", folder)),
+                health.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToList(),
+            }
+            .SelectMany(paths => paths).Where(p => p.EndsWith(".svg", StringComparison.Ordinal)).ToList();
+
+        // loss, accuracy, confusion, ROC, two probability charts and a norm chart per weight layer (4).
+        Assert.Equal(10, svgs.Count);
+        foreach (var svg in svgs) Assert.True(SvgPortability.Problems(svg) is [], $"{svg}: {string.Join("; ", SvgPortability.Problems(svg).Take(3))}");
+    }
+
+    [Fact]
     public void Viz_health_writes_to_health_json_exactly_the_document_it_prints_with_json()
     {
         var health = Ok("viz", "health", "--trial", _trial, "--json");
