@@ -341,7 +341,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Contains("--trial", neither.All);
         var outOfRange = _cli.Run("viz", "probabilities", "--trial", _trial, "--image", "1000");
         Assert.Equal(2, outOfRange.ExitCode);
-        Assert.Contains("--image 1000 is out of range", outOfRange.All);
+        Assert.Contains("--image 1000 is out of range: the test split of synthetic has images 0–999", outOfRange.All);
     }
 
     private CliRun Ok(params string[] arguments)

@@ -148,13 +148,8 @@ public static class InterpretabilityFigures
         $"Top-activating test images of {subject}: {FiltersShown(shown, filterCount)}, top images picked among {images} test images";
 
     /// <summary>"filters 0–99 of 500" for a run without gaps, else "filters 3, 7 of 500"; "filter 4 of 500" for one.</summary>
-    private static string FiltersShown(IReadOnlyList<int> shown, int filterCount)
-    {
-        var of = $" of {filterCount}";
-        if (shown.Count == 1) return $"filter {shown[0]}{of}";
-        var contiguous = shown.Zip(shown.Skip(1), (a, b) => b == a + 1).All(next => next);
-        return contiguous ? $"filters {shown[0]}–{shown[^1]}{of}" : $"filters {string.Join(", ", shown)}{of}";
-    }
+    private static string FiltersShown(IReadOnlyList<int> shown, int filterCount) =>
+        $"{(shown.Count == 1 ? "filter" : "filters")} {RangeText.List(shown)} of {filterCount}";
 
     /// <summary>
     /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch: decoded filters, thresholded views and the
@@ -168,7 +163,7 @@ public static class InterpretabilityFigures
         var filters = shown ?? Enumerable.Range(0, Math.Min(decoded.Filters.Count, TopFigureDefaultFilters)).ToList();
         foreach (var k in filters)
             if (k < 0 || k >= decoded.Filters.Count)
-                throw new ArgumentException($"layer {layer} has filters 0–{decoded.Filters.Count - 1}; there is no filter {k}");
+                throw new ArgumentException($"layer {layer} has filters {RangeText.Indices(decoded.Filters.Count)}; there is no filter {k}");
         var evaluation = LayerDecoder.Evaluate(model.Model, decoded, images, top);
         Directory.CreateDirectory(directory);
         var how = unpooling.ToString().ToLowerInvariant();

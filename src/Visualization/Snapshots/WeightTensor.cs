@@ -60,7 +60,7 @@ public static class LayerNames
         {
             (not null, _, _) => $"layer '{layer}' ({string.Join('×', names[found].Shape)}) is not a {kind} layer",
             (null, { } at, { } labels) when at < labels.Count => $"layer {at} is a {labels[at]} layer, not a {kind} layer",
-            (null, { } at, { Count: > 0 } labels) => $"there is no layer {at}: the model has layers 0 to {labels.Count - 1}",
+            (null, { } at, { Count: > 0 } labels) => $"there is no layer {at}: the model has layers {Architectures.RangeText.Indices(labels.Count)}",
             _ => $"there is no layer '{layer}'",
         };
         throw new ArgumentException(suitable.Count == 0

@@ -221,7 +221,7 @@ public static class Attribution
         var classes = checked((int)model.Plan.Output.Elements);
         return target >= 0 && target < classes
             ? target
-            : throw new ArgumentException($"class {target} does not exist: {model.Plan.Architecture.Name} has {classes} classes (0..{classes - 1}).");
+            : throw new ArgumentException($"class {target} does not exist: {model.Plan.Architecture.Name} has {classes} classes ({RangeText.Indices(classes)}).");
     }
 
     private static Tensor AsBatch(Model model, Tensor image)
