@@ -306,12 +306,14 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             batch_size: 64
             grid:
               arch: [lenet-matconvnet]
+              weight_decay: [0, 1e-4]
             """);
         var run = _cli.Run("sweep", "run", sweep, "--slots", "1", "--threads", "1");
         Assert.True(run.ExitCode == 0, run.All);
         var id = System.Text.RegularExpressions.Regex.Match(run.Output, @"Sweep (\d+) completed").Groups[1].Value;
         var status = JsonDocument.Parse(_cli.Run("sweep", "status", id, "--json").Output).RootElement;
-        var trial = status.GetProperty("trials")[0].GetProperty("trialId").GetInt64();
+        var trial = status.GetProperty("trials").EnumerateArray().Single(t => t.GetProperty("label").GetString()!.Contains("weight_decay=1e-4", StringComparison.Ordinal))
+            .GetProperty("trialId").GetInt64();
 
         var report = Assert.Single(Paths(Ok("viz", "report", "--sweep", id)));
         var page = ParseHtml(report);
@@ -320,6 +322,10 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var headings = page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()!).ToList();
         Assert.Contains("Leaderboard", headings);
         Assert.Contains("Curves of every trial", headings);
+        // A setting is named as the sweep file names it, in the trial's heading and in the curves' legend alike.
+        Assert.Contains(headings, h => h.StartsWith($"Trial {trial}: lenet-matconvnet (", StringComparison.Ordinal) && h.Contains(" weight_decay=1e-4 ", StringComparison.Ordinal));
+        using (var curves = Data(Path.Combine(Path.GetDirectoryName(report)!, "curves", "accuracy.svg")))
+            Assert.Contains(curves.RootElement.GetProperty("series").EnumerateArray(), s => s.GetProperty("name").GetString()!.StartsWith("weight_decay=1e-4", StringComparison.Ordinal));
         AssertEmbeddedFiguresDecode(page.GetProperty("images").EnumerateArray().ToList());
     }
 

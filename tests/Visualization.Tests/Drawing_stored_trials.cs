@@ -173,7 +173,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
         // Architecture, learning rate and weight decay differ (the first trial has no weight decay stored); dataset and seed do not.
         var texts = SvgReader.Texts(run.Lines[0]);
         Assert.Contains("crafted lr=1e-3", texts);
-        Assert.Contains("wide-crafted lr=3e-3 wd=5e-4", texts);
+        Assert.Contains("wide-crafted lr=3e-3 weight_decay=5e-4", texts);
         Assert.Contains("validation (dashed)", texts);
     }
 

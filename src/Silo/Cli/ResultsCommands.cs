@@ -369,7 +369,7 @@ public static class ResultsCommands
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
         var rankedColumn = LeaderboardColumns.ExtraRankedColumn(rankedBy);
         if (rankedColumn is not null) table.AddColumn(new TableColumn(rankedColumn).RightAligned());
-        table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
+        table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / weight_decay");
         if (rankedBy is not null) table.Title(Markup.Escape($"ranked by {rankedBy} at each trial's best trained epoch"));
         foreach (var t in trials)
         {
