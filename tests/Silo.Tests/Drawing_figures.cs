@@ -169,7 +169,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     {
         var kernels = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "1");
         Assert.Equal(2, kernels.ExitCode);
-        Assert.Contains("layer 1 is a maxpool 2×2 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
+        Assert.Contains("layer 1 is a maxpool 2×2 s2 p0 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
             System.Text.RegularExpressions.Regex.Replace(kernels.Error, @"\s+", " "));
 
         var decode = _cli.Run("viz", "decode", "--trial", _trial, "--layer", "1", "--sample", "10");

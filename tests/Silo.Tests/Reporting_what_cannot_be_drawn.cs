@@ -96,6 +96,20 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         return json.RootElement.GetProperty("trial").GetInt64().ToString(CultureInfo.InvariantCulture);
     }
 
+    [Fact]
+    public void Grad_cams_caption_names_its_layer_as_model_show_lists_it()
+    {
+        var trial = Train("resnet-small", epochs: 1);
+
+        // resnet-small's default Grad-CAM layer is its last residual block, which widens 32 channels to 64 at stride 2.
+        var layer5 = Ok("model", "show", "resnet-small").Lines
+            .Select(l => l.Split('│', StringSplitOptions.TrimEntries)).Single(c => c.Length == 6 && c[1] == "5")[2];
+        Assert.Equal("residual 32→64 s2", layer5);
+        var gradCam = Ok("viz", "gradcam", "--trial", trial, "--image", "0");
+
+        Assert.Contains($"Grad-CAM at the last rectified maps, layer 5 ({layer5}, ", gradCam.Error);
+    }
+
     /// <summary>The rows of the report's per-epoch table (11 cells, the first naming an epoch), as text.</summary>
     private static List<List<string>> ReportEpochRows(string report) =>
         System.Text.RegularExpressions.Regex.Matches(report, "<tr>((?:<td>[^<]*</td>)+)</tr>")

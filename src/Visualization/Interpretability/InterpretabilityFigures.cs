@@ -70,7 +70,7 @@ public static class InterpretabilityFigures
     public static AttributionFile GradCam(StoredModel model, PickedImage image, int? layer, int? targetClass, string directory)
     {
         var map = Attribution.GradCam(model.Model, image.Pixels, layer ?? Attribution.GradCamLayer(model.Model.Plan), targetClass);
-        var where = $"layer {map.Layer} ({LayerDescriptions.Label(model.Model.Plan.Layers[map.Layer].Layer)}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
+        var where = $"layer {map.Layer} ({model.Model.Plan.Layers[map.Layer].Description}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
         return Write(model, image, directory, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
             layer is null ? $"Grad-CAM at the last rectified maps, {where}" : $"Grad-CAM at {where}", "Grad-CAM",
             $"ReLU(Σ α_k A^k) at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
@@ -116,7 +116,7 @@ public static class InterpretabilityFigures
         {
             if (l < 0 || l >= plan.Layers.Count) throw new ArgumentException(model.Model.NoSuchLayer(l));
             if (plan.Layers[l].Output.Rank != 3)
-                throw new ArgumentException($"layer {l} ({LayerDescriptions.Label(plan.Layers[l].Layer)}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
+                throw new ArgumentException($"layer {l} ({plan.Layers[l].Description}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
         }
         var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, epochs, ct);
         Directory.CreateDirectory(directory);

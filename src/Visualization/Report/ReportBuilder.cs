@@ -252,7 +252,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
                 {
                     var map = InterpretabilityFigures.GradCam(model, image, layer, null, directory);
                     html.Figure(map.Path,
-                        $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {image.Class(map.Class)}: image, map, overlay");
+                        $"Grad-CAM at layer {layer} ({plan.Layers[layer].Description}), the last rectified maps, for class {image.Class(map.Class)}: image, map, overlay");
                     if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + InterpretabilityFigures.BlankMapWarning(blankMap));
                 }
             }

@@ -42,5 +42,5 @@ public sealed partial class Model
     /// <summary>The message for a layer index the model does not have, listing the ones it has.</summary>
     public string NoSuchLayer(int layer) =>
         $"layer {layer} does not exist: {Plan.Architecture.Name} has layers {Architectures.RangeText.Indices(Plan.Layers.Count)} " +
-        $"({string.Join(", ", Plan.Layers.Select(l => $"{l.Index} {Architectures.LayerDescriptions.Label(l.Layer)}"))}).";
+        $"({string.Join(", ", Plan.Layers.Select(l => $"{l.Index} {l.Description}"))}).";
 }
