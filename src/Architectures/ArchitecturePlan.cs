@@ -17,6 +17,13 @@ public sealed record PlannedLayer(int Index, Layer Layer, TensorShape Input, Ten
 {
     /// <summary>Trainable parameters (buffers excluded), as <c>sum(p.numel() for p in layer.parameters())</c>.</summary>
     public long Parameters => Tensors.Where(t => !t.IsBuffer).Sum(t => t.Elements);
+
+    /// <summary>
+    /// The layer in words, with every setting that changes its computation, as <c>model show</c> lists it
+    /// (<see cref="LayerDescriptions.Describe"/> given its input): <c>conv2d 20@5×5 s1 p0</c>, <c>residual 32→64 s2</c>.
+    /// Every message, title and caption that names a layer of a built model uses this, so a layer reads the same everywhere.
+    /// </summary>
+    public string Description => LayerDescriptions.Describe(Layer, Input);
 }
 
 /// <summary>An architecture checked against an input shape: every layer's input, output and tensors.</summary>

@@ -5,7 +5,11 @@ namespace Experiments.Architectures;
 /// <summary>Human-readable names for layers, shared by error messages, model summaries and the CLI.</summary>
 public static class LayerDescriptions
 {
-    /// <summary>A short label that tells layers apart in a message: <c>conv2d 64@5×5</c>, <c>linear 10</c>, <c>maxpool 2×2</c>.</summary>
+    /// <summary>
+    /// A short label that tells layers apart in a message about a spec before it is planned (a shape that does not fit):
+    /// <c>conv2d 64@5×5</c>, <c>linear 10</c>, <c>maxpool 2×2</c>. A layer of a planned model is named by
+    /// <see cref="PlannedLayer.Description"/>, as <c>model show</c> names it.
+    /// </summary>
     public static string Label(Layer layer) => layer switch
     {
         Conv2dLayer c => $"conv2d {c.OutChannels}@{Dims(c.Kernel)}",

@@ -35,7 +35,7 @@ public sealed record ModelSummary(
         plan.Layers.Select(l => new LayerSummary(
             l.Index,
             l.Layer.Type,
-            LayerDescriptions.Describe(l.Layer, l.Input),
+            l.Description,
             l.Input.Dims,
             l.Output.Dims,
             l.Parameters,

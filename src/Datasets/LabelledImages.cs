@@ -27,7 +27,7 @@ public sealed class LabelledImages
                 $"{labels.Length} labels of {sampleShape} need {(long)labels.Length * SampleSize} pixels; got {pixels.LongLength}.", nameof(pixels));
         for (var i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)classNames.Count)
-                throw new ArgumentException($"Label {labels[i]} at index {i} is outside 0–{classNames.Count - 1}.", nameof(labels));
+                throw new ArgumentException($"Label {labels[i]} at index {i} is outside {RangeText.Indices(classNames.Count)}.", nameof(labels));
 
         SampleShape = sampleShape;
         Pixels = pixels;
@@ -78,7 +78,7 @@ public sealed class LabelledImages
         {
             var source = indices[i];
             if ((uint)source >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {source} is outside 0–{Count - 1}.");
+                throw new ArgumentOutOfRangeException(nameof(indices), $"Index {source} is outside {RangeText.Indices(Count)}.");
             Pixels.AsSpan(source * SampleSize, SampleSize).CopyTo(pixels.AsSpan(i * SampleSize, SampleSize));
             labels[i] = Labels[source];
         }

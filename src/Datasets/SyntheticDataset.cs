@@ -38,7 +38,7 @@ public static class SyntheticDataset
     public static IReadOnlyList<string> ClassNames(int classes)
     {
         if (classes < 2 || classes > MaxClasses)
-            throw new ArgumentOutOfRangeException(nameof(classes), classes, $"Synthetic data has 2 to {MaxClasses} classes.");
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, $"Synthetic data has {RangeText.Of(2, MaxClasses)} classes.");
         return PatternNames[..classes];
     }
 

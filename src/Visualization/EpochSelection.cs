@@ -46,9 +46,6 @@ public sealed record EpochSelection(string Text)
         return [.. chosen];
     }
 
-    /// <summary>Recorded epochs for a message: "0 to 9" when they run without a gap, else listed.</summary>
-    internal static string Describe(IReadOnlyList<int> sorted) =>
-        sorted.Count > 0 && sorted[^1] - sorted[0] == sorted.Count - 1 ? $"{sorted[0]} to {sorted[^1]}" : string.Join(", ", sorted);
 }
 
 /// <summary>The one epoch a figure shows, and why that one (for titles, captions and messages).</summary>
@@ -80,7 +77,7 @@ public static class FigureEpoch
         if (requested is { } asked)
             return epochs.Any(e => e.Epoch == asked)
                 ? new ShownEpoch(asked, "as asked")
-                : throw new VizInputException($"trial {trial} has no epoch {asked}; its recorded epochs are {EpochSelection.Describe([.. epochs.Select(e => e.Epoch).Order()])}");
+                : throw new VizInputException($"trial {trial} has no epoch {asked}; its recorded epochs are {Architectures.RangeText.List([.. epochs.Select(e => e.Epoch).Order()])}");
 
         var (metric, maximize) = row.SweepId is { } sweepId && await store.GetSweepAsync(sweepId, ct) is { } sweep && ResultsStore.RankableMetrics.ContainsKey(sweep.Metric)
             ? (sweep.Metric, sweep.Maximize)

@@ -96,6 +96,26 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     }
 
     [Fact]
+    public void Every_svg_a_viz_command_writes_parses_as_xml_with_no_list_ending_in_a_comma_and_a_generic_font_family()
+    {
+        var folder = Path.Combine(_cli.Home, "portable");
+        using var health = JsonDocument.Parse(Ok("viz", "health", "--trial", _trial, "--json", "--out", folder).Output);
+        var svgs = new[]
+            {
+                Paths(Ok("viz", "curves", _trial, "--out", folder)), Paths(Ok("viz", "confusion", "--trial", _trial, "--out", folder)),
+                Paths(Ok("viz", "roc", "--trial", _trial, "--out", folder)),
+                Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "0", "--out", folder)),
+                Paths(Ok("viz", "probabilities", "--trial", _trial, "--image", "0", "--log", "--out", folder)),
+                health.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetString()!).ToList(),
+            }
+            .SelectMany(paths => paths).Where(p => p.EndsWith(".svg", StringComparison.Ordinal)).ToList();
+
+        // loss, accuracy, confusion, ROC, two probability charts and a norm chart per weight layer (4).
+        Assert.Equal(10, svgs.Count);
+        foreach (var svg in svgs) Assert.True(SvgPortability.Problems(svg) is [], $"{svg}: {string.Join("; ", SvgPortability.Problems(svg).Take(3))}");
+    }
+
+    [Fact]
     public void Viz_health_writes_to_health_json_exactly_the_document_it_prints_with_json()
     {
         var health = Ok("viz", "health", "--trial", _trial, "--json");
@@ -149,7 +169,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     {
         var kernels = _cli.Run("viz", "kernels", "--trial", _trial, "--layer", "1");
         Assert.Equal(2, kernels.ExitCode);
-        Assert.Contains("layer 1 is a maxpool 2×2 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
+        Assert.Contains("layer 1 is a maxpool 2×2 s2 p0 layer, not a conv layer; the conv layers are 0 (20×1×5×5), 2 (50×20×5×5), 4 (500×50×4×4), 6 (10×500×1×1)",
             System.Text.RegularExpressions.Regex.Replace(kernels.Error, @"\s+", " "));
 
         var decode = _cli.Run("viz", "decode", "--trial", _trial, "--layer", "1", "--sample", "10");
@@ -286,12 +306,14 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
             batch_size: 64
             grid:
               arch: [lenet-matconvnet]
+              weight_decay: [0, 1e-4]
             """);
         var run = _cli.Run("sweep", "run", sweep, "--slots", "1", "--threads", "1");
         Assert.True(run.ExitCode == 0, run.All);
         var id = System.Text.RegularExpressions.Regex.Match(run.Output, @"Sweep (\d+) completed").Groups[1].Value;
         var status = JsonDocument.Parse(_cli.Run("sweep", "status", id, "--json").Output).RootElement;
-        var trial = status.GetProperty("trials")[0].GetProperty("trialId").GetInt64();
+        var trial = status.GetProperty("trials").EnumerateArray().Single(t => t.GetProperty("label").GetString()!.Contains("weight_decay=1e-4", StringComparison.Ordinal))
+            .GetProperty("trialId").GetInt64();
 
         var report = Assert.Single(Paths(Ok("viz", "report", "--sweep", id)));
         var page = ParseHtml(report);
@@ -300,6 +322,10 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var headings = page.GetProperty("headings").EnumerateArray().Select(h => h.GetString()!).ToList();
         Assert.Contains("Leaderboard", headings);
         Assert.Contains("Curves of every trial", headings);
+        // A setting is named as the sweep file names it, in the trial's heading and in the curves' legend alike.
+        Assert.Contains(headings, h => h.StartsWith($"Trial {trial}: lenet-matconvnet (", StringComparison.Ordinal) && h.Contains(" weight_decay=1e-4 ", StringComparison.Ordinal));
+        using (var curves = Data(Path.Combine(Path.GetDirectoryName(report)!, "curves", "accuracy.svg")))
+            Assert.Contains(curves.RootElement.GetProperty("series").EnumerateArray(), s => s.GetProperty("name").GetString()!.StartsWith("weight_decay=1e-4", StringComparison.Ordinal));
         AssertEmbeddedFiguresDecode(page.GetProperty("images").EnumerateArray().ToList());
     }
 
@@ -321,7 +347,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         Assert.Contains("--trial", neither.All);
         var outOfRange = _cli.Run("viz", "probabilities", "--trial", _trial, "--image", "1000");
         Assert.Equal(2, outOfRange.ExitCode);
-        Assert.Contains("--image 1000 is out of range", outOfRange.All);
+        Assert.Contains("--image 1000 is out of range: the test split of synthetic has images 0–999", outOfRange.All);
     }
 
     private CliRun Ok(params string[] arguments)

@@ -43,10 +43,8 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines)));
         var show = Ok("results", "show", trial).Output;
 
-        // The table's rows: epoch, learning rate, train loss, train acc, val loss, val acc, test loss, test acc, seconds, images/s, weights.
-        var rows = System.Text.RegularExpressions.Regex.Matches(report, "<tr>((?:<td>[^<]*</td>)+)</tr>")
-            .Select(m => System.Text.RegularExpressions.Regex.Matches(m.Groups[1].Value, "<td>([^<]*)</td>").Select(c => c.Groups[1].Value).ToList())
-            .Where(r => r.Count == 11 && r[0] is "0 (untrained)" or "1" or "2").ToList();
+        // The table's rows: epoch, lr, train loss, train acc, val loss, val acc, test loss, test acc, time, img/s, weights.
+        var rows = ReportEpochRows(report);
         Assert.Equal(["0 (untrained)", "1", "2"], rows.Select(r => r[0]));
         Assert.Equal(["–", "–", "✓"], rows[0][8..]);
         Assert.Equal("—", rows[1][10]);
@@ -54,6 +52,28 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         foreach (var row in rows)
             foreach (var loss in new[] { row[2], row[4], row[6] })
                 Assert.Contains($" {loss} ", show); // the same string as the console table's cell
+    }
+
+    [Fact]
+    public void A_diverged_epoch_reads_the_same_in_the_report_as_in_results_show()
+    {
+        var trial = Train("ffnn-100", epochs: 2);
+        // Epoch 2 as the trainer records the epoch that diverged: the running train loss not finite, no evaluation, no snapshot.
+        Assert.Equal(1, _cli.ExecuteSql($"update epochs set train_loss = 'NaN', val_loss = null, val_accuracy = null, val_samples = null, " +
+                                        $"test_loss = null, test_accuracy = null, test_samples = null where trial_id = {trial} and epoch = 2"));
+        Assert.True(_cli.ExecuteSql($"delete from weight_tensors where trial_id = {trial} and epoch = 2") > 0);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "0").Lines)));
+        var show = Ok("results", "show", trial).Lines
+            .Select(l => l.Split('│', StringSplitOptions.TrimEntries)).Where(c => c.Length == 13).Select(c => c[1..^1].ToList()).ToList();
+
+        var rows = ReportEpochRows(report);
+        Assert.Equal(["0 (untrained)", "1", "2 (diverged)"], rows.Select(r => r[0]));
+        Assert.Equal("NaN", rows[2][2]); // the train loss; its accuracy is the running one up to the batch that diverged
+        Assert.Equal(["–", "–", "–", "–"], rows[2][4..8]); // no validation or test figures
+        Assert.Equal("—", rows[2][10]);
+        // Every cell of the report's table is the console table's cell for the same epoch.
+        foreach (var row in rows) Assert.Contains(show, line => line.SequenceEqual(row));
     }
 
     [Fact]
@@ -75,6 +95,26 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         using var json = JsonDocument.Parse(train.Output);
         return json.RootElement.GetProperty("trial").GetInt64().ToString(CultureInfo.InvariantCulture);
     }
+
+    [Fact]
+    public void Grad_cams_caption_names_its_layer_as_model_show_lists_it()
+    {
+        var trial = Train("resnet-small", epochs: 1);
+
+        // resnet-small's default Grad-CAM layer is its last residual block, which widens 32 channels to 64 at stride 2.
+        var layer5 = Ok("model", "show", "resnet-small").Lines
+            .Select(l => l.Split('│', StringSplitOptions.TrimEntries)).Single(c => c.Length == 6 && c[1] == "5")[2];
+        Assert.Equal("residual 32→64 s2", layer5);
+        var gradCam = Ok("viz", "gradcam", "--trial", trial, "--image", "0");
+
+        Assert.Contains($"Grad-CAM at the last rectified maps, layer 5 ({layer5}, ", gradCam.Error);
+    }
+
+    /// <summary>The rows of the report's per-epoch table (11 cells, the first naming an epoch), as text.</summary>
+    private static List<List<string>> ReportEpochRows(string report) =>
+        System.Text.RegularExpressions.Regex.Matches(report, "<tr>((?:<td>[^<]*</td>)+)</tr>")
+            .Select(m => System.Text.RegularExpressions.Regex.Matches(m.Groups[1].Value, "<td>([^<]*)</td>").Select(c => c.Groups[1].Value).ToList())
+            .Where(r => r.Count == 11 && System.Text.RegularExpressions.Regex.IsMatch(r[0], @"^\d+( \((untrained|diverged)\))?$")).ToList();
 
     private CliRun Ok(params string[] arguments)
     {

@@ -58,7 +58,7 @@ public sealed class Showing_the_best_epoch : IDisposable
 
         var missing = _cli.Run("viz", "report", "--trial", trial, "--epoch", "7");
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains($"trial {trial} has no epoch 7; its recorded epochs are 0 to 2", missing.All);
+        Assert.Contains($"trial {trial} has no epoch 7; its recorded epochs are 0–2", missing.All);
     }
 
     [Fact]

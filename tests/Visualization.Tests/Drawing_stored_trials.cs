@@ -126,7 +126,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "7" }, "there is no layer '7'")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--filter", "4" }, "has filters 0 to 3; there is no filter 4")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--epochs", "9" }, "has no weight snapshot at epoch 9; the nearest stored is epoch 3 (stored: 0, 1, 2, 3)")]
-    [InlineData(new[] { "confusion", "--trial", "TRIAL", "--epoch", "8" }, "has no epoch 8; its recorded epochs are 0 to 3")]
+    [InlineData(new[] { "confusion", "--trial", "TRIAL", "--epoch", "8" }, "has no epoch 8; its recorded epochs are 0–3")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--change", "--epochs", "first" }, "--change shows each epoch minus epoch 0, and only epoch 0 is chosen, whose change is 0 everywhere")]
     public void Bad_requests_get_a_message_naming_the_problem_and_exit_code_2(string[] arguments, string message)
     {
@@ -173,7 +173,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
         // Architecture, learning rate and weight decay differ (the first trial has no weight decay stored); dataset and seed do not.
         var texts = SvgReader.Texts(run.Lines[0]);
         Assert.Contains("crafted lr=1e-3", texts);
-        Assert.Contains("wide-crafted lr=3e-3 wd=5e-4", texts);
+        Assert.Contains("wide-crafted lr=3e-3 weight_decay=5e-4", texts);
         Assert.Contains("validation (dashed)", texts);
     }
 

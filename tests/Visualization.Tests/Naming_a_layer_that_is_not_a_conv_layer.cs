@@ -32,7 +32,7 @@ public sealed class Naming_a_layer_that_is_not_a_conv_layer
     [Fact]
     public void A_layer_past_the_end_says_which_layers_the_model_has()
     {
-        Assert.StartsWith("there is no layer 9: the model has layers 0 to 7; the conv layers are 0 (20×1×5×5)", Refusal("9"));
+        Assert.StartsWith("there is no layer 9: the model has layers 0–7; the conv layers are 0 (20×1×5×5)", Refusal("9"));
         Assert.StartsWith("there is no layer 'conv1'; the conv layers are", Refusal("conv1"));
     }
 

@@ -18,8 +18,8 @@ public sealed class Naming_trials_by_their_settings
             Trial(8, "lenet-matconvnet", """{"optimizer":"adam","lr":0.003,"weight_decay":0.0005,"batch_size":64}"""),
         ]);
 
-        Assert.Equal("ffnn-100 lr=1e-3 wd=0", names[1]);
-        Assert.Equal("lenet-matconvnet lr=3e-3 wd=5e-4", names[8]);
+        Assert.Equal("ffnn-100 lr=1e-3 weight_decay=0", names[1]);
+        Assert.Equal("lenet-matconvnet lr=3e-3 weight_decay=5e-4", names[8]);
     }
 
     [Fact]

@@ -102,6 +102,30 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void Every_kind_of_chart_writes_svg_with_no_list_ending_in_a_comma_and_a_generic_font_family_after_dejavu_sans()
+    {
+        string[] paths = [_folder.File("line.svg"), _folder.File("heatmap.svg"), _folder.File("bars.svg")];
+        new LineChart("loss", "epoch", "loss (nats)", [new LineSeries("train", [new(0, 2.3), new(1, 1.1)], "#1f77b4")]).Write(paths[0]);
+        new HeatmapChart("confusion", "true class", "predicted class", ["cat", "dog"], ["cat", "dog"], [[5, 1], [2, 7]]) { ColourBarLabel = "images" }.Write(paths[1]);
+        new BarChart("probabilities", "class", "p", ["a", "b"], [0.2, 0.8]) { YRange = (0, 1) }.Write(paths[2]);
+
+        foreach (var path in paths)
+        {
+            Assert.Empty(SvgPortability.Problems(path));
+            // The typeface the charts are set in still comes first, so where it is installed nothing changes.
+            Assert.All(SvgReader.Parse(path).Descendants(SvgReader.Svg + "text"), t => Assert.Equal("'DejaVu Sans', sans-serif", (string?)t.Attribute("font-family")));
+        }
+    }
+
+    [Theory]
+    [InlineData("DejaVu Sans", "'DejaVu Sans', sans-serif")]
+    [InlineData("'DejaVu Sans', serif", "'DejaVu Sans', serif")]
+    [InlineData("Arial", "Arial, sans-serif")]
+    [InlineData("monospace", "monospace")]
+    public void A_font_family_list_gets_a_generic_family_last_unless_it_has_one(string written, string portable) =>
+        Assert.Equal(portable, PortableSvg.WithGenericFamily(written));
+
+    [Fact]
     public void A_bar_chart_png_decodes_at_its_size_with_the_true_class_in_red()
     {
         var path = _folder.File("probabilities.png");

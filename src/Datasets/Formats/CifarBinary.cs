@@ -1,3 +1,5 @@
+using Experiments.Architectures;
+
 namespace Experiments.Datasets;
 
 /// <summary>Raw records of one CIFAR-10 batch: a label per record and 3×32×32 bytes per record (R, G, B planes).</summary>
@@ -83,7 +85,7 @@ public static class CifarBinary
                     var r = first + i;
                     var record = chunk.Slice(i * RecordBytes, RecordBytes);
                     if (record[0] >= Classes)
-                        throw DatasetException.InFile(path, $"bad label: record {r} (byte offset {(long)r * RecordBytes}) has label {record[0]}; CIFAR-10 labels are 0–{Classes - 1}");
+                        throw DatasetException.InFile(path, $"bad label: record {r} (byte offset {(long)r * RecordBytes}) has label {record[0]}; CIFAR-10 labels are {RangeText.Indices(Classes)}");
                     labels[r] = record[0];
                     record[1..].CopyTo(pixels.Slice(r * PixelsPerRecord, PixelsPerRecord));
                 }

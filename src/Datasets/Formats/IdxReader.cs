@@ -75,7 +75,7 @@ public static class IdxReader
     {
         for (var i = 0; i < labels.Length; i++)
             if (labels[i] >= classes)
-                throw DatasetException.InFile(path, $"label out of range: item {i} has label {labels[i]}, but this dataset has {classes} classes (0–{classes - 1})");
+                throw DatasetException.InFile(path, $"label out of range: item {i} has label {labels[i]}, but this dataset has {classes} classes ({RangeText.Indices(classes)})");
     }
 
     private static Stream OpenRead(string path)

@@ -59,7 +59,7 @@ public static class ModelCommands
             var table = new Table().RoundedBorder().Title(Markup.Escape($"{plan.Architecture.Name} on {plan.Input}"))
                 .AddColumn("#").AddColumn("layer").AddColumn("output").AddColumn(new TableColumn("parameters").RightAligned());
             foreach (var layer in plan.Layers)
-                table.AddRow(layer.Index.ToString(CultureInfo.InvariantCulture), Markup.Escape(LayerDescriptions.Describe(layer.Layer, layer.Input)),
+                table.AddRow(layer.Index.ToString(CultureInfo.InvariantCulture), Markup.Escape(layer.Description),
                     layer.Output.ToString(), layer.Parameters == 0 ? "–" : layer.Parameters.ToString("N0", CultureInfo.InvariantCulture));
             table.Caption(Markup.Escape($"input {plan.Input} → output {plan.Output}, {plan.Parameters:N0} trainable parameters"));
             AnsiConsole.Write(table);

@@ -83,7 +83,7 @@ public static class ResultsCommands
             foreach (var (name, value) in TrialSettings.Of(row)) settings.AddRow(Markup.Escape(name), Markup.Escape(value));
             AnsiConsole.Write(settings);
             if (row.Error is { Length: > 0 }) AnsiConsole.MarkupLine("[red]" + Markup.Escape(row.Error) + "[/]");
-            AnsiConsole.Write(Rendering.EpochTable.Build(epochs.Select(ToMetrics), weightEpochs));
+            AnsiConsole.Write(Rendering.EpochTable.Build(epochs, weightEpochs));
             if (evaluations.Count > 0) WriteClassification(evaluations, row.Dataset, await Visualization.FigureEpoch.ResolveAsync(store, id, null, ct));
             return CommandErrors.Ok;
         }));
@@ -369,7 +369,7 @@ public static class ResultsCommands
             .AddColumn(new TableColumn("epochs").RightAligned()).AddColumn(new TableColumn("best epoch").RightAligned());
         var rankedColumn = LeaderboardColumns.ExtraRankedColumn(rankedBy);
         if (rankedColumn is not null) table.AddColumn(new TableColumn(rankedColumn).RightAligned());
-        table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / wd");
+        table.AddColumn(new TableColumn("val acc").RightAligned()).AddColumn(new TableColumn("test acc").RightAligned()).AddColumn("lr / weight_decay");
         if (rankedBy is not null) table.Title(Markup.Escape($"ranked by {rankedBy} at each trial's best trained epoch"));
         foreach (var t in trials)
         {
@@ -386,15 +386,6 @@ public static class ResultsCommands
         if (trials.Count == 0) table.Caption($"no trials recorded yet: run `{ExperimentsCommand.Name} train` or `{ExperimentsCommand.Name} demo`");
         return table;
     }
-
-    /// <summary>A stored epoch as the epoch table shows it; a non-finite loss is how the store records the epoch that diverged.</summary>
-    private static Worker.Training.EpochMetrics ToMetrics(EpochRecord e) =>
-        new(e.Epoch, e.LearningRate, Split(e.Train), Split(e.Validation), Split(e.Test), e.Seconds, e.ImagesPerSecond)
-        {
-            Diverged = e.Train is { Loss: var train } && !double.IsFinite(train) || e.Validation is { Loss: var validation } && !double.IsFinite(validation),
-        };
-
-    private static Worker.Training.SplitMetrics? Split(SplitFigures? s) => s is null ? null : new(s.Loss, s.Accuracy, s.Samples);
 
     private static string Percent(double? value) => Experiments.Contracts.PercentText.Format(value);
 

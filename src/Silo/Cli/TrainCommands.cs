@@ -71,7 +71,7 @@ public static class TrainCommands
         }
         else
         {
-            AnsiConsole.Write(EpochTable.Build(result.Epochs, weightEpochs));
+            AnsiConsole.Write(EpochTable.Build(result.Epochs.Select(Snapshots.ToRecord), weightEpochs));
             AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `{ExperimentsCommand.Name} results show {trialId}`, or query it with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
         }
         switch (result.Outcome)

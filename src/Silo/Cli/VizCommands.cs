@@ -160,11 +160,11 @@ public static partial class VizCommands
             var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
             var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, selection, new EpochSelection(parse.GetValue(epochs)!),
                 OutDirectory(parse, output, $"trial-{id}"), scaling, parse.GetValue(zoom), TimeSpan.FromMilliseconds(parse.GetValue(delay)), parse.GetValue(change), ct);
-            Console.Error.WriteLine($"{files.Layer}: {files.Selection}; epochs {Range(files.Epochs)}; {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
+            Console.Error.WriteLine($"{files.Layer}: {files.Selection}; epochs {RangeText.List(files.Epochs)}; {files.InputChannels} input channel(s), {files.KernelHeight}×{files.KernelWidth} kernels at ×{files.Upscale}");
             if (files.WithoutSnapshot.Count > 0)
                 Console.Error.WriteLine(files.WithoutSnapshot.Count == 1
                     ? $"epoch {files.WithoutSnapshot[0]} has no weight snapshot (a snapshot cadence or a prune), so it has no panel or frame"
-                    : $"epochs {Range(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no panel or frame");
+                    : $"epochs {RangeText.List(files.WithoutSnapshot)} have no weight snapshot (a snapshot cadence or a prune), so they have no panel or frame");
             PrintPaths([files.Grid, files.Animation]);
             return CommandErrors.Ok;
         }));
@@ -230,13 +230,13 @@ public static partial class VizCommands
                 Console.Out.Write(document);
                 return CommandErrors.Ok;
             }
-            AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {Range(report.Epochs)}: ") +
+            AnsiConsole.MarkupLine(Markup.Escape($"trial {id}: {report.Layers.Count} weight layer(s) over epochs {RangeText.List(report.Epochs)}: ") +
                                    (healthy ? "[green]healthy[/]" : "[red]problems found[/]"));
             foreach (var bad in activations)
                 AnsiConsole.MarkupLine(Markup.Escape($"  non-finite activations: epoch {bad.Epoch}, from layer {bad.Layer} ({bad.Label}) on: {bad.NaNs} NaN, {bad.Infinities} infinite over {bad.Images} test image(s)"));
             if (notChecked is not null) AnsiConsole.MarkupLine(Markup.Escape($"  activations not checked: {notChecked}"));
             foreach (var dead in report.DeadFilters)
-                AnsiConsole.MarkupLine(Markup.Escape($"  dead: {dead.Tensor} filter {dead.Filter}, norm below threshold from epoch {dead.FirstEpoch} (epochs {Range(dead.Epochs)}), last norm {dead.LastNorm:G3}"));
+                AnsiConsole.MarkupLine(Markup.Escape($"  dead: {dead.Tensor} filter {dead.Filter}, norm below threshold from epoch {dead.FirstEpoch} (epochs {RangeText.List(dead.Epochs)}), last norm {dead.LastNorm:G3}"));
             foreach (var bad in report.NonFinite)
                 AnsiConsole.MarkupLine(Markup.Escape($"  non-finite: epoch {bad.Epoch}, {bad.Tensor}: {bad.NaNs} NaN, {bad.Infinities} infinite (first at flat index {bad.FirstIndex})"));
             PrintPaths([files.Json, .. files.Charts]);
@@ -307,8 +307,4 @@ public static partial class VizCommands
         foreach (var path in paths) Console.WriteLine(path);
     }
 
-    private static string Range(IReadOnlyList<int> values) =>
-        values.Count > 2 && values[^1] - values[0] == values.Count - 1
-            ? $"{values[0].ToString(CultureInfo.InvariantCulture)}–{values[^1].ToString(CultureInfo.InvariantCulture)}"
-            : string.Join(", ", values);
 }

@@ -1,11 +1,16 @@
 using System.Globalization;
 using Experiments.Contracts;
+using Experiments.Store;
+using Experiments.Visualization;
 using Experiments.Worker.Training;
 using Spectre.Console;
 
 namespace Experiments.Silo.Rendering;
 
-/// <summary>The per-epoch table: train / validation / test loss and accuracy, time and throughput.</summary>
+/// <summary>
+/// The per-epoch table on the console: train / validation / test loss and accuracy, time and throughput. Its cells come
+/// from <see cref="EpochRows"/>, as the HTML report's do, so an epoch reads the same in both.
+/// </summary>
 public static class EpochTable
 {
     /// <summary>
@@ -13,32 +18,19 @@ public static class EpochTable
     /// <paramref name="weightEpochs"/>, the epochs that kept a weight snapshot, is given: under a snapshot cadence or
     /// after a prune, the figures of an epoch remain but not its weights.
     /// </summary>
-    public static Table Build(IEnumerable<EpochMetrics> epochs, IReadOnlyCollection<int>? weightEpochs = null)
+    public static Table Build(IEnumerable<EpochRecord> epochs, IReadOnlyCollection<int>? weightEpochs = null)
     {
-        var table = new Table().RoundedBorder()
-            .AddColumn("epoch").AddColumn("lr")
-            .AddColumn("train loss").AddColumn("train acc")
-            .AddColumn("val loss").AddColumn("val acc")
-            .AddColumn("test loss").AddColumn("test acc")
-            .AddColumn("time").AddColumn("img/s");
-        if (weightEpochs is not null) table.AddColumn(new TableColumn("weights").Centered());
-        foreach (var column in table.Columns.Skip(1).Take(9)) column.RightAligned();
-        foreach (var e in epochs)
-        {
-            string[] cells =
-            [
-                Epoch(e), SettingText.Format(e.LearningRate),
-                Loss(e.Train), Accuracy(e.Train), Loss(e.Validation), Accuracy(e.Validation), Loss(e.Test), Accuracy(e.Test),
-                e.Epoch == 0 ? "–" : $"{e.Seconds:F1} s", e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
-            ];
-            table.AddRow(weightEpochs is null ? cells : [.. cells, weightEpochs.Contains(e.Epoch) ? MetricText.WeightsKept : MetricText.NoWeights]);
-        }
+        var table = new Table().RoundedBorder();
+        foreach (var name in EpochRows.Columns(withWeights: weightEpochs is not null))
+            table.AddColumn(name switch
+            {
+                "epoch" => new TableColumn(name),
+                "weights" => new TableColumn(name).Centered(),
+                _ => new TableColumn(name).RightAligned(),
+            });
+        foreach (var e in epochs) table.AddRow(EpochRows.Cells(e, weightEpochs).Select(cell => new Text(cell)));
         return table;
     }
-
-    /// <summary>Epoch 0 is the untrained model, and a diverged epoch is marked, so neither is read as a trained result.</summary>
-    private static string Epoch(EpochMetrics e) =>
-        e.Epoch == 0 ? "0 (untrained)" : e.Diverged ? $"{e.Epoch} (diverged)" : e.Epoch.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>One line per epoch, for logs and terminals without live rendering.</summary>
     public static string Line(EpochMetrics e, int epochs)

@@ -123,7 +123,7 @@ internal static class ChartCanvas
         return new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * magnitude).First(s => s >= rough);
     }
 
-    /// <summary>Writes the plot as SVG (.svg) or PNG (.png), creating the folder.</summary>
+    /// <summary>Writes the plot as SVG (.svg, through <see cref="PortableSvg"/>) or PNG (.png), creating the folder.</summary>
     public static void Save(Plot plot, string path, int width, int height)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -131,7 +131,7 @@ internal static class ChartCanvas
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".svg":
-                plot.SaveSvg(path, width, height);
+                PortableSvg.Write(plot.GetSvgXml(width, height), path);
                 break;
             case ".png":
                 plot.SavePng(path, width, height);

@@ -7,18 +7,14 @@ namespace Experiments.Visualization.Charts;
 
 /// <summary>
 /// Names trials in a comparison by the settings that differ between them, as a researcher would label the lines:
-/// "lenet-matconvnet lr=3e-3 wd=5e-4". Settings every trial shares are left out; a trial whose settings differ from
+/// "lenet-matconvnet lr=3e-3 weight_decay=5e-4". Settings every trial shares are left out; a trial whose settings differ from
 /// no other's (or a lone trial) is "trial N", and two trials that would get the same name get their ids appended.
 /// </summary>
 public static class TrialNames
 {
-    // Settings written bare (their values name themselves) and short keys for the common hyperparameters.
+    // Settings written bare, as their values name themselves. The others are written key=value with the key as the sweep
+    // file, the stored hyperparameters, `results show` and the sweep's trial labels (the report's headings) spell it.
     private static readonly HashSet<string> _bare = ["architecture", "dataset", "optimizer"];
-
-    private static readonly Dictionary<string, string> _shortKeys = new()
-    {
-        ["weight_decay"] = "wd", ["lr_decay"] = "lr-decay", ["batch_size"] = "batch", ["val_split"] = "val-split",
-    };
 
     /// <summary>Each trial's name, by id, in the order given.</summary>
     public static IReadOnlyDictionary<long, string> Distinguishing(IReadOnlyList<TrialRow> trials)
@@ -31,7 +27,7 @@ public static class TrialNames
             // A setting this trial does not have (an older trial without weight_decay, say) is left out of its name.
             var parts = differing.Where(settings[i].ContainsKey).Select(k => _bare.Contains(k)
                 ? settings[i][k]
-                : $"{_shortKeys.GetValueOrDefault(k, k)}={ValueText(k, settings[i][k])}").ToList();
+                : $"{k}={ValueText(k, settings[i][k])}").ToList();
             return parts.Count == 0 ? $"trial {t.Id.ToString(CultureInfo.InvariantCulture)}" : string.Join(' ', parts);
         }).ToList();
         var result = new Dictionary<long, string>();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Architectures;
 using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Visualization.Imaging;
@@ -45,7 +46,7 @@ public static class DatasetImages
         var (train, test) = DatasetCatalog.LoadTrainAndTest(row.Dataset, home);
         var images = split == "train" ? train : test;
         if (index < 0 || index >= images.Count)
-            throw new VizInputException($"--image {index} is out of range: the {split} split of {row.Dataset} has images 0..{images.Count - 1}");
+            throw new VizInputException($"--image {index} is out of range: the {split} split of {row.Dataset} has images {RangeText.Indices(images.Count)}");
         if (!images.SampleShape.Equals(model.Model.Plan.Input))
             throw new VizInputException($"{row.Dataset}'s images are {images.SampleShape}, but trial {model.TrialId}'s model takes {model.Model.Plan.Input}");
         return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, images.Labels[index], images.ClassNames);

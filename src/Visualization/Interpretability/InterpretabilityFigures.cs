@@ -70,7 +70,7 @@ public static class InterpretabilityFigures
     public static AttributionFile GradCam(StoredModel model, PickedImage image, int? layer, int? targetClass, string directory)
     {
         var map = Attribution.GradCam(model.Model, image.Pixels, layer ?? Attribution.GradCamLayer(model.Model.Plan), targetClass);
-        var where = $"layer {map.Layer} ({LayerDescriptions.Label(model.Model.Plan.Layers[map.Layer].Layer)}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
+        var where = $"layer {map.Layer} ({model.Model.Plan.Layers[map.Layer].Description}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
         return Write(model, image, directory, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
             layer is null ? $"Grad-CAM at the last rectified maps, {where}" : $"Grad-CAM at {where}", "Grad-CAM",
             $"ReLU(Σ α_k A^k) at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
@@ -116,7 +116,7 @@ public static class InterpretabilityFigures
         {
             if (l < 0 || l >= plan.Layers.Count) throw new ArgumentException(model.Model.NoSuchLayer(l));
             if (plan.Layers[l].Output.Rank != 3)
-                throw new ArgumentException($"layer {l} ({LayerDescriptions.Label(plan.Layers[l].Layer)}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
+                throw new ArgumentException($"layer {l} ({plan.Layers[l].Description}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
         }
         var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, epochs, ct);
         Directory.CreateDirectory(directory);
@@ -148,13 +148,8 @@ public static class InterpretabilityFigures
         $"Top-activating test images of {subject}: {FiltersShown(shown, filterCount)}, top images picked among {images} test images";
 
     /// <summary>"filters 0–99 of 500" for a run without gaps, else "filters 3, 7 of 500"; "filter 4 of 500" for one.</summary>
-    private static string FiltersShown(IReadOnlyList<int> shown, int filterCount)
-    {
-        var of = $" of {filterCount}";
-        if (shown.Count == 1) return $"filter {shown[0]}{of}";
-        var contiguous = shown.Zip(shown.Skip(1), (a, b) => b == a + 1).All(next => next);
-        return contiguous ? $"filters {shown[0]}–{shown[^1]}{of}" : $"filters {string.Join(", ", shown)}{of}";
-    }
+    private static string FiltersShown(IReadOnlyList<int> shown, int filterCount) =>
+        $"{(shown.Count == 1 ? "filter" : "filters")} {RangeText.List(shown)} of {filterCount}";
 
     /// <summary>
     /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch: decoded filters, thresholded views and the
@@ -168,7 +163,7 @@ public static class InterpretabilityFigures
         var filters = shown ?? Enumerable.Range(0, Math.Min(decoded.Filters.Count, TopFigureDefaultFilters)).ToList();
         foreach (var k in filters)
             if (k < 0 || k >= decoded.Filters.Count)
-                throw new ArgumentException($"layer {layer} has filters 0–{decoded.Filters.Count - 1}; there is no filter {k}");
+                throw new ArgumentException($"layer {layer} has filters {RangeText.Indices(decoded.Filters.Count)}; there is no filter {k}");
         var evaluation = LayerDecoder.Evaluate(model.Model, decoded, images, top);
         Directory.CreateDirectory(directory);
         var how = unpooling.ToString().ToLowerInvariant();

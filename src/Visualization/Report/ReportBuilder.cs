@@ -88,8 +88,8 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
                     (i + 1).ToString(CultureInfo.InvariantCulture),
                     new HtmlCell($"trial {t.Id}", i < detailed.Count ? $"#trial-{t.Id}" : null),
                     labels.GetValueOrDefault(t.Id, ""), t.Architecture, t.BestEpoch?.ToString(CultureInfo.InvariantCulture) ?? "–",
-                    .. extra is null ? Array.Empty<HtmlCell>() : [Number(t.RankedValue)],
-                    Percent(t.BestValAccuracy), Percent(t.TestAccuracyAtBest),
+                    .. extra is null ? Array.Empty<HtmlCell>() : [MetricText.Format(metric, t.RankedValue)],
+                    PercentText.Format(t.BestValAccuracy), PercentText.Format(t.TestAccuracyAtBest),
                 ])));
         }
 
@@ -176,14 +176,14 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             Row("status", row.Status.ToString().ToLowerInvariant() + (row.Error is { } error ? $": {error}" : "")),
             Row("created", Time(row.CreatedAt)),
             Row("finished", row.FinishedAt is { } f ? Time(f) : "–"),
-            Row("best epoch (validation accuracy)", row.BestEpoch is { } b ? $"{b}: {Percent(row.BestValAccuracy)} validation, {Percent(row.TestAccuracyAtBest)} test" : "–"),
+            Row("best epoch (validation accuracy)", row.BestEpoch is { } b ? $"{b}: {PercentText.Format(row.BestValAccuracy)} validation, {PercentText.Format(row.TestAccuracyAtBest)} test" : "–"),
             Row("epochs trained", row.EpochsTrained.ToString(CultureInfo.InvariantCulture)),
         };
         rows.AddRange(TrialSettings.Of(row).Where(s => s.Name is not ("architecture" or "dataset")).Select(s => Row(s.Name, s.Value)));
         html.Table(["setting", "value"], rows);
     }
 
-    /// <summary>The per-epoch table, written as <c>results show</c> writes it (losses to 4 decimals, no time for the untrained epoch 0, which epochs kept their weights).</summary>
+    /// <summary>The per-epoch table, with the cells of <c>results show</c>'s (<see cref="EpochRows"/>).</summary>
     private static void EpochTable(HtmlReport html, IReadOnlyList<EpochRecord> epochs, IReadOnlyList<int> weightEpochs, int level)
     {
         html.Heading(level, "Per epoch");
@@ -192,14 +192,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             html.Note("no epoch is recorded yet");
             return;
         }
-        html.Table(["epoch", "learning rate", "train loss", "train acc", "val loss", "val acc", "test loss", "test acc", "seconds", "images/s", "weights"],
-            epochs.Select(e => Row(
-                e.Epoch == 0 ? "0 (untrained)" : e.Epoch.ToString(CultureInfo.InvariantCulture), SettingText.Format(e.LearningRate),
-                MetricText.Loss(e.Train?.Loss), Percent(e.Train?.Accuracy), MetricText.Loss(e.Validation?.Loss), Percent(e.Validation?.Accuracy),
-                MetricText.Loss(e.Test?.Loss), Percent(e.Test?.Accuracy),
-                e.Epoch == 0 ? "–" : e.Seconds.ToString("0.0", CultureInfo.InvariantCulture),
-                e.Epoch == 0 ? "–" : e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
-                weightEpochs.Contains(e.Epoch) ? MetricText.WeightsKept : MetricText.NoWeights)));
+        html.Table(EpochRows.Columns(withWeights: true), epochs.Select(e => EpochRows.Cells(e, weightEpochs).Select(cell => (HtmlCell)cell).ToList()));
     }
 
     private async Task KernelsAsync(HtmlReport html, StoredModel? model, long trial, string directory, int level, CancellationToken ct)
@@ -259,7 +252,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
                 {
                     var map = InterpretabilityFigures.GradCam(model, image, layer, null, directory);
                     html.Figure(map.Path,
-                        $"Grad-CAM at layer {layer} ({LayerDescriptions.Label(plan.Layers[layer].Layer)}), the last rectified maps, for class {image.Class(map.Class)}: image, map, overlay");
+                        $"Grad-CAM at layer {layer} ({plan.Layers[layer].Description}), the last rectified maps, for class {image.Class(map.Class)}: image, map, overlay");
                     if (map.Blank is { } blankMap) html.Note("Grad-CAM: " + InterpretabilityFigures.BlankMapWarning(blankMap));
                 }
             }
@@ -330,7 +323,4 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
 
     private static string Time(DateTimeOffset time) => time.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
 
-    private static string Number(double? value) => value is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
-
-    private static string Percent(double? value) => Experiments.Contracts.PercentText.Format(value);
 }

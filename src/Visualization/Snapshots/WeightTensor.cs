@@ -60,7 +60,7 @@ public static class LayerNames
         {
             (not null, _, _) => $"layer '{layer}' ({string.Join('×', names[found].Shape)}) is not a {kind} layer",
             (null, { } at, { } labels) when at < labels.Count => $"layer {at} is a {labels[at]} layer, not a {kind} layer",
-            (null, { } at, { Count: > 0 } labels) => $"there is no layer {at}: the model has layers 0 to {labels.Count - 1}",
+            (null, { } at, { Count: > 0 } labels) => $"there is no layer {at}: the model has layers {Architectures.RangeText.Indices(labels.Count)}",
             _ => $"there is no layer '{layer}'",
         };
         throw new ArgumentException(suitable.Count == 0
@@ -69,7 +69,7 @@ public static class LayerNames
     }
 
     /// <summary>
-    /// Each layer of trial <paramref name="trial"/>'s architecture in words, by index (e.g. "maxpool 2×2"), from its
+    /// Each layer of trial <paramref name="trial"/>'s architecture in words, by index (e.g. "maxpool 2×2 s2 p0"), from its
     /// stored spec; null when the spec is missing or no longer reads (the messages then name tensors only).
     /// </summary>
     public static async Task<IReadOnlyList<string>?> LabelsAsync(ResultsStore store, long trial, CancellationToken ct = default)
@@ -78,7 +78,17 @@ public static class LayerNames
         if (await store.GetArchitectureSpecAsync(trial, ct) is not { } spec) return null;
         try
         {
-            return Architectures.ArchitectureReader.Parse(spec, $"trial {trial}'s architecture spec").Layers.Select(Architectures.LayerDescriptions.Label).ToList();
+            var architecture = Architectures.ArchitectureReader.Parse(spec, $"trial {trial}'s architecture spec");
+            try
+            {
+                // Planned on the architecture's own input, each layer reads as `model show` writes it.
+                return [.. Architectures.ShapeInference.Plan(architecture).Layers.Select(l => l.Description)];
+            }
+            catch (Architectures.ArchitectureException)
+            {
+                // The trial ran on another input, one its own does not fit: the layers without their input widths.
+                return [.. architecture.Layers.Select(l => Architectures.LayerDescriptions.Describe(l))];
+            }
         }
         catch (Exception e) when (e is Architectures.SpecException or Architectures.ArchitectureException)
         {

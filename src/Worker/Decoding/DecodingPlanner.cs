@@ -44,7 +44,7 @@ public static class DecodingPlanner
         ArgumentNullException.ThrowIfNull(readWeights);
         var decodable = DecodableLayers(plan);
         if (layer < 0 || layer >= plan.Layers.Count)
-            throw new DecodingException($"'{plan.Architecture.Name}' has layers 0–{plan.Layers.Count - 1}; layer {layer} does not exist. Decodable layers: {Describe(plan, decodable)}");
+            throw new DecodingException($"'{plan.Architecture.Name}' has layers {RangeText.Indices(plan.Layers.Count)}; layer {layer} does not exist. Decodable layers: {Describe(plan, decodable)}");
         if (plan.Input.Rank != 3)
             throw new DecodingException($"'{plan.Architecture.Name}' reads a flat input of {plan.Input}; filter decoding needs images (C×H×W)");
 

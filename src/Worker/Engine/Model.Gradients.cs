@@ -41,6 +41,6 @@ public sealed partial class Model
 
     /// <summary>The message for a layer index the model does not have, listing the ones it has.</summary>
     public string NoSuchLayer(int layer) =>
-        $"layer {layer} does not exist: {Plan.Architecture.Name} has layers 0..{Plan.Layers.Count - 1} " +
-        $"({string.Join(", ", Plan.Layers.Select(l => $"{l.Index} {Architectures.LayerDescriptions.Label(l.Layer)}"))}).";
+        $"layer {layer} does not exist: {Plan.Architecture.Name} has layers {Architectures.RangeText.Indices(Plan.Layers.Count)} " +
+        $"({string.Join(", ", Plan.Layers.Select(l => $"{l.Index} {l.Description}"))}).";
 }

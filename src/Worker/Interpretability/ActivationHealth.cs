@@ -34,7 +34,7 @@ public static class ActivationHealth
                     else if (float.IsInfinity(value)) infinities++;
                 }
                 if (nans + infinities == 0) continue;
-                found.Add(new NonFiniteActivations(epoch, i, LayerDescriptions.Label(plan.Layers[i].Layer), images.Count, nans, infinities));
+                found.Add(new NonFiniteActivations(epoch, i, plan.Layers[i].Description, images.Count, nans, infinities));
                 break;
             }
         }

@@ -44,7 +44,7 @@ public static class ActivationHistory
             {
                 var output = outputs[i];
                 var planned = plan.Layers[layers[i]];
-                result.Add(new LayerActivation(epoch, planned.Index, LayerDescriptions.Label(planned.Layer), new Tensor(output.Shape[1..], output.Data)));
+                result.Add(new LayerActivation(epoch, planned.Index, planned.Description, new Tensor(output.Shape[1..], output.Data)));
             }
         }
         return result;

@@ -106,7 +106,7 @@ public static class Attribution
         if (linear < 0 || layers[linear].Layer is not LinearLayer || pool < 1 || layers[pool].Layer is not GlobalAveragePoolLayer)
             throw new ArgumentException(
                 $"CAM needs an architecture that ends in global average pooling followed by a linear layer; {plan.Architecture.Name} ends in " +
-                string.Join(" → ", layers.TakeLast(3).Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}")) +
+                string.Join(" → ", layers.TakeLast(3).Select(l => $"{l.Index} {l.Description}")) +
                 ". Grad-CAM works at any layer with feature maps: `viz gradcam --layer L`.");
         return (pool - 1, linear);
     }
@@ -129,7 +129,7 @@ public static class Attribution
 
         var name = plan.Architecture.Name;
         var withMaps = string.Join(", ", beforeFlattening.Where(l => l.Output.Rank == 3 && l.Output.Dims[1] * l.Output.Dims[2] > 1)
-            .Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}"));
+            .Select(l => $"{l.Index} {l.Description}"));
         var first = beforeFlattening.FirstOrDefault(Nonlinear);
         if (withMaps.Length == 0)
             throw new ArgumentException($"{name} has no feature maps (no layer outputs C×H×W with more than one pixel), so Grad-CAM does not apply; " +
@@ -138,7 +138,7 @@ public static class Attribution
             ? $"{name} has no nonlinearity on its feature maps, so Grad-CAM has no layer to explain by default: unrectified maps " +
               $"({withMaps}) are signed, and the map then shows the background as readily as the object. Name a layer to draw one anyway (`viz gradcam --layer L`)."
             : $"{name} has no rectified feature maps larger than 1×1, so Grad-CAM has no layer to explain by default: its first nonlinearity, " +
-              $"layer {first.Index} ({LayerDescriptions.Label(first.Layer)}), outputs {first.Output}, which has nothing to localise, and the maps " +
+              $"layer {first.Index} ({first.Description}), outputs {first.Output}, which has nothing to localise, and the maps " +
               $"before it ({withMaps}) are signed, so the map there shows the background as readily as the object. Name a layer to draw one anyway (`viz gradcam --layer L`).");
     }
 
@@ -212,8 +212,8 @@ public static class Attribution
                                         "saliency explains any network by its input pixels.");
         if (planned.Output.Rank != 3)
             throw new ArgumentException(
-                $"Grad-CAM needs a layer whose output is a stack of maps (C×H×W); layer {layer} ({LayerDescriptions.Label(planned.Layer)}) outputs {planned.Output}. " +
-                $"Layers with maps: {string.Join(", ", model.Plan.Layers.Where(l => l.Output.Rank == 3).Select(l => $"{l.Index} {LayerDescriptions.Label(l.Layer)}"))}.");
+                $"Grad-CAM needs a layer whose output is a stack of maps (C×H×W); layer {layer} ({planned.Description}) outputs {planned.Output}. " +
+                $"Layers with maps: {string.Join(", ", model.Plan.Layers.Where(l => l.Output.Rank == 3).Select(l => $"{l.Index} {l.Description}"))}.");
     }
 
     private static int RequireClass(Model model, int target)
@@ -221,7 +221,7 @@ public static class Attribution
         var classes = checked((int)model.Plan.Output.Elements);
         return target >= 0 && target < classes
             ? target
-            : throw new ArgumentException($"class {target} does not exist: {model.Plan.Architecture.Name} has {classes} classes (0..{classes - 1}).");
+            : throw new ArgumentException($"class {target} does not exist: {model.Plan.Architecture.Name} has {classes} classes ({RangeText.Indices(classes)}).");
     }
 
     private static Tensor AsBatch(Model model, Tensor image)

@@ -16,7 +16,7 @@ public class Attribution_reports_unusable_requests
     {
         using var model = Model.Create(_lenet, 1);
         var error = Assert.Throws<ArgumentException>(() => Attribution.GradCam(model, Image(), 42, 0));
-        Assert.StartsWith("layer 42 does not exist: lenet-matconvnet has layers 0..7 (0 conv2d 20@5×5, 1 maxpool 2×2", error.Message);
+        Assert.StartsWith("layer 42 does not exist: lenet-matconvnet has layers 0–7 (0 conv2d 20@5×5 s1 p0, 1 maxpool 2×2 s2 p0", error.Message);
         Assert.Throws<ArgumentException>(() => Attribution.GradCam(model, Image(), -1, 0));
     }
 
@@ -39,13 +39,13 @@ public class Attribution_reports_unusable_requests
         using var model = Model.Create(_lenet, 1);
         var flat = Assert.Throws<ArgumentException>(() => Attribution.GradCam(model, Image(), 7, 0));
         Assert.Contains("layer 7 (flatten) outputs 10", flat.Message);
-        Assert.Contains("Layers with maps: 0 conv2d 20@5×5", flat.Message);
+        Assert.Contains("Layers with maps: 0 conv2d 20@5×5 s1 p0, 1 maxpool 2×2 s2 p0", flat.Message);
 
         var cam = Assert.Throws<ArgumentException>(() => Attribution.Cam(model, Image()));
         Assert.Contains("CAM needs an architecture that ends in global average pooling followed by a linear layer; lenet-matconvnet ends in", cam.Message);
 
         var missingClass = Assert.Throws<ArgumentException>(() => Attribution.Saliency(model, Image(), 10));
-        Assert.StartsWith("class 10 does not exist: lenet-matconvnet has 10 classes (0..9)", missingClass.Message);
+        Assert.StartsWith("class 10 does not exist: lenet-matconvnet has 10 classes (0–9)", missingClass.Message);
 
         var wrongImage = Assert.Throws<ArgumentException>(() => Attribution.Saliency(model, Tensor.Of(new float[3 * 28 * 28], 3, 28, 28)));
         Assert.Contains("one image of lenet-matconvnet's input 1×28×28, got 3×28×28", wrongImage.Message);

@@ -33,7 +33,7 @@ public sealed class Grad_cam_explains_the_last_rectified_maps(TrainedDoshi doshi
     {
         var error = Assert.Throws<ArgumentException>(() => Attribution.GradCamLayer(Plan("lenet-matconvnet")));
         Assert.Contains("layer 5 (relu), outputs 500×1×1", error.Message);
-        Assert.Contains("before it (0 conv2d 20@5×5, 1 maxpool 2×2, 2 conv2d 50@5×5, 3 maxpool 2×2) are signed", error.Message);
+        Assert.Contains("before it (0 conv2d 20@5×5 s1 p0, 1 maxpool 2×2 s2 p0, 2 conv2d 50@5×5 s1 p0, 3 maxpool 2×2 s2 p0) are signed", error.Message);
     }
 
     [Fact]

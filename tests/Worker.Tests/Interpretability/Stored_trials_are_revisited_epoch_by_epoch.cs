@@ -32,7 +32,7 @@ public class Stored_trials_are_revisited_epoch_by_epoch(LocalDatabase database) 
 
         var history = await ActivationHistory.ComputeAsync(stored, image, layers);
         Assert.Equal(stored.Epochs.Count * layers.Count, history.Count);
-        Assert.Equal(["conv2d 8@3×3", "relu", "maxpool 2×2"], history.Take(3).Select(a => a.Label));
+        Assert.Equal(["conv2d 8@3×3 s1 p0", "relu", "maxpool 2×2 s2 p0"], history.Take(3).Select(a => a.Label));
         Assert.Equal([8, 5, 5], history.Single(a => a.Epoch == 2 && a.Layer == 2).Output.Shape);
 
         // Each epoch's activations against PyTorch's forward pass on that epoch's stored weights.
