@@ -82,9 +82,10 @@ public static class AttributionPictures
     }
 
     /// <summary>
-    /// image | map | overlay, each enlarged to about <see cref="PictureSide"/> pixels a side. The image's label names it
-    /// and its class; the map's label says what it explains (<paramref name="mapLabel"/>); the panel's label gives the
-    /// true and the predicted class. <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
+    /// image | map | overlay, each enlarged to about <see cref="PictureSide"/> pixels a side. The image's label names it;
+    /// the map's label says what it explains (<paramref name="mapLabel"/>); the panel's label gives the true and the
+    /// predicted class, each with its name where the class has one (<see cref="PickedImage.Class"/>).
+    /// <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
     /// <paramref name="range"/> is the map's value range before scaling, which the viridis colour bar names, with
     /// <paramref name="scale"/> saying what the values are. A blank map (<paramref name="blank"/> says why) has no heat
     /// to show: its tile is hatched grey and the overlay is the image alone, so it cannot be read as a map that found
@@ -106,10 +107,11 @@ public static class AttributionPictures
             overlay = picture;
             heatTile = GridTile.Hatched(width * zoom, height * zoom);
         }
-        var panel = new GridPanel($"true {image.Label.ToString(CultureInfo.InvariantCulture)}", $"predicted {predicted.ToString(CultureInfo.InvariantCulture)}",
+        // The panel's label names both classes ("true 9 (Ankle boot)", "predicted 7 (Sneaker)"); the label column
+        // widens to the longest, so the image's own label only says which image it is.
+        var panel = new GridPanel($"true {image.TrueClass}", $"predicted {image.Class(predicted)}",
         [[
-            // The panel's label has the class numbers; the image's label adds the class's name where it has one.
-            new GridGroup(image.TrueClass == image.Label.ToString(CultureInfo.InvariantCulture) ? $"{image.Split} image {image.Index}" : $"{image.Split} image {image.Index}: {image.ClassName}", [picture]),
+            new GridGroup($"{image.Split} image {image.Index.ToString(CultureInfo.InvariantCulture)}", [picture]),
             new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
             new GridGroup("overlay", [overlay]),
         ]]);
