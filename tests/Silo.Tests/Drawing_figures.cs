@@ -130,14 +130,14 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var kernels = Paths(Ok("viz", "kernels", "--trial", _trial, "--layer", "0"));
         var kernelWidth = 6 + 84 + 20 * 40 + 19 * 6 + 6 + 150;
         AssertPng(kernels[0], width: kernelWidth, height: 2 * 6 + 22 + Epochs * 55 + (Epochs - 1) * 10);
-        // An animation frame is one panel under the title, without the colour bar (the grid has it).
-        AssertGif(kernels[1], width: kernelWidth - 150, height: 2 * 6 + 22 + 55, frames: Epochs);
+        // An animation frame is one panel under the title, with the grid's colour bar (161 pixels high, more than a panel).
+        AssertGif(kernels[1], width: kernelWidth, height: 2 * 6 + 22 + 161, frames: Epochs);
 
         // 20 maps of 24×24 at ×3 (about 56 pixels) = 72-pixel tiles, one panel of 15 + 72 pixels per epoch.
         var activations = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "0"));
         var activationWidth = 6 + 84 + 20 * 72 + 19 * 6 + 6 + 150;
         AssertPng(activations[0], width: activationWidth, height: 2 * 6 + 22 + Epochs * 87 + (Epochs - 1) * 10);
-        AssertGif(activations[1], width: activationWidth - 150, height: 2 * 6 + 22 + 87, frames: Epochs);
+        AssertGif(activations[1], width: activationWidth, height: 2 * 6 + 22 + 161, frames: Epochs);
 
         // Synthetic images are 28×28, so the grey covariance is 784×784: one pixel per entry, with 260 pixels across and
         // 120 down for the axes, the title and the colour bar.

@@ -127,28 +127,29 @@ public static class ActivationPictures
     public const int TileSide = 56;
 
     /// <summary>
-    /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its value range), one
-    /// line, or 25 maps a line beyond 32 maps (lenet-matconvnet's 500 channels); each epoch is scaled to its own range,
-    /// black = lowest, white = highest. Each animation frame is one epoch's panel on its own.
+    /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its own value range),
+    /// one line, or 25 maps a line beyond 32 maps (lenet-matconvnet's 500 channels). Every epoch is drawn on one grey
+    /// scale, black the lowest and white the highest value over all the shown epochs, which the colour bar names, so
+    /// epochs (and the animation's frames, one epoch's panel each, with the same colour bar) compare directly.
     /// </summary>
+    /// <returns>The grid, and one frame per epoch.</returns>
     public static (Picture Grid, IReadOnlyList<Picture> Frames) Draw(IReadOnlyList<LayerActivation> epochs, string title)
     {
         if (epochs.Count == 0) throw new ArgumentException("no epochs to draw", nameof(epochs));
         int channels = epochs[0].Output.Shape[0], height = epochs[0].Output.Shape[1], width = epochs[0].Output.Shape[2];
+        var (low, high) = KernelPictures.FiniteRange(epochs.SelectMany(e => e.Output.Data).ToArray());
+        var bar = new ColourBar(ColorMap.Grey, KernelPictures.Format(high), KernelPictures.Format(low), "one scale for every epoch; each epoch's own range at the left");
         var zoom = Math.Max(1, (int)Math.Ceiling((double)TileSide / Math.Max(width, height)));
         var columns = channels <= 32 ? channels : 25;
         var panels = epochs.Select(e =>
         {
-            var (low, high) = KernelPictures.FiniteRange(e.Output.Data);
+            var (ownLow, ownHigh) = KernelPictures.FiniteRange(e.Output.Data);
             var groups = Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
                 [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)])).ToList();
-            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(low)}…{KernelPictures.Format(high)}",
+            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(ownLow)}…{KernelPictures.Format(ownHigh)}",
                 [.. groups.Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)]);
         }).ToList();
-        var bar = new ColourBar(ColorMap.Grey, "max", "min", "each epoch's own range (at the left)");
-        var grid = LabelledGrid.Draw(title, panels, width * zoom, height * zoom, bar);
-        // As kernel animations: frames leave the colour bar to the grid, so the GIF stays small and quick to encode.
-        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], width * zoom, height * zoom)).ToList();
+        var (grid, frames, _) = LabelledGrid.DrawWithFrames(title, panels, width * zoom, height * zoom, bar);
         return (grid, frames);
     }
 }

@@ -120,11 +120,29 @@ public static class LabelledGrid
     /// The whole grid: every panel, one under another. Each tile is enlarged (nearest neighbour) to
     /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>.
     /// </summary>
-    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null)
+    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null) =>
+        Draw(Layout(title, panels, tileWidth, tileHeight, bar), title, panels, bar, background ?? Background);
+
+    /// <summary>
+    /// The whole grid (as <see cref="Draw(string, IReadOnlyList{GridPanel}, int, int, ColourBar?, Rgb?)"/>) and an
+    /// animation's frames: one per panel, under the same title and with the same colour bar, so every frame says what
+    /// its colours mean on the scale the grid uses. Frames share the grid's label column and lines, so all are the same size:
+    /// Width as the grid's, Height = 2·Margin + TitleHeight + max(panel height, bar area height).
+    /// </summary>
+    public static (Picture Grid, IReadOnlyList<Picture> Frames, GridLayout Layout) DrawWithFrames(string title, IReadOnlyList<GridPanel> panels,
+        int tileWidth, int tileHeight, ColourBar bar)
     {
         var layout = Layout(title, panels, tileWidth, tileHeight, bar);
-        var picture = new Picture(layout.Width, layout.Height, background ?? Background);
-        var text = (background ?? Background) == Rgb.White ? Rgb.Black : TextColour;
+        var grid = Draw(layout, title, panels, bar, Background);
+        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText).
+        var frames = panels.AsParallel().AsOrdered().Select(p => Draw(layout with { Panels = 1 }, title, [p], bar, Background)).ToList();
+        return (grid, frames, layout);
+    }
+
+    private static Picture Draw(GridLayout layout, string title, IReadOnlyList<GridPanel> panels, ColourBar? bar, Rgb background)
+    {
+        var picture = new Picture(layout.Width, layout.Height, background);
+        var text = background == Rgb.White ? Rgb.Black : TextColour;
         PictureText.Draw(picture.Canvas, title, GridLayout.Margin, layout.TitleBaseline, PictureText.TitleSize, text.ToSkia());
         for (var p = 0; p < panels.Count; p++) DrawPanel(picture, layout, p, panels[p], text);
         if (bar is not null) DrawColourBar(picture, layout, bar, text);

@@ -187,12 +187,10 @@ public static class KernelPictures
         var zoom = upscale ?? FittingUpscale(title, kernelHeight, kernelWidth, bar, z => Panels(z, drawTiles: false), $"{history.Epochs.Count} epoch(s) of {filters.Count} filter(s) × {inChannels} channel(s)");
         var (tileWidth, tileHeight) = (kernelWidth * zoom, kernelHeight * zoom);
         var panels = Panels(zoom, drawTiles: true);
-        var grid = LabelledGrid.Draw(title, panels, tileWidth, tileHeight, bar);
-        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText). They
-        // leave the colour bar to the grid: it would double each frame's height, and so the GIF's size and encoding time.
-        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight)).ToList();
-        return new KernelPicture(grid, frames, LabelledGrid.Layout(title, panels, tileWidth, tileHeight, bar), filters,
-            history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
+        // Each frame carries the grid's colour bar: the scale is the same rule (or, for the change, the same ± range) in
+        // every frame, so a frame cut from the animation still says what its colours mean.
+        var (grid, frames, layout) = LabelledGrid.DrawWithFrames(title, panels, tileWidth, tileHeight, bar);
+        return new KernelPicture(grid, frames, layout, filters, history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
     }
 
     /// <summary>
