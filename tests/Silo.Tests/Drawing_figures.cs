@@ -139,6 +139,12 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         AssertPng(activations[0], width: activationWidth, height: 2 * 6 + 22 + Epochs * 87 + (Epochs - 1) * 10);
         AssertGif(activations[1], width: activationWidth, height: 2 * 6 + 22 + 161, frames: Epochs);
 
+        // Layer 4's maps are 500×1×1: one 25×20 block of channels a panel, at ×9, not 500 one-pixel tiles (1790×6048 pixels).
+        var block = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "4"));
+        AssertPng(block[0], height: 2 * 6 + 22 + Epochs * (15 + 180) + (Epochs - 1) * 10);
+        AssertGif(block[1], width: PngWidth(block[0]), height: 2 * 6 + 22 + 15 + 180, frames: Epochs);
+        Assert.True(PngWidth(block[0]) < 1200, $"{PngWidth(block[0])} pixels wide");
+
         // Synthetic images are 28×28, so the grey covariance is 784×784: one pixel per entry, with 260 pixels across and
         // 120 down for the axes, the title and the colour bar.
         var covariance = Paths(Ok("viz", "covariance", "--dataset", "synthetic", "--sample", "200"));
@@ -388,6 +394,12 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         if (height is { } h) Assert.Equal(h, root.GetProperty("height").GetInt32());
         var frame = root.GetProperty("frames")[0];
         Assert.True(frame.GetProperty("min").GetInt32() < frame.GetProperty("max").GetInt32(), $"every pixel of {path} is the same");
+    }
+
+    private static int PngWidth(string path)
+    {
+        using var decoded = JsonDocument.Parse(Python(Oracle, path, "--no-pixels"));
+        return decoded.RootElement.GetProperty("width").GetInt32();
     }
 
     /// <summary>The GIF decodes (tests/Visualization.Tests/oracle/gif_decode.py: struct and its own LZW), has the size and frame count given, and no frame is one flat colour.</summary>

@@ -128,9 +128,12 @@ public static class ActivationPictures
 
     /// <summary>
     /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its own value range),
-    /// one line, or 25 maps a line beyond 32 maps (lenet-matconvnet's 500 channels). Every epoch is drawn on one grey
-    /// scale, black the lowest and white the highest value over all the shown epochs, which the colour bar names, so
-    /// epochs (and the animation's frames, one epoch's panel each, with the same colour bar) compare directly.
+    /// one line, or 25 maps a line beyond 32 maps. Every epoch is drawn on one grey scale, black the lowest and white
+    /// the highest value over all the shown epochs, which the colour bar names, so epochs (and the animation's frames,
+    /// one epoch's panel each, with the same colour bar) compare directly. Maps of 1×1 (lenet-matconvnet's 500×1×1
+    /// output of layer 4) are one value per channel: each epoch's channels are drawn as one block
+    /// (<see cref="KernelPictures.ChannelBlock"/>, 500 → 25×20) enlarged to about <see cref="AttributionPictures.PictureSide"/>
+    /// pixels, instead of 500 one-pixel tiles, with how to read it above it ("channel = 25·row + column").
     /// </summary>
     /// <returns>The grid, and one frame per epoch.</returns>
     public static (Picture Grid, IReadOnlyList<Picture> Frames) Draw(IReadOnlyList<LayerActivation> epochs, string title)
@@ -139,17 +142,23 @@ public static class ActivationPictures
         int channels = epochs[0].Output.Shape[0], height = epochs[0].Output.Shape[1], width = epochs[0].Output.Shape[2];
         var (low, high) = KernelPictures.FiniteRange(epochs.SelectMany(e => e.Output.Data).ToArray());
         var bar = new ColourBar(ColorMap.Grey, KernelPictures.Format(high), KernelPictures.Format(low), "one scale for every epoch; each epoch's own range at the left");
-        var zoom = Math.Max(1, (int)Math.Ceiling((double)TileSide / Math.Max(width, height)));
+        var block = height == 1 && width == 1 && channels > 1 ? KernelPictures.ChannelBlock(channels) : ((int Width, int Height)?)null;
+        var (tileWidth, tileHeight) = block is { } b ? (b.Width, b.Height) : (width, height);
+        var zoom = Math.Max(1, (int)Math.Ceiling((double)(block is null ? TileSide : AttributionPictures.PictureSide) / Math.Max(tileWidth, tileHeight)));
+        // The rule for reading the block goes over it, where it fits; the title, already long, only names the block.
+        if (block is { } cells) title += $"; its {channels} 1×1 maps as a {cells.Width}×{cells.Height} block";
         var columns = channels <= 32 ? channels : 25;
         var panels = epochs.Select(e =>
         {
             var (ownLow, ownHigh) = KernelPictures.FiniteRange(e.Output.Data);
-            var groups = Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
-                [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)])).ToList();
-            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(ownLow)}…{KernelPictures.Format(ownHigh)}",
-                [.. groups.Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)]);
+            IReadOnlyList<IReadOnlyList<GridGroup>> lines = block is { } cells
+                ? [[new GridGroup($"channel = {cells.Width.ToString(CultureInfo.InvariantCulture)}·row + column", [KernelPictures.ChannelBlockTile(e.Output.Data, cells, ColorMap.Grey, low, high)])]]
+                : [.. Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
+                        [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)]))
+                    .Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)];
+            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(ownLow)}…{KernelPictures.Format(ownHigh)}", lines);
         }).ToList();
-        var (grid, frames, _) = LabelledGrid.DrawWithFrames(title, panels, width * zoom, height * zoom, bar);
+        var (grid, frames, _) = LabelledGrid.DrawWithFrames(title, panels, tileWidth * zoom, tileHeight * zoom, bar);
         return (grid, frames);
     }
 }

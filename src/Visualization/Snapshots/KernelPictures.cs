@@ -170,12 +170,9 @@ public static class KernelPictures
                     {
                         if (epoch.Tile is not { } tile) return null;
                         var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
-                        if (block is null) return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
-                        var padded = new float[kernelWidth * kernelHeight];
-                        values.CopyTo(padded, 0);
-                        var drawn = GridTile.FromValues(padded, kernelWidth, kernelHeight, map, min, max);
-                        for (var i = values.Length; i < padded.Length; i++) drawn.Pixels[i] = LabelledGrid.Background;
-                        return (GridTile?)drawn;
+                        return block is { } cells
+                            ? ChannelBlockTile(values, cells, map, min, max)
+                            : GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
                     }).ToList();
                     return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
                 }).ToList();
@@ -221,6 +218,19 @@ public static class KernelPictures
         for (var width = side; width <= 2 * side; width++)
             if (channels % width == 0 && width <= 4 * (channels / width)) return (width, channels / width);
         return (side, (channels + side - 1) / side);
+    }
+
+    /// <summary>
+    /// <paramref name="values"/> (one per channel) as a <see cref="ChannelBlock"/>: channel c at row c / width and column
+    /// c mod width; cells past the last channel keep <see cref="LabelledGrid.Background"/>.
+    /// </summary>
+    internal static GridTile ChannelBlockTile(ReadOnlySpan<float> values, (int Width, int Height) block, ColorMap map, double min, double max)
+    {
+        var padded = new float[block.Width * block.Height];
+        values.CopyTo(padded);
+        var tile = GridTile.FromValues(padded, block.Width, block.Height, map, min, max);
+        for (var i = values.Length; i < padded.Length; i++) tile.Pixels[i] = LabelledGrid.Background;
+        return tile;
     }
 
     private static int[] CheckShape(KernelHistory history)
