@@ -72,6 +72,8 @@ public static class NormChart
         {
             Bands = bands,
             Notes = notes,
+            // Red only when a note names a dead or non-finite filter; the far-away threshold alone is information.
+            NotesBorder = dead.Count > 0 || nonFinite.Count > 0 ? ChartCanvas.Alert : ChartCanvas.Neutral,
             WholeX = true,
         };
     }
