@@ -139,6 +139,33 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
     private static void AssertClose(Rgb expected, Rgb actual) =>
         Assert.True(Math.Abs(expected.R - actual.R) <= 6 && Math.Abs(expected.G - actual.G) <= 6 && Math.Abs(expected.B - actual.B) <= 6, $"{actual.ToHex()} is not {expected.ToHex()}");
 
+    [Fact]
+    public async Task The_reports_norm_chart_captions_say_the_dead_threshold_is_dashed_only_where_the_chart_draws_it()
+    {
+        await using var store = await crafted.Database.OpenAsync();
+        var charts = new Report.ReportCharts(new TrialFigures(store));
+
+        // The crafted trial's filter 2 of 0.weight dies at epoch 2: the threshold is drawn. The healthy trial's norms
+        // (0.1·(f + 1)·(e + 1) times the pattern's) are far above 1e-3 of their median: the note gives the threshold.
+        foreach (var (trial, caption, drawn) in new[]
+        {
+            (crafted.TrialId, "dead threshold dashed", true),
+            (crafted.HealthyTrialId, "the dead threshold, far below every norm, in the note", false),
+        })
+        {
+            var html = new Report.HtmlReport("health");
+            var directory = Path.Combine(_folder.Path, $"trial-{trial}");
+            await charts.HealthAsync(html, trial, directory, level: 2);
+            var page = _folder.File($"health-{trial}.html");
+            html.Write(page);
+
+            Assert.Contains($"L2 norm of each filter of 0.weight per epoch; {caption}", System.Net.WebUtility.HtmlDecode(File.ReadAllText(page)));
+            using var chart = SvgReader.Data(Path.Combine(directory, "health-0.weight.svg"));
+            var names = chart.RootElement.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("name").GetString());
+            Assert.Equal(drawn, names.Contains("dead threshold"));
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "kernels", "--trial", "999", "--layer", "0" }, "there is no trial 999")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "2" }, "layer '2' (3×8) is not a conv layer; the conv layers are 0 (4×2×3×3)")]
