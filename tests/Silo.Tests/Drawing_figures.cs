@@ -44,17 +44,17 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
 
     /// <summary>
     /// image | map | overlay: three 224-pixel tiles, 6 apart, after the column of the panel's labels and before the colour
-    /// bar. The column is 84 pixels, or wider where the labels need it: "true 6 (diagonal, falling)" at 12 pixels and
-    /// "predicted …" at 10, measured with the pictures' font, and 6 pixels to spare. The classes are read from the
-    /// command's line on standard error.
+    /// bar. The column is 84 pixels, or wider where the labels of some class need it ("true 6 (diagonal, falling)" at
+    /// 12 pixels, "predicted 6 (…)" at 10), measured with the pictures' font, and 6 pixels to spare: the same for every
+    /// image of the dataset.
     /// </summary>
-    private static int AttributionWidth(CliRun run)
+    private static readonly int AttributionWidth = AttributionWidthFor(Experiments.Datasets.DatasetCatalog.Get("synthetic").ClassNames);
+
+    private static int AttributionWidthFor(IReadOnlyList<string> classNames)
     {
-        var named = @"(\d+(?: \([^)]*\))?)";
-        var trueClass = System.Text.RegularExpressions.Regex.Match(run.Error, "true class " + named).Groups[1].Value;
-        var predicted = System.Text.RegularExpressions.Regex.Match(run.Error, "predicted class " + named).Groups[1].Value;
-        var labels = Math.Max(Experiments.Visualization.Pictures.PictureText.Width($"true {trueClass}", 12),
-            Experiments.Visualization.Pictures.PictureText.Width($"predicted {predicted}", 10));
+        var labels = Enumerable.Range(0, classNames.Count).Max(c => Math.Max(
+            Experiments.Visualization.Pictures.PictureText.Width($"true {c} ({classNames[c]})", 12),
+            Experiments.Visualization.Pictures.PictureText.Width($"predicted {c} ({classNames[c]})", 10)));
         return 6 + Math.Max(84, labels + 6) + 3 * 224 + 2 * 6 + 6 + 150;
     }
     private const int AttributionHeight = 2 * 6 + 22 + 15 + 224;
@@ -184,9 +184,9 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         // image | map | overlay: three 224-pixel tiles (28 × 8), 6 pixels apart, under a 15-pixel label band, with the
         // panel label column, the title band and the colour bar of the labelled grid.
         var saliency = Ok("viz", "saliency", "--trial", _trial, "--image", "4");
-        AssertPng(Paths(saliency)[0], width: AttributionWidth(saliency), height: AttributionHeight);
+        AssertPng(Paths(saliency)[0], width: AttributionWidth, height: AttributionHeight);
         var gradCam = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "2");
-        AssertPng(Paths(gradCam)[0], width: AttributionWidth(gradCam), height: AttributionHeight);
+        AssertPng(Paths(gradCam)[0], width: AttributionWidth, height: AttributionHeight);
         var predicted = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"predicted class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var label = int.Parse(System.Text.RegularExpressions.Regex.Match(saliency.Error, @"true class (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         // Synthetic classes have names: the image's class is its number and its name, once each.
@@ -293,7 +293,7 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         // Layer 4 is conv 500@4×4 with 1×1 maps: its Grad-CAM is one number, a constant picture that must not pass for a map.
         var constant = Ok("viz", "gradcam", "--trial", _trial, "--image", "4", "--layer", "4");
         Assert.Contains("warning: the map is blank (every value is", constant.Error);
-        AssertPng(Paths(constant)[0], width: AttributionWidth(constant), height: AttributionHeight);
+        AssertPng(Paths(constant)[0], width: AttributionWidth, height: AttributionHeight);
     }
 
     [Fact]

@@ -45,4 +45,26 @@ public sealed class Naming_classes_in_attribution_panels : IDisposable
         var labelsEnd = 6 + Math.Max(PictureText.Width(trueLabel, PictureText.LabelSize), PictureText.Width(predictedLabel, PictureText.SmallSize));
         Assert.True(tileLeft > labelsEnd, $"the image starts at x = {tileLeft}, but the labels run to x = {labelsEnd}");
     }
+
+    [Fact]
+    public void Attribution_panels_of_one_dataset_are_the_same_width_whichever_classes_they_name()
+    {
+        // "true 1 (Trouser)" is shorter than "true 9 (Ankle boot)": fitted to its own labels, the first panel's image
+        // would start further left, and panels one under another in the report would not line up.
+        var names = DatasetCatalog.Get("fashion-mnist").ClassNames;
+        var pixels = new Worker.Engine.Tensor([1, 28, 28], [.. Enumerable.Range(0, 784).Select(i => i % 28 / 14f - 1)]);
+        var heat = new Worker.Engine.Tensor([28, 28], [.. Enumerable.Range(0, 784).Select(i => i / 784f)]);
+        Picture Panel(int label, int predicted) => Interpretability.AttributionPictures.Panel("Saliency", new Interpretability.PickedImage(pixels, "test", 0, label, names),
+            predicted, heat, (0, 1), null, "saliency", "|d logit / d pixel|");
+
+        using var trouser = Panel(1, 1);
+        using var boot = Panel(9, 7);
+
+        Assert.Equal(boot.Width, trouser.Width);
+        // The widest labels of the ten classes, and 6 pixels to spare: the image's first column (black, −1) starts there.
+        var widest = Enumerable.Range(0, 10).Max(c => Math.Max(PictureText.Width($"true {c} ({names[c]})", PictureText.LabelSize),
+            PictureText.Width($"predicted {c} ({names[c]})", PictureText.SmallSize)));
+        Assert.Equal(Rgb.Black, trouser.GetPixel(6 + widest + 6, 6 + 22 + 15 + 100));
+        Assert.Equal(LabelledGrid.Background, trouser.GetPixel(6 + widest + 5, 6 + 22 + 15 + 100));
+    }
 }

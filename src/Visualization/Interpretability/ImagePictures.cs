@@ -107,16 +107,21 @@ public static class AttributionPictures
             overlay = picture;
             heatTile = GridTile.Hatched(width * zoom, height * zoom);
         }
-        // The panel's label names both classes ("true 9 (Ankle boot)", "predicted 7 (Sneaker)"); the label column
-        // widens to the longest, so the image's own label only says which image it is.
-        var panel = new GridPanel($"true {image.TrueClass}", $"predicted {image.Class(predicted)}",
+        // The panel's label names both classes ("true 9 (Ankle boot)", "predicted 7 (Sneaker)"), so the image's own
+        // label only says which image it is. The label column fits the longest the dataset's classes can make, so every
+        // panel of one dataset (the report's, one under another) has its image at the same place.
+        string TrueLabel(int c) => $"true {image.Class(c)}";
+        string PredictedLabel(int c) => $"predicted {image.Class(c)}";
+        var panel = new GridPanel(TrueLabel(image.Label), PredictedLabel(predicted),
         [[
             new GridGroup($"{image.Split} image {image.Index.ToString(CultureInfo.InvariantCulture)}", [picture]),
             new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
             new GridGroup("overlay", [overlay]),
         ]]);
         var bar = new ColourBar(ColorMap.Viridis, $"{KernelPictures.Format(range.High)} (peak)", KernelPictures.Format(range.Low), scale);
-        return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar);
+        var labelWidth = Enumerable.Range(0, image.ClassNames.Count).Max(c => Math.Max(
+            PictureText.Width(TrueLabel(c), PictureText.LabelSize), PictureText.Width(PredictedLabel(c), PictureText.SmallSize)));
+        return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar, labelWidth: labelWidth);
     }
 }
 

@@ -103,25 +103,29 @@ public static class LabelledGrid
 
     public static Rgb TextColour { get; } = Rgb.White;
 
-    /// <summary>The layout <see cref="Draw"/> uses for these panels.</summary>
+    /// <summary>
+    /// The layout <see cref="Draw"/> uses for these panels. The label column fits the panels' labels, and at least
+    /// <paramref name="labelWidth"/> pixels of label (so pictures whose labels differ, such as one per class, line up).
+    /// </summary>
     /// <exception cref="ArgumentException">No panels, or panels or tiles of different shapes.</exception>
-    public static GridLayout Layout(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar)
+    public static GridLayout Layout(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar, int labelWidth = 0)
     {
         if (panels.Count == 0) throw new ArgumentException("a grid needs at least one panel", nameof(panels));
         var lines = panels.Max(p => p.Lines.Count);
         var groupTiles = panels.SelectMany(p => p.Lines).OrderByDescending(l => l.Count).First().Select(g => g.Tiles.Count).ToList();
         var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).SelectMany(g => g.TileLabels ?? []).Distinct()
             .Any(label => GridLayout.TileLabelFits(label, tileWidth));
-        var labelWidth = panels.Max(p => Math.Max(PictureText.Width(p.Label, PictureText.LabelSize), p.SubLabel is { } sub ? PictureText.Width(sub, PictureText.SmallSize) : 0));
-        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize), labelWidth);
+        var widest = panels.Max(p => Math.Max(PictureText.Width(p.Label, PictureText.LabelSize), p.SubLabel is { } sub ? PictureText.Width(sub, PictureText.SmallSize) : 0));
+        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize),
+            Math.Max(widest, labelWidth));
     }
 
     /// <summary>
     /// The whole grid: every panel, one under another. Each tile is enlarged (nearest neighbour) to
-    /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>.
+    /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>; <paramref name="labelWidth"/> as in <see cref="Layout"/>.
     /// </summary>
-    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null) =>
-        Draw(Layout(title, panels, tileWidth, tileHeight, bar), title, panels, bar, background ?? Background);
+    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null, int labelWidth = 0) =>
+        Draw(Layout(title, panels, tileWidth, tileHeight, bar, labelWidth), title, panels, bar, background ?? Background);
 
     /// <summary>
     /// The whole grid (as <see cref="Draw(string, IReadOnlyList{GridPanel}, int, int, ColourBar?, Rgb?)"/>) and an
