@@ -42,7 +42,21 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
     // are trained, so epochs 0, 1 and 2 are recorded.
     private const int Epochs = 3;
 
-    private const int AttributionWidth = 6 + 84 + 3 * 224 + 2 * 6 + 6 + 150;
+    /// <summary>
+    /// image | map | overlay: three 224-pixel tiles, 6 apart, after the column of the panel's labels and before the colour
+    /// bar. The column is 84 pixels, or wider where the labels of some class need it ("true 6 (diagonal, falling)" at
+    /// 12 pixels, "predicted 6 (…)" at 10), measured with the pictures' font, and 6 pixels to spare: the same for every
+    /// image of the dataset.
+    /// </summary>
+    private static readonly int AttributionWidth = AttributionWidthFor(Experiments.Datasets.DatasetCatalog.Get("synthetic").ClassNames);
+
+    private static int AttributionWidthFor(IReadOnlyList<string> classNames)
+    {
+        var labels = Enumerable.Range(0, classNames.Count).Max(c => Math.Max(
+            Experiments.Visualization.Pictures.PictureText.Width($"true {c} ({classNames[c]})", 12),
+            Experiments.Visualization.Pictures.PictureText.Width($"predicted {c} ({classNames[c]})", 10)));
+        return 6 + Math.Max(84, labels + 6) + 3 * 224 + 2 * 6 + 6 + 150;
+    }
     private const int AttributionHeight = 2 * 6 + 22 + 15 + 224;
 
     [Fact]
@@ -136,14 +150,20 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         var kernels = Paths(Ok("viz", "kernels", "--trial", _trial, "--layer", "0"));
         var kernelWidth = 6 + 84 + 20 * 40 + 19 * 6 + 6 + 150;
         AssertPng(kernels[0], width: kernelWidth, height: 2 * 6 + 22 + Epochs * 55 + (Epochs - 1) * 10);
-        // An animation frame is one panel under the title, without the colour bar (the grid has it).
-        AssertGif(kernels[1], width: kernelWidth - 150, height: 2 * 6 + 22 + 55, frames: Epochs);
+        // An animation frame is one panel under the title, with the grid's colour bar (161 pixels high, more than a panel).
+        AssertGif(kernels[1], width: kernelWidth, height: 2 * 6 + 22 + 161, frames: Epochs);
 
         // 20 maps of 24×24 at ×3 (about 56 pixels) = 72-pixel tiles, one panel of 15 + 72 pixels per epoch.
         var activations = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "0"));
         var activationWidth = 6 + 84 + 20 * 72 + 19 * 6 + 6 + 150;
         AssertPng(activations[0], width: activationWidth, height: 2 * 6 + 22 + Epochs * 87 + (Epochs - 1) * 10);
-        AssertGif(activations[1], width: activationWidth - 150, height: 2 * 6 + 22 + 87, frames: Epochs);
+        AssertGif(activations[1], width: activationWidth, height: 2 * 6 + 22 + 161, frames: Epochs);
+
+        // Layer 4's maps are 500×1×1: one 25×20 block of channels a panel, at ×9, not 500 one-pixel tiles (1790×6048 pixels).
+        var block = Paths(Ok("viz", "activations", "--trial", _trial, "--image", "0", "--layer", "4"));
+        AssertPng(block[0], height: 2 * 6 + 22 + Epochs * (15 + 180) + (Epochs - 1) * 10);
+        AssertGif(block[1], width: PngWidth(block[0]), height: 2 * 6 + 22 + 15 + 180, frames: Epochs);
+        Assert.True(PngWidth(block[0]) < 1200, $"{PngWidth(block[0])} pixels wide");
 
         // Synthetic images are 28×28, so the grey covariance is 784×784: one pixel per entry, with 260 pixels across and
         // 120 down for the axes, the title and the colour bar.
@@ -400,6 +420,12 @@ public class Drawing_figures(TrainedTrialFixture fixture) : IClassFixture<Traine
         if (height is { } h) Assert.Equal(h, root.GetProperty("height").GetInt32());
         var frame = root.GetProperty("frames")[0];
         Assert.True(frame.GetProperty("min").GetInt32() < frame.GetProperty("max").GetInt32(), $"every pixel of {path} is the same");
+    }
+
+    private static int PngWidth(string path)
+    {
+        using var decoded = JsonDocument.Parse(Python(Oracle, path, "--no-pixels"));
+        return decoded.RootElement.GetProperty("width").GetInt32();
     }
 
     /// <summary>The GIF decodes (tests/Visualization.Tests/oracle/gif_decode.py: struct and its own LZW), has the size and frame count given, and no frame is one flat colour.</summary>

@@ -56,7 +56,7 @@ public sealed class Drawing_kernels
         // 3·227 + 2·4 = 689 high; the panels are 10 apart under the 22-pixel title.
         Assert.Equal((4285, 6 + 22 + 2 * 689 + 10 + 6), (picture.Grid.Width, picture.Grid.Height));
         Assert.Equal(2, picture.Frames.Count);
-        Assert.All(picture.Frames, f => Assert.Equal((4285 - 150, 6 + 22 + 689 + 6), (f.Width, f.Height))); // no colour bar
+        Assert.All(picture.Frames, f => Assert.Equal((4285, 6 + 22 + 689 + 6), (f.Width, f.Height))); // with the grid's colour bar
         // Filter 6 (line 1, second filter) channel 0 at epoch 1: left 90 + 809 = 899; top 28 + 699 (epoch 0's panel and
         // the gap) + 231 (line 0 and the gap) + 27 (the label band) = 985. In frame 1 (epoch 1 alone) it is at 28 + 231 + 27.
         Assert.Equal((899, 985), (picture.Layout.TileLeft(1, 0), picture.Layout.TileTop(1, 1)));

@@ -54,8 +54,8 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
 
         var animation = GifOracle.Decode(files.Animation, withPixels: true);
         Assert.Equal(4, animation.Frames.Count);
-        // A frame is one panel under the title, without the colour bar (the grid has it).
-        Assert.Equal((GridWidth(4) - 150, 2 * 6 + 22 + 69), (animation.Width, animation.Height));
+        // A frame is one panel under the title, with the grid's colour bar, which is taller than the panel.
+        Assert.Equal((GridWidth(4), 2 * 6 + 22 + 161), (animation.Width, animation.Height));
         Assert.All(animation.Frames, f => Assert.Equal(40, f.Delay)); // 400 ms in GIF's hundredths of a second
         // Frame e is panel e of the grid; GIF keeps at most 256 colours a frame, and grey kernels need no more.
         Assert.Equal(frame.At(406 + 7, 134 + 7), animation.Frames[1].Canvas!.At(406 + 7, 28 + 27 + 7));
@@ -118,6 +118,52 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
         var (left, top) = (90 + 3 * 91, 28 + 3 * 79 + 27);
         Assert.Equal("#67001f", grid.At(left + 14 + 7, top + 14 + 7).ToHex());
         Assert.Equal("#053061", grid.At(left + 7, top + 7).ToHex());
+
+        // Every animation frame carries the grid's colour bar: the same strip of the diverging map, red at the top
+        // and blue at the bottom, and the same ±3.6 at its ends, so frames compare on one scale. The bar is 12 pixels
+        // right of the grid (6 + 84 + 4·85 + 3·6 = 448, plus the 6-pixel margin), below the title band and a
+        // 14-pixel label; its labels start 5 pixels right of its 14-pixel width. GIF's palette may move a colour a little.
+        var (barLeft, barTop) = (448 + 6 + 12, 6 + 22 + 14);
+        var animation = GifOracle.Decode(run.Lines[1], withPixels: true);
+        Assert.Equal(4, animation.Frames.Count);
+        var labels = (barLeft, barTop - 14, 150 - 12, 100 + 28);
+        foreach (var frame in animation.Frames.Select(f => f.Canvas!))
+        {
+            for (var y = 0; y < 100; y += 11) AssertClose(grid.At(barLeft + 7, barTop + y), frame.At(barLeft + 7, barTop + y));
+            Assert.NotEqual(frame.At(barLeft + 7, barTop + 1), frame.At(barLeft + 7, barTop + 98));
+            Assert.Equal([(barLeft + 19, barTop + 9)], LabelFinder.Find(frame, "+3.6", PictureText.SmallSize, LabelledGrid.Background, Rgb.White, labels, tolerance: 24));
+            Assert.Equal([(barLeft + 19, barTop + 100)], LabelFinder.Find(frame, "−3.6", PictureText.SmallSize, LabelledGrid.Background, Rgb.White, labels, tolerance: 24));
+        }
+    }
+
+    private static void AssertClose(Rgb expected, Rgb actual) =>
+        Assert.True(Math.Abs(expected.R - actual.R) <= 6 && Math.Abs(expected.G - actual.G) <= 6 && Math.Abs(expected.B - actual.B) <= 6, $"{actual.ToHex()} is not {expected.ToHex()}");
+
+    [Fact]
+    public async Task The_reports_norm_chart_captions_say_the_dead_threshold_is_dashed_only_where_the_chart_draws_it()
+    {
+        await using var store = await crafted.Database.OpenAsync();
+        var charts = new Report.ReportCharts(new TrialFigures(store));
+
+        // The crafted trial's filter 2 of 0.weight dies at epoch 2: the threshold is drawn. The healthy trial's norms
+        // (0.1·(f + 1)·(e + 1) times the pattern's) are far above 1e-3 of their median: the note gives the threshold.
+        foreach (var (trial, caption, drawn) in new[]
+        {
+            (crafted.TrialId, "dead threshold dashed", true),
+            (crafted.HealthyTrialId, "the dead threshold, far below every norm, in the note", false),
+        })
+        {
+            var html = new Report.HtmlReport("health");
+            var directory = Path.Combine(_folder.Path, $"trial-{trial}");
+            await charts.HealthAsync(html, trial, directory, level: 2);
+            var page = _folder.File($"health-{trial}.html");
+            html.Write(page);
+
+            Assert.Contains($"L2 norm of each filter of 0.weight per epoch; {caption}", System.Net.WebUtility.HtmlDecode(File.ReadAllText(page)));
+            using var chart = SvgReader.Data(Path.Combine(directory, "health-0.weight.svg"));
+            var names = chart.RootElement.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("name").GetString());
+            Assert.Equal(drawn, names.Contains("dead threshold"));
+        }
     }
 
     [Theory]

@@ -185,6 +185,28 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void A_norm_charts_note_is_boxed_in_grey_when_it_only_names_the_far_away_threshold_and_in_red_when_it_names_a_dead_filter()
+    {
+        // Four live filters with norms 0.5–0.7 and a threshold of 6e-4: the note says no filter is near dead. Nothing in
+        // this chart is red (its lines come from the palette without red), so red anywhere would be the note's box.
+        int[] epochs = [0, 1, 2];
+        var norms = epochs.Select(e => (IReadOnlyList<double>)[.. Enumerable.Range(0, 4).Select(f => 0.5 + 0.05 * f + 0.01 * e)]).ToList();
+        var healthy = new LayerHealth("conv1.weight", "conv", 4, 0.6, 6e-4, norms);
+        var path = _folder.File("health-healthy.svg");
+        NormChart.Draw(1, healthy, new HealthReport(1e-3, epochs, [healthy], [], [])).Write(path);
+        var svg = File.ReadAllText(path);
+        Assert.DoesNotContain("#d62728", svg, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("stroke=\"#7f7f7f\"", svg, StringComparison.OrdinalIgnoreCase);
+
+        // Filter 3 dies at epoch 1: the note names it, in a red box.
+        var dying = epochs.Select(e => (IReadOnlyList<double>)[.. Enumerable.Range(0, 4).Select(f => f == 3 && e > 0 ? 0.0 : 0.5 + 0.05 * f)]).ToList();
+        var sick = new LayerHealth("conv1.weight", "conv", 4, 0.6, 6e-4, dying);
+        var chart = NormChart.Draw(1, sick, new HealthReport(1e-3, epochs, [sick], [new DeadFilter("conv1.weight", 3, 1, [1, 2], 0)], []));
+        Assert.Contains(chart.Notes, n => n.StartsWith("dead filters (1): 3 (from epoch 1)", StringComparison.Ordinal));
+        Assert.Equal(ChartCanvas.Alert, chart.NotesBorder);
+    }
+
+    [Fact]
     public void In_a_twelve_filter_norm_chart_only_the_dead_filter_is_red_and_no_two_live_filters_share_a_colour()
     {
         // Filter 7 dies at epoch 1; the other eleven keep a norm near 1.

@@ -39,6 +39,9 @@ internal static class ChartCanvas
     /// <summary>The colour that marks a problem (a dead filter, the true class): Category10's red.</summary>
     public const string Alert = "#d62728";
 
+    /// <summary>Tableau's grey: the border of a note that informs rather than warns.</summary>
+    public const string Neutral = "#7f7f7f";
+
     /// <summary>
     /// Colours for up to twelve lines where red means "dead" (<see cref="Alert"/>): the <see cref="Palette"/> without
     /// its red, then Category20's light blue, light orange and light green, so no healthy line looks dead and none

@@ -56,6 +56,12 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>
+    /// The border of the notes' box: red (<see cref="ChartCanvas.Alert"/>) by default, for a note that warns; grey
+    /// (<see cref="ChartCanvas.Neutral"/>) for one that only informs, so "no filter is near dead" does not look like an alarm.
+    /// </summary>
+    public string NotesBorder { get; init; } = ChartCanvas.Alert;
+
+    /// <summary>
     /// Break a long title into lines when drawing (<see cref="ChartCanvas.Wrapped"/>). The breaks are a drawing
     /// concern: the JSON keeps the title on one line, so it is not written here either.
     /// </summary>
@@ -133,7 +139,7 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
             note.LabelFontName = ChartCanvas.FontFamily;
             note.LabelFontSize = 11;
             note.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
-            note.LabelBorderColor = ChartCanvas.Colour(ChartCanvas.Alert);
+            note.LabelBorderColor = ChartCanvas.Colour(NotesBorder);
             note.LabelFontColor = Colors.Black;
             note.LabelShadowColor = Colors.Transparent;
         }

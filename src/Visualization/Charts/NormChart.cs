@@ -7,8 +7,9 @@ namespace Experiments.Visualization.Charts;
 /// The L2 norm of a layer's filters (or units) over the epochs, from a <see cref="HealthReport"/>. Up to
 /// <see cref="MaxLines"/> filters get a line each, dead ones in red. A larger layer (lenet-matconvnet's 500 units) gets
 /// its spread instead: bands between the min and max, the 5th and 95th and the 25th and 75th percentiles of the finite
-/// norms at each epoch, and the median as a line. Either way the dead threshold is dashed, the dead and NaN (or
-/// infinite) filters are named by index in a note, and the figure's size does not depend on the filter count.
+/// norms at each epoch, and the median as a line. Either way the dead threshold is dashed where a norm comes near it
+/// (<see cref="DrawsThreshold"/>) and given in a note otherwise, the dead and NaN (or infinite) filters are named by index
+/// in a note, and the figure's size does not depend on the filter count.
 /// </summary>
 public static class NormChart
 {
@@ -20,6 +21,18 @@ public static class NormChart
 
     // Indices listed in the note before it says how many more there are (health.json has them all).
     private const int MaxListed = 40;
+
+    /// <summary>
+    /// Whether <see cref="Draw"/> draws the layer's dead threshold as a dashed line: when a filter is dead or some norm
+    /// comes within <see cref="ThresholdReach"/> of it. Otherwise the line would pin the axis to 0 and squash every
+    /// filter into the top of the chart, so a note gives the threshold instead.
+    /// </summary>
+    public static bool DrawsThreshold(LayerHealth layer, HealthReport report)
+    {
+        var lowest = layer.Norms.SelectMany(row => row).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
+        return double.IsFinite(layer.DeadThreshold)
+            && (report.DeadFilters.Any(d => d.Tensor == layer.Tensor) || !(lowest > ThresholdReach * layer.DeadThreshold));
+    }
 
     public static LineChart Draw(long trial, LayerHealth layer, HealthReport report)
     {
@@ -54,15 +67,12 @@ public static class NormChart
             series.Add(new LineSeries("median", [.. xs.Zip(Q(3), (x, y) => new ChartPoint(x, y))], blue));
         }
         var notes = new List<string>();
-        // The threshold is drawn only when some norm comes near it: a line at 6e-4 under norms of 0.5 would pin the
-        // axis to 0 and squash every filter into the top of the chart. Otherwise a note gives it.
-        var lowest = layer.Norms.SelectMany(row => row).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
-        if (double.IsFinite(layer.DeadThreshold))
+        if (DrawsThreshold(layer, report))
+            series.Add(new LineSeries("dead threshold", [.. xs.Select(x => new ChartPoint(x, layer.DeadThreshold))], "#000000", Dashed: true) { Width = 1.5, Markers = false });
+        else if (double.IsFinite(layer.DeadThreshold))
         {
-            if (dead.Count > 0 || !(lowest > ThresholdReach * layer.DeadThreshold))
-                series.Add(new LineSeries("dead threshold", [.. xs.Select(x => new ChartPoint(x, layer.DeadThreshold))], "#000000", Dashed: true) { Width = 1.5, Markers = false });
-            else
-                notes.Add($"dead threshold {layer.DeadThreshold.ToString("G3", CultureInfo.InvariantCulture)}, far below every norm (lowest {lowest.ToString("G3", CultureInfo.InvariantCulture)}): no {noun} is near dead");
+            var lowest = layer.Norms.SelectMany(row => row).Where(double.IsFinite).Min();
+            notes.Add($"dead threshold {layer.DeadThreshold.ToString("G3", CultureInfo.InvariantCulture)}, far below every norm (lowest {lowest.ToString("G3", CultureInfo.InvariantCulture)}): no {noun} is near dead");
         }
         if (dead.Count > 0) notes.Add($"dead {noun}s ({dead.Count}): " + Listed(dead.Select(d => $"{d.Filter} (from epoch {d.FirstEpoch})").ToList()));
         if (nonFinite.Count > 0) notes.Add($"NaN or infinite {noun}s ({nonFinite.Count}): " + Listed(nonFinite.Select(n => $"{n.Filter} (from epoch {n.Epoch})").ToList()));
@@ -72,6 +82,8 @@ public static class NormChart
         {
             Bands = bands,
             Notes = notes,
+            // Red only when a note names a dead or non-finite filter; the far-away threshold alone is information.
+            NotesBorder = dead.Count > 0 || nonFinite.Count > 0 ? ChartCanvas.Alert : ChartCanvas.Neutral,
             WholeX = true,
         };
     }

@@ -83,9 +83,10 @@ public static class AttributionPictures
     }
 
     /// <summary>
-    /// image | map | overlay, each enlarged to about <see cref="PictureSide"/> pixels a side. The image's label names it
-    /// and its class; the map's label says what it explains (<paramref name="mapLabel"/>); the panel's label gives the
-    /// true and the predicted class. <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
+    /// image | map | overlay, each enlarged to about <see cref="PictureSide"/> pixels a side. The image's label names it;
+    /// the map's label says what it explains (<paramref name="mapLabel"/>); the panel's label gives the true and the
+    /// predicted class, each with its name where the class has one (<see cref="PickedImage.Class"/>).
+    /// <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
     /// <paramref name="range"/> is the map's value range before scaling, which the viridis colour bar names, with
     /// <paramref name="scale"/> saying what the values are. A blank map (<paramref name="blank"/> says why) has no heat
     /// to show: its tile is hatched grey and the overlay is the image alone, so it cannot be read as a map that found
@@ -107,15 +108,21 @@ public static class AttributionPictures
             overlay = picture;
             heatTile = GridTile.Hatched(width * zoom, height * zoom);
         }
-        var panel = new GridPanel($"true {image.Label.ToString(CultureInfo.InvariantCulture)}", $"predicted {predicted.ToString(CultureInfo.InvariantCulture)}",
+        // The panel's label names both classes ("true 9 (Ankle boot)", "predicted 7 (Sneaker)"), so the image's own
+        // label only says which image it is. The label column fits the longest the dataset's classes can make, so every
+        // panel of one dataset (the report's, one under another) has its image at the same place.
+        string TrueLabel(int c) => $"true {image.Class(c)}";
+        string PredictedLabel(int c) => $"predicted {image.Class(c)}";
+        var panel = new GridPanel(TrueLabel(image.Label), PredictedLabel(predicted),
         [[
-            // The panel's label has the class numbers; the image's label adds the class's name where it has one.
-            new GridGroup(image.TrueClass == image.Label.ToString(CultureInfo.InvariantCulture) ? $"{image.Split} image {image.Index}" : $"{image.Split} image {image.Index}: {image.ClassName}", [picture]),
+            new GridGroup($"{image.Split} image {image.Index.ToString(CultureInfo.InvariantCulture)}", [picture]),
             new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
             new GridGroup("overlay", [overlay]),
         ]]);
         var bar = new ColourBar(ColorMap.Viridis, $"{KernelPictures.Format(range.High)} (peak)", KernelPictures.Format(range.Low), scale);
-        return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar);
+        var labelWidth = Enumerable.Range(0, image.ClassNames.Count).Max(c => Math.Max(
+            PictureText.Width(TrueLabel(c), PictureText.LabelSize), PictureText.Width(PredictedLabel(c), PictureText.SmallSize)));
+        return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar, labelWidth: labelWidth);
     }
 }
 
@@ -126,28 +133,38 @@ public static class ActivationPictures
     public const int TileSide = 56;
 
     /// <summary>
-    /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its value range), one
-    /// line, or 25 maps a line beyond 32 maps (lenet-matconvnet's 500 channels); each epoch is scaled to its own range,
-    /// black = lowest, white = highest. Each animation frame is one epoch's panel on its own.
+    /// The maps of each epoch in channel order: one panel per epoch (labelled with the epoch and its own value range),
+    /// one line, or 25 maps a line beyond 32 maps. Every epoch is drawn on one grey scale, black the lowest and white
+    /// the highest value over all the shown epochs, which the colour bar names, so epochs (and the animation's frames,
+    /// one epoch's panel each, with the same colour bar) compare directly. Maps of 1×1 (lenet-matconvnet's 500×1×1
+    /// output of layer 4) are one value per channel: each epoch's channels are drawn as one block
+    /// (<see cref="KernelPictures.ChannelBlock"/>, 500 → 25×20) enlarged to about <see cref="AttributionPictures.PictureSide"/>
+    /// pixels, instead of 500 one-pixel tiles, with how to read it above it ("channel = 25·row + column").
     /// </summary>
+    /// <returns>The grid, and one frame per epoch.</returns>
     public static (Picture Grid, IReadOnlyList<Picture> Frames) Draw(IReadOnlyList<LayerActivation> epochs, string title)
     {
         if (epochs.Count == 0) throw new ArgumentException("no epochs to draw", nameof(epochs));
         int channels = epochs[0].Output.Shape[0], height = epochs[0].Output.Shape[1], width = epochs[0].Output.Shape[2];
-        var zoom = Math.Max(1, (int)Math.Ceiling((double)TileSide / Math.Max(width, height)));
+        var (low, high) = KernelPictures.FiniteRange(epochs.SelectMany(e => e.Output.Data).ToArray());
+        var bar = new ColourBar(ColorMap.Grey, KernelPictures.Format(high), KernelPictures.Format(low), "one scale for every epoch; each epoch's own range at the left");
+        var block = height == 1 && width == 1 && channels > 1 ? KernelPictures.ChannelBlock(channels) : ((int Width, int Height)?)null;
+        var (tileWidth, tileHeight) = block is { } b ? (b.Width, b.Height) : (width, height);
+        var zoom = Math.Max(1, (int)Math.Ceiling((double)(block is null ? TileSide : AttributionPictures.PictureSide) / Math.Max(tileWidth, tileHeight)));
+        // The rule for reading the block goes over it, where it fits; the title, already long, only names the block.
+        if (block is { } cells) title += $"; its {channels} 1×1 maps as a {cells.Width}×{cells.Height} block";
         var columns = channels <= 32 ? channels : 25;
         var panels = epochs.Select(e =>
         {
-            var (low, high) = KernelPictures.FiniteRange(e.Output.Data);
-            var groups = Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
-                [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)])).ToList();
-            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(low)}…{KernelPictures.Format(high)}",
-                [.. groups.Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)]);
+            var (ownLow, ownHigh) = KernelPictures.FiniteRange(e.Output.Data);
+            IReadOnlyList<IReadOnlyList<GridGroup>> lines = block is { } cells
+                ? [[new GridGroup($"channel = {cells.Width.ToString(CultureInfo.InvariantCulture)}·row + column", [KernelPictures.ChannelBlockTile(e.Output.Data, cells, ColorMap.Grey, low, high)])]]
+                : [.. Enumerable.Range(0, channels).Select(c => new GridGroup(c.ToString(CultureInfo.InvariantCulture),
+                        [GridTile.FromValues(e.Output.Data.AsSpan(c * width * height, width * height), width, height, ColorMap.Grey, low, high)]))
+                    .Chunk(columns).Select(l => (IReadOnlyList<GridGroup>)l)];
+            return new GridPanel($"epoch {e.Epoch.ToString(CultureInfo.InvariantCulture)}", $"{KernelPictures.Format(ownLow)}…{KernelPictures.Format(ownHigh)}", lines);
         }).ToList();
-        var bar = new ColourBar(ColorMap.Grey, "max", "min", "each epoch's own range (at the left)");
-        var grid = LabelledGrid.Draw(title, panels, width * zoom, height * zoom, bar);
-        // As kernel animations: frames leave the colour bar to the grid, so the GIF stays small and quick to encode.
-        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], width * zoom, height * zoom)).ToList();
+        var (grid, frames, _) = LabelledGrid.DrawWithFrames(title, panels, tileWidth * zoom, tileHeight * zoom, bar);
         return (grid, frames);
     }
 }

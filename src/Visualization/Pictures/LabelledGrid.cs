@@ -21,16 +21,22 @@ public sealed record ColourBar(ColorMap Map, string Top, string Bottom, string C
 /// holds groups of <see cref="GroupTiles"/> tiles each, <see cref="TileGap"/> apart inside a group and
 /// <see cref="GroupGap"/> between groups, under a header band with the group labels (and a band of tile labels when
 /// <see cref="TileLabels"/>). A panel is <see cref="Lines"/> lines <see cref="LineGap"/> apart, with its label in a
-/// column <see cref="RowLabelWidth"/> wide at its left; panels are <see cref="PanelGap"/> apart, under a title band.
+/// column <see cref="LabelColumnWidth"/> wide at its left; panels are <see cref="PanelGap"/> apart, under a title band.
 /// A colour bar, when there is one, takes <see cref="BarAreaWidth"/> at the right.
-/// <para>Width = max(2·Margin + RowLabelWidth + line width + bar area, 2·Margin + title width);
+/// <para>Width = max(2·Margin + LabelColumnWidth + line width + bar area, 2·Margin + title width);
 /// Height = 2·Margin + TitleHeight + max(Panels·panel height + (Panels − 1)·PanelGap, bar area height).</para>
 /// </summary>
-public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int> GroupTiles, int Lines, int Panels, bool TileLabels, bool HasColourBar, int TitleWidth)
+/// <param name="PanelLabelWidth">The widest panel label or second line, in pixels as drawn (<see cref="PictureText.Width"/>).</param>
+public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int> GroupTiles, int Lines, int Panels, bool TileLabels, bool HasColourBar, int TitleWidth,
+    int PanelLabelWidth = 0)
 {
     public const int Margin = 6;
     public const int TitleHeight = 22;
+    /// <summary>The narrowest column of panel labels: "epoch 10" and a value range fit it.</summary>
     public const int RowLabelWidth = 84;
+
+    /// <summary>Pixels kept between the end of the widest panel label and the first tile.</summary>
+    public const int LabelGap = 6;
     public const int GroupLabelHeight = 15;
     public const int TileLabelHeight = 12;
     public const int TileGap = 1;
@@ -50,7 +56,13 @@ public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int
     public int LineHeight => HeaderHeight + TileHeight;
     public int PanelHeight => Lines * LineHeight + (Lines - 1) * LineGap;
     public int ContentHeight => Panels * PanelHeight + (Panels - 1) * PanelGap;
-    public int GridRight => Margin + RowLabelWidth + LineWidth;
+    /// <summary>
+    /// The column of panel labels: <see cref="RowLabelWidth"/>, or wider when a label needs it (a Fashion-MNIST panel's
+    /// "true 9 (Ankle boot)"), so no label runs under the tiles.
+    /// </summary>
+    public int LabelColumnWidth => Math.Max(RowLabelWidth, PanelLabelWidth + LabelGap);
+
+    public int GridRight => Margin + LabelColumnWidth + LineWidth;
 
     public int Width => Math.Max(GridRight + Margin + (HasColourBar ? BarAreaWidth : 0), 2 * Margin + TitleWidth);
     public int Height => 2 * Margin + TitleHeight + Math.Max(ContentHeight, HasColourBar ? BarAreaHeight : 0);
@@ -58,7 +70,7 @@ public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int
     /// <summary>The left edge of tile <paramref name="tile"/> of group <paramref name="group"/> (counted within its line).</summary>
     public int TileLeft(int group, int tile)
     {
-        var left = Margin + RowLabelWidth;
+        var left = Margin + LabelColumnWidth;
         for (var g = 0; g < group; g++) left += GroupWidth(g) + GroupGap;
         return left + tile * (TileWidth + TileGap);
     }
@@ -91,27 +103,50 @@ public static class LabelledGrid
 
     public static Rgb TextColour { get; } = Rgb.White;
 
-    /// <summary>The layout <see cref="Draw"/> uses for these panels.</summary>
+    /// <summary>
+    /// The layout <see cref="Draw"/> uses for these panels. The label column fits the panels' labels, and at least
+    /// <paramref name="labelWidth"/> pixels of label (so pictures whose labels differ, such as one per class, line up).
+    /// </summary>
     /// <exception cref="ArgumentException">No panels, or panels or tiles of different shapes.</exception>
-    public static GridLayout Layout(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar)
+    public static GridLayout Layout(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar, int labelWidth = 0)
     {
         if (panels.Count == 0) throw new ArgumentException("a grid needs at least one panel", nameof(panels));
         var lines = panels.Max(p => p.Lines.Count);
         var groupTiles = panels.SelectMany(p => p.Lines).OrderByDescending(l => l.Count).First().Select(g => g.Tiles.Count).ToList();
         var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).SelectMany(g => g.TileLabels ?? []).Distinct()
             .Any(label => GridLayout.TileLabelFits(label, tileWidth));
-        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize));
+        var widest = panels.Max(p => Math.Max(PictureText.Width(p.Label, PictureText.LabelSize), p.SubLabel is { } sub ? PictureText.Width(sub, PictureText.SmallSize) : 0));
+        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize),
+            Math.Max(widest, labelWidth));
     }
 
     /// <summary>
     /// The whole grid: every panel, one under another. Each tile is enlarged (nearest neighbour) to
-    /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>.
+    /// <paramref name="tileWidth"/>×<paramref name="tileHeight"/>; <paramref name="labelWidth"/> as in <see cref="Layout"/>.
     /// </summary>
-    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null)
+    public static Picture Draw(string title, IReadOnlyList<GridPanel> panels, int tileWidth, int tileHeight, ColourBar? bar = null, Rgb? background = null, int labelWidth = 0) =>
+        Draw(Layout(title, panels, tileWidth, tileHeight, bar, labelWidth), title, panels, bar, background ?? Background);
+
+    /// <summary>
+    /// The whole grid (as <see cref="Draw(string, IReadOnlyList{GridPanel}, int, int, ColourBar?, Rgb?)"/>) and an
+    /// animation's frames: one per panel, under the same title and with the same colour bar, so every frame says what
+    /// its colours mean on the scale the grid uses. Frames share the grid's label column and lines, so all are the same size:
+    /// Width as the grid's, Height = 2·Margin + TitleHeight + max(panel height, bar area height).
+    /// </summary>
+    public static (Picture Grid, IReadOnlyList<Picture> Frames, GridLayout Layout) DrawWithFrames(string title, IReadOnlyList<GridPanel> panels,
+        int tileWidth, int tileHeight, ColourBar bar)
     {
         var layout = Layout(title, panels, tileWidth, tileHeight, bar);
-        var picture = new Picture(layout.Width, layout.Height, background ?? Background);
-        var text = (background ?? Background) == Rgb.White ? Rgb.Black : TextColour;
+        var grid = Draw(layout, title, panels, bar, Background);
+        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText).
+        var frames = panels.AsParallel().AsOrdered().Select(p => Draw(layout with { Panels = 1 }, title, [p], bar, Background)).ToList();
+        return (grid, frames, layout);
+    }
+
+    private static Picture Draw(GridLayout layout, string title, IReadOnlyList<GridPanel> panels, ColourBar? bar, Rgb background)
+    {
+        var picture = new Picture(layout.Width, layout.Height, background);
+        var text = background == Rgb.White ? Rgb.Black : TextColour;
         PictureText.Draw(picture.Canvas, title, GridLayout.Margin, layout.TitleBaseline, PictureText.TitleSize, text.ToSkia());
         for (var p = 0; p < panels.Count; p++) DrawPanel(picture, layout, p, panels[p], text);
         if (bar is not null) DrawColourBar(picture, layout, bar, text);

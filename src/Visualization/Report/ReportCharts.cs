@@ -64,9 +64,11 @@ public sealed class ReportCharts(TrialFigures figures)
             foreach (var (layer, chart) in report.Layers.Zip(files.Charts))
             {
                 var noun = layer.Kind == "conv" ? "filter" : "unit";
+                // The caption says where the threshold is: dashed on the chart, or (far below every norm) in its note.
+                var threshold = Charts.NormChart.DrawsThreshold(layer, report) ? "dead threshold dashed" : "the dead threshold, far below every norm, in the note";
                 html.Figure(chart, layer.Filters <= Charts.NormChart.MaxLines
-                    ? $"L2 norm of each {noun} of {layer.Tensor} per epoch; dead threshold dashed"
-                    : $"L2 norms of the {layer.Filters} {noun}s of {layer.Tensor} per epoch: median, and bands from the 25th to the 75th, the 5th to the 95th percentile and min to max; dead threshold dashed");
+                    ? $"L2 norm of each {noun} of {layer.Tensor} per epoch; {threshold}"
+                    : $"L2 norms of the {layer.Filters} {noun}s of {layer.Tensor} per epoch: median, and bands from the 25th to the 75th, the 5th to the 95th percentile and min to max; {threshold}");
             }
         });
     }

@@ -170,12 +170,9 @@ public static class KernelPictures
                     {
                         if (epoch.Tile is not { } tile) return null;
                         var (values, map, min, max) = tile(f, c, filter.AsSpan(c * plane, plane));
-                        if (block is null) return (GridTile?)GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
-                        var padded = new float[kernelWidth * kernelHeight];
-                        values.CopyTo(padded, 0);
-                        var drawn = GridTile.FromValues(padded, kernelWidth, kernelHeight, map, min, max);
-                        for (var i = values.Length; i < padded.Length; i++) drawn.Pixels[i] = LabelledGrid.Background;
-                        return (GridTile?)drawn;
+                        return block is { } cells
+                            ? ChannelBlockTile(values, cells, map, min, max)
+                            : GridTile.FromValues(values, kernelWidth, kernelHeight, map, min, max);
                     }).ToList();
                     return new GridGroup(f.ToString(CultureInfo.InvariantCulture), tiles, channelLabels);
                 }).ToList();
@@ -187,12 +184,10 @@ public static class KernelPictures
         var zoom = upscale ?? FittingUpscale(title, kernelHeight, kernelWidth, bar, z => Panels(z, drawTiles: false), $"{history.Epochs.Count} epoch(s) of {filters.Count} filter(s) × {inChannels} channel(s)");
         var (tileWidth, tileHeight) = (kernelWidth * zoom, kernelHeight * zoom);
         var panels = Panels(zoom, drawTiles: true);
-        var grid = LabelledGrid.Draw(title, panels, tileWidth, tileHeight, bar);
-        // Frames are independent pictures: drawn on every core (each thread has its own fonts, see PictureText). They
-        // leave the colour bar to the grid: it would double each frame's height, and so the GIF's size and encoding time.
-        var frames = panels.AsParallel().AsOrdered().Select(p => LabelledGrid.Draw(title, [p], tileWidth, tileHeight)).ToList();
-        return new KernelPicture(grid, frames, LabelledGrid.Layout(title, panels, tileWidth, tileHeight, bar), filters,
-            history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
+        // Each frame carries the grid's colour bar: the scale is the same rule (or, for the change, the same ± range) in
+        // every frame, so a frame cut from the animation still says what its colours mean.
+        var (grid, frames, layout) = LabelledGrid.DrawWithFrames(title, panels, tileWidth, tileHeight, bar);
+        return new KernelPicture(grid, frames, layout, filters, history.Epochs.Select(e => e.Epoch).ToList(), zoom, chosenBy);
     }
 
     /// <summary>
@@ -223,6 +218,19 @@ public static class KernelPictures
         for (var width = side; width <= 2 * side; width++)
             if (channels % width == 0 && width <= 4 * (channels / width)) return (width, channels / width);
         return (side, (channels + side - 1) / side);
+    }
+
+    /// <summary>
+    /// <paramref name="values"/> (one per channel) as a <see cref="ChannelBlock"/>: channel c at row c / width and column
+    /// c mod width; cells past the last channel keep <see cref="LabelledGrid.Background"/>.
+    /// </summary>
+    internal static GridTile ChannelBlockTile(ReadOnlySpan<float> values, (int Width, int Height) block, ColorMap map, double min, double max)
+    {
+        var padded = new float[block.Width * block.Height];
+        values.CopyTo(padded);
+        var tile = GridTile.FromValues(padded, block.Width, block.Height, map, min, max);
+        for (var i = values.Length; i < padded.Length; i++) tile.Pixels[i] = LabelledGrid.Background;
+        return tile;
     }
 
     private static int[] CheckShape(KernelHistory history)
