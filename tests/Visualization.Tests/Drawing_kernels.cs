@@ -146,7 +146,7 @@ public sealed class Drawing_kernels
         Assert.Contains("filters 64–95 of 500 (page 2 of 0–15)", picture.Selection);
 
         var error = Assert.Throws<ArgumentException>(() => KernelPictures.Draw(WideLayer(), new KernelSelection(Page: 16)));
-        Assert.Contains("pages 0 to 15; there is no page 16", error.Message);
+        Assert.Contains("pages 0–15; there is no page 16", error.Message);
     }
 
     [Fact]

@@ -170,7 +170,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
     [InlineData(new[] { "kernels", "--trial", "999", "--layer", "0" }, "there is no trial 999")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "2" }, "layer '2' (3×8) is not a conv layer; the conv layers are 0 (4×2×3×3)")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "7" }, "there is no layer '7'")]
-    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--filter", "4" }, "has filters 0 to 3; there is no filter 4")]
+    [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--filter", "4" }, "has filters 0–3; there is no filter 4")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--epochs", "9" }, "has no weight snapshot at epoch 9; the nearest stored is epoch 3 (stored: 0, 1, 2, 3)")]
     [InlineData(new[] { "confusion", "--trial", "TRIAL", "--epoch", "8" }, "has no epoch 8; its recorded epochs are 0–3")]
     [InlineData(new[] { "kernels", "--trial", "TRIAL", "--layer", "0", "--change", "--epochs", "first" }, "--change shows each epoch minus epoch 0, and only epoch 0 is chosen, whose change is 0 everywhere")]

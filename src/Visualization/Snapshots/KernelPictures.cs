@@ -1,4 +1,5 @@
 using System.Globalization;
+using Experiments.Architectures;
 using Experiments.Visualization.Imaging;
 using Experiments.Visualization.Pictures;
 
@@ -251,14 +252,14 @@ public static class KernelPictures
         if (selection.Explicit is { Count: > 0 } named)
         {
             foreach (var f in named)
-                if (f < 0 || f >= count) throw new ArgumentException($"layer {history.Layer} has filters 0 to {count - 1}; there is no filter {f}");
+                if (f < 0 || f >= count) throw new ArgumentException($"layer {history.Layer} has filters {RangeText.Indices(count)}; there is no filter {f}");
             return (named, $"filters {string.Join(", ", named)} of {count}");
         }
         if (selection.Count < 1) throw new ArgumentException("the number of filters to show must be at least 1");
         if (selection.Page is { } page)
         {
             var pages = (count + selection.Count - 1) / selection.Count;
-            if (page < 0 || page >= pages) throw new ArgumentException($"layer {history.Layer} has {count} filters, {pages} page(s) of {selection.Count}: pages 0 to {pages - 1}; there is no page {page}");
+            if (page < 0 || page >= pages) throw new ArgumentException($"layer {history.Layer} has {count} filters, {pages} page(s) of {selection.Count}: pages {RangeText.Of(0, pages - 1)}; there is no page {page}");
             var first = page * selection.Count;
             var shown = Enumerable.Range(first, Math.Min(selection.Count, count - first)).ToList();
             return (shown, $"filters {first}–{shown[^1]} of {count} (page {page} of 0–{pages - 1})");
