@@ -236,11 +236,25 @@ public class Running_a_sweep : IDisposable
     [Fact]
     public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
     {
-        var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");
+        var run = _cli.Run("silo", "--heartbeat", "0");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--heartbeat must be a number of seconds above 0, got 0", run.All);
         Assert.DoesNotContain("--lease", run.All);
         Assert.DoesNotContain("   at ", run.All);
+    }
+
+    [Fact]
+    public void The_removed_bus_option_is_refused_in_one_line_saying_the_broker_is_gone()
+    {
+        foreach (var command in new[] { new[] { "silo", "--role", "worker" }, ["sweep", "submit", "examples/demo.yaml"], ["sweep", "resume", "1"] })
+        {
+            var run = _cli.Run([.. command, "--bus", "amqp://guest:guest@127.0.0.1:5672/"]);
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("--bus is gone: the cluster has no message broker any more", run.Error, StringComparison.Ordinal);
+            Assert.Single(run.Error.Trim().Split('\n'));
+            Assert.Equal("", run.Output);
+        }
     }
 
     private static int Occurrences(string text, string fragment) => text.Split(fragment).Length - 1;

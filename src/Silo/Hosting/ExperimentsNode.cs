@@ -1,3 +1,4 @@
+using System.Net;
 using Experiments.Cluster.Hosting;
 using Experiments.Contracts;
 using Experiments.Contracts.Cluster;
@@ -27,11 +28,30 @@ public sealed record NodeRoles(bool Coordinator, bool Worker)
     };
 }
 
-/// <summary>Everything one node needs: where the bus is (null = in-process), what it runs, and how.</summary>
+/// <summary>
+/// Everything one node needs: what it runs, and how. With neither <see cref="Cluster"/> nor a bus URI, the node is an
+/// Orleans silo alone in this process.
+/// </summary>
 public sealed record NodeSettings(string? BusUri, NodeRoles Roles, WorkerOptions Worker, CoordinatorOptions Coordinator)
 {
+    /// <summary>The Orleans cluster this node joins through PostgreSQL membership (`experiments silo`); null: none.</summary>
+    public ClusterJoin? Cluster { get; init; }
+
     public static NodeSettings InProcess(WorkerOptions? worker = null, CoordinatorOptions? coordinator = null) =>
         new(null, NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
+
+    /// <summary>A silo of the cluster whose membership lives in the node's results database.</summary>
+    public static NodeSettings Joining(ClusterJoin cluster, NodeRoles roles, WorkerOptions worker, CoordinatorOptions coordinator) =>
+        new(null, roles, worker, coordinator) { Cluster = cluster };
+}
+
+/// <summary>
+/// How a silo joins the cluster: the address the others reach it at, its silo and gateway ports (0: a free port,
+/// recorded in the membership table for the others to find) and how quickly it declares other silos dead.
+/// </summary>
+public sealed record ClusterJoin(IPAddress Address, int SiloPort, int GatewayPort)
+{
+    public FailureDetection FailureDetection { get; init; } = FailureDetection.Default;
 }
 
 /// <summary>
@@ -51,24 +71,39 @@ public static class ExperimentsNode
             builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
-        if (settings.BusUri is null) AddInProcessSilo(builder, settings);
+        if (settings.BusUri is null) AddSilo(builder, store, settings);
         else AddBusNode(builder, settings, settings.BusUri);
         return builder.Build();
     }
 
-    private static void AddInProcessSilo(HostApplicationBuilder builder, NodeSettings settings)
+    private static void AddSilo(HostApplicationBuilder builder, ResultsStore store, NodeSettings settings)
     {
-        var slots = SlotPlan.For(settings.Worker);
+        var slots = settings.Roles.Worker ? SlotPlan.For(settings.Worker) : new SlotPlan(0, 0, 0);
         var roles = (settings.Roles.Coordinator ? SiloRoles.Coordinator : SiloRoles.None) | (settings.Roles.Worker ? SiloRoles.Worker : SiloRoles.None);
+        var resources = new SiloResources(roles, slots.Gpus, slots.Slots) { WorkerName = settings.Roles.Worker ? settings.Worker.Name : null };
         // The silo first: hosted services stop in reverse order, so the worker's trials end (and tell their
         // coordinator grain) while the silo still runs.
-        builder.AddExperimentsSilo(new SiloSettings(new SiloResources(roles, slots.Gpus, slots.Slots)));
-        // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
-        // loaded machine trips) are not the user's business. Errors still show.
-        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        if (settings.Cluster is { } cluster)
+        {
+            builder.AddExperimentsSilo(new SiloSettings(resources)
+            {
+                MembershipStore = store, AdvertisedAddress = cluster.Address, SiloPort = cluster.SiloPort, GatewayPort = cluster.GatewayPort,
+                FailureDetection = cluster.FailureDetection,
+            });
+        }
+        else
+        {
+            builder.AddExperimentsSilo(new SiloSettings(resources));
+            // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
+            // loaded machine trips) are not the user's business. Errors still show.
+            builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        }
         builder.Services.AddSingleton(settings.Coordinator);
         builder.Services.AddSingleton<ISweepCoordination, GrainSweepCoordination>();
         if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(settings.Worker);
+        // A cluster's coordinators find the sweeps waiting in PostgreSQL themselves: one submitted while no silo was
+        // up, or whose coordinator grain died with its silo. (In process, the command wakes its own sweep's grain.)
+        if (settings.Cluster is not null && settings.Roles.Coordinator) builder.Services.AddHostedService<WaitingSweepsScan>();
     }
 
     private static void AddBusNode(HostApplicationBuilder builder, NodeSettings settings, string busUri)
