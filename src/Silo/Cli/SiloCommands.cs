@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Experiments.Cluster.Hosting;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Silo.Hosting;
 using Experiments.Store;
@@ -39,12 +40,21 @@ public static class SiloCommands
         {
             Description = "TCP port for clients such as `sweep submit` (0: a free one, found by clients in the database).", DefaultValueFactory = _ => 0,
         };
+        var probeTimeout = new Option<double>("--probe-timeout")
+        {
+            Description = "Seconds a silo waits for another to answer a liveness probe, and between probes (docs/cluster.md, \"Failure detection\").",
+            DefaultValueFactory = _ => FailureDetection.Default.ProbeTimeout.TotalSeconds,
+        };
+        var missedProbes = new Option<int>("--missed-probes")
+        {
+            Description = "Probes in a row a silo may miss before the others vote it dead.", DefaultValueFactory = _ => FailureDetection.Default.MissedProbesLimit,
+        };
         var command = new Command("silo",
             "Run a cluster node until stopped (Ctrl+C or SIGTERM): a coordinator that plans sweeps, a worker that trains\n" +
             "trials, or both. The silos are an Orleans cluster whose only server is the PostgreSQL they share (--db): they\n" +
             "find each other, and `sweep submit` finds them, in its membership table (docs/cluster.md).\n" +
             $"Example: {ExperimentsCommand.Name} silo --role worker --address 10.0.0.2 --db \"Host=10.0.0.1;Username=…\"")
-        { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll, address, port, gatewayPort };
+        { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll, address, port, gatewayPort, probeTimeout, missedProbes };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             SweepCommands.RejectBus(parse, bus);
@@ -56,6 +66,9 @@ public static class SiloCommands
             // Each interval is checked on its own first, so the message names the option that is wrong and why.
             RequirePositive("--heartbeat", heartbeatSeconds, "a worker that never beats loses every trial it claims when its lease runs out");
             RequirePositive("--poll", pollSeconds, "the coordinator would re-read the database without pause");
+            RequirePositive("--probe-timeout", parse.GetValue(probeTimeout), "every probe would time out, and every silo be declared dead");
+            if (parse.GetValue(missedProbes) < 1)
+                throw new ArgumentException($"--missed-probes must be at least 1, got {parse.GetValue(missedProbes)}: a silo that misses no probe is never suspected");
             if (!(leaseSeconds >= 2 * heartbeatSeconds))
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                     $"--lease ({leaseSeconds} s) must be at least twice --heartbeat ({heartbeatSeconds} s), so one missed beat does not lose a trial"));
@@ -71,7 +84,12 @@ public static class SiloCommands
             };
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             var roles = NodeRoles.Parse(parse.GetValue(role)!);
-            var settings = NodeSettings.Joining(new ClusterJoin(advertised, parse.GetValue(port), parse.GetValue(gatewayPort)), roles, worker, coordinator);
+            var detection = FailureDetection.Default with
+            {
+                ProbeTimeout = TimeSpan.FromSeconds(parse.GetValue(probeTimeout)), MissedProbesLimit = parse.GetValue(missedProbes),
+            };
+            var join = new ClusterJoin(advertised, parse.GetValue(port), parse.GetValue(gatewayPort)) { FailureDetection = detection };
+            var settings = NodeSettings.Joining(join, roles, worker, coordinator);
             using var host = ExperimentsNode.Build(store, settings);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"experiments silo: role {parse.GetValue(role)}{(roles.Worker ? $", worker name {worker.Name}" : "")}; Ctrl+C stops it."));

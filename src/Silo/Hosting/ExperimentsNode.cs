@@ -1,5 +1,6 @@
 using System.Net;
 using Experiments.Cluster.Hosting;
+using Experiments.Cluster.Membership;
 using Experiments.Contracts;
 using Experiments.Contracts.Cluster;
 using Experiments.Coordinator.Orchestration;
@@ -103,7 +104,12 @@ public static class ExperimentsNode
         if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(settings.Worker);
         // A cluster's coordinators find the sweeps waiting in PostgreSQL themselves: one submitted while no silo was
         // up, or whose coordinator grain died with its silo. (In process, the command wakes its own sweep's grain.)
-        if (settings.Cluster is not null && settings.Roles.Coordinator) builder.Services.AddHostedService<WaitingSweepsScan>();
+        if (settings.Cluster is not null && settings.Roles.Coordinator)
+        {
+            builder.Services.AddHostedService<WaitingSweepsScan>();
+            // A worker silo declared dead has its trials taken back at once, not when their leases run out.
+            builder.Services.AddHostedService<TrialsOfDeadWorkers>();
+        }
     }
 
     private static void AddBusNode(HostApplicationBuilder builder, NodeSettings settings, string busUri)

@@ -38,15 +38,16 @@ public sealed class TestCluster : IAsyncDisposable
         return new TestCluster(fixture, output, database, store);
     }
 
-    /// <summary>Short leases and beats so that a dead worker is noticed within seconds.</summary>
-    private static readonly string[] Timing = ["--lease", "4", "--heartbeat", "1", "--poll", "1"];
+    /// <summary>Short beats and passes, and by default a short lease, so that a dead worker is noticed within seconds even by its lease.</summary>
+    private static string[] Timing(int leaseSeconds) =>
+        ["--lease", leaseSeconds.ToString(CultureInfo.InvariantCulture), "--heartbeat", "1", "--poll", "1"];
 
-    public NodeProcess StartCoordinator(string name = "coordinator", params string[] options) =>
-        StartNode(name, ["silo", "--role", "coordinator", "--db", Database, .. Timing, .. options]);
+    public NodeProcess StartCoordinator(string name = "coordinator", int leaseSeconds = 4) =>
+        StartNode(name, ["silo", "--role", "coordinator", "--db", Database, .. Timing(leaseSeconds)]);
 
-    /// <summary>A worker with one single-threaded slot: it runs one trial at a time. Later <paramref name="options"/> win.</summary>
-    public NodeProcess StartWorker(string name, params string[] options) =>
-        StartNode(name, ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing, .. options]);
+    /// <summary>A worker with one single-threaded slot: it runs one trial at a time.</summary>
+    public NodeProcess StartWorker(string name, int leaseSeconds = 4) =>
+        StartNode(name, ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing(leaseSeconds)]);
 
     private NodeProcess StartNode(string name, string[] arguments)
     {
