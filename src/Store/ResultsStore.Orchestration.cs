@@ -236,16 +236,6 @@ public sealed partial class ResultsStore
             return new ClusterCapacity(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
         }, ct);
 
-    /// <summary>Trials running or published but not yet claimed, over all sweeps: the slots already spoken for.</summary>
-    public Task<int> InFlightAsync(TimeSpan redispatchAfter, CancellationToken ct = default) =>
-        RunAsync(async token =>
-        {
-            await using var command = _dataSource.CreateCommand(
-                "SELECT count(*)::int FROM trials WHERE status = 'running' OR (status = 'queued' AND dispatched_at > now() - @redispatch)");
-            command.Parameters.AddWithValue("redispatch", redispatchAfter);
-            return (int)(await command.ExecuteScalarAsync(token))!;
-        }, ct);
-
     /// <summary>
     /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
     /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.

@@ -245,6 +245,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
             (await cluster.Store.GetSweepTrialsAsync(sweepId)).Count(t => t.Status == TrialStatus.Running && t.EpochsRecorded >= 1) == 2);
 
         var cancel = await cluster.CliAsync("sweep", "cancel", sweepId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", cluster.Database);
+        cluster.Log("sweep cancel said: " + cancel.Output.Trim());
         Assert.True(cancel.ExitCode == 0, cancel.All);
         Assert.Contains("running ones stop now", cancel.Output, StringComparison.Ordinal);
         var afterCancel = await cluster.Store.GetSweepTrialsAsync(sweepId);
@@ -362,7 +363,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         Assert.True(submit.ExitCode == 0, submit.All);
         var sweepId = long.Parse(submit.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains($"Sweep {sweepId} submitted: 2 trials; it waits in PostgreSQL", submit.Error, StringComparison.Ordinal);
-        // Bounded by the 5 s prompt timeout plus the CLI's own start, not by the cluster: the old submit never returned.
+        // Bounded by the 10 s prompt timeout plus the CLI's own start, not by the cluster: the old submit never returned.
         Assert.True(submitSeconds < 30, $"sweep submit took {submitSeconds:0.0} s");
         var waiting = (await cluster.Store.GetSweepAsync(sweepId))!;
         Assert.Equal(SweepStatus.Running, waiting.Status);

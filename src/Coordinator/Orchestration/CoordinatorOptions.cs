@@ -6,9 +6,6 @@ public sealed record CoordinatorOptions
     /// <summary>How often the database is re-read even when no message arrives: the safety net for lost messages.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>A published trial not claimed within this is published again (its message was lost).</summary>
-    public TimeSpan RedispatchAfter { get; init; } = TimeSpan.FromSeconds(60);
-
     /// <summary>A worker counts as live when it heartbeated within this.</summary>
     public TimeSpan WorkerLiveWithin { get; init; } = TimeSpan.FromSeconds(20);
 

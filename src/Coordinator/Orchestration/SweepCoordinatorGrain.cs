@@ -44,7 +44,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
     {
         try
         {
-            await SweepDispatcher.ReclaimExpiredLeasesAsync(store, options, logger, ct);
+            await SweepPlanning.ReclaimExpiredLeasesAsync(store, options, logger, ct);
             var sweep = await store.GetSweepAsync(SweepId, ct);
             if (sweep is { Status: SweepStatus.Running }) await StartQueuedTrialsAsync(sweep, ct);
             else await StopAsync(sweep, ct);
@@ -62,10 +62,10 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         if (sweep.Count(TrialStatus.Queued) == 0) return;
         var live = workers.Live();
         var capacity = new ClusterCapacity(live.Count, live.Sum(w => w.Resources.Slots), live.Select(w => w.Resources.Gpus).DefaultIfEmpty(0).Max(), 0);
-        if (SweepDispatcher.Unschedulable(sweep, capacity) is { } reason)
+        if (SweepPlanning.Unschedulable(sweep, capacity) is { } reason)
         {
             // After the grace period (for workers still joining), say so rather than wait forever.
-            if (DateTimeOffset.UtcNow - _activated > options.SchedulingGrace) await SweepDispatcher.FailUnschedulableAsync(store, SweepId, reason, logger, ct);
+            if (DateTimeOffset.UtcNow - _activated > options.SchedulingGrace) await SweepPlanning.FailUnschedulableAsync(store, SweepId, reason, logger, ct);
             return;
         }
         // Every worker is asked at once, each within the call timeout, so one that does not answer (frozen, dying,

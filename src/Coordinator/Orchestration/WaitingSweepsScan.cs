@@ -1,3 +1,4 @@
+using Experiments.Contracts;
 using Experiments.Contracts.Cluster;
 using Experiments.Store;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,16 @@ namespace Experiments.Coordinator.Orchestration;
 public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, CoordinatorOptions options, ILogger<WaitingSweepsScan> logger)
     : BackgroundService
 {
+    private volatile IReadOnlyDictionary<TrialStatus, int> _lastSeen = new Dictionary<TrialStatus, int>();
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The queue depth and the other trial counts, as of the last scan.
+        ExperimentsTelemetry.ObserveTrials(() => _lastSeen.Select(kv =>
+            new System.Diagnostics.Metrics.Measurement<int>(kv.Value, new KeyValuePair<string, object?>("status", kv.Key.ToText()))));
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -38,8 +49,11 @@ public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, 
 
     private async Task ScanAsync(CancellationToken ct)
     {
+        var seen = new Dictionary<TrialStatus, int>();
         foreach (var sweepId in await store.RunningSweepsAsync(ct))
         {
+            if (await store.GetSweepAsync(sweepId, ct) is { } sweep)
+                foreach (var (status, count) in sweep.TrialsByStatus) seen[status] = seen.GetValueOrDefault(status) + count;
             try
             {
                 // A pass can wait on the database; the wake is only a prompt, so it is bounded and not waited out.
@@ -50,5 +64,6 @@ public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, 
                 logger.LogWarning("Could not wake the coordinator of sweep {Sweep} ({Reason}); trying again at the next scan", sweepId, e.Message);
             }
         }
+        _lastSeen = seen;
     }
 }

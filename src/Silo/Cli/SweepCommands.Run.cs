@@ -47,8 +47,12 @@ public static partial class SweepCommands
                                         "them, through the PostgreSQL they share, so give only --db (docs/cluster.md)");
     }
 
-    /// <summary>How long `sweep submit`, `cancel` and `resume --cluster` wait for a silo to take their prompt.</summary>
-    private static readonly TimeSpan PromptTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long `sweep submit`, `cancel` and `resume --cluster` wait for a silo to take their prompt: connecting a client
+    /// and one coordinator pass, which took over 5 s on a loaded 2-core machine. The sweep is recorded before, so a
+    /// prompt that times out costs only the wait.
+    /// </summary>
+    private static readonly TimeSpan PromptTimeout = TimeSpan.FromSeconds(10);
 
     internal static Option<int> SlotsOption() => new("--slots")
     {
@@ -258,7 +262,8 @@ public static partial class SweepCommands
     {
         var (id, db) = (SweepIdArgument(), StoreAccess.DbOption());
         var command = new Command("cancel",
-            "Cancel a sweep: queued trials are cancelled now; running ones stop at their workers' next heartbeat, keeping their recorded epochs.") { id, db };
+            "Cancel a sweep: queued trials are cancelled now; running ones stop now on a cluster (through their workers' grains),\n" +
+            "else at their workers' next heartbeat, keeping their recorded epochs.") { id, db };
         command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
         {
             var sweepId = parse.GetValue(id);
@@ -271,9 +276,9 @@ public static partial class SweepCommands
                     return CommandErrors.BadInput;
                 default:
                     // On a cluster, the coordinator grain stops the running trials now, through their workers' grains.
-                    var stoppedNow = await WakeCoordinatorAsync(store, sweepId, ct) is null;
+                    var notWoken = await WakeCoordinatorAsync(store, sweepId, ct);
                     Console.WriteLine($"Sweep {sweepId} cancelled: queued trials will not start, running ones stop " +
-                                      (stoppedNow ? "now" : "at their next heartbeat") +
+                                      (notWoken is null ? "now" : $"at their next heartbeat ({notWoken})") +
                                       $" and keep their epochs. `{ExperimentsCommand.Name} sweep resume {sweepId}` re-queues them.");
                     return CommandErrors.Ok;
             }

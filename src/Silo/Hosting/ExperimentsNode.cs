@@ -6,7 +6,6 @@ using Experiments.Contracts.Cluster;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Store;
 using Experiments.Worker.Node;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,20 +29,20 @@ public sealed record NodeRoles(bool Coordinator, bool Worker)
 }
 
 /// <summary>
-/// Everything one node needs: what it runs, and how. With neither <see cref="Cluster"/> nor a bus URI, the node is an
-/// Orleans silo alone in this process.
+/// Everything one node needs: what it runs, and how. Without <see cref="Cluster"/>, the node is an Orleans silo alone in
+/// this process.
 /// </summary>
-public sealed record NodeSettings(string? BusUri, NodeRoles Roles, WorkerOptions Worker, CoordinatorOptions Coordinator)
+public sealed record NodeSettings(NodeRoles Roles, WorkerOptions Worker, CoordinatorOptions Coordinator)
 {
     /// <summary>The Orleans cluster this node joins through PostgreSQL membership (`experiments silo`); null: none.</summary>
     public ClusterJoin? Cluster { get; init; }
 
     public static NodeSettings InProcess(WorkerOptions? worker = null, CoordinatorOptions? coordinator = null) =>
-        new(null, NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
+        new(NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
 
     /// <summary>A silo of the cluster whose membership lives in the node's results database.</summary>
     public static NodeSettings Joining(ClusterJoin cluster, NodeRoles roles, WorkerOptions worker, CoordinatorOptions coordinator) =>
-        new(null, roles, worker, coordinator) { Cluster = cluster };
+        new(roles, worker, coordinator) { Cluster = cluster };
 }
 
 /// <summary>
@@ -57,9 +56,10 @@ public sealed record ClusterJoin(IPAddress Address, int SiloPort, int GatewayPor
 
 /// <summary>
 /// Builds a node's host: the results store (owned by the caller), the coordinator and/or worker, and telemetry export
-/// when OTEL_EXPORTER_OTLP_ENDPOINT is set. In-process (no bus), the node is one Orleans silo with localhost clustering
-/// on free loopback ports: a coordinator grain per sweep and a worker grain over this process's slots. With a bus URI,
-/// it is a node of the MassTransit cluster over RabbitMQ (docs/cluster.md says which path uses which).
+/// when OTEL_EXPORTER_OTLP_ENDPOINT is set. The node is one Orleans silo: alone in this process with localhost
+/// clustering on free loopback ports (`sweep run`, `demo`), or joining the cluster whose membership lives in the
+/// store's database (`silo`, <see cref="NodeSettings.Cluster"/>). A coordinator grain per sweep on coordinator silos, a
+/// worker grain over this process's slots on worker silos (docs/cluster.md).
 /// </summary>
 public static class ExperimentsNode
 {
@@ -67,13 +67,11 @@ public static class ExperimentsNode
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(consoleLogLevel);
-        builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
         if (consoleLogLevel < LogLevel.None)
             builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
-        if (settings.BusUri is null) AddSilo(builder, store, settings);
-        else AddBusNode(builder, settings, settings.BusUri);
+        AddSilo(builder, store, settings);
         return builder.Build();
     }
 
@@ -112,27 +110,7 @@ public static class ExperimentsNode
         }
     }
 
-    private static void AddBusNode(HostApplicationBuilder builder, NodeSettings settings, string busUri)
-    {
-        builder.Services.AddSingleton<ISweepCoordination, BusSweepCoordination>();
-        builder.Services.AddMassTransit(bus =>
-        {
-            if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(bus, settings.Worker);
-            if (settings.Roles.Coordinator) builder.Services.AddExperimentsCoordinator(bus, settings.Coordinator);
-            bus.UsingRabbitMq((context, configure) =>
-            {
-                configure.Host(new Uri(busUri));
-                configure.ConfigureEndpoints(context);
-            });
-        });
-    }
-
     /// <summary>Tells the coordinators a sweep is waiting, so they dispatch at once rather than at their next poll.</summary>
-    public static async Task AnnounceAsync(IHost host, long sweepId, CancellationToken ct)
-    {
-        if (host.Services.GetService<IGrainFactory>() is { } grains)
-            await BusResilience.RunAsync(_ => grains.GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), ct);
-        else
-            await BusResilience.RunAsync(token => host.Services.GetRequiredService<IBus>().Publish(new SweepQueued(sweepId), token), ct);
-    }
+    public static async Task AnnounceAsync(IHost host, long sweepId, CancellationToken ct) =>
+        await GrainCallResilience.RunAsync(_ => host.Services.GetRequiredService<IGrainFactory>().GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), ct);
 }
