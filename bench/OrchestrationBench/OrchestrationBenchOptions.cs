@@ -9,7 +9,6 @@ internal sealed record OrchestrationBenchOptions
     public string Model { get; init; } = "ffnn-100";
     public int BatchSize { get; init; } = 64;
     public int Rounds { get; init; } = 2;
-    public bool SkipRabbitMq { get; init; }
     public bool SkipSlots { get; init; }
     public bool SkipOverhead { get; init; }
     public int SlotTrials { get; init; } = 8;
@@ -24,7 +23,6 @@ internal sealed record OrchestrationBenchOptions
           --model NAME        the overhead sweep's architecture (default ffnn-100)
           --batch N           batch size of every trial (default 64)
           --rounds N          times each mode runs the whole sweep, in alternating order, summed (default 2)
-          --skip-rabbitmq     do not start a RabbitMQ broker; measure the in-process silo only
           --skip-slots        leave out the second section (2 slots × 1 thread against 1 slot × 2 threads)
           --skip-overhead     leave out the first section (the overhead sweep); measure the slot layouts only
           --slot-trials N     trials in each layout of the second section (default 8)
@@ -47,7 +45,6 @@ internal sealed record OrchestrationBenchOptions
                 "--model" => options with { Model = reader.Value() },
                 "--batch" => options with { BatchSize = reader.Positive() },
                 "--rounds" => options with { Rounds = reader.Positive() },
-                "--skip-rabbitmq" => options with { SkipRabbitMq = true },
                 "--skip-slots" => options with { SkipSlots = true },
                 "--skip-overhead" => options with { SkipOverhead = true },
                 "--slot-trials" => options with { SlotTrials = reader.Positive() },

@@ -1,18 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using Experiments.Bench;
-using Experiments.Cluster;
 using Experiments.Store;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Node;
 
 // Orchestration overhead (bench/README.md, "Orchestration"): a sweep of short trials through the real coordinator
-// and worker, on an in-process Orleans silo and over RabbitMQ, against the same trials in a plain loop; then the slot
+// and worker, on an in-process Orleans silo, against the same trials in a plain loop; then the slot
 // layout of this machine (2 slots × 1 thread against 1 slot × 2 threads).
 
 // The issue's targets.
 const double inProcessTarget = 0.03; // issue #10: under 3% on the in-process silo
-const double rabbitMqTarget = 0.10;
 
 var (parsed, exitCode) = ArgumentReader.Parse(args, OrchestrationBenchOptions.Parse);
 if (parsed is not { } options) return exitCode;
@@ -40,49 +38,32 @@ try
         Console.WriteLine($"sweep: {options.Trials} trials of {options.Model}, 1 epoch each on the synthetic dataset (4,500 train / 500 validation / " +
                           $"1,000 test, 1×28×28), batch {options.BatchSize}, Adam, lr log-uniform in [1e-4, 1e-2]; every epoch (0 and 1) recorded " +
                           $"with its snapshot; {options.Slots} slot(s) × {options.Threads} thread(s) on every side");
-        // Warm-up, untimed: JIT, libtorch's first use, the dataset, MassTransit, the store's prepared statements.
+        // Warm-up, untimed: JIT, libtorch's first use, the dataset, Orleans, the store's prepared statements.
         Console.WriteLine("\nwarming up (a small sweep through the system, one trial in the plain loop) …");
         var warmup = BenchSweep.Create("warmup", options.Model, options.Slots, epochs: 1, options.BatchSize, seed: 1000);
-        await SweepRuns.ThroughSystemAsync("warm-up", store, connection, warmup, null, worker with { Name = $"bench-warmup/{Environment.ProcessId}" }, ct);
+        await SweepRuns.ThroughSystemAsync("warm-up", store, connection, warmup, worker with { Name = $"bench-warmup/{Environment.ProcessId}" }, ct);
         await SweepRuns.InPlainLoopAsync("warm-up", store, connection, BenchSweep.Create("warmup-loop", options.Model, 1, 1, options.BatchSize, 2000),
             1, options.Threads, datasets, ct);
 
         // The machine may be shared, so its load drifts during a run. Each round runs every mode once, back to back, and
-        // the rounds alternate the order (loop, in-process, RabbitMQ, then RabbitMQ, in-process, loop, …) so that a steady
+        // the rounds alternate the order (loop, in-process, then in-process, loop, …) so that a steady
         // drift weighs on every mode alike. Each mode's figure is the sum of its rounds.
-        LocalRabbitMq? broker = null;
-        if (!options.SkipRabbitMq)
-        {
-            Console.WriteLine("starting a private RabbitMQ broker …");
-            broker = await LocalRabbitMq.StartAsync(Path.Combine(scratch, "rabbitmq"));
-            Console.WriteLine($"  broker started in {SweepRuns.Seconds(broker.StartDuration.TotalSeconds)} on {broker.AmqpUri}");
-        }
         var modes = new List<Mode>
         {
             new("plain loop", null, round => SweepRuns.InPlainLoopAsync("plain loop", store, connection, sweep, options.Slots, options.Threads, datasets, ct)),
-            new("system, in-process silo", inProcessTarget, round => SweepRuns.ThroughSystemAsync("system, in-process silo", store, connection, sweep, null,
+            new("system, in-process silo", inProcessTarget, round => SweepRuns.ThroughSystemAsync("system, in-process silo", store, connection, sweep,
                 worker with { Name = $"bench-inprocess-{round}/{Environment.ProcessId}" }, ct)),
         };
-        if (broker is not null)
-            modes.Add(new("system, RabbitMQ", rabbitMqTarget, round => SweepRuns.ThroughSystemAsync("system, RabbitMQ", store, connection, sweep,
-                broker.AmqpUri.ToString(), worker with { Name = $"bench-rabbitmq-{round}/{Environment.ProcessId}" }, ct)));
         var results = modes.ToDictionary(m => m.Label, _ => new List<RunResult>());
-        try
+        for (var round = 0; round < options.Rounds; round++)
         {
-            for (var round = 0; round < options.Rounds; round++)
+            Console.WriteLine($"round {round + 1} of {options.Rounds}:");
+            foreach (var mode in round % 2 == 0 ? modes : Enumerable.Reverse(modes))
             {
-                Console.WriteLine($"round {round + 1} of {options.Rounds}:");
-                foreach (var mode in round % 2 == 0 ? modes : Enumerable.Reverse(modes))
-                {
-                    var run = await mode.Run(round);
-                    results[mode.Label].Add(run);
-                    Report(run);
-                }
+                var run = await mode.Run(round);
+                results[mode.Label].Add(run);
+                Report(run);
             }
-        }
-        finally
-        {
-            if (broker is not null) await broker.DisposeAsync();
         }
 
         var reference = results["plain loop"].Sum(r => r.WallSeconds);
@@ -135,7 +116,7 @@ try
         var layouts = new List<(int Slots, int Threads, RunResult Run)>();
         foreach (var (slots, threads) in new[] { (2, 1), (1, 2) })
         {
-            var run = await SweepRuns.ThroughSystemAsync($"{slots} slot(s) × {threads} thread(s)", store, connection, slotSweep, null,
+            var run = await SweepRuns.ThroughSystemAsync($"{slots} slot(s) × {threads} thread(s)", store, connection, slotSweep,
                 new WorkerOptions { Slots = slots, ThreadsPerSlot = threads, Home = scratch, Name = $"bench-slots-{slots}x{threads}/{Environment.ProcessId}" }, ct);
             layouts.Add((slots, threads, run));
             Report(run);

@@ -71,9 +71,9 @@ internal static class SweepRuns
     /// every trial, and the sweep being closed, seen by polling the store as `sweep run` does.
     /// </summary>
     public static async Task<RunResult> ThroughSystemAsync(
-        string label, ResultsStore store, string connectionString, BenchSweep sweep, string? busUri, WorkerOptions worker, CancellationToken ct)
+        string label, ResultsStore store, string connectionString, BenchSweep sweep, WorkerOptions worker, CancellationToken ct)
     {
-        var settings = new NodeSettings(busUri, NodeRoles.All, worker, new CoordinatorOptions());
+        var settings = NodeSettings.InProcess(worker);
         var startup = Stopwatch.StartNew();
         using var host = ExperimentsNode.Build(store, settings, progress: null, LogLevel.Warning);
         await host.StartAsync(ct);

@@ -91,7 +91,11 @@ public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnl
 public sealed record ClusterCapacity(int Workers, int Slots, int Gpus, int BusySlots);
 
 /// <summary>What a coordinator's re-drive pass changed: trials back in the queue, out of attempts, or whose sweep a user cancelled.</summary>
-public sealed record RedriveResult(IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed, IReadOnlyList<long> Cancelled);
+public sealed record RedriveResult(IReadOnlyList<long> Requeued, IReadOnlyList<long> Failed, IReadOnlyList<long> Cancelled)
+{
+    /// <summary>The sweeps those trials belong to, ascending: whose coordinators have something to do now.</summary>
+    public IReadOnlyList<long> Sweeps { get; init; } = [];
+}
 
 /// <summary>
 /// What <c>sweep resume</c> did: trials re-queued, and running trials left to the worker that holds their lease

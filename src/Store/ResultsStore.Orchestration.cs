@@ -236,16 +236,6 @@ public sealed partial class ResultsStore
             return new ClusterCapacity(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
         }, ct);
 
-    /// <summary>Trials running or published but not yet claimed, over all sweeps: the slots already spoken for.</summary>
-    public Task<int> InFlightAsync(TimeSpan redispatchAfter, CancellationToken ct = default) =>
-        RunAsync(async token =>
-        {
-            await using var command = _dataSource.CreateCommand(
-                "SELECT count(*)::int FROM trials WHERE status = 'running' OR (status = 'queued' AND dispatched_at > now() - @redispatch)");
-            command.Parameters.AddWithValue("redispatch", redispatchAfter);
-            return (int)(await command.ExecuteScalarAsync(token))!;
-        }, ct);
-
     /// <summary>
     /// A running trial whose lease ran out lost its worker (killed, machine gone, process crashed). It goes back to the
     /// queue to resume from its latest snapshot, or, when it has used max_attempts, is marked failed with the reason.
@@ -253,25 +243,42 @@ public sealed partial class ResultsStore
     /// The attempt that lost it is fenced from then on: its late writes are refused.
     /// </summary>
     public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
+        RedriveAsync("t.lease_expires_at < now()", "stopped heartbeating", _ => { }, ct);
+
+    /// <summary>
+    /// The cluster's membership declared the silo of worker <paramref name="worker"/> dead: its running trials are taken
+    /// back at once, as <see cref="ReclaimExpiredAsync"/> takes back expired ones, without waiting for their leases.
+    /// Only attempts that are still that worker's match, so a coordinator that repeats it, or another one that does it
+    /// too, changes nothing more. Each attempt taken back is fenced from then on.
+    /// </summary>
+    public Task<RedriveResult> ReclaimFromDeadWorkerAsync(string worker, CancellationToken ct = default) =>
+        RedriveAsync("t.worker = @dead", "was declared dead by the cluster", command => command.Parameters.AddWithValue("dead", worker), ct);
+
+    /// <summary>
+    /// Takes back the running sweep trials that match <paramref name="lost"/> (SQL over <c>t</c>, the trial): queued
+    /// again, failed when out of attempts, cancelled when their sweep was; <paramref name="why"/> completes
+    /// "worker W … during attempt N of M" in the error it records.
+    /// </summary>
+    private Task<RedriveResult> RedriveAsync(string lost, string why, Action<NpgsqlCommand> parameters, CancellationToken ct) =>
         RunAsync(async token =>
         {
             await using var command = _dataSource.CreateCommand(
-                """
+                $$"""
                 WITH expired AS (
                     SELECT t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false) AS cancelled,
                            t.attempts - t.attempts_before_resume >= coalesce(s.max_attempts, 1) AS out_of_attempts,
                            t.attempts - t.attempts_before_resume AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
-                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND t.lease_expires_at < now()
+                    WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND {{lost}}
                     -- An epoch write in flight holds its trial's row (the fence); that trial is taken back on a later pass,
                     -- once the write commits or the server ends it, rather than every expired trial waiting for it.
                     FOR UPDATE OF t SKIP LOCKED)
                 UPDATE trials t
                 SET status = CASE WHEN e.cancelled THEN 'cancelled' WHEN e.out_of_attempts THEN 'failed' ELSE 'queued' END,
                     error = CASE WHEN e.cancelled
-                                 THEN format('cancelled by the user; its worker %s had stopped heartbeating (last heartbeat %s)',
+                                 THEN format('cancelled by the user; its worker %s had {{why}} (last heartbeat %s)',
                                              t.worker, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
-                                 ELSE format('worker %s stopped heartbeating during attempt %s of %s (last heartbeat %s)%s',
+                                 ELSE format('worker %s {{why}} during attempt %s of %s (last heartbeat %s)%s',
                                              t.worker, e.attempt_in_budget, e.max_attempts, to_char(t.heartbeat_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
                                              coalesce('; before that: ' || t.error, '')) END,
                     finished_at = CASE WHEN e.cancelled OR e.out_of_attempts THEN now() END,
@@ -279,16 +286,18 @@ public sealed partial class ResultsStore
                     dispatched_at = NULL, lease_expires_at = NULL
                 FROM expired e
                 WHERE t.id = e.id AND t.status = 'running'
-                RETURNING t.id, t.status
+                RETURNING t.id, t.status, t.sweep_id
                 """);
+            parameters(command);
             await using var reader = await command.ExecuteReaderAsync(token);
-            var (requeued, failed, cancelled) = (new List<long>(), new List<long>(), new List<long>());
+            var (requeued, failed, cancelled, sweeps) = (new List<long>(), new List<long>(), new List<long>(), new SortedSet<long>());
             while (await reader.ReadAsync(token))
             {
                 var list = reader.GetString(1) switch { "failed" => failed, "queued" => requeued, _ => cancelled };
                 list.Add(reader.GetInt64(0));
+                sweeps.Add(reader.GetInt64(2));
             }
-            return new RedriveResult(requeued, failed, cancelled);
+            return new RedriveResult(requeued, failed, cancelled) { Sweeps = [.. sweeps] };
         }, ct);
 
     /// <summary>

@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace Experiments.Cluster.Tests;
 
 /// <summary>
-/// The cluster as it runs for real: a coordinator and workers, each an `experiments silo` process, over a private
-/// RabbitMQ and PostgreSQL on loopback; faults are real kill -9s. Every outcome is read back from PostgreSQL.
+/// The cluster as it runs for real: a coordinator and workers, each an `experiments silo` process on loopback, an
+/// Orleans cluster whose only server is a private PostgreSQL; faults are real kill -9s. Every outcome is read back from
+/// PostgreSQL.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITestOutputHelper output)
@@ -24,7 +25,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
     {
         var clock = Stopwatch.StartNew();
         await using var cluster = await TestCluster.CreateAsync(fixture, output);
-        cluster.Log($"shared broker and database started in {fixture.StartDuration.TotalSeconds:0.0} s");
+        cluster.Log($"shared database started in {fixture.StartDuration.TotalSeconds:0.0} s");
         cluster.StartCoordinator();
         var workers = new[] { cluster.StartWorker("worker-a"), cluster.StartWorker("worker-b") };
         await cluster.WaitForWorkersAsync(2);
@@ -110,8 +111,8 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         cluster.Log($"killed {killed.Name} during trial {victim.TrialId} with {recordedAtKill} trained epochs recorded");
         Assert.InRange(recordedAtKill, 1, epochs - 1);
 
-        // The lease runs out, the coordinator re-queues the trial, and the survivor claims it as attempt 2; meanwhile
-        // the row says why it was taken back.
+        // The coordinator takes the trial back (the silo is declared dead, or the lease runs out) and the survivor
+        // claims it as attempt 2; meanwhile the row says why it was taken back.
         string? errorWhileResuming = null;
         await cluster.WaitUntilAsync($"trial {victim.TrialId} resumed on {survivor.Name}", SweepTimeout, async () =>
         {
@@ -123,7 +124,9 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, SweepTimeout);
 
         Assert.NotNull(errorWhileResuming);
-        Assert.Contains($"worker {WorkerName(killed)} stopped heartbeating during attempt 1 of 3", errorWhileResuming, StringComparison.Ordinal);
+        // Whichever noticed first took it back: the 4 s lease, or the cluster declaring the silo dead.
+        Assert.Matches($"worker {System.Text.RegularExpressions.Regex.Escape(WorkerName(killed))} (stopped heartbeating|was declared dead by the cluster) during attempt 1 of 3",
+            errorWhileResuming);
         var trials = await cluster.Store.GetSweepTrialsAsync(sweepId);
         Assert.All(trials, t => Assert.Equal(TrialStatus.Completed, t.Status));
         var resumed = trials.Single(t => t.TrialId == victim.TrialId);
@@ -242,7 +245,9 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
             (await cluster.Store.GetSweepTrialsAsync(sweepId)).Count(t => t.Status == TrialStatus.Running && t.EpochsRecorded >= 1) == 2);
 
         var cancel = await cluster.CliAsync("sweep", "cancel", sweepId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", cluster.Database);
+        cluster.Log("sweep cancel said: " + cancel.Output.Trim());
         Assert.True(cancel.ExitCode == 0, cancel.All);
+        Assert.Contains("running ones stop now", cancel.Output, StringComparison.Ordinal);
         var afterCancel = await cluster.Store.GetSweepTrialsAsync(sweepId);
         Assert.Equal(SweepStatus.Cancelled, (await cluster.Store.GetSweepAsync(sweepId))!.Status);
         // The queued trials are cancelled at once, never having started.
@@ -250,7 +255,8 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         Assert.Equal(2, neverStarted.Count);
         Assert.All(neverStarted, t => Assert.Equal(TrialStatus.Cancelled, t.Status));
 
-        // The running ones stop at their workers' next heartbeat, as cancelled, with the epochs recorded so far.
+        // The running ones stop through their workers' grains (the heartbeat is the backstop), as cancelled, with the
+        // epochs recorded so far.
         var wereRunning = afterCancel.Where(t => t.Attempts == 1).Select(t => t.TrialId).ToList();
         Assert.Equal(2, wereRunning.Count);
         await cluster.WaitUntilAsync("the running trials stopped", TimeSpan.FromSeconds(30), async () =>
@@ -271,7 +277,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         Assert.Equal(0, stopped.Count(t => t.Status != TrialStatus.Cancelled));
 
         var resume = await cluster.CliAsync("sweep", "resume", sweepId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--bus", cluster.Bus, "--db", cluster.Database);
+            "--cluster", "--db", cluster.Database);
         Assert.True(resume.ExitCode == 0, resume.All);
         Assert.Contains("4 trial(s) re-queued", resume.Error, StringComparison.Ordinal);
         await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, SweepTimeout);
@@ -292,7 +298,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
     }
 
     [Fact]
-    public async Task A_trial_published_to_a_busy_worker_runs_on_the_idle_one_instead_of_waiting()
+    public async Task A_trial_is_placed_on_the_idle_worker_instead_of_waiting_for_the_busy_one()
     {
         var clock = Stopwatch.StartNew();
         await using var cluster = await TestCluster.CreateAsync(fixture, output);
@@ -300,9 +306,9 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         var workers = new[] { cluster.StartWorker("worker-a"), cluster.StartWorker("worker-b") };
         await cluster.WaitForWorkersAsync(2);
 
-        // Trial 0 is slow (about 2 s an epoch) and holds one worker; the three quick ones are published one by one as slots free up. The
-        // broker hands each to either worker (it cannot know which one is busy): the busy one must pass it on rather
-        // than sit on it until the slow trial ends while the other worker idles.
+        // Trial 0 is slow (about 2 s an epoch) and holds one worker; the three quick ones start one by one as slots free
+        // up. The coordinator places each on a worker that says it has a free slot, so none waits on the busy worker
+        // until the slow trial ends while the other worker idles.
         var sweepId = await cluster.SubmitAsync($$"""
             name: busy-and-idle
             dataset: synthetic
@@ -329,6 +335,87 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         cluster.Log($"test took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
+    [Fact]
+    public async Task A_sweep_submitted_while_no_coordinator_is_up_gets_its_id_at_once_and_runs_when_one_starts()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await TestCluster.CreateAsync(fixture, output);
+        // A worker is up, so a gateway answers, but no silo can host the sweep's coordinator.
+        var worker = cluster.StartWorker("worker-a");
+        await cluster.WaitForWorkersAsync(1);
+
+        var file = Path.Combine(cluster.Home, "waiting.yaml");
+        await File.WriteAllTextAsync(file, """
+            name: waits-for-a-coordinator
+            dataset: synthetic
+            epochs: 1
+            batch_size: 32
+            grid:
+              arch: [ffnn-100]
+              lr: [0.001, 0.002]
+            seed: 2
+            """);
+        var submitClock = Stopwatch.StartNew();
+        var submit = await cluster.CliAsync("sweep", "submit", file, "--db", cluster.Database);
+        var submitSeconds = submitClock.Elapsed.TotalSeconds;
+        cluster.Log($"sweep submit with no coordinator took {submitSeconds:0.0} s (process start included)");
+
+        Assert.True(submit.ExitCode == 0, submit.All);
+        var sweepId = long.Parse(submit.Output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"Sweep {sweepId} submitted: 2 trials; it waits in PostgreSQL", submit.Error, StringComparison.Ordinal);
+        // Bounded by the 10 s prompt timeout plus the CLI's own start, not by the cluster: the old submit never returned.
+        Assert.True(submitSeconds < 30, $"sweep submit took {submitSeconds:0.0} s");
+        var waiting = (await cluster.Store.GetSweepAsync(sweepId))!;
+        Assert.Equal(SweepStatus.Running, waiting.Status);
+        Assert.Equal(2, waiting.Count(TrialStatus.Queued));
+
+        // A coordinator that starts finds the sweep in PostgreSQL by itself: nobody tells it.
+        cluster.StartCoordinator();
+        await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, SweepTimeout);
+        var trials = await cluster.Store.GetSweepTrialsAsync(sweepId);
+        Assert.All(trials, t =>
+        {
+            Assert.Equal(TrialStatus.Completed, t.Status);
+            Assert.Equal(1, t.Attempts);
+            Assert.Equal(WorkerName(worker), t.Worker);
+        });
+        cluster.Log($"test took {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public async Task A_cpu_worker_never_takes_a_gpu_trial_and_the_request_is_reported_unschedulable()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await TestCluster.CreateAsync(fixture, output);
+        cluster.StartCoordinator();
+        cluster.StartWorker("cpu-worker");
+        await cluster.WaitForWorkersAsync(1);
+
+        var sweepId = await cluster.SubmitAsync("""
+            name: asks-for-a-gpu
+            dataset: synthetic
+            epochs: 1
+            grid:
+              arch: [ffnn-100]
+              lr: [0.001, 0.002]
+            resources: {gpus_per_trial: 1}
+            """);
+        // After the coordinator's grace for workers still joining (10 s), the request is failed, not queued forever.
+        await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, SweepTimeout);
+
+        var trials = await cluster.Store.GetSweepTrialsAsync(sweepId);
+        Assert.Equal(2, trials.Count);
+        Assert.All(trials, t =>
+        {
+            Assert.Equal(TrialStatus.Failed, t.Status);
+            Assert.Equal(0, t.Attempts); // never claimed: no CPU worker trained it
+            Assert.Null(t.Worker);
+            Assert.Contains("none of the 1 live worker(s) has a CUDA device", t.Error, StringComparison.Ordinal);
+        });
+        Assert.Equal(0, await cluster.ScalarAsync("SELECT count(*) FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = @id", ("id", sweepId)));
+        cluster.Log($"test took {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
     /// <summary>A worker's name in the database: machine/pid (WorkerOptions.Name); `dotnet experiments.dll` runs in the launched process.</summary>
-    private static string WorkerName(NodeProcess worker) => $"{Environment.MachineName}/{worker.Pid}";
+    internal static string WorkerName(NodeProcess worker) => $"{Environment.MachineName}/{worker.Pid}";
 }

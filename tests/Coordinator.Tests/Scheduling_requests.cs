@@ -12,14 +12,14 @@ public class Scheduling_requests
     [Fact]
     public void A_cpu_trial_is_always_schedulable_and_no_live_worker_means_waiting_not_failing()
     {
-        Assert.Null(SweepDispatcher.Unschedulable(Asking(0), new ClusterCapacity(3, 6, 0, 0)));
-        Assert.Null(SweepDispatcher.Unschedulable(Asking(1), new ClusterCapacity(0, 0, 0, 0)));
+        Assert.Null(SweepPlanning.Unschedulable(Asking(0), new ClusterCapacity(3, 6, 0, 0)));
+        Assert.Null(SweepPlanning.Unschedulable(Asking(1), new ClusterCapacity(0, 0, 0, 0)));
     }
 
     [Fact]
     public void A_gpu_trial_on_a_cluster_without_gpus_is_unschedulable_and_the_reason_says_so()
     {
-        var reason = SweepDispatcher.Unschedulable(Asking(0.5), new ClusterCapacity(2, 4, 0, 0));
+        var reason = SweepPlanning.Unschedulable(Asking(0.5), new ClusterCapacity(2, 4, 0, 0));
         Assert.NotNull(reason);
         Assert.Contains("0.5 GPU", reason);
         Assert.Contains("none of the 2 live worker(s) has a CUDA device", reason);
@@ -30,5 +30,5 @@ public class Scheduling_requests
     [InlineData(1.0, true)]
     [InlineData(2.0, false)] // a trial trains on one device
     public void A_gpu_cluster_takes_fractions_and_whole_devices_but_not_several_devices_per_trial(double gpus, bool schedulable) =>
-        Assert.Equal(schedulable, SweepDispatcher.Unschedulable(Asking(gpus), new ClusterCapacity(1, 4, 4, 0)) is null);
+        Assert.Equal(schedulable, SweepPlanning.Unschedulable(Asking(gpus), new ClusterCapacity(1, 4, 4, 0)) is null);
 }

@@ -236,11 +236,39 @@ public class Running_a_sweep : IDisposable
     [Fact]
     public void A_silo_refuses_a_heartbeat_of_zero_seconds_because_it_must_beat_not_because_of_the_lease()
     {
-        var run = _cli.Run("silo", "--bus", "amqp://guest:guest@127.0.0.1:1/", "--heartbeat", "0");
+        var run = _cli.Run("silo", "--heartbeat", "0");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--heartbeat must be a number of seconds above 0, got 0", run.All);
         Assert.DoesNotContain("--lease", run.All);
         Assert.DoesNotContain("   at ", run.All);
+    }
+
+    [Theory]
+    [InlineData("--missed-probes", "0", "--missed-probes must be at least 1, got 0")]
+    [InlineData("--probe-timeout", "0", "--probe-timeout must be a number of seconds above 0, got 0")]
+    [InlineData("--address", "head.example", "--address must be an IP address such as 10.0.0.2, got 'head.example'")]
+    [InlineData("--port", "70000", "--port must be a TCP port from 1 to 65535, or 0 for a free one, got 70000")]
+    public void A_silo_refuses_failure_detection_and_endpoint_settings_it_cannot_run_with_naming_the_option(string option, string value, string message)
+    {
+        var run = _cli.Run("silo", "--role", "worker", option, value);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.All);
+    }
+
+    [Fact]
+    public void The_removed_bus_option_is_refused_in_one_line_saying_the_broker_is_gone()
+    {
+        foreach (var command in new[] { new[] { "silo", "--role", "worker" }, ["sweep", "submit", "examples/demo.yaml"], ["sweep", "resume", "1"] })
+        {
+            var run = _cli.Run([.. command, "--bus", "amqp://guest:guest@127.0.0.1:5672/"]);
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("--bus is gone: the cluster has no message broker any more", run.Error, StringComparison.Ordinal);
+            Assert.Single(run.Error.Trim().Split('\n'));
+            Assert.Equal("", run.Output);
+        }
     }
 
     private static int Occurrences(string text, string fragment) => text.Split(fragment).Length - 1;

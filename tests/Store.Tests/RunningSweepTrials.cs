@@ -104,6 +104,33 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_worker_declared_dead_has_its_trials_re_queued_at_once_while_their_leases_still_run_and_only_once()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3, maxAttempts: 2);
+        await using var __ = store;
+        var dead = (await store.ClaimTrialAsync(trials[0], "dead/1", Lease))!.Owner;
+        await store.ClaimTrialAsync(trials[1], "live/2", Lease);
+
+        var taken = await store.ReclaimFromDeadWorkerAsync("dead/1");
+
+        Assert.Equal([trials[0]], taken.Requeued);
+        Assert.Equal([sweep], taken.Sweeps);
+        var rows = (await store.GetSweepTrialsAsync(sweep)).ToDictionary(t => t.TrialId);
+        Assert.Equal(TrialStatus.Queued, rows[trials[0]].Status);
+        Assert.Contains("worker dead/1 was declared dead by the cluster during attempt 1 of 2", rows[trials[0]].Error);
+        Assert.Equal((TrialStatus.Running, "live/2"), (rows[trials[1]].Status, rows[trials[1]].Worker)); // another worker's trial is not touched
+        Assert.Equal(TrialStatus.Queued, rows[trials[2]].Status);
+        // The attempt taken back is fenced: its heartbeat names the trial as lost.
+        Assert.Equal([trials[0]], (await store.HeartbeatAsync(new WorkerHeartbeat("dead/1", "host", 1, 0, 1, [dead]), Lease)).Lost);
+
+        // Claimed again by a live worker, it is that worker's now: another coordinator repeating the take-back changes nothing.
+        Assert.Equal(2, (await store.ClaimTrialAsync(trials[0], "live/3", Lease))!.Attempt);
+        var again = await store.ReclaimFromDeadWorkerAsync("dead/1");
+        Assert.Empty(again.Requeued.Concat(again.Failed).Concat(again.Cancelled));
+        Assert.Equal((TrialStatus.Running, "live/3"), (await store.GetSweepTrialsAsync(sweep)).Single(t => t.TrialId == trials[0]) is var row ? (row.Status, row.Worker) : default);
+    }
+
+    [Fact]
     public async Task Heartbeats_renew_leases_report_cancellations_and_name_trials_the_worker_lost()
     {
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 2);

@@ -16,23 +16,35 @@ public enum SiloRoles
 }
 
 /// <summary>
-/// What a silo advertises to the others as Orleans silo metadata: its roles, its GPUs and its trial slots. The placement
-/// director reads it to keep each grain on a silo of the right role; a silo without it (or with a value this version
-/// cannot read) has no role and gets no role-placed grain.
+/// What a silo advertises to the others as Orleans silo metadata: its roles, its GPUs and its trial slots, and a worker's
+/// name in the store. The placement director reads it to keep each grain on a silo of the right role; a silo without it
+/// (or with a value this version cannot read) has no role and gets no role-placed grain.
 /// </summary>
 public sealed record SiloResources(SiloRoles Roles, int Gpus, int Slots)
 {
     public const string RolesKey = "experiments.roles";
     public const string GpusKey = "experiments.gpus";
     public const string SlotsKey = "experiments.slots";
+    public const string WorkerNameKey = "experiments.worker";
+
+    /// <summary>
+    /// The name the silo's worker claims trials under (trials.worker, e.g. "host/4242"), or null on a silo without the
+    /// worker role: when membership declares the silo dead, a coordinator re-queues the trials held under this name.
+    /// </summary>
+    public string? WorkerName { get; init; }
 
     /// <summary>The metadata entries, e.g. <c>experiments.roles = "coordinator,worker"</c>, <c>experiments.gpus = "0"</c>.</summary>
-    public Dictionary<string, string> ToMetadata() => new()
+    public Dictionary<string, string> ToMetadata()
     {
-        [RolesKey] = RolesText(Roles),
-        [GpusKey] = Gpus.ToString(CultureInfo.InvariantCulture),
-        [SlotsKey] = Slots.ToString(CultureInfo.InvariantCulture),
-    };
+        var metadata = new Dictionary<string, string>
+        {
+            [RolesKey] = RolesText(Roles),
+            [GpusKey] = Gpus.ToString(CultureInfo.InvariantCulture),
+            [SlotsKey] = Slots.ToString(CultureInfo.InvariantCulture),
+        };
+        if (WorkerName is not null) metadata[WorkerNameKey] = WorkerName;
+        return metadata;
+    }
 
     /// <summary>Reads what <see cref="ToMetadata"/> wrote; missing or unreadable entries count as none.</summary>
     public static SiloResources FromMetadata(IReadOnlyDictionary<string, string> metadata)
@@ -47,7 +59,10 @@ public sealed record SiloResources(SiloRoles Roles, int Gpus, int Slots)
                     "dashboard" => SiloRoles.Dashboard,
                     _ => SiloRoles.None,
                 };
-        return new SiloResources(roles, Count(metadata, GpusKey), Count(metadata, SlotsKey));
+        return new SiloResources(roles, Count(metadata, GpusKey), Count(metadata, SlotsKey))
+        {
+            WorkerName = metadata.TryGetValue(WorkerNameKey, out var worker) && worker.Length > 0 ? worker : null,
+        };
     }
 
     /// <summary>The roles as metadata spells them: lower case, comma-separated, e.g. "coordinator,worker".</summary>

@@ -5,9 +5,7 @@ namespace Experiments.Contracts.Cluster;
 /// <summary>
 /// What a worker asks of, and tells, the coordinator of a sweep while it trains one of its trials. The coordinator
 /// plans and judges; the worker only trains and records, so it references these contracts and not the coordinator.
-/// Two implementations: the sweep's coordinator grain (Orleans, <see cref="GrainSweepCoordination"/>), and, for the
-/// MassTransit cluster, the rules applied in the worker's process and TrialEnded published on the bus
-/// (Experiments.Coordinator's <c>BusSweepCoordination</c>).
+/// Implemented through the sweep's coordinator grain (<see cref="GrainSweepCoordination"/>), in one process or across a cluster.
 /// </summary>
 public interface ISweepCoordination
 {
@@ -23,18 +21,18 @@ public interface ISweepCoordination
 
 /// <summary>
 /// <see cref="ISweepCoordination"/> through the sweep's <see cref="ISweepCoordinatorGrain"/>. Calls go through
-/// <see cref="BusResilience"/>'s retries, so a coordinator silo that is restarting is waited out briefly.
+/// <see cref="GrainCallResilience"/>'s retries, so a coordinator silo that is restarting is waited out briefly.
 /// </summary>
 public sealed class GrainSweepCoordination(IGrainFactory grains) : ISweepCoordination
 {
     public async Task<SweepRules> RulesAsync(long sweepId, CancellationToken ct) =>
-        await BusResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(sweepId).RulesAsync(), ct);
+        await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(sweepId).RulesAsync(), ct);
 
     public async Task<EpochVerdict> EpochRecordedAsync(EpochReport report, CancellationToken ct) =>
-        await BusResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(report.SweepId).EpochRecordedAsync(report), ct);
+        await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(report.SweepId).EpochRecordedAsync(report), ct);
 
     public Task TrialEndedAsync(TrialEnded ended, CancellationToken ct) =>
-        BusResilience.RunAsync(_ => Coordinator(ended.SweepId).TrialEndedAsync(ended), ct).AsTask();
+        GrainCallResilience.RunAsync(_ => Coordinator(ended.SweepId).TrialEndedAsync(ended), ct).AsTask();
 
     private ISweepCoordinatorGrain Coordinator(long sweepId) => grains.GetGrain<ISweepCoordinatorGrain>(sweepId);
 }

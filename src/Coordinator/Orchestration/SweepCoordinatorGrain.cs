@@ -44,7 +44,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
     {
         try
         {
-            await SweepDispatcher.ReclaimExpiredLeasesAsync(store, options, logger, ct);
+            await SweepPlanning.ReclaimExpiredLeasesAsync(store, options, logger, ct);
             var sweep = await store.GetSweepAsync(SweepId, ct);
             if (sweep is { Status: SweepStatus.Running }) await StartQueuedTrialsAsync(sweep, ct);
             else await StopAsync(sweep, ct);
@@ -62,28 +62,59 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         if (sweep.Count(TrialStatus.Queued) == 0) return;
         var live = workers.Live();
         var capacity = new ClusterCapacity(live.Count, live.Sum(w => w.Resources.Slots), live.Select(w => w.Resources.Gpus).DefaultIfEmpty(0).Max(), 0);
-        if (SweepDispatcher.Unschedulable(sweep, capacity) is { } reason)
+        if (SweepPlanning.Unschedulable(sweep, capacity) is { } reason)
         {
             // After the grace period (for workers still joining), say so rather than wait forever.
-            if (DateTimeOffset.UtcNow - _activated > options.SchedulingGrace) await SweepDispatcher.FailUnschedulableAsync(store, SweepId, reason, logger, ct);
+            if (DateTimeOffset.UtcNow - _activated > options.SchedulingGrace) await SweepPlanning.FailUnschedulableAsync(store, SweepId, reason, logger, ct);
             return;
         }
-        foreach (var worker in live.OrderBy(_ => Random.Shared.Next()))
+        // Every worker is asked at once, each within the call timeout, so one that does not answer (frozen, dying,
+        // partitioned, not yet declared dead) delays this pass by one timeout at most, not one per worker.
+        var free = await Task.WhenAll(live.Select(async worker => (Worker: worker, Free: await FreeSlotsAsync(worker, ct))));
+        foreach (var (worker, slots) in free.Where(w => w.Free > 0).OrderBy(_ => Random.Shared.Next()))
         {
-            var slots = Worker(worker, out var placement);
-            using (placement)
+            try
             {
-                var free = await slots.FreeSlotsAsync();
-                if (free <= 0) continue;
-                // Each start returns once the worker has claimed the trial (or has said why not), so nothing stays
-                // "dispatched" between passes: a trial not started is picked again by the next pass.
-                var picked = await store.DispatchAsync(SweepId, free, redispatchAfter: TimeSpan.Zero, ct);
-                if (picked.Count == 0) return; // max_concurrent reached, or nothing left to start
-                foreach (var trialId in picked)
-                    if (await slots.StartTrialAsync(new StartTrial(SweepId, trialId, sweep.GpusPerTrial)) is TrialStartResult.NoFreeSlot or TrialStartResult.NeedsGpu)
-                        break;
+                if (!await StartOnAsync(worker, slots, sweep, ct)) return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A trial the worker claimed before the failure is its own (the claim is in PostgreSQL); one it did not
+                // claim stays queued for the next pass.
+                logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not take trials ({Reason})", SweepId, worker.Address, e.Message);
             }
         }
+    }
+
+    /// <summary>The worker's free slots, or 0 when it does not answer within the call timeout.</summary>
+    private async Task<int> FreeSlotsAsync(WorkerSilo worker, CancellationToken ct)
+    {
+        try
+        {
+            var slots = Worker(worker, out var placement);
+            using (placement) return await slots.FreeSlotsAsync().WaitAsync(options.CallTimeout, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not say its free slots ({Reason})", SweepId, worker.Address, e.Message);
+            return 0;
+        }
+    }
+
+    /// <summary>Starts up to <paramref name="free"/> queued trials on <paramref name="worker"/>; false when the sweep has nothing more to start now.</summary>
+    private async Task<bool> StartOnAsync(WorkerSilo worker, int free, SweepRow sweep, CancellationToken ct)
+    {
+        // Each start returns once the worker has claimed the trial (or has said why not), so nothing stays
+        // "dispatched" between passes: a trial not started is picked again by the next pass.
+        var picked = await store.DispatchAsync(SweepId, free, redispatchAfter: TimeSpan.Zero, ct);
+        if (picked.Count == 0) return false; // max_concurrent reached, or nothing left to start
+        var slots = Worker(worker, out var placement);
+        using (placement)
+            foreach (var trialId in picked)
+                if (await slots.StartTrialAsync(new StartTrial(SweepId, trialId, sweep.GpusPerTrial)).WaitAsync(options.CallTimeout, ct)
+                    is TrialStartResult.NoFreeSlot or TrialStartResult.NeedsGpu)
+                    break;
+        return true;
     }
 
     /// <summary>
@@ -94,15 +125,29 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
     {
         var running = sweep is null ? [] : (await store.GetSweepTrialsAsync(SweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToList();
         if (sweep?.Status == SweepStatus.Cancelled && running.Count > 0)
-            foreach (var worker in workers.Live())
-            {
-                var slots = Worker(worker, out var placement);
-                using (placement) await slots.CancelTrialsAsync(running);
-            }
+            await CancelOnWorkersAsync(running, ct);
         if (running.Count > 0) return;
         _poll?.Dispose();
         _poll = null;
         this.DeactivateOnIdle();
+    }
+
+    /// <summary>Tells every live worker's grain to stop these trials now (a worker not running one ignores it).</summary>
+    private async Task CancelOnWorkersAsync(IReadOnlyList<long> trialIds, CancellationToken ct)
+    {
+        foreach (var worker in workers.Live())
+        {
+            var slots = Worker(worker, out var placement);
+            try
+            {
+                using (placement) await slots.CancelTrialsAsync(trialIds).WaitAsync(options.CallTimeout, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Its heartbeat stays the backstop: the store's reply to it names the cancelled trials.
+                logger.LogWarning("Sweep {Sweep}: could not reach worker silo {Silo} to stop cancelled trials ({Reason})", SweepId, worker.Address, e.Message);
+            }
+        }
     }
 
     /// <summary>The worker grain of <paramref name="worker"/>, and the placement hint that keeps it on that silo.</summary>

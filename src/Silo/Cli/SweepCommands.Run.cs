@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Experiments.Cluster.Hosting;
 using Experiments.Contracts;
+using Experiments.Contracts.Cluster;
 using Experiments.Coordinator;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Datasets;
@@ -31,10 +33,26 @@ public static partial class SweepCommands
         sweep.Subcommands.Add(Resume());
     }
 
-    internal static Option<string?> BusOption() => new("--bus")
+    /// <summary>
+    /// The RabbitMQ broker's option, kept hidden so that a script or a habit that still passes it is told why it is
+    /// refused instead of "unrecognized option" (<see cref="RejectBus"/>).
+    /// </summary>
+    internal static Option<string?> RemovedBusOption() => new("--bus") { Hidden = true };
+
+    /// <summary>Refuses a given --bus as bad input: the cluster no longer has a broker.</summary>
+    internal static void RejectBus(ParseResult parse, Option<string?> bus)
     {
-        Description = $"A RabbitMQ broker (amqp://user:password@host:5672/) shared with the cluster's `{ExperimentsCommand.Name} silo` nodes.",
-    };
+        if (parse.GetResult(bus) is { Implicit: false })
+            throw new ArgumentException("--bus is gone: the cluster has no message broker any more; its silos find each other, and commands find " +
+                                        "them, through the PostgreSQL they share, so give only --db (docs/cluster.md)");
+    }
+
+    /// <summary>
+    /// How long `sweep submit`, `cancel` and `resume --cluster` wait for a silo to take their prompt: connecting a client
+    /// and one coordinator pass, which took over 5 s on a loaded 2-core machine. The sweep is recorded before, so a
+    /// prompt that times out costs only the wait.
+    /// </summary>
+    private static readonly TimeSpan PromptTimeout = TimeSpan.FromSeconds(10);
 
     internal static Option<int> SlotsOption() => new("--slots")
     {
@@ -143,39 +161,33 @@ public static partial class SweepCommands
 
     private static Command Submit()
     {
-        var (file, force, db, bus) = (FileArgument(), ForceOption(), StoreAccess.DbOption(), BusOption());
-        bus.Required = true;
+        var (file, force, db, bus) = (FileArgument(), ForceOption(), StoreAccess.DbOption(), RemovedBusOption());
         var command = new Command("submit",
-            "Hand a sweep to a running cluster: validate it, record it in the cluster's PostgreSQL (--db) and tell its\n" +
-            $"coordinators over RabbitMQ (--bus). Follow it with `{ExperimentsCommand.Name} sweep status <id> --watch`.") { file, force, db, bus };
+            "Hand a sweep to a cluster of `silo` processes: validate it, record it in the cluster's PostgreSQL (--db), print\n" +
+            "its id, and wake a coordinator. With no silo up, the sweep waits in PostgreSQL and the first coordinator to start\n" +
+            $"runs it. Follow it with `{ExperimentsCommand.Name} sweep status <id> --watch`.") { file, force, db, bus };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
+            RejectBus(parse, bus);
             var (spec, text, path) = ReadSweep(parse.GetValue(file)!, parse.GetValue(force));
             await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
             var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
-            await AnnounceOverBusAsync(store, parse.GetValue(bus)!, sweepId, ct);
+            // The id first: the sweep is recorded, whatever becomes of the prompt below, so nobody submits it twice.
             Console.WriteLine(sweepId.ToString(CultureInfo.InvariantCulture));
-            Console.Error.WriteLine($"Sweep {sweepId} submitted: {spec.TrialCount} trials. Follow it with `{ExperimentsCommand.Name} sweep status {sweepId} --watch`.");
+            var notWoken = await WakeCoordinatorAsync(store, sweepId, ct);
+            Console.Error.WriteLine(notWoken is null
+                ? $"Sweep {sweepId} submitted: {spec.TrialCount} trials, handed to the cluster's coordinator. Follow it with `{ExperimentsCommand.Name} sweep status {sweepId} --watch`."
+                : $"Sweep {sweepId} submitted: {spec.TrialCount} trials; it waits in PostgreSQL ({notWoken}) and runs when a coordinator silo starts " +
+                  $"(`{ExperimentsCommand.Name} silo --role coordinator --db …`).");
             return CommandErrors.Ok;
         }));
         return command;
     }
 
-    private static async Task AnnounceOverBusAsync(ResultsStore store, string busUri, long sweepId, CancellationToken ct)
-    {
-        using var host = ExperimentsNode.Build(store, new NodeSettings(busUri, new NodeRoles(false, false), new WorkerOptions(), new CoordinatorOptions()),
-            consoleLogLevel: LogLevel.Warning);
-        await host.StartAsync(ct);
-        try
-        {
-            await ExperimentsNode.AnnounceAsync(host, sweepId, ct);
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
-    }
+    /// <summary>Wakes the sweep's coordinator grain on the cluster within <see cref="PromptTimeout"/>; null when it was woken, else why not.</summary>
+    private static Task<string?> WakeCoordinatorAsync(ResultsStore store, long sweepId, CancellationToken ct) =>
+        ClusterClientCall.TryAsync(store, grains => grains.GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), PromptTimeout, ct);
 
     private static Command List()
     {
@@ -250,7 +262,8 @@ public static partial class SweepCommands
     {
         var (id, db) = (SweepIdArgument(), StoreAccess.DbOption());
         var command = new Command("cancel",
-            "Cancel a sweep: queued trials are cancelled now; running ones stop at their workers' next heartbeat, keeping their recorded epochs.") { id, db };
+            "Cancel a sweep: queued trials are cancelled now; running ones stop now on a cluster (through their workers' grains),\n" +
+            "else at their workers' next heartbeat, keeping their recorded epochs.") { id, db };
         command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
         {
             var sweepId = parse.GetValue(id);
@@ -262,8 +275,11 @@ public static partial class SweepCommands
                     CommandErrors.Error($"sweep {sweepId} has already completed; there is nothing to cancel");
                     return CommandErrors.BadInput;
                 default:
-                    Console.WriteLine($"Sweep {sweepId} cancelled: queued trials will not start, running ones stop at their next heartbeat " +
-                                      $"and keep their epochs. `{ExperimentsCommand.Name} sweep resume {sweepId}` re-queues them.");
+                    // On a cluster, the coordinator grain stops the running trials now, through their workers' grains.
+                    var notWoken = await WakeCoordinatorAsync(store, sweepId, ct);
+                    Console.WriteLine($"Sweep {sweepId} cancelled: queued trials will not start, running ones stop " +
+                                      (notWoken is null ? "now" : $"at their next heartbeat ({notWoken})") +
+                                      $" and keep their epochs. `{ExperimentsCommand.Name} sweep resume {sweepId}` re-queues them.");
                     return CommandErrors.Ok;
             }
         }));
@@ -272,12 +288,17 @@ public static partial class SweepCommands
 
     private static Command Resume()
     {
-        var (id, db, bus, slots, threads) = (SweepIdArgument(), StoreAccess.DbOption(), BusOption(), SlotsOption(), ThreadsOption());
+        var (id, db, bus, slots, threads) = (SweepIdArgument(), StoreAccess.DbOption(), RemovedBusOption(), SlotsOption(), ThreadsOption());
+        var cluster = new Option<bool>("--cluster")
+        {
+            Description = "Hand the re-queued trials to the cluster of `silo` processes on --db instead of running them here.",
+        };
         var command = new Command("resume",
             "Re-queue a sweep's failed, cancelled and interrupted trials (finished ones are kept; each resumes from its latest\n" +
-            "recorded epoch) and run them here, or, with --bus, hand them to the cluster.") { id, db, bus, slots, threads };
+            "recorded epoch) and run them here, or, with --cluster, hand them to the cluster.") { id, db, cluster, bus, slots, threads };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
+            RejectBus(parse, bus);
             var sweepId = parse.GetValue(id);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
@@ -285,9 +306,10 @@ public static partial class SweepCommands
             if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{resumed.StillLeased} trial(s) still hold a worker's lease until {until.ToLocalTime():HH:mm:ss}: they carry on with that worker if it is alive, else they are re-queued when the lease runs out and resume from their latest epoch."));
-            if (parse.GetValue(bus) is { } busUri)
+            if (parse.GetValue(cluster))
             {
-                await AnnounceOverBusAsync(store, busUri, sweepId, ct);
+                if (await WakeCoordinatorAsync(store, sweepId, ct) is { } notWoken)
+                    Console.Error.WriteLine($"Sweep {sweepId} waits in PostgreSQL ({notWoken}) and runs when a coordinator silo starts.");
                 return CommandErrors.Ok;
             }
             if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) DataCommands.FetchOnFirstUse(dataset, ct);

@@ -1,10 +1,11 @@
+using System.Net;
 using Experiments.Cluster.Hosting;
+using Experiments.Cluster.Membership;
 using Experiments.Contracts;
 using Experiments.Contracts.Cluster;
 using Experiments.Coordinator.Orchestration;
 using Experiments.Store;
 using Experiments.Worker.Node;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,18 +28,38 @@ public sealed record NodeRoles(bool Coordinator, bool Worker)
     };
 }
 
-/// <summary>Everything one node needs: where the bus is (null = in-process), what it runs, and how.</summary>
-public sealed record NodeSettings(string? BusUri, NodeRoles Roles, WorkerOptions Worker, CoordinatorOptions Coordinator)
+/// <summary>
+/// Everything one node needs: what it runs, and how. Without <see cref="Cluster"/>, the node is an Orleans silo alone in
+/// this process.
+/// </summary>
+public sealed record NodeSettings(NodeRoles Roles, WorkerOptions Worker, CoordinatorOptions Coordinator)
 {
+    /// <summary>The Orleans cluster this node joins through PostgreSQL membership (`experiments silo`); null: none.</summary>
+    public ClusterJoin? Cluster { get; init; }
+
     public static NodeSettings InProcess(WorkerOptions? worker = null, CoordinatorOptions? coordinator = null) =>
-        new(null, NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
+        new(NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
+
+    /// <summary>A silo of the cluster whose membership lives in the node's results database.</summary>
+    public static NodeSettings Joining(ClusterJoin cluster, NodeRoles roles, WorkerOptions worker, CoordinatorOptions coordinator) =>
+        new(roles, worker, coordinator) { Cluster = cluster };
+}
+
+/// <summary>
+/// How a silo joins the cluster: the address the others reach it at, its silo and gateway ports (0: a free port,
+/// recorded in the membership table for the others to find) and how quickly it declares other silos dead.
+/// </summary>
+public sealed record ClusterJoin(IPAddress Address, int SiloPort, int GatewayPort)
+{
+    public FailureDetection FailureDetection { get; init; } = FailureDetection.Default;
 }
 
 /// <summary>
 /// Builds a node's host: the results store (owned by the caller), the coordinator and/or worker, and telemetry export
-/// when OTEL_EXPORTER_OTLP_ENDPOINT is set. In-process (no bus), the node is one Orleans silo with localhost clustering
-/// on free loopback ports: a coordinator grain per sweep and a worker grain over this process's slots. With a bus URI,
-/// it is a node of the MassTransit cluster over RabbitMQ (docs/cluster.md says which path uses which).
+/// when OTEL_EXPORTER_OTLP_ENDPOINT is set. The node is one Orleans silo: alone in this process with localhost
+/// clustering on free loopback ports (`sweep run`, `demo`), or joining the cluster whose membership lives in the
+/// store's database (`silo`, <see cref="NodeSettings.Cluster"/>). A coordinator grain per sweep on coordinator silos, a
+/// worker grain over this process's slots on worker silos (docs/cluster.md).
 /// </summary>
 public static class ExperimentsNode
 {
@@ -46,52 +67,50 @@ public static class ExperimentsNode
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(consoleLogLevel);
-        builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
         if (consoleLogLevel < LogLevel.None)
             builder.Logging.AddConsole(o => o.FormatterName = OneLineLogFormatter.FormatterName).AddConsoleFormatter<OneLineLogFormatter, ConsoleFormatterOptions>();
         builder.Services.AddSingleton(store);
         if (progress is not null) builder.Services.AddSingleton(progress);
-        if (settings.BusUri is null) AddInProcessSilo(builder, settings);
-        else AddBusNode(builder, settings, settings.BusUri);
+        AddSilo(builder, store, settings);
         return builder.Build();
     }
 
-    private static void AddInProcessSilo(HostApplicationBuilder builder, NodeSettings settings)
+    private static void AddSilo(HostApplicationBuilder builder, ResultsStore store, NodeSettings settings)
     {
-        var slots = SlotPlan.For(settings.Worker);
+        var slots = settings.Roles.Worker ? SlotPlan.For(settings.Worker) : new SlotPlan(0, 0, 0);
         var roles = (settings.Roles.Coordinator ? SiloRoles.Coordinator : SiloRoles.None) | (settings.Roles.Worker ? SiloRoles.Worker : SiloRoles.None);
+        var resources = new SiloResources(roles, slots.Gpus, slots.Slots) { WorkerName = settings.Roles.Worker ? settings.Worker.Name : null };
         // The silo first: hosted services stop in reverse order, so the worker's trials end (and tell their
         // coordinator grain) while the silo still runs.
-        builder.AddExperimentsSilo(new SiloSettings(new SiloResources(roles, slots.Gpus, slots.Slots)));
-        // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
-        // loaded machine trips) are not the user's business. Errors still show.
-        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        if (settings.Cluster is { } cluster)
+        {
+            builder.AddExperimentsSilo(new SiloSettings(resources)
+            {
+                MembershipStore = store, AdvertisedAddress = cluster.Address, SiloPort = cluster.SiloPort, GatewayPort = cluster.GatewayPort,
+                FailureDetection = cluster.FailureDetection,
+            });
+        }
+        else
+        {
+            builder.AddExperimentsSilo(new SiloSettings(resources));
+            // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
+            // loaded machine trips) are not the user's business. Errors still show.
+            builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        }
         builder.Services.AddSingleton(settings.Coordinator);
         builder.Services.AddSingleton<ISweepCoordination, GrainSweepCoordination>();
         if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(settings.Worker);
-    }
-
-    private static void AddBusNode(HostApplicationBuilder builder, NodeSettings settings, string busUri)
-    {
-        builder.Services.AddSingleton<ISweepCoordination, BusSweepCoordination>();
-        builder.Services.AddMassTransit(bus =>
+        // A cluster's coordinators find the sweeps waiting in PostgreSQL themselves: one submitted while no silo was
+        // up, or whose coordinator grain died with its silo. (In process, the command wakes its own sweep's grain.)
+        if (settings.Cluster is not null && settings.Roles.Coordinator)
         {
-            if (settings.Roles.Worker) builder.Services.AddExperimentsWorker(bus, settings.Worker);
-            if (settings.Roles.Coordinator) builder.Services.AddExperimentsCoordinator(bus, settings.Coordinator);
-            bus.UsingRabbitMq((context, configure) =>
-            {
-                configure.Host(new Uri(busUri));
-                configure.ConfigureEndpoints(context);
-            });
-        });
+            builder.Services.AddHostedService<WaitingSweepsScan>();
+            // A worker silo declared dead has its trials taken back at once, not when their leases run out.
+            builder.Services.AddHostedService<TrialsOfDeadWorkers>();
+        }
     }
 
     /// <summary>Tells the coordinators a sweep is waiting, so they dispatch at once rather than at their next poll.</summary>
-    public static async Task AnnounceAsync(IHost host, long sweepId, CancellationToken ct)
-    {
-        if (host.Services.GetService<IGrainFactory>() is { } grains)
-            await BusResilience.RunAsync(_ => grains.GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), ct);
-        else
-            await BusResilience.RunAsync(token => host.Services.GetRequiredService<IBus>().Publish(new SweepQueued(sweepId), token), ct);
-    }
+    public static async Task AnnounceAsync(IHost host, long sweepId, CancellationToken ct) =>
+        await GrainCallResilience.RunAsync(_ => host.Services.GetRequiredService<IGrainFactory>().GetGrain<ISweepCoordinatorGrain>(sweepId).WakeAsync(), ct);
 }

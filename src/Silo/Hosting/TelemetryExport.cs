@@ -7,7 +7,7 @@ using OpenTelemetry.Trace;
 namespace Experiments.Silo.Hosting;
 
 /// <summary>
-/// OTLP export of the "Experiments" spans and instruments (plus Orleans's and MassTransit's), switched on by the standard
+/// OTLP export of the "Experiments" spans and instruments (plus Orleans's), switched on by the standard
 /// OTEL_EXPORTER_OTLP_ENDPOINT variable; the exporter reads the other OTEL_* variables itself. It lives as long as the
 /// process, so the `sweep` span a command starts before any host exists is exported too. Without the variable nothing
 /// is exported and the instrumentation costs next to nothing.
@@ -20,7 +20,7 @@ public sealed class TelemetryExport : IDisposable
     private TelemetryExport()
     {
         var resource = ResourceBuilder.CreateDefault().AddService("experiments");
-        _tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(ExperimentsTelemetry.Name, "Microsoft.Orleans.*", "MassTransit").AddOtlpExporter().Build();
+        _tracing = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(ExperimentsTelemetry.Name, "Microsoft.Orleans.*").AddOtlpExporter().Build();
         _metrics = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(ExperimentsTelemetry.Name, "Microsoft.Orleans").AddOtlpExporter().Build();
     }
 

@@ -8,7 +8,7 @@ namespace Experiments.Worker.Node;
 
 /// <summary>
 /// The worker's slots. Starting a trial claims it in PostgreSQL, starts it on a thread of its own and returns, so the
-/// caller (a worker grain's turn, or a RabbitMQ delivery) is done within moments however long the trial runs; a dead
+/// caller (a worker grain's turn) is done within moments however long the trial runs; a dead
 /// worker's trials come back through their expired leases (docs/cluster.md, "Why leases"). When an attempt ends, the
 /// sweep's coordinator is told (<see cref="ISweepCoordination"/>).
 /// </summary>

@@ -1,5 +1,4 @@
 using Experiments.Datasets;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Worker.Node;
@@ -22,23 +21,6 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<TrialExecutor>();
         services.AddSingleton<WorkerHeartbeats>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeats>());
-        return services;
-    }
-
-    /// <summary>
-    /// A worker node of the MassTransit cluster: <see cref="AddExperimentsWorker(IServiceCollection, WorkerOptions)"/> plus
-    /// the RunTrial consumer on the bus (<paramref name="bus"/> is the registration the host's AddMassTransit call is building).
-    /// </summary>
-    public static IServiceCollection AddExperimentsWorker(this IServiceCollection services, IBusRegistrationConfigurator bus, WorkerOptions options)
-    {
-        services.AddExperimentsWorker(options);
-        var slots = SlotPlan.For(options);
-        bus.AddConsumer<RunTrialConsumer>().Endpoint(e =>
-        {
-            e.Name = RunTrialConsumer.Queue;
-            e.ConcurrentMessageLimit = slots.Slots;
-            e.PrefetchCount = slots.Slots;
-        });
         return services;
     }
 }

@@ -9,30 +9,24 @@ using Npgsql;
 namespace Experiments.Cluster.Tests.Support;
 
 /// <summary>
-/// One private RabbitMQ and one private PostgreSQL for every cluster test (each takes seconds to start). Isolation per
-/// test comes from a fresh database (<see cref="NewDatabaseAsync"/>) and a fresh RabbitMQ virtual host
-/// (<see cref="NewVirtualHostAsync"/>), so a message or a worker row left over from one test can never reach another.
+/// One private PostgreSQL for every cluster test (it takes seconds to start): the cluster's only server. Isolation per
+/// test comes from a fresh database (<see cref="NewDatabaseAsync"/>), which holds the test's membership table too, so
+/// a silo, a worker row or a trial left over from one test can never reach another.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     private readonly string _directory = LocalPostgres.CreateTemporaryHome("exp-cluster-tests-");
     private LocalPostgres? _postgres;
     private string _admin = "";
-    private int _virtualHosts;
 
-    public LocalRabbitMq Broker { get; private set; } = null!;
-
-    /// <summary>How long the shared broker and database took to start (reported by the tests).</summary>
+    /// <summary>How long the shared database took to start (reported by the tests).</summary>
     public TimeSpan StartDuration { get; private set; }
 
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
         _postgres = new LocalPostgres(Path.Combine(_directory, "postgres-home"));
-        var postgres = _postgres.EnsureStartedAsync();
-        var broker = LocalRabbitMq.StartAsync(Path.Combine(_directory, "rabbitmq"));
-        await Task.WhenAll(postgres, broker);
-        Broker = await broker;
+        await _postgres.EnsureStartedAsync();
         _admin = _postgres.ConnectionStringFor("postgres")!;
         StartDuration = clock.Elapsed;
     }
@@ -52,15 +46,6 @@ public sealed class ClusterFixture : IAsyncLifetime
         return connectionString;
     }
 
-    /// <summary>A fresh virtual host on the shared broker, open to guest; returns the AMQP URI that selects it.</summary>
-    public async Task<string> NewVirtualHostAsync()
-    {
-        var name = $"test{Interlocked.Increment(ref _virtualHosts)}";
-        await Broker.RabbitMqCtlAsync(["add_vhost", name]);
-        await Broker.RabbitMqCtlAsync(["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
-        return new Uri(Broker.AmqpUri, name).ToString();
-    }
-
     /// <summary>A directory to use as one node's EXPERIMENTS_HOME.</summary>
     public string NewHome(string label) => Directory.CreateDirectory(Path.Combine(_directory, "homes", $"{label}-{Guid.NewGuid():N}")).FullName;
 
@@ -69,7 +54,6 @@ public sealed class ClusterFixture : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         try
         {
-            if (Broker is not null) await Broker.DisposeAsync();
             if (_postgres is not null) await _postgres.StopAsync();
         }
         finally

@@ -8,8 +8,9 @@ using Xunit.Abstractions;
 namespace Experiments.Cluster.Tests.Support;
 
 /// <summary>
-/// One test's cluster: its own database and virtual host on the shared servers, and the `experiments silo` processes
-/// it starts (all stopped at the end). Helpers submit sweeps through the CLI and read the outcome from PostgreSQL.
+/// One test's cluster: its own database on the shared PostgreSQL (with its own membership table), and the
+/// `experiments silo` processes it starts on loopback (all stopped at the end). Helpers submit sweeps through the CLI
+/// and read the outcome from PostgreSQL.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -18,15 +19,13 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly List<NodeProcess> _nodes = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    private TestCluster(ClusterFixture fixture, ITestOutputHelper output, string database, string bus, string virtualHost, ResultsStore store)
+    private TestCluster(ClusterFixture fixture, ITestOutputHelper output, string database, ResultsStore store)
     {
-        (_fixture, _output, Database, Bus, VirtualHost, Store) = (fixture, output, database, bus, virtualHost, store);
+        (_fixture, _output, Database, Store) = (fixture, output, database, store);
         Home = fixture.NewHome("cli");
     }
 
     public string Database { get; }
-    public string Bus { get; }
-    public string VirtualHost { get; }
     public ResultsStore Store { get; }
 
     /// <summary>The EXPERIMENTS_HOME of the short CLI commands (submit, status, cancel, resume).</summary>
@@ -35,20 +34,20 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> CreateAsync(ClusterFixture fixture, ITestOutputHelper output)
     {
         var database = await fixture.NewDatabaseAsync();
-        var bus = await fixture.NewVirtualHostAsync();
         var store = await ResultsStore.OpenAsync(database);
-        return new TestCluster(fixture, output, database, bus, new Uri(bus).AbsolutePath.Trim('/'), store);
+        return new TestCluster(fixture, output, database, store);
     }
 
-    /// <summary>Short leases and beats so that a dead worker is noticed within seconds.</summary>
-    private static readonly string[] Timing = ["--lease", "4", "--heartbeat", "1", "--poll", "1"];
+    /// <summary>Short beats and passes, and by default a short lease, so that a dead worker is noticed within seconds even by its lease.</summary>
+    private static string[] Timing(int leaseSeconds) =>
+        ["--lease", leaseSeconds.ToString(CultureInfo.InvariantCulture), "--heartbeat", "1", "--poll", "1"];
 
-    public NodeProcess StartCoordinator(string name = "coordinator") =>
-        StartNode(name, ["silo", "--role", "coordinator", "--bus", Bus, "--db", Database, .. Timing]);
+    public NodeProcess StartCoordinator(string name = "coordinator", int leaseSeconds = 4) =>
+        StartNode(name, ["silo", "--role", "coordinator", "--db", Database, .. Timing(leaseSeconds)]);
 
     /// <summary>A worker with one single-threaded slot: it runs one trial at a time.</summary>
-    public NodeProcess StartWorker(string name) =>
-        StartNode(name, ["silo", "--role", "worker", "--bus", Bus, "--db", Database, "--slots", "1", "--threads", "1", .. Timing]);
+    public NodeProcess StartWorker(string name, int leaseSeconds = 4) =>
+        StartNode(name, ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing(leaseSeconds)]);
 
     private NodeProcess StartNode(string name, string[] arguments)
     {
@@ -59,25 +58,16 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until <paramref name="count"/> workers heartbeat into the database and consume the trial queue, so the
-    /// first dispatch already reaches all of them.
+    /// Waits until <paramref name="count"/> workers heartbeat into the database and every silo process this test
+    /// started and has not killed is an active member of the cluster, so the first pass already sees all of them.
     /// </summary>
     public async Task WaitForWorkersAsync(int count)
     {
         await WaitUntilAsync($"{count} live workers", TimeSpan.FromSeconds(60), async () =>
             await ScalarAsync("SELECT count(*) FROM workers WHERE stopped_at IS NULL AND last_heartbeat > now() - interval '3 seconds'") >= count);
-        await WaitUntilAsync($"{count} consumers on the trial queue", TimeSpan.FromSeconds(30), async () => await QueueConsumersAsync() >= count);
-    }
-
-    private async Task<int> QueueConsumersAsync()
-    {
-        var listing = await _fixture.Broker.RabbitMqCtlAsync(["list_queues", "-q", "-p", VirtualHost, "name", "consumers"]);
-        foreach (var line in listing.Split('\n'))
-        {
-            var fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length == 2 && fields[0] == "experiments-trials") return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        return 0;
+        var silos = _nodes.Count(n => !n.HasExited);
+        await WaitUntilAsync($"{silos} active silos", TimeSpan.FromSeconds(60), async () =>
+            await ScalarAsync("SELECT count(*) FROM cluster_silos WHERE status = 'active'") >= silos);
     }
 
     /// <summary>`experiments sweep submit` of the given YAML; returns the id it printed.</summary>
@@ -85,7 +75,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var file = Path.Combine(Home, $"sweep-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, yaml);
-        var run = await CliAsync("sweep", "submit", file, "--bus", Bus, "--db", Database);
+        var run = await CliAsync("sweep", "submit", file, "--db", Database);
         Assert.True(run.ExitCode == 0, "sweep submit failed: " + run.All);
         var id = long.Parse(run.Output.Trim(), CultureInfo.InvariantCulture);
         Log($"submitted sweep {id}");

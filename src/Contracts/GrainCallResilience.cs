@@ -4,11 +4,11 @@ using Polly.Retry;
 namespace Experiments.Contracts;
 
 /// <summary>
-/// The retry pipeline around every publish: a broker restarting or a connection being re-established is waited out
-/// (5 tries, exponential back-off from 200 ms). A publish that still fails loses nothing: the trial stays queued in
-/// PostgreSQL and the coordinator's next pass publishes it again.
+/// The retry pipeline around a worker's calls to a sweep's coordinator grain: a coordinator silo restarting, or a
+/// grain reactivating elsewhere after its silo died, is waited out (5 tries, exponential back-off from 200 ms, jittered).
+/// A call that still fails loses nothing: the trial's state is in PostgreSQL, and the coordinator's next pass sees it.
 /// </summary>
-public static class BusResilience
+public static class GrainCallResilience
 {
     public static ResiliencePipeline Pipeline { get; } = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
@@ -21,7 +21,7 @@ public static class BusResilience
         })
         .Build();
 
-    /// <summary>Runs a publish (or any broker call) through <see cref="Pipeline"/>.</summary>
+    /// <summary>Runs a grain call through <see cref="Pipeline"/>.</summary>
     public static ValueTask RunAsync(Func<CancellationToken, Task> call, CancellationToken ct) =>
         Pipeline.ExecuteAsync(async token => await call(token), ct);
 }
