@@ -343,6 +343,7 @@ public class Rejecting_a_malformed_command_line : IDisposable
         { "--top needs a value after it (a whole number)", ["viz", "kernels", "--trial", "1", "--layer", "0", "--top"] },
         { "viz curves needs at least one trial id, e.g. `viz curves 3 4`", ["viz", "curves"] },
         { "trial ids must be whole numbers, got 'abc'", ["viz", "curves", "3", "abc"] },
+        { "trial 3 is given twice", ["viz", "curves", "3", "4", "3"] },
     };
 
     [Theory]

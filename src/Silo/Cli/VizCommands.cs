@@ -99,6 +99,12 @@ public static partial class VizCommands
         var (db, output) = (StoreAccess.DbOption(), OutOption("trial-<id>/ for one trial, trials-<a>-<b>…/ for several"));
         var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore }
             .Needing("at least one trial id", "3 4", values: "trial ids");
+        // A repeated id would draw the same trial twice, under one legend name twice: refused as the parser's error.
+        trials.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long[]>() is { } ids && ids.GroupBy(id => id).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"trial {repeated.Key} is given twice"));
+        });
         var epoch0 = new Option<bool>("--include-epoch-0")
         {
             Description = "Also draw epoch 0, the untrained model (its loss of about 2.3 and accuracy of about 10% otherwise set the axes).",
