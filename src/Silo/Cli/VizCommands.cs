@@ -162,6 +162,11 @@ public static partial class VizCommands
             // --filter names the filters itself; a page of them would be ignored silently.
             if (parse.GetValue(filter) is { Length: > 0 } && parse.GetValue(page) is not null)
                 throw new ArgumentException("--page goes without --filter: --filter names the filters to show, --page picks them by index when none are named");
+            if (parse.GetValue(filter) is { Length: > 0 } && parse.GetResult(top) is { Implicit: false })
+                throw new ArgumentException("--top goes without --filter: --filter names the filters to show, --top picks the largest when none are named");
+            // --change draws every kernel on its own symmetric scale around 0; a --scale would change nothing.
+            if (parse.GetValue(change) && parse.GetResult(scale) is { Implicit: false })
+                throw new ArgumentException("--scale goes without --change: --change draws every kernel on one symmetric scale around 0 for the whole picture");
             var selection = new KernelSelection(parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null, parse.GetValue(top), parse.GetValue(page));
             var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
             var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, selection, new EpochSelection(parse.GetValue(epochs)!),
