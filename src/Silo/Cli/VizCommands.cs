@@ -290,16 +290,16 @@ public static partial class VizCommands
         var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };
         channels.AcceptOnlyFromAmong("grey", "all");
         var seed = new Option<int>("--seed") { Description = "Seed of the sample.", DefaultValueFactory = _ => 0 };
-        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white, with a colour bar.")
+        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white, with a colour bar; its numbers beside it as JSON.")
             { dataset, sample, channels, seed, output };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
             if (parse.GetValue(sample) < 2) throw new ArgumentException("--sample must be at least 2");
             var name = DatasetCatalog.Get(parse.GetValue(dataset)!).Name;
             var mode = parse.GetValue(channels) == "all" ? CovarianceChannels.All : CovarianceChannels.Grey;
-            var (path, matrix) = TrialFigures.Covariance(name, ExperimentsHome.Resolve(), parse.GetValue(sample), mode, OutDirectory(parse, output, $"dataset-{name}"), parse.GetValue(seed));
+            var (path, json, matrix) = TrialFigures.Covariance(name, ExperimentsHome.Resolve(), parse.GetValue(sample), mode, OutDirectory(parse, output, $"dataset-{name}"), parse.GetValue(seed));
             Console.Error.WriteLine($"{matrix.Dimension}×{matrix.Dimension} covariance of {matrix.Samples} images");
-            PrintPaths([path]);
+            PrintPaths([path, json]);
             return CommandErrors.Ok;
         }));
         return command;
