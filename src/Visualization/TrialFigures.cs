@@ -200,9 +200,9 @@ public sealed class TrialFigures(ResultsStore store)
 
     /// <summary>
     /// covariance-&lt;dataset&gt;.png (<see cref="CovarianceChart"/>): the d×d pixel covariance of a sample of the training
-    /// split, zero white, positive red, negative blue, with a colour bar.
+    /// split, zero white, positive red, negative blue, with a colour bar; its numbers beside it as JSON (Json).
     /// </summary>
-    public static (string Path, CovarianceMatrix Matrix) Covariance(string dataset, string home, int sample, CovarianceChannels channels, string outDirectory, int seed = 0)
+    public static (string Path, string Json, CovarianceMatrix Matrix) Covariance(string dataset, string home, int sample, CovarianceChannels channels, string outDirectory, int seed = 0)
     {
         var (train, _) = DatasetCatalog.LoadTrainAndTest(dataset, home);
         var matrix = PixelCovariance.Of(train, sample, channels, seed);
@@ -211,7 +211,7 @@ public sealed class TrialFigures(ResultsStore store)
         var path = Path.Combine(outDirectory, $"covariance-{SafeName(name)}{(channels == CovarianceChannels.All ? "-all-channels" : "")}.png");
         var variables = channels == CovarianceChannels.All ? "every channel of every pixel" : "pixel positions, channel mean";
         CovarianceChart.Write(matrix, $"Pixel covariance of {matrix.Samples} {name} training images ({matrix.Dimension} variables: {variables})", path);
-        return (path, matrix);
+        return (path, ChartCanvas.DataPath(path), matrix);
     }
 
     /// <summary>

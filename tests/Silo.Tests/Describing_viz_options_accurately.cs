@@ -51,6 +51,22 @@ public sealed class Describing_viz_options_accurately : IDisposable
         Assert.Contains("--page goes without --filter", run.All);
     }
 
+    [Fact]
+    public void Kernels_refuses_a_top_count_together_with_named_filters_instead_of_ignoring_it()
+    {
+        var run = _cli.Run("viz", "kernels", "--trial", "1", "--layer", "0", "--filter", "1", "--top", "3");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: --top goes without --filter", run.Error);
+    }
+
+    [Fact]
+    public void Kernels_refuses_a_scale_together_with_the_change_view_which_has_its_own_symmetric_scale()
+    {
+        var run = _cli.Run("viz", "kernels", "--trial", "1", "--layer", "0", "--change", "--scale", "layer");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: --scale goes without --change", run.Error);
+    }
+
     /// <summary>A command's --help with all whitespace removed, so the console width's line wrapping does not matter.</summary>
     private string Help(params string[] command)
     {

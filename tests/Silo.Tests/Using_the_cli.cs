@@ -343,6 +343,7 @@ public class Rejecting_a_malformed_command_line : IDisposable
         { "--top needs a value after it (a whole number)", ["viz", "kernels", "--trial", "1", "--layer", "0", "--top"] },
         { "viz curves needs at least one trial id, e.g. `viz curves 3 4`", ["viz", "curves"] },
         { "trial ids must be whole numbers, got 'abc'", ["viz", "curves", "3", "abc"] },
+        { "trial 3 is given twice", ["viz", "curves", "3", "4", "3"] },
     };
 
     [Theory]
@@ -366,6 +367,21 @@ public class Rejecting_a_malformed_command_line : IDisposable
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("Required command was not provided.", run.Error);
         Assert.Contains("export-weights", run.Output);
+    }
+
+    [Theory]
+    [InlineData("unknown command 'nonsense' for viz; choose one of: curves, kernels, confusion, roc, health, covariance, saliency,", "viz --help", "viz", "nonsense")]
+    [InlineData("unknown command 'nonsense' for sweep; choose one of: validate, ", "sweep --help", "sweep", "nonsense", "--slots", "2")]
+    [InlineData("unknown command 'nonsense'; choose one of: demo, train, model, data, sweep, results, db, silo, viz, dashboard", "--help", "nonsense")]
+    public void An_unknown_command_is_named_in_one_line_with_the_commands_to_choose_from_and_exit_code_2(string message, string help, params string[] arguments)
+    {
+        var run = _cli.Run(arguments);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("error: " + message, run.Error);
+        Assert.Contains($"see `experiments {help}`", run.Error);
+        Assert.DoesNotContain("Required command was not provided", run.All);
+        Assert.Equal("", run.Output);
     }
 
     public void Dispose() => _cli.Dispose();

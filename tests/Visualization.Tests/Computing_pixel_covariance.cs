@@ -65,11 +65,30 @@ public sealed class Computing_pixel_covariance : IDisposable
         var run = CliProcess.RunIn(_folder.Path, "viz", "covariance", "--dataset", "synthetic", "--sample", "300", "--out", _folder.File("cov"));
 
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.EndsWith("covariance-synthetic.png", run.Lines.Single());
-        var decoded = PngOracle.Decode(run.Lines.Single());
+        Assert.Equal(2, run.Lines.Count);
+        Assert.EndsWith("covariance-synthetic.png", run.Lines[0]);
+        var decoded = PngOracle.Decode(run.Lines[0]);
         Assert.Equal((784 + 260, 784 + 120), (decoded.Width, decoded.Height)); // one pixel per entry, and room for axes and the colour bar
         Assert.True(decoded.Frames[0].Min < decoded.Frames[0].Max, "every pixel has the same value");
         Assert.Contains("784×784 covariance of 300 images", run.Error);
+    }
+
+    [Fact]
+    public void The_command_writes_the_covariance_it_draws_as_json_beside_the_picture()
+    {
+        var run = CliProcess.RunIn(_folder.Path, "viz", "covariance", "--dataset", "synthetic", "--sample", "40", "--seed", "3", "--out", _folder.File("cov"));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal([_folder.File("cov/covariance-synthetic.png"), _folder.File("cov/covariance-synthetic.json")], run.Lines);
+        // The same seeded sample of the same training images: the numbers the picture was drawn from (numpy-checked above).
+        var (train, _) = DatasetCatalog.LoadTrainAndTest("synthetic", _folder.Path);
+        var expected = PixelCovariance.Of(train, 40, CovarianceChannels.Grey, seed: 3);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(run.Lines[1]));
+        var root = json.RootElement;
+        Assert.Equal((40, 28, 28, 784), (root.GetProperty("samples").GetInt32(), root.GetProperty("height").GetInt32(), root.GetProperty("width").GetInt32(), root.GetProperty("dimension").GetInt32()));
+        var rows = root.GetProperty("covariance").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToList();
+        Assert.Equal(784, rows.Count);
+        Assert.Equal(expected.Values, rows.SelectMany(r => r));
     }
 
     private double[] NumpyCov(LabelledImages images, CovarianceChannels mode)

@@ -26,6 +26,14 @@ public static class ExperimentsCommandLine
                 CommandErrors.Hint($"see `{ExperimentsCommand.Name} {CommandPath(parse.CommandResult.Command)} --help`");
                 return CommandErrors.BadInput;
             }
+            // A word that names no subcommand of a group: one line naming the choices, not the parser's words and the whole help.
+            if (parse.Action is ParseErrorAction && ParseErrors.UnknownSubcommand(parse) is { } unknown)
+            {
+                CommandErrors.Error(unknown);
+                var group = CommandPath(parse.CommandResult.Command);
+                CommandErrors.Hint($"see `{ExperimentsCommand.Name}{(group.Length > 0 ? " " + group : "")} --help`");
+                return CommandErrors.BadInput;
+            }
             var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
             // A command group given without its subcommand: the parser prints its help and the error; that is still bad input.
             return parse.Action is ParseErrorAction ? CommandErrors.BadInput : exitCode;

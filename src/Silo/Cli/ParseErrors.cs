@@ -39,6 +39,22 @@ public static class ParseErrors
         return parse.Errors.Select(e => Message(e, parse)).Distinct().ToList();
     }
 
+    /// <summary>
+    /// A word where a command group (one without an action of its own, e.g. viz) takes its subcommand but that names none
+    /// of them: "unknown command 'nonsense' for viz; choose one of: curves, kernels, …" instead of the parser's
+    /// "Required command was not provided" and the group's whole help. Null for any other parse.
+    /// </summary>
+    public static string? UnknownSubcommand(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var group = parse.CommandResult.Command;
+        if (group.Action is not null || group.Subcommands.Count == 0) return null;
+        if (parse.UnmatchedTokens.FirstOrDefault(t => !t.StartsWith('-')) is not { } word) return null;
+        var path = ExperimentsCommandLine.CommandPath(group);
+        var choices = string.Join(", ", group.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
+        return $"unknown command '{word}'" + (path.Length > 0 ? $" for {path}" : "") + $"; choose one of: {choices}";
+    }
+
     private static string Message(ParseError error, ParseResult parse)
     {
         var parserWords = error.Message.ReplaceLineEndings(" ").Replace("\t", "", StringComparison.Ordinal);

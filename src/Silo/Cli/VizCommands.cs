@@ -99,6 +99,12 @@ public static partial class VizCommands
         var (db, output) = (StoreAccess.DbOption(), OutOption("trial-<id>/ for one trial, trials-<a>-<b>…/ for several"));
         var trials = new Argument<long[]>("trials") { Description = "One or more trial ids, overlaid.", Arity = ArgumentArity.OneOrMore }
             .Needing("at least one trial id", "3 4", values: "trial ids");
+        // A repeated id would draw the same trial twice, under one legend name twice: refused as the parser's error.
+        trials.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long[]>() is { } ids && ids.GroupBy(id => id).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"trial {repeated.Key} is given twice"));
+        });
         var epoch0 = new Option<bool>("--include-epoch-0")
         {
             Description = "Also draw epoch 0, the untrained model (its loss of about 2.3 and accuracy of about 10% otherwise set the axes).",
@@ -156,6 +162,11 @@ public static partial class VizCommands
             // --filter names the filters itself; a page of them would be ignored silently.
             if (parse.GetValue(filter) is { Length: > 0 } && parse.GetValue(page) is not null)
                 throw new ArgumentException("--page goes without --filter: --filter names the filters to show, --page picks them by index when none are named");
+            if (parse.GetValue(filter) is { Length: > 0 } && parse.GetResult(top) is { Implicit: false })
+                throw new ArgumentException("--top goes without --filter: --filter names the filters to show, --top picks the largest when none are named");
+            // --change draws every kernel on its own symmetric scale around 0; a --scale would change nothing.
+            if (parse.GetValue(change) && parse.GetResult(scale) is { Implicit: false })
+                throw new ArgumentException("--scale goes without --change: --change draws every kernel on one symmetric scale around 0 for the whole picture");
             var selection = new KernelSelection(parse.GetValue(filter) is { Length: > 0 } chosen ? chosen : null, parse.GetValue(top), parse.GetValue(page));
             var scaling = Enum.Parse<KernelScaling>(parse.GetValue(scale)!, ignoreCase: true);
             var files = await figures.KernelsAsync(id, parse.GetValue(layer)!, selection, new EpochSelection(parse.GetValue(epochs)!),
@@ -279,16 +290,16 @@ public static partial class VizCommands
         var channels = new Option<string>("--channels") { Description = "grey: one variable per pixel position (channel mean); all: every channel of every pixel.", DefaultValueFactory = _ => "grey" };
         channels.AcceptOnlyFromAmong("grey", "all");
         var seed = new Option<int>("--seed") { Description = "Seed of the sample.", DefaultValueFactory = _ => 0 };
-        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white, with a colour bar.")
+        var command = new Command("covariance", "The pixel covariance matrix of a sample of a dataset's training images (000, Fig. 6) as a PNG: positive red, negative blue, zero white, with a colour bar; its numbers beside it as JSON.")
             { dataset, sample, channels, seed, output };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
             if (parse.GetValue(sample) < 2) throw new ArgumentException("--sample must be at least 2");
             var name = DatasetCatalog.Get(parse.GetValue(dataset)!).Name;
             var mode = parse.GetValue(channels) == "all" ? CovarianceChannels.All : CovarianceChannels.Grey;
-            var (path, matrix) = TrialFigures.Covariance(name, ExperimentsHome.Resolve(), parse.GetValue(sample), mode, OutDirectory(parse, output, $"dataset-{name}"), parse.GetValue(seed));
+            var (path, json, matrix) = TrialFigures.Covariance(name, ExperimentsHome.Resolve(), parse.GetValue(sample), mode, OutDirectory(parse, output, $"dataset-{name}"), parse.GetValue(seed));
             Console.Error.WriteLine($"{matrix.Dimension}×{matrix.Dimension} covariance of {matrix.Samples} images");
-            PrintPaths([path]);
+            PrintPaths([path, json]);
             return CommandErrors.Ok;
         }));
         return command;

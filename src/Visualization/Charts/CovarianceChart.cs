@@ -23,6 +23,10 @@ public static class CovarianceChart
         return (side + Left + Right, side + Top + Bottom);
     }
 
+    /// <summary>
+    /// The picture at <paramref name="path"/>, and its numbers beside it as JSON (covariance-x.png → covariance-x.json,
+    /// <see cref="CovarianceNumbers"/>), as every chart has.
+    /// </summary>
     public static void Write(CovarianceMatrix matrix, string title, string path)
     {
         var d = matrix.Dimension;
@@ -40,8 +44,17 @@ public static class CovarianceChart
         var (width, height) = Size(d);
         plot.Layout.Fixed(new PixelPadding(Left, Right, Bottom, Top));
         ChartCanvas.Save(plot, path, width, height);
+        ChartCanvas.SaveData(new CovarianceNumbers(title, matrix.Samples, matrix.Height, matrix.Width, d,
+            [.. Enumerable.Range(0, d).Select(r => matrix.Values.AsSpan(r * d, d).ToArray())]), path);
     }
 
     /// <summary>A round step giving at most about eight index ticks (1, 2 or 5 times a power of ten).</summary>
     private static int IndexStep(int dimension) => (int)ChartCanvas.RoundStep(Math.Max(1, dimension / 8.0));
 }
+
+/// <summary>
+/// The numbers of a covariance picture (<see cref="CovarianceChart"/>): the sampled images' count and pixel size, and
+/// the <paramref name="Dimension"/>×<paramref name="Dimension"/> covariance, one array per row (variable index as on
+/// the picture's axes), in normalised pixel units².
+/// </summary>
+public sealed record CovarianceNumbers(string Title, int Samples, int Height, int Width, int Dimension, double[][] Covariance);

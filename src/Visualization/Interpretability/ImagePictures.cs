@@ -89,8 +89,8 @@ public static class AttributionPictures
     /// <paramref name="heat"/> is the map min–max scaled to [0, 1] (H×W);
     /// <paramref name="range"/> is the map's value range before scaling, which the viridis colour bar names, with
     /// <paramref name="scale"/> saying what the values are. A blank map (<paramref name="blank"/> says why) has no heat
-    /// to show: its tile is hatched grey and the overlay is the image alone, so it cannot be read as a map that found
-    /// nothing of interest in a flat colour.
+    /// to show: its tile is hatched grey, still labelled with its class and logit, the overlay is the image alone, so it
+    /// cannot be read as a map that found nothing of interest in a flat colour, and a note stands where the colour bar would.
     /// </summary>
     public static Picture Panel(string title, PickedImage image, int predicted, Tensor heat, (double Low, double High) range, string? blank, string mapLabel, string scale)
     {
@@ -116,10 +116,13 @@ public static class AttributionPictures
         var panel = new GridPanel(TrueLabel(image.Label), PredictedLabel(predicted),
         [[
             new GridGroup($"{image.Split} image {image.Index.ToString(CultureInfo.InvariantCulture)}", [picture]),
-            new GridGroup(blank is null ? mapLabel : "blank map: no evidence", [heatTile]),
+            new GridGroup(mapLabel, [heatTile]),
             new GridGroup("overlay", [overlay]),
         ]]);
-        var bar = new ColourBar(ColorMap.Viridis, $"{KernelPictures.Format(range.High)} (peak)", KernelPictures.Format(range.Low), scale);
+        // A blank map has no values to read: a note takes the colour bar's place, so the panel keeps its width.
+        var bar = blank is null
+            ? new ColourBar(ColorMap.Viridis, $"{KernelPictures.Format(range.High)} (peak)", KernelPictures.Format(range.Low), scale)
+            : ColourBar.Note($"blank map: no evidence ({blank}); no colour scale");
         var labelWidth = Enumerable.Range(0, image.ClassNames.Count).Max(c => Math.Max(
             PictureText.Width(TrueLabel(c), PictureText.LabelSize), PictureText.Width(PredictedLabel(c), PictureText.SmallSize)));
         return LabelledGrid.Draw(title, [panel], width * zoom, height * zoom, bar, labelWidth: labelWidth);

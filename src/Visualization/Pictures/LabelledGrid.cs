@@ -12,9 +12,15 @@ public sealed record GridPanel(string Label, string? SubLabel, IReadOnlyList<IRe
 
 /// <summary>
 /// What colour means in a picture: the map drawn as a vertical bar, the value of its top, middle and bottom, and a
-/// caption saying what the scale is (e.g. "each filter to its own range").
+/// caption saying what the scale is (e.g. "each filter to its own range"). With <paramref name="CaptionOnly"/>, only the
+/// caption is drawn, in the bar's place: a picture with no colours to read (a blank map) says so there, and keeps the
+/// width of its kind.
 /// </summary>
-public sealed record ColourBar(ColorMap Map, string Top, string Bottom, string Caption, string? Middle = null);
+public sealed record ColourBar(ColorMap Map, string Top, string Bottom, string Caption, string? Middle = null, bool CaptionOnly = false)
+{
+    /// <summary>A note in the colour bar's place, for a picture whose colours mean nothing.</summary>
+    public static ColourBar Note(string caption) => new(ColorMap.Grey, "", "", caption, CaptionOnly: true);
+}
 
 /// <summary>
 /// The geometry of a labelled grid, in pixels. Tiles are all <see cref="TileWidth"/>×<see cref="TileHeight"/>. A line
@@ -190,6 +196,11 @@ public static class LabelledGrid
         var colour = text.ToSkia();
         var left = layout.GridRight + GridLayout.Margin + 12;
         var top = GridLayout.Margin + GridLayout.TitleHeight + 14;
+        if (bar.CaptionOnly)
+        {
+            DrawCaption(picture, bar.Caption, left, top + 9, colour);
+            return;
+        }
         // Top row is the map's end (1), bottom row its start (0).
         var values = Enumerable.Range(0, GridLayout.BarLength).Select(i => (float)(1 - (i + 0.5) / GridLayout.BarLength)).ToArray();
         picture.Paint(GridTile.FromValues(values, 1, GridLayout.BarLength, bar.Map, 0, 1), left, top, GridLayout.BarThickness, GridLayout.BarLength);
@@ -197,8 +208,13 @@ public static class LabelledGrid
         PictureText.Draw(picture.Canvas, bar.Top, labelLeft, top + 9, PictureText.SmallSize, colour);
         if (bar.Middle is { } middle) PictureText.Draw(picture.Canvas, middle, labelLeft, top + GridLayout.BarLength / 2 + 4, PictureText.SmallSize, colour);
         PictureText.Draw(picture.Canvas, bar.Bottom, labelLeft, top + GridLayout.BarLength, PictureText.SmallSize, colour);
-        var baseline = top + GridLayout.BarLength + 8 + 10;
-        foreach (var line in Wrap(bar.Caption, GridLayout.BarAreaWidth - 14).Take(3))
+        DrawCaption(picture, bar.Caption, left, top + GridLayout.BarLength + 8 + 10, colour);
+    }
+
+    /// <summary>Up to three lines of caption from <paramref name="baseline"/> down.</summary>
+    private static void DrawCaption(Picture picture, string caption, int left, int baseline, SKColor colour)
+    {
+        foreach (var line in Wrap(caption, GridLayout.BarAreaWidth - 14).Take(3))
         {
             PictureText.Draw(picture.Canvas, line, left, baseline, PictureText.SmallSize, colour);
             baseline += 13;
