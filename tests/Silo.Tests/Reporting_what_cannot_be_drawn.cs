@@ -88,6 +88,20 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         Assert.Contains("decoding is left out: layer 3 (residual) of 'resnet-small' cannot be decoded: a residual layer has no filters", report);
     }
 
+    [Fact]
+    public void The_reports_activations_include_a_layer_of_500_maps_of_1x1_drawn_as_one_block()
+    {
+        var trial = Train("lenet-matconvnet", epochs: 1);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "1").Lines)));
+
+        // lenet-matconvnet's layer 4 is a 4×4 conv to 500 channels of 1×1, and layer 5 its ReLU; both fit as a 25×20 block.
+        Assert.Contains("Layer 4 (", report);
+        Assert.Contains("): 500 maps of 1×1", report);
+        Assert.Contains("Layer 5 (", report);
+        Assert.DoesNotContain("are left out (see <code>viz activations", report);
+    }
+
     private string Train(string architecture, int epochs)
     {
         var train = _cli.Run("train", "--arch", architecture, "--dataset", "synthetic", "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--limit", "200", "--json");
