@@ -243,9 +243,11 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             {
                 var image = await PickImageAsync(model, index, ct);
                 html.Heading(level + 1, $"Test image {index} · true class {image.TrueClass}");
-                var probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out _);
+                var probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out var softmax);
+                var logScale = softmax.Max() > ProbabilityFigure.LogScaleAbove;
+                if (logScale) probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out softmax, logScale: true);
                 html.Figure(probabilities.Image, $"Test image {index}, as the model sees it");
-                html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red, the predicted class in orange");
+                html.Figure(probabilities.Chart, ProbabilityFigure.Caption(softmax, image.Label, logScale));
                 var saliency = InterpretabilityFigures.Saliency(model, image, null, directory);
                 html.Figure(saliency.Path, $"Saliency for the predicted class {image.Class(saliency.Class)}: image, {InterpretabilityFigures.SaliencyQuantity}, overlay");
                 if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + InterpretabilityFigures.BlankMapWarning(blankSaliency));
