@@ -29,6 +29,8 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         Assert.Contains("(stored: 0, 2)", report);
         Assert.Contains("Test images at epoch 2 (the stored snapshot nearest to epoch 1, as asked, which has none)", report);
         Assert.Contains("Decoded filters at epoch 2", report);
+        // The same citation as `viz decode` prints with the same numbers: 003's eq. 3 defines the error.
+        Assert.Matches(@"Reconstruction MSE \(003, eq\. 3\): [-0-9.e]+ ± [-0-9.e]+ over \d+ test images", WebUtility.HtmlDecode(report));
         // Grad-CAM has no default layer in lenet-matconvnet; the note names the command that draws one, as code, not in backticks.
         Assert.Contains("Name a layer to draw one anyway (<code>viz gradcam --layer L</code>)", report);
         Assert.Empty(System.Text.RegularExpressions.Regex.Matches(report, "<p class=\"note\">[^<]*`"));

@@ -318,7 +318,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             var f = files.Decoded.Filters;
             html.Figure(files.Filters, $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
             html.Figure(files.Thresholded, "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
-            if (files.Evaluation.Error.Images > 0) html.Paragraph($"Reconstruction MSE (003, Table 1): {files.ErrorInWords()}.");
+            if (files.Evaluation.Error.Images > 0) html.Paragraph($"Reconstruction MSE (003, eq. 3): {files.ErrorInWords()}.");
             return Task.CompletedTask;
         });
     }
