@@ -38,6 +38,25 @@ public static class ProbabilityFigure
         return new ProbabilityFiles(chartPath, imagePath);
     }
 
+    /// <summary>Above this top probability the runners-up are invisible on a linear axis, so the report draws a log one.</summary>
+    public const double LogScaleAbove = 0.9;
+
+    /// <summary>
+    /// The caption of the chart <see cref="Write"/> draws, worded from what it shows: an orange bar only when the
+    /// prediction (the largest of <paramref name="probabilities"/>) is not <paramref name="trueClass"/>, and the log axis
+    /// when <paramref name="logScale"/>.
+    /// </summary>
+    public static string Caption(IReadOnlyList<double> probabilities, int trueClass, bool logScale)
+    {
+        var bars = ArgMax(probabilities) == trueClass
+            ? "the true class, which is also the predicted one, in red"
+            : "the true class in red, the predicted class in orange";
+        var axis = logScale
+            ? $"; on a log axis, since the top class holds more than {(LogScaleAbove * 100).ToString(CultureInfo.InvariantCulture)}% and the others would not show on a linear one"
+            : "";
+        return $"Softmax probability per class; {bars}{axis}";
+    }
+
     /// <summary>The dataset's class names when it is a known one with that many classes, else the class numbers.</summary>
     public static IReadOnlyList<string> ClassNamesOf(string dataset, int classes) =>
         DatasetCatalog.TryGet(dataset, out var descriptor) && descriptor.Classes == classes

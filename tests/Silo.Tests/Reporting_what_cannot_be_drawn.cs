@@ -29,6 +29,8 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         Assert.Contains("(stored: 0, 2)", report);
         Assert.Contains("Test images at epoch 2 (the stored snapshot nearest to epoch 1, as asked, which has none)", report);
         Assert.Contains("Decoded filters at epoch 2", report);
+        // The same citation as `viz decode` prints with the same numbers: 003's eq. 3 defines the error.
+        Assert.Matches(@"Reconstruction MSE \(003, eq\. 3\): [-0-9.e]+ ± [-0-9.e]+ over \d+ test images", WebUtility.HtmlDecode(report));
         // Grad-CAM has no default layer in lenet-matconvnet; the note names the command that draws one, as code, not in backticks.
         Assert.Contains("Name a layer to draw one anyway (<code>viz gradcam --layer L</code>)", report);
         Assert.Empty(System.Text.RegularExpressions.Regex.Matches(report, "<p class=\"note\">[^<]*`"));
@@ -86,6 +88,20 @@ public sealed class Reporting_what_cannot_be_drawn : IDisposable
         // resnet-small has a conv stem and then residual blocks (layer 3 the first), which hold conv layers of their own.
         Assert.DoesNotContain("fewer than two conv layers", report);
         Assert.Contains("decoding is left out: layer 3 (residual) of 'resnet-small' cannot be decoded: a residual layer has no filters", report);
+    }
+
+    [Fact]
+    public void The_reports_activations_include_a_layer_of_500_maps_of_1x1_drawn_as_one_block()
+    {
+        var trial = Train("lenet-matconvnet", epochs: 1);
+
+        var report = WebUtility.HtmlDecode(File.ReadAllText(Assert.Single(Ok("viz", "report", "--trial", trial, "--images", "1").Lines)));
+
+        // lenet-matconvnet's layer 4 is a 4×4 conv to 500 channels of 1×1, and layer 5 its ReLU; both fit as a 25×20 block.
+        Assert.Contains("Layer 4 (", report);
+        Assert.Contains("): 500 maps of 1×1", report);
+        Assert.Contains("Layer 5 (", report);
+        Assert.DoesNotContain("are left out (see <code>viz activations", report);
     }
 
     private string Train(string architecture, int epochs)

@@ -120,7 +120,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
         Assert.Equal("#053061", grid.At(left + 7, top + 7).ToHex());
 
         // Every animation frame carries the grid's colour bar: the same strip of the diverging map, red at the top
-        // and blue at the bottom, and the same ±3.6 at its ends, so frames compare on one scale. The bar is 12 pixels
+        // and blue at the bottom, and the same +3.6 and -3.6 at its ends, so frames compare on one scale. The bar is 12 pixels
         // right of the grid (6 + 84 + 4·85 + 3·6 = 448, plus the 6-pixel margin), below the title band and a
         // 14-pixel label; its labels start 5 pixels right of its 14-pixel width. GIF's palette may move a colour a little.
         var (barLeft, barTop) = (448 + 6 + 12, 6 + 22 + 14);
@@ -132,7 +132,7 @@ public sealed class Drawing_stored_trials(CraftedTrial crafted) : IClassFixture<
             for (var y = 0; y < 100; y += 11) AssertClose(grid.At(barLeft + 7, barTop + y), frame.At(barLeft + 7, barTop + y));
             Assert.NotEqual(frame.At(barLeft + 7, barTop + 1), frame.At(barLeft + 7, barTop + 98));
             Assert.Equal([(barLeft + 19, barTop + 9)], LabelFinder.Find(frame, "+3.6", PictureText.SmallSize, LabelledGrid.Background, Rgb.White, labels, tolerance: 24));
-            Assert.Equal([(barLeft + 19, barTop + 100)], LabelFinder.Find(frame, "−3.6", PictureText.SmallSize, LabelledGrid.Background, Rgb.White, labels, tolerance: 24));
+            Assert.Equal([(barLeft + 19, barTop + 100)], LabelFinder.Find(frame, "-3.6", PictureText.SmallSize, LabelledGrid.Background, Rgb.White, labels, tolerance: 24));
         }
     }
 

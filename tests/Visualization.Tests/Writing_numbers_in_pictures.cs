@@ -18,6 +18,16 @@ public class Writing_numbers_in_pictures
         Assert.Equal(expected, KernelPictures.Format(value));
 
     [Fact]
+    public void The_change_views_colour_bar_writes_its_negative_end_with_the_same_minus_as_every_other_picture()
+    {
+        var bar = KernelPictures.ChangeScale(0.09031, baselineEpoch: 0);
+
+        Assert.Equal("-0.0903", bar.Bottom);
+        Assert.Equal("+0.0903", bar.Top);
+        Assert.Equal(KernelPictures.Format(-0.09031), bar.Bottom);
+    }
+
+    [Fact]
     public void A_logit_in_an_attribution_panel_has_the_four_digits_the_command_reports_on_standard_error() =>
         Assert.Equal("9.872", InterpretabilityFigures.LogitText(9.8723f));
 }

@@ -88,6 +88,16 @@ public sealed class Writing_svg_charts : IDisposable
     }
 
     [Fact]
+    public void A_curve_title_with_epoch_0_names_it_without_nesting_parentheses()
+    {
+        var (loss, accuracy) = LearningCurves.Draw(EightTrials().Take(1).ToList(), includeEpoch0: true);
+
+        Assert.EndsWith(", epoch 0 (untrained) included", loss.Title, StringComparison.Ordinal);
+        Assert.EndsWith(", epoch 0 (untrained) included", accuracy.Title, StringComparison.Ordinal);
+        Assert.DoesNotContain("((", loss.Title.Replace(" ", "", StringComparison.Ordinal).Replace("untrained", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_heatmap_writes_each_value_in_its_cell_and_labels_its_colour_bar()
     {
         var path = _folder.File("confusion.svg");
@@ -237,7 +247,7 @@ public sealed class Writing_svg_charts : IDisposable
     [Fact]
     public void A_title_that_lists_many_trials_is_broken_at_spaces_into_lines_that_fit_over_the_data_area()
     {
-        const string title = "Accuracy per epoch, trials 1, 2, 3, 4, 5, 6, 7, 8 (epoch 0 (untrained) included)";
+        const string title = "Accuracy per epoch, trials 1, 2, 3, 4, 5, 6, 7, 8, epoch 0 (untrained) included";
         var lines = ChartCanvas.Wrapped(title).Split('\n');
 
         Assert.True(lines.Length > 1);

@@ -37,9 +37,10 @@ public static class LearningCurves
         }
         IReadOnlyList<LegendKey> keys = single ? [] : [new("train (solid)", ChartCanvas.KeyColour), new("validation (dashed)", ChartCanvas.KeyColour, Dashed: true)];
         var subject = single ? $"trial {trials[0].Trial.Id}" : "trials " + string.Join(", ", trials.Select(t => t.Trial.Id));
-        var range = showEpoch0 ? "epoch 0 (untrained) included" : "trained epochs";
+        // One level of parentheses only: "trial 8, epoch 0 (untrained) included", never "(epoch 0 (untrained) included)".
+        var range = showEpoch0 ? ", epoch 0 (untrained) included" : " (trained epochs)";
         return (
-            new LineChart($"Loss per epoch, {subject} ({range})", "epoch", "cross-entropy loss (nats)", loss) { WholeX = true, Keys = keys, WrapTitle = true },
-            new LineChart($"Accuracy per epoch, {subject} ({range})", "epoch", "accuracy (%)", accuracy) { WholeX = true, Keys = keys, WrapTitle = true });
+            new LineChart($"Loss per epoch, {subject}{range}", "epoch", "cross-entropy loss (nats)", loss) { WholeX = true, Keys = keys, WrapTitle = true },
+            new LineChart($"Accuracy per epoch, {subject}{range}", "epoch", "accuracy (%)", accuracy) { WholeX = true, Keys = keys, WrapTitle = true });
     }
 }

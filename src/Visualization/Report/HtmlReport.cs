@@ -18,8 +18,9 @@ public sealed record HtmlCell(string Text, string? Href = null)
 /// own and opens offline. SVG charts go in through <c>&lt;img&gt;</c> rather than inline markup because each chart carries
 /// its own <c>&lt;style&gt;</c>, which would otherwise leak into the page. Every figure is shown at its natural size,
 /// one picture pixel to one CSS pixel, inside a box that scrolls sideways (CSS <c>overflow-x:auto</c>) when the figure is
-/// wider than the page: scaled down to the page's width, a wide kernel grid's labels would be unreadable. All text is
-/// HTML-encoded.
+/// wider than the page: scaled down to the page's width, a wide kernel grid's labels would be unreadable. Paper cannot
+/// scroll, so when printed (CSS <c>@media print</c>, still no script) every figure is scaled down to the page's width
+/// instead of being clipped at its edge. All text is HTML-encoded.
 /// </summary>
 public sealed class HtmlReport(string title)
 {
@@ -42,6 +43,7 @@ public sealed class HtmlReport(string title)
         .ok{color:#070}
         nav ul{columns:2}
         code{background:#f3f3f3;padding:0 .2em}
+        @media print{body{max-width:none;padding:0}.scroll{overflow:visible}.scroll img{max-width:100%;height:auto}}
         """;
 
     private readonly StringBuilder _body = new();

@@ -28,7 +28,8 @@ namespace Experiments.Visualization.Report;
 public sealed class ReportBuilder(ResultsStore store, int images, Func<string, string> outputDirectory,
     Func<long, int?, CancellationToken, Task<ShownEpoch>>? showingEpoch = null)
 {
-    // Activation grids of wider layers (500 maps of 1×1) say little at a glance and weigh a lot in a page.
+    // A grid of more maps than this, each enlarged to a tile, grows too big for a page. Maps of 1×1 are exempt: they are
+    // drawn as one compact block of values (ActivationPictures.Draw), however many there are.
     private const int MaxActivationMaps = 64;
 
     // The reconstruction error of the report's decoded layer is averaged over this many test images (viz decode: --sample).
@@ -242,9 +243,11 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             {
                 var image = await PickImageAsync(model, index, ct);
                 html.Heading(level + 1, $"Test image {index} · true class {image.TrueClass}");
-                var probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out _);
+                var probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out var softmax);
+                var logScale = softmax.Max() > ProbabilityFigure.LogScaleAbove;
+                if (logScale) probabilities = ProbabilityFigure.Write(directory, model, image, row.Dataset, out softmax, logScale: true);
                 html.Figure(probabilities.Image, $"Test image {index}, as the model sees it");
-                html.Figure(probabilities.Chart, "Softmax probability per class; the true class in red, the predicted class in orange");
+                html.Figure(probabilities.Chart, ProbabilityFigure.Caption(softmax, image.Label, logScale));
                 var saliency = InterpretabilityFigures.Saliency(model, image, null, directory);
                 html.Figure(saliency.Path, $"Saliency for the predicted class {image.Class(saliency.Class)}: image, {InterpretabilityFigures.SaliencyQuantity}, overlay");
                 if (saliency.Blank is { } blankSaliency) html.Note("saliency: " + InterpretabilityFigures.BlankMapWarning(blankSaliency));
@@ -265,15 +268,23 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
         {
             var image = await PickImageAsync(model, 0, ct);
             var last = model.LoadedEpoch!.Value;
-            var layers = ActivationHistory.NamedLayers(plan).Where(l => plan.Layers[l].Output.Dims[0] <= MaxActivationMaps).ToList();
+            var layers = ActivationHistory.NamedLayers(plan).Where(l => FitsOnAPage(plan.Layers[l].Output.Dims)).ToList();
             var wide = ActivationHistory.NamedLayers(plan).Except(layers).ToList();
             var files = await InterpretabilityFigures.ActivationsAsync(model, image, layers, [last], directory, TimeSpan.Zero, $"-epoch-{last}", animate: false, ct);
             foreach (var file in files)
                 html.Figure(file.Grid, $"Layer {file.Layer} ({file.Label}): {file.Shape[0]} maps of {file.Shape[1]}×{file.Shape[2]}, black = lowest, white = highest");
             if (wide.Count > 0)
-                html.Note($"layers with more than {MaxActivationMaps} maps are left out (see `viz activations`): {string.Join(", ", wide)}");
+                html.Note($"grids of more than {MaxActivationMaps} maps larger than 1×1 are too big for the page, so these layers are left out (see `viz activations --layer L`): "
+                          + string.Join(", ", wide.Select(l => $"{l} ({MapsText(plan.Layers[l].Output.Dims)})")));
         });
     }
+
+    /// <summary>Whether a layer's activation grid fits the page: at most <see cref="MaxActivationMaps"/> maps, or maps of 1×1 (one block).</summary>
+    private static bool FitsOnAPage(IReadOnlyList<int> dims) =>
+        dims[0] <= MaxActivationMaps || dims is [_, 1, 1];
+
+    private static string MapsText(IReadOnlyList<int> dims) =>
+        dims.Count == 3 ? $"{dims[0]} maps of {dims[1]}×{dims[2]}" : $"{dims[0]} maps";
 
     /// <summary>
     /// The decoded filters (003) of the second layer with conv filters, the first one whose filters are not already
@@ -307,7 +318,7 @@ public sealed class ReportBuilder(ResultsStore store, int images, Func<string, s
             var f = files.Decoded.Filters;
             html.Figure(files.Filters, $"The {f.Count} filters of layer {layer} decoded into image space ({f.Channels}×{f.Height}×{f.Width}), bicubic unpooling");
             html.Figure(files.Thresholded, "Thresholded views: the sign of values reaching a fraction of each filter's largest magnitude");
-            if (files.Evaluation.Error.Images > 0) html.Paragraph($"Reconstruction MSE (003, Table 1): {files.ErrorInWords()}.");
+            if (files.Evaluation.Error.Images > 0) html.Paragraph($"Reconstruction MSE (003, eq. 3): {files.ErrorInWords()}.");
             return Task.CompletedTask;
         });
     }

@@ -128,8 +128,7 @@ public static class KernelPictures
         var (filters, chosenBy) = Choose(history, selection ?? KernelSelection.Default, w => changes[w], "change (L2 norm)");
         var maxAbs = history.Epochs.SelectMany(e => filters.SelectMany(f => changes[e.Weight].Filter(f).ToArray()))
             .Where(float.IsFinite).Select(v => (double)Math.Abs(v)).DefaultIfEmpty(0).Max();
-        var bar = new ColourBar(ColorMap.Diverging, "+" + Format(maxAbs), "−" + Format(maxAbs),
-            $"change since epoch {baselineEpoch}, one scale for all", Middle: "0");
+        var bar = ChangeScale(maxAbs, baselineEpoch);
         return Compose(history, shape, filters, chosenBy, upscale, bar, $"Change of {history.Layer}'s kernels since epoch {baselineEpoch}", subject,
             weight => (null, (f, c, slice) => (slice.ToArray(), ColorMap.Diverging, -maxAbs, maxAbs)), changes);
     }
@@ -291,5 +290,12 @@ public static class KernelPictures
     }
 
     /// <summary>Three significant figures, written as every other number is (8.81e-6, 0.5): the way values are written in pictures.</summary>
+    /// <summary>
+    /// The change view's diverging colour bar from −<paramref name="maxAbs"/> to +<paramref name="maxAbs"/>, both ends
+    /// written by <see cref="Format"/> as every other number in a picture is (an ASCII minus, as tables and messages write it).
+    /// </summary>
+    public static ColourBar ChangeScale(double maxAbs, int baselineEpoch) =>
+        new(ColorMap.Diverging, "+" + Format(maxAbs), Format(-maxAbs), $"change since epoch {baselineEpoch}, one scale for all", Middle: "0");
+
     public static string Format(double value) => Contracts.SettingText.Format(value, significantDigits: 3);
 }
