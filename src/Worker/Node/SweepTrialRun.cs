@@ -56,7 +56,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
         if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
 
-        var rules = claim.SweepId is { } sweepId ? coordination.RulesAsync(sweepId, stop).GetAwaiter().GetResult() : null;
+        var rules = claim.SweepId is { } sweepId ? RulesOf(sweepId, trialSpan, stop) : null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var observer = new SweepObserver(claim, progress, rules is { EarlyStopping: true } ? coordination : null, stopTraining, stop);
         var recorder = new TrialRecorder(store, claim.Owner, stop, rules is null ? null : new SnapshotPolicy(rules.SnapshotEvery));
@@ -77,6 +77,24 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         trialSpan?.SetTag("experiments.trial.status", outcome.Status.ToText());
         if (outcome.Status is TrialStatus.Failed or TrialStatus.Diverged) trialSpan?.SetStatus(ActivityStatusCode.Error, outcome.Message);
         return outcome;
+    }
+
+    /// <summary>
+    /// The sweep's rules, from its coordinator. A coordinator killed between placing this trial and its start cannot
+    /// answer; failing the attempt would then run the trial twice, so it trains on the safe rules instead: every
+    /// epoch's weights kept (never fewer than the sweep asked for) and no early stopping. The trial span says so.
+    /// </summary>
+    private SweepRules RulesOf(long sweepId, Activity? trialSpan, CancellationToken stop)
+    {
+        try
+        {
+            return coordination.RulesAsync(sweepId, stop).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            trialSpan?.SetTag("experiments.trial.rules", $"coordinator unreachable ({e.GetType().Name}): every epoch kept, no early stopping");
+            return new SweepRules(SnapshotPolicy.EveryEpoch.Every, EarlyStopping: false);
+        }
     }
 
     /// <summary>
@@ -116,7 +134,17 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
             if (metrics.Epoch == 0 || metrics.Diverged || judge is null || claim.SweepId is not { } sweepId) return;
 
             // The recorder (first observer) has written this epoch, so the coordinator's histories include it.
-            var decision = judge.EpochRecordedAsync(new EpochReport(sweepId, claim.TrialId, claim.Attempt, metrics.Epoch), stop).GetAwaiter().GetResult();
+            EpochVerdict decision;
+            try
+            {
+                decision = judge.EpochRecordedAsync(new EpochReport(sweepId, claim.TrialId, claim.Attempt, metrics.Epoch), stop).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // No coordinator to judge this epoch (it died; a new one takes over the sweep): train on, since
+                // stopping early only saves time, and failing the attempt would run the trial again.
+                return;
+            }
             if (!decision.Stop) return;
             StoppedEarly = decision.Reason;
             stopTraining.Cancel();
