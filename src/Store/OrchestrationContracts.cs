@@ -5,11 +5,31 @@ public enum SweepStatus { Running, Completed, Cancelled }
 
 /// <summary>
 /// A sweep as the coordinator writes it. SpecJson is the validated sweep (with the file's text); the other fields are
-/// the ones the coordinator and the workers decide by, kept as columns so SQL can reach them.
+/// the ones the coordinator and the workers decide by, kept as columns so SQL can reach them. SnapshotEvery and
+/// EarlyStopping are the sweep's rules for its trials (<see cref="SweepRules"/>): which epochs keep their weights, and
+/// whether workers ask the coordinator for a verdict after each epoch.
 /// </summary>
 public sealed record SweepDefinition(
     string Name, string SpecJson, string Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,
-    double GpusPerTrial, string? TraceParent);
+    double GpusPerTrial, string? TraceParent, SweepRules? Rules = null)
+{
+    /// <summary>The rules recorded with the sweep: as given, or every epoch's weights and no early stopping.</summary>
+    public SweepRules RulesOrDefault => Rules ?? SweepRules.KeepEverythingNoEarlyStopping;
+}
+
+/// <summary>
+/// What a worker needs to know of a sweep to train its trials, read from the sweep's row when it claims one (never from
+/// the coordinator, so an unreachable coordinator cannot change them): the weights of every
+/// <paramref name="SnapshotEvery"/>th epoch are kept (plus epoch 0, the best and the last), and, when
+/// <paramref name="EarlyStopping"/>, the worker asks the coordinator after each epoch whether to go on.
+/// </summary>
+public sealed record SweepRules(int SnapshotEvery, bool EarlyStopping)
+{
+    /// <summary>A sweep that keeps every epoch's weights and never stops a trial early.</summary>
+    public static SweepRules KeepEverythingNoEarlyStopping { get; } = new(SnapshotPolicy.EveryEpoch.Every, EarlyStopping: false);
+
+    public SnapshotPolicy Snapshots => new(SnapshotEvery);
+}
 
 /// <summary>One trial of a new sweep: its definition, its index in the expanded sweep and a human-readable label.</summary>
 public sealed record QueuedTrial(TrialDefinition Definition, int Index, string Label);
@@ -17,12 +37,15 @@ public sealed record QueuedTrial(TrialDefinition Definition, int Index, string L
 /// <summary>
 /// A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>). Attempt is the trial's attempts after
 /// this claim: every start it ever had, never reset, and the fencing token the worker's writes carry (<see cref="Owner"/>).
-/// MaxAttempts bounds the attempts since the sweep was last resumed (<see cref="AttemptInBudget"/>).
+/// MaxAttempts bounds the attempts since the sweep was last resumed (<see cref="AttemptInBudget"/>). Rules are the sweep's
+/// rules as recorded in its row (<see cref="SweepRules"/>); a trial outside a sweep keeps every epoch and never stops early.
 /// </summary>
 public sealed record TrialClaim(
     long TrialId, long? SweepId, string? Label, int Attempt, int MaxAttempts, string Architecture, string ArchitectureSpec, string Dataset,
     string HyperparametersJson, long Seed, DateTimeOffset QueuedAt, DateTimeOffset StartedAt, string? TraceParent, int AttemptsBeforeResume = 0)
 {
+    public SweepRules Rules { get; init; } = SweepRules.KeepEverythingNoEarlyStopping;
+
     /// <summary>The fencing token for this attempt's writes: the trial and the attempt it was claimed as.</summary>
     public TrialAttempt Owner => new(TrialId, Attempt);
 

@@ -20,8 +20,9 @@ public sealed partial class ResultsStore
             long sweepId;
             await using (var insert = new NpgsqlCommand(
                 """
-                INSERT INTO sweeps (name, spec, dataset, metric, metric_goal, max_concurrent, max_attempts, gpus_per_trial, trace_parent)
-                VALUES (@name, @spec, @dataset, @metric, @goal, @concurrent, @attempts, @gpus, @trace) RETURNING id
+                INSERT INTO sweeps (name, spec, dataset, metric, metric_goal, max_concurrent, max_attempts, gpus_per_trial, trace_parent,
+                                    snapshot_every, early_stopping)
+                VALUES (@name, @spec, @dataset, @metric, @goal, @concurrent, @attempts, @gpus, @trace, @snapshotEvery, @earlyStopping) RETURNING id
                 """, connection, transaction))
             {
                 var p = insert.Parameters;
@@ -34,6 +35,8 @@ public sealed partial class ResultsStore
                 p.AddWithValue("attempts", sweep.MaxAttempts);
                 p.AddWithValue("gpus", sweep.GpusPerTrial);
                 p.Add(Nullable("trace", NpgsqlDbType.Text, sweep.TraceParent));
+                p.AddWithValue("snapshotEvery", sweep.RulesOrDefault.SnapshotEvery);
+                p.AddWithValue("earlyStopping", sweep.RulesOrDefault.EarlyStopping);
                 sweepId = (long)(await insert.ExecuteScalarAsync(token))!;
             }
             var batch = new NpgsqlBatch(connection, transaction);
@@ -118,7 +121,9 @@ public sealed partial class ResultsStore
     /// <summary>
     /// Makes the trial this worker's if it is still queued and its sweep still running: status running, attempts + 1,
     /// a lease of <paramref name="lease"/>. Null when someone else has it or it no longer needs running (the message
-    /// was a duplicate, or stale, and is dropped), or when it asks for a GPU and the worker has <paramref name="workerGpus"/> = 0.
+    /// was a duplicate, or stale, and is dropped), when it asks for a GPU and the worker has <paramref name="workerGpus"/> = 0,
+    /// or when its sweep's rules are not recorded yet (a sweep from before migration 0009 whose coordinator has not
+    /// activated; see <see cref="RecordSweepRulesAsync"/>). The claim carries the sweep's rules from its row.
     /// </summary>
     public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, int workerGpus = 0, CancellationToken ct = default) =>
         RunAsync(async token =>
@@ -130,9 +135,10 @@ public sealed partial class ResultsStore
                     heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
                 FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
                 WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
-                  AND (s.id IS NULL OR s.status = 'running') AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
+                  AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL)) AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
-                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume
+                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume,
+                          coalesce(s.snapshot_every, 1), coalesce(s.early_stopping, false)
                 """);
             command.Parameters.AddWithValue("id", trialId);
             command.Parameters.AddWithValue("worker", worker);
@@ -142,8 +148,29 @@ public sealed partial class ResultsStore
             if (!await reader.ReadAsync(token)) return null;
             return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
                 reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
-                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13));
+                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13))
+            {
+                Rules = new SweepRules(reader.GetInt32(14), reader.GetBoolean(15)),
+            };
         }, ct);
+
+    /// <summary>
+    /// Records the rules of a sweep stored before migration 0009, as its coordinator read them from the sweep's spec;
+    /// a sweep whose rules are recorded already keeps them (they are set once, when the sweep is written).
+    /// </summary>
+    public Task RecordSweepRulesAsync(long sweepId, SweepRules rules, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return RunAsync(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                "UPDATE sweeps SET snapshot_every = @every, early_stopping = @early WHERE id = @id AND snapshot_every IS NULL");
+            command.Parameters.AddWithValue("id", sweepId);
+            command.Parameters.AddWithValue("every", rules.SnapshotEvery);
+            command.Parameters.AddWithValue("early", rules.EarlyStopping);
+            return await command.ExecuteNonQueryAsync(token);
+        }, ct);
+    }
 
     /// <summary>
     /// Registers the worker, records a heartbeat and renews the leases of the attempts it runs. The reply names the

@@ -9,10 +9,10 @@ namespace Experiments.Contracts.Cluster;
 /// </summary>
 public interface ISweepCoordination
 {
-    /// <summary>The sweep's snapshot cadence and whether it stops trials early.</summary>
-    Task<SweepRules> RulesAsync(long sweepId, CancellationToken ct);
-
-    /// <summary>After each recorded epoch of a sweep with early stopping: continue or stop.</summary>
+    /// <summary>
+    /// After each recorded epoch of a sweep with early stopping: continue or stop. Only a verdict comes from here; the
+    /// sweep's rules come from its row in PostgreSQL, with the claim.
+    /// </summary>
     Task<EpochVerdict> EpochRecordedAsync(EpochReport report, CancellationToken ct);
 
     /// <summary>An attempt ended, with what the store recorded: the coordinator can fill the freed slot.</summary>
@@ -25,9 +25,6 @@ public interface ISweepCoordination
 /// </summary>
 public sealed class GrainSweepCoordination(IGrainFactory grains) : ISweepCoordination
 {
-    public async Task<SweepRules> RulesAsync(long sweepId, CancellationToken ct) =>
-        await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(sweepId).RulesAsync(), ct);
-
     public async Task<EpochVerdict> EpochRecordedAsync(EpochReport report, CancellationToken ct) =>
         await GrainCallResilience.Pipeline.ExecuteAsync(async _ => await Coordinator(report.SweepId).EpochRecordedAsync(report), ct);
 

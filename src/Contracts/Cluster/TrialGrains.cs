@@ -17,9 +17,6 @@ public interface ISweepCoordinatorGrain : IGrainWithIntegerKey
     /// <summary>The sweep was queued, resumed or cancelled: run a pass now rather than at the next poll.</summary>
     Task WakeAsync();
 
-    /// <summary>What a worker needs before it trains one of the sweep's trials (read from the stored sweep).</summary>
-    Task<SweepRules> RulesAsync();
-
     /// <summary>
     /// A worker recorded an epoch of one of the sweep's trials: continue or stop (median or ASHA early stopping,
     /// docs/sweeps.md). Decided from the metric histories in PostgreSQL, the reported epoch included.
@@ -72,14 +69,6 @@ public enum TrialStartResult
     /// <summary>The claim matched nothing: another worker has it, or it no longer needs running (cancelled, finished).</summary>
     NotClaimed,
 }
-
-/// <summary>
-/// What a worker needs to know of a sweep to train its trials: which epochs keep their weights (every
-/// <paramref name="SnapshotEvery"/>th, plus epoch 0, the best and the last), and whether to report epochs for an
-/// early-stopping verdict at all.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("experiments.sweep-rules")]
-public sealed record SweepRules(int SnapshotEvery, bool EarlyStopping);
 
 /// <summary>
 /// Worker → coordinator: attempt <paramref name="Attempt"/> of trial <paramref name="TrialId"/> recorded epoch

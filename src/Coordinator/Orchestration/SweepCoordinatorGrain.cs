@@ -33,8 +33,6 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
 
     public Task WakeAsync() => PassAsync(CancellationToken.None);
 
-    public Task<SweepRules> RulesAsync() => Task.FromResult(_judge?.Rules ?? SweepJudge.NoRules);
-
     public async Task<EpochVerdict> EpochRecordedAsync(EpochReport report) =>
         _judge is null ? EpochVerdict.Continue("the sweep is gone") : await _judge.JudgeAsync(store, report, CancellationToken.None);
 

@@ -4,20 +4,27 @@ using Experiments.Store;
 namespace Experiments.Coordinator.Orchestration;
 
 /// <summary>
-/// A stored sweep's rules for its trials: the snapshot cadence workers record with, and the early-stopping verdict on
-/// each reported epoch (<see cref="EarlyStoppingPolicy"/> over the metric histories in PostgreSQL). Read from the sweep
-/// as submitted, so a sweep runs the same however long it waits in the queue.
+/// The early-stopping verdict on each reported epoch of a stored sweep (<see cref="EarlyStoppingPolicy"/> over the
+/// metric histories in PostgreSQL). Read from the sweep as submitted, so a sweep runs the same however long it waits in
+/// the queue. The sweep's other rules (snapshot cadence, early stopping on or off) are columns of its row, which
+/// workers read when they claim a trial (<see cref="SweepRules"/>).
 /// </summary>
 public sealed class SweepJudge(SweepSpec spec)
 {
-    /// <summary>The rules of a sweep that is not in the store (deleted): every epoch's weights, no early stopping.</summary>
-    public static SweepRules NoRules { get; } = new(SnapshotPolicy.EveryEpoch.Every, EarlyStopping: false);
+    /// <summary>The rules a sweep's row records for its trials, as its spec states them.</summary>
+    public static SweepRules RulesOf(SweepSpec spec) => new(spec.Snapshots.Every, spec.EarlyStopping is not NoEarlyStopping);
 
-    public SweepRules Rules { get; } = new(spec.Snapshots.Every, spec.EarlyStopping is not NoEarlyStopping);
-
-    /// <summary>The judge of sweep <paramref name="sweepId"/>, or null when there is no such sweep.</summary>
-    public static async Task<SweepJudge?> LoadAsync(ResultsStore store, long sweepId, CancellationToken ct) =>
-        await store.GetSweepSpecAsync(sweepId, ct) is { } json && StoredSweep.FromJson(json) is { } stored ? new SweepJudge(stored.Read()) : null;
+    /// <summary>
+    /// The judge of sweep <paramref name="sweepId"/>, or null when there is no such sweep. A sweep stored before its
+    /// rules were columns gets them recorded now, from its spec, so that its trials can be claimed.
+    /// </summary>
+    public static async Task<SweepJudge?> LoadAsync(ResultsStore store, long sweepId, CancellationToken ct)
+    {
+        if (await store.GetSweepSpecAsync(sweepId, ct) is not { } json || StoredSweep.FromJson(json) is not { } stored) return null;
+        var spec = stored.Read();
+        await store.RecordSweepRulesAsync(sweepId, RulesOf(spec), ct);
+        return new SweepJudge(spec);
+    }
 
     /// <summary>Continue or stop the reported trial, given every epoch its sweep has recorded (the reported one included).</summary>
     public async Task<EpochVerdict> JudgeAsync(ResultsStore store, EpochReport report, CancellationToken ct)

@@ -14,7 +14,7 @@ public static class SweepSubmission
         var trials = SweepExpander.Expand(spec);
         var definition = new SweepDefinition(spec.Name, new StoredSweep(fileText, source).ToJson(), spec.Dataset, spec.Metric.Name,
             spec.Metric.Goal == MetricGoal.Maximize, spec.MaxConcurrent, spec.MaxAttempts, spec.Resources.GpusPerTrial,
-            ExperimentsTelemetry.TraceParent(sweepSpan));
+            ExperimentsTelemetry.TraceParent(sweepSpan), SweepJudge.RulesOf(spec));
         var id = await store.CreateSweepAsync(definition, [.. trials.Select(Queued)], ct);
         sweepSpan?.SetTag("experiments.sweep.id", id).SetTag("experiments.sweep.name", spec.Name).SetTag("experiments.sweep.trials", trials.Count)
             .SetTag("experiments.dataset", spec.Dataset).SetTag("experiments.metric", spec.Metric.Name);

@@ -18,8 +18,9 @@ public sealed record AttemptOutcome(TrialStatus Status, string? Message);
 /// <summary>
 /// One attempt at a claimed sweep trial, run synchronously on its slot's thread: rebuild the model from the stored
 /// definition, resume from the latest stored snapshot (so a trial taken over from a dead worker loses at most the
-/// epoch in flight), train and record every epoch, and after each one ask the sweep's coordinator whether to go on
-/// (when the sweep stops trials early).
+/// epoch in flight), train and record every epoch by the sweep's rules (read from its row with the claim), and after
+/// each one ask the sweep's coordinator whether to go on (when the sweep stops trials early). A verdict that cannot be
+/// had is "go on": stopping early only saves time, and the rules themselves never depend on the coordinator.
 /// </summary>
 public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, SlotPlan slots, ITrialProgress progress, ISweepCoordination coordination)
 {
@@ -56,10 +57,9 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
         if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
 
-        var rules = claim.SweepId is { } sweepId ? RulesOf(sweepId, trialSpan, stop) : null;
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var observer = new SweepObserver(claim, progress, rules is { EarlyStopping: true } ? coordination : null, stopTraining, stop);
-        var recorder = new TrialRecorder(store, claim.Owner, stop, rules is null ? null : new SnapshotPolicy(rules.SnapshotEvery));
+        var observer = new SweepObserver(claim, progress, claim.Rules.EarlyStopping ? coordination : null, stopTraining, stop);
+        var recorder = new TrialRecorder(store, claim.Owner, stop, claim.Rules.Snapshots);
         var result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer),
             stopTraining.Token, resume);
 
@@ -77,24 +77,6 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         trialSpan?.SetTag("experiments.trial.status", outcome.Status.ToText());
         if (outcome.Status is TrialStatus.Failed or TrialStatus.Diverged) trialSpan?.SetStatus(ActivityStatusCode.Error, outcome.Message);
         return outcome;
-    }
-
-    /// <summary>
-    /// The sweep's rules, from its coordinator. A coordinator killed between placing this trial and its start cannot
-    /// answer; failing the attempt would then run the trial twice, so it trains on the safe rules instead: every
-    /// epoch's weights kept (never fewer than the sweep asked for) and no early stopping. The trial span says so.
-    /// </summary>
-    private SweepRules RulesOf(long sweepId, Activity? trialSpan, CancellationToken stop)
-    {
-        try
-        {
-            return coordination.RulesAsync(sweepId, stop).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            trialSpan?.SetTag("experiments.trial.rules", $"coordinator unreachable ({e.GetType().Name}): every epoch kept, no early stopping");
-            return new SweepRules(SnapshotPolicy.EveryEpoch.Every, EarlyStopping: false);
-        }
     }
 
     /// <summary>

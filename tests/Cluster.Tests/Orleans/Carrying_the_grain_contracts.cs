@@ -23,7 +23,6 @@ public sealed class Carrying_the_grain_contracts
         Assert.Equal(new StartTrial(7, 42, 0.5), RoundTrip(new StartTrial(7, 42, 0.5)));
         Assert.Equal(new EpochReport(7, 42, 3, 2), RoundTrip(new EpochReport(7, 42, 3, 2)));
         Assert.Equal(new EpochVerdict(true, "epoch 2: below the median"), RoundTrip(new EpochVerdict(true, "epoch 2: below the median")));
-        Assert.Equal(new SweepRules(3, EarlyStopping: true), RoundTrip(new SweepRules(3, EarlyStopping: true)));
         Assert.Equal(new TrialEnded(7, 42, "completed", "host/123"), RoundTrip(new TrialEnded(7, 42, "completed", "host/123")));
         Assert.Equal(TrialStartResult.NoFreeSlot, RoundTrip(TrialStartResult.NoFreeSlot));
     }
