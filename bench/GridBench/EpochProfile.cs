@@ -48,12 +48,12 @@ internal static class EpochProfile
             Threads = options.Threads,
         };
         var trialId = await store.CreateTrialAsync(RecordedTrial.Definition(plan, "mnist", settings, DatasetSplits.DefaultValidationFraction, options.Limit), ct);
-        await store.MarkRunningAsync(trialId, "grid-bench-profile", ct);
+        var attempt = await store.MarkRunningAsync(trialId, "grid-bench-profile", ct);
         using var model = Model.Create(plan, settings.Seed);
         var clocks = new PhaseClocks();
         var result = new Trainer(settings).Run(model, data,
             new CompositeObserver(clocks.BeforeRecording, new TrialRecorder(store, trialId, ct), clocks.AfterRecording), ct);
-        await store.FinishTrialAsync(trialId, TrialStatus.Completed, result.Message, ct);
+        await store.FinishTrialAsync(attempt, TrialStatus.Completed, result.Message, ct);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"the profiled trial ended {result.Outcome}: {result.Message}");
 
         Console.WriteLine($"\nepoch profile: {options.ProfileModel}, Adam lr 1e-3, batch {options.BatchSize}, {options.Threads} thread(s), alone on the machine; " +

@@ -68,12 +68,12 @@ internal static class RecordingCost
         };
         var definition = RecordedTrial.Definition(plan, SyntheticDataset.Name, settings, DatasetSplits.DefaultValidationFraction);
         var trialId = await store.CreateTrialAsync(definition);
-        await store.MarkRunningAsync(trialId, "store-bench");
+        var attempt = await store.MarkRunningAsync(trialId, "store-bench");
 
         using var model = Model.Create(plan, settings.Seed);
         var timing = new EpochTiming(new TrialRecorder(store, trialId), new SnapshotMeter(store.ConnectionString, trialId));
         var result = new Trainer(settings).Run(model, data, timing);
-        await store.FinishTrialAsync(trialId, result.Outcome == TrainingOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed, result.Message);
+        await store.FinishTrialAsync(attempt, result.Outcome == TrainingOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed, result.Message);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"training did not complete: {result.Message}");
 
         var floats = model.State.Where(t => t.DType == TensorDType.Float32).Sum(t => t.Elements);

@@ -161,14 +161,24 @@ public sealed partial class ResultsStore : IAsyncDisposable
                 : throw new KeyNotFoundException($"Trial {trialId} does not exist.");
         }, ct);
 
-    public Task FinishTrialAsync(long trialId, TrialStatus status, string? error, CancellationToken ct = default) =>
-        UpdateTrialAsync(trialId, null,
+    /// <summary>
+    /// Ends the trial that <paramref name="owner"/> ran (a lone trial's attempt, from <see cref="MarkRunningAsync"/>):
+    /// status, error and finished_at, fenced like the attempt's other writes. Throws <see cref="TrialFencedException"/>,
+    /// writing nothing, when the trial no longer runs as that attempt (it was started again since, or already ended), so
+    /// a process that wakes up late cannot mark finished a trial that moved on. Sweep trials end through
+    /// <see cref="EndAttemptAsync"/>, which also re-queues a failed attempt.
+    /// </summary>
+    public Task FinishTrialAsync(TrialAttempt owner, TrialStatus status, string? error, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return UpdateTrialAsync(owner.TrialId, owner.Attempt,
             "UPDATE trials SET status = @status, error = @error, finished_at = now() WHERE id = @id",
             command =>
             {
                 command.Parameters.AddWithValue("status", status.ToText());
                 command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
             }, ct);
+    }
 
     /// <summary>One UPDATE of a trial row; with an <paramref name="attempt"/>, only while the trial still runs as that attempt.</summary>
     private Task UpdateTrialAsync(long trialId, int? attempt, string sql, Action<NpgsqlCommand> bind, CancellationToken ct) =>

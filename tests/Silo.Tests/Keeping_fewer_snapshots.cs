@@ -127,7 +127,7 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         for (var epoch = 0; epoch <= 2; epoch++)
             await store.WriteEpochAsync(running, new EpochRecord(epoch, 1e-3, null, new SplitFigures(1, 0.5, 10), null, 1, 1),
                 [new TensorSnapshot("0.weight", [4], "float32", new byte[16])]);
-        await store.MarkRunningAsync(running, "worker-1");
+        var attempt = await store.MarkRunningAsync(running, "worker-1");
 
         var run = _cli.Run("results", "prune", "--trial", running.ToString(CultureInfo.InvariantCulture), "--keep", "best,last");
 
@@ -135,7 +135,7 @@ public class Keeping_fewer_snapshots(PrunedTrialFixture fixture) : IClassFixture
         Assert.Contains($"trial {running} is running", run.Error);
         Assert.Contains("nothing was deleted", run.Error);
         Assert.Equal([0, 1, 2], await store.SnapshotEpochsAsync(running));
-        await store.FinishTrialAsync(running, TrialStatus.Failed, "ended by the test, so other tests may prune every trial");
+        await store.FinishTrialAsync(attempt, TrialStatus.Failed, "ended by the test, so other tests may prune every trial");
     }
 
     [Fact]

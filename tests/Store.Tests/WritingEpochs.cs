@@ -229,11 +229,11 @@ public sealed class WritingEpochs(FreshDatabase database, ITestOutputHelper outp
         var trial = await store.CreateTrialAsync(Make.Trial());
         Assert.Equal(TrialStatus.Queued, (await store.GetTrialAsync(trial))!.Status);
 
-        await store.MarkRunningAsync(trial, "worker-a");
-        await store.FinishTrialAsync(trial, TrialStatus.Failed, "out of memory");
-        await store.MarkRunningAsync(trial, "worker-b");
+        var first = await store.MarkRunningAsync(trial, "worker-a");
+        await store.FinishTrialAsync(first, TrialStatus.Failed, "out of memory");
+        var second = await store.MarkRunningAsync(trial, "worker-b");
         var running = (await store.GetTrialAsync(trial))!;
-        await store.FinishTrialAsync(trial, TrialStatus.StoppedEarly, null);
+        await store.FinishTrialAsync(second, TrialStatus.StoppedEarly, null);
         var finished = (await store.GetTrialAsync(trial))!;
 
         Assert.Equal((TrialStatus.Running, 2, "worker-b", (string?)null), (running.Status, running.Attempts, running.Worker, running.Error));

@@ -10,7 +10,8 @@ namespace Experiments.Worker.Node;
 /// The worker's slots. Starting a trial claims it in PostgreSQL, starts it on a thread of its own and returns, so the
 /// caller (a worker grain's turn) is done within moments however long the trial runs; a dead
 /// worker's trials come back through their expired leases (docs/cluster.md, "Why leases"). When an attempt ends, the
-/// sweep's coordinator is told (<see cref="ISweepCoordination"/>).
+/// sweep's coordinator is told (<see cref="ISweepCoordination"/>), also when the store refused the attempt's writes
+/// because the trial was taken back from it: the slot is free either way.
 /// </summary>
 public sealed class TrialExecutor(
     ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, ILogger<TrialExecutor> logger) : IAsyncDisposable
@@ -90,7 +91,7 @@ public sealed class TrialExecutor(
         catch (TrialFencedException)
         {
             // This attempt lost the trial while it ran (frozen or cut off past its lease, then taken back): the store
-            // refused its write, so it stops here and writes nothing more, neither an end nor a TrialEnded.
+            // refused its write, so it stops here and writes nothing more for the trial.
             running.Reason = StopReason.LeaseLost;
             outcome = new AttemptOutcome(TrialStatus.Failed, null);
         }
@@ -99,25 +100,29 @@ public sealed class TrialExecutor(
             logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
             outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
         }
-        if (running.Reason == StopReason.LeaseLost)
-        {
-            logger.LogWarning("Trial {Trial} attempt {Attempt} was taken back from this worker (its lease ran out); stopped it without recording anything",
-                claim.TrialId, claim.Attempt);
-            Release(running);
-            return;
-        }
         TrialEnded? ended = null;
         try
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
-            // what it wrote is what everyone is told.
-            if (await store.EndAttemptAsync(claim.Owner, options.Name, outcome.Status, outcome.Message, CancellationToken.None) is { } written
-                && written != outcome.Status && written != TrialStatus.Queued)
-                outcome = new AttemptOutcome(written, written == TrialStatus.Cancelled ? "cancelled by the user" : outcome.Message);
-            ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
-            runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
-            logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
-            if (claim.SweepId is { } sweepId) ended = new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name);
+            // what it wrote is what everyone is told. A taken-back attempt writes nothing, and its end is refused too.
+            var written = running.Reason == StopReason.LeaseLost
+                ? null
+                : await store.EndAttemptAsync(claim.Owner, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
+            if (written is null)
+            {
+                logger.LogWarning("Trial {Trial} attempt {Attempt} was taken back from this worker (its lease ran out); stopped it without recording anything",
+                    claim.TrialId, claim.Attempt);
+                if (claim.SweepId is { } lostSweep) ended = new TrialEnded(lostSweep, claim.TrialId, TrialEnded.TakenBack, options.Name);
+            }
+            else
+            {
+                if (written != outcome.Status && written != TrialStatus.Queued)
+                    outcome = new AttemptOutcome(written.Value, written == TrialStatus.Cancelled ? "cancelled by the user" : outcome.Message);
+                ExperimentsTelemetry.TrialsEnded.Add(1, new KeyValuePair<string, object?>("status", outcome.Status.ToText()));
+                runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
+                logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
+                if (claim.SweepId is { } sweepId) ended = new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name);
+            }
         }
         catch (Exception e)
         {

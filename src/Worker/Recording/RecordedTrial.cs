@@ -27,12 +27,12 @@ public static class RecordedTrial
             var recorder = new TrialRecorder(store, attempt, cancellation, snapshots);
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             var result = new Trainer(settings).Run(model, data, observer, cancellation);
-            await store.FinishTrialAsync(trialId, Status(result.Outcome), result.Message, CancellationToken.None);
+            await store.FinishTrialAsync(attempt, Status(result.Outcome), result.Message, CancellationToken.None);
             return (trialId, result);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not TrialFencedException)
         {
-            await store.FinishTrialAsync(trialId, TrialStatus.Failed, e.Message, CancellationToken.None);
+            await store.FinishTrialAsync(attempt, TrialStatus.Failed, e.Message, CancellationToken.None);
             throw;
         }
     }

@@ -36,7 +36,7 @@ public class Keeping_only_the_snapshots_worth_their_bytes(LocalDatabase database
         var (data, plan) = (TestData.SmallSplits(), TestData.TinyCnn());
         await using var store = await database.OpenAsync();
         var trial = await RecordThreeEpochsAsync(store, data, plan);
-        await store.FinishTrialAsync(trial, TrialStatus.Failed, "interrupted");
+        await store.FinishTrialAsync(await store.MarkRunningAsync(trial, "worker-a"), TrialStatus.Failed, "interrupted");
 
         // What `results prune --trial T --keep best,last` asks for.
         var pruned = await store.PruneSnapshotsAsync(trial, null, new PruneKeep(Every: null, Best: true));
