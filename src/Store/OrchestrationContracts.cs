@@ -11,7 +11,7 @@ public enum SweepStatus { Running, Completed, Cancelled }
 /// </summary>
 public sealed record SweepDefinition(
     string Name, string SpecJson, string Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,
-    double GpusPerTrial, string? TraceParent, SweepRules? Rules = null)
+    double GpusPerTrial, string? TraceParent, SweepRules? Rules = null, string Driver = SweepDrivers.Cluster)
 {
     /// <summary>The rules recorded with the sweep: as given, or every epoch's weights and no early stopping.</summary>
     public SweepRules RulesOrDefault => Rules ?? SweepRules.KeepEverythingNoEarlyStopping;
@@ -78,6 +78,20 @@ public sealed class TrialFencedException(TrialAttempt attempt, string now)
 /// </summary>
 public sealed class EpochWriteTimeoutException(string message, Exception cause) : Exception(message, cause);
 
+/// <summary>
+/// Who drives a sweep (sweeps.driver): the cluster's silos, or the one process that runs it on this machine. Coordinators
+/// and workers take only the sweeps their driver drives, so an in-process sweep never runs on a cluster sharing its
+/// database, nor a cluster's sweep in someone's `sweep run`.
+/// </summary>
+public static class SweepDrivers
+{
+    /// <summary>The cluster of `experiments silo` processes on the sweep's database.</summary>
+    public const string Cluster = "cluster";
+
+    /// <summary>The process whose in-process silo runs the sweep, named by its worker (unique per process: host/pid).</summary>
+    public static string InProcess(string workerName) => "process:" + workerName;
+}
+
 /// <summary>A sweep with its trials counted by status.</summary>
 public sealed record SweepRow(
     long Id, string Name, SweepStatus Status, string? Dataset, string Metric, bool Maximize, int? MaxConcurrent, int MaxAttempts,
@@ -87,6 +101,9 @@ public sealed record SweepRow(
     public int TrialCount => TrialsByStatus.Values.Sum();
     public int Count(TrialStatus status) => TrialsByStatus.GetValueOrDefault(status);
     public int Unfinished => Count(TrialStatus.Queued) + Count(TrialStatus.Running);
+
+    /// <summary>Who drives the sweep (<see cref="SweepDrivers"/>).</summary>
+    public string Driver { get; init; } = SweepDrivers.Cluster;
 }
 
 /// <summary>

@@ -21,8 +21,8 @@ public sealed partial class ResultsStore
             await using (var insert = new NpgsqlCommand(
                 """
                 INSERT INTO sweeps (name, spec, dataset, metric, metric_goal, max_concurrent, max_attempts, gpus_per_trial, trace_parent,
-                                    snapshot_every, early_stopping)
-                VALUES (@name, @spec, @dataset, @metric, @goal, @concurrent, @attempts, @gpus, @trace, @snapshotEvery, @earlyStopping) RETURNING id
+                                    snapshot_every, early_stopping, driver)
+                VALUES (@name, @spec, @dataset, @metric, @goal, @concurrent, @attempts, @gpus, @trace, @snapshotEvery, @earlyStopping, @driver) RETURNING id
                 """, connection, transaction))
             {
                 var p = insert.Parameters;
@@ -37,6 +37,7 @@ public sealed partial class ResultsStore
                 p.Add(Nullable("trace", NpgsqlDbType.Text, sweep.TraceParent));
                 p.AddWithValue("snapshotEvery", sweep.RulesOrDefault.SnapshotEvery);
                 p.AddWithValue("earlyStopping", sweep.RulesOrDefault.EarlyStopping);
+                p.AddWithValue("driver", sweep.Driver);
                 sweepId = (long)(await insert.ExecuteScalarAsync(token))!;
             }
             var batch = new NpgsqlBatch(connection, transaction);
@@ -66,11 +67,12 @@ public sealed partial class ResultsStore
         }, ct);
     }
 
-    /// <summary>Sweeps still running, oldest first: what a coordinator has to drive.</summary>
-    public Task<IReadOnlyList<long>> RunningSweepsAsync(CancellationToken ct = default) =>
+    /// <summary>Sweeps still running that <paramref name="driver"/> drives (<see cref="SweepDrivers"/>), oldest first: what a coordinator has to drive.</summary>
+    public Task<IReadOnlyList<long>> RunningSweepsAsync(string driver, CancellationToken ct = default) =>
         RunAsync<IReadOnlyList<long>>(async token =>
         {
-            await using var command = _dataSource.CreateCommand("SELECT id FROM sweeps WHERE status = 'running' ORDER BY id");
+            await using var command = _dataSource.CreateCommand("SELECT id FROM sweeps WHERE status = 'running' AND driver = @driver ORDER BY id");
+            command.Parameters.AddWithValue("driver", driver);
             return await ReadLongsAsync(command, token);
         }, ct);
 
@@ -123,9 +125,11 @@ public sealed partial class ResultsStore
     /// a lease of <paramref name="lease"/>. Null when someone else has it or it no longer needs running (the message
     /// was a duplicate, or stale, and is dropped), when it asks for a GPU and the worker has <paramref name="workerGpus"/> = 0,
     /// or when its sweep's rules are not recorded yet (a sweep from before migration 0009 whose coordinator has not
-    /// activated; see <see cref="RecordSweepRulesAsync"/>). The claim carries the sweep's rules from its row.
+    /// activated; see <see cref="RecordSweepRulesAsync"/>), or when its sweep is not driven by <paramref name="driver"/>
+    /// (the worker's cluster, or its own process: <see cref="SweepDrivers"/>). The claim carries the sweep's rules from its row.
     /// </summary>
-    public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, int workerGpus = 0, CancellationToken ct = default) =>
+    public Task<TrialClaim?> ClaimTrialAsync(long trialId, string worker, TimeSpan lease, int workerGpus = 0, string driver = SweepDrivers.Cluster,
+        CancellationToken ct = default) =>
         RunAsync(async token =>
         {
             await using var command = _dataSource.CreateCommand(
@@ -135,7 +139,8 @@ public sealed partial class ResultsStore
                     heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
                 FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
                 WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
-                  AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL)) AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
+                  AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL AND s.driver = @driver))
+                  AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
                           t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume,
                           coalesce(s.snapshot_every, 1), coalesce(s.early_stopping, false)
@@ -144,6 +149,7 @@ public sealed partial class ResultsStore
             command.Parameters.AddWithValue("worker", worker);
             command.Parameters.AddWithValue("lease", lease);
             command.Parameters.AddWithValue("gpus", workerGpus);
+            command.Parameters.AddWithValue("driver", driver);
             await using var reader = await command.ExecuteReaderAsync(token);
             if (!await reader.ReadAsync(token)) return null;
             return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
@@ -415,16 +421,19 @@ public sealed partial class ResultsStore
     /// Re-queues a sweep's failed and cancelled trials, and running ones whose worker is gone (interrupted), with a fresh
     /// budget of max_attempts (attempts keeps counting every start: the budget counts from attempts_before_resume); completed, stopped-early and diverged trials keep their results. A re-queued trial resumes from its
     /// latest snapshot. Running trials whose lease has not run out are left to their worker (a pending cancel of theirs
-    /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. Null when there is no such sweep.
+    /// is withdrawn): they carry on there, or come back to the queue when the lease runs out. The sweep is driven by
+    /// <paramref name="driver"/> from then on: the cluster (`sweep resume --cluster`) or the resuming process
+    /// (<see cref="SweepDrivers"/>). Null when there is no such sweep.
     /// </summary>
-    public Task<SweepResumption?> ResumeSweepAsync(long sweepId, CancellationToken ct = default) =>
+    public Task<SweepResumption?> ResumeSweepAsync(long sweepId, string driver = SweepDrivers.Cluster, CancellationToken ct = default) =>
         RunAsync<SweepResumption?>(async token =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
             await using var sweep = new NpgsqlCommand(
-                "UPDATE sweeps SET status = 'running', finished_at = NULL WHERE id = @sweep RETURNING id", connection, transaction);
+                "UPDATE sweeps SET status = 'running', finished_at = NULL, driver = @driver WHERE id = @sweep RETURNING id", connection, transaction);
             sweep.Parameters.AddWithValue("sweep", sweepId);
+            sweep.Parameters.AddWithValue("driver", driver);
             if (await sweep.ExecuteScalarAsync(token) is null) return null;
             await using var trials = new NpgsqlCommand(
                 """
@@ -474,7 +483,7 @@ public sealed partial class ResultsStore
             await using var command = _dataSource.CreateCommand(
                 $$"""
                 SELECT s.id, s.name, s.status, s.dataset, s.metric, s.metric_goal = 'maximize', s.max_concurrent, s.max_attempts, s.gpus_per_trial,
-                       s.trace_parent, s.created_at, s.finished_at,
+                       s.trace_parent, s.created_at, s.finished_at, s.driver,
                        coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM trials WHERE sweep_id = s.id GROUP BY status) c), '{}'::text)
                 FROM sweeps s {{tail}}
                 """);
@@ -483,11 +492,11 @@ public sealed partial class ResultsStore
             var rows = new List<SweepRow>();
             while (await reader.ReadAsync(token))
             {
-                var counts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(12))!
+                var counts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(13))!
                     .ToDictionary(kv => TrialStatusText.Parse(kv.Key), kv => kv.Value);
                 rows.Add(new SweepRow(reader.GetInt64(0), reader.GetString(1), SweepStatusText.Parse(reader.GetString(2)), NullableString(reader, 3),
                     reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.GetDouble(8),
-                    NullableString(reader, 9), reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), counts));
+                    NullableString(reader, 9), reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), counts) { Driver = reader.GetString(12) });
             }
             return rows;
         }, ct);

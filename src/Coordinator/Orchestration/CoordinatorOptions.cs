@@ -1,3 +1,5 @@
+using Experiments.Store;
+
 namespace Experiments.Coordinator.Orchestration;
 
 /// <summary>How a coordinator drives sweeps. The defaults suit a cluster; tests shorten them.</summary>
@@ -21,6 +23,9 @@ public sealed record CoordinatorOptions
     /// these is one short turn (a start is one conditional UPDATE), so a silo that takes longer is frozen or dying.
     /// </summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The sweeps this coordinator drives (<see cref="SweepDrivers"/>): the cluster's, or its own process's.</summary>
+    public string Driver { get; init; } = SweepDrivers.Cluster;
 
     /// <summary>After start, how long to let workers register before declaring a request unschedulable.</summary>
     public TimeSpan SchedulingGrace { get; init; } = TimeSpan.FromSeconds(10);

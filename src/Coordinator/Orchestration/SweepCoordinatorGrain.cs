@@ -44,7 +44,12 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         {
             await SweepPlanning.ReclaimExpiredLeasesAsync(store, options, logger, ct);
             var sweep = await store.GetSweepAsync(SweepId, ct);
-            if (sweep is { Status: SweepStatus.Running }) await StartQueuedTrialsAsync(sweep, ct);
+            // A sweep another driver runs (a `sweep run` on the cluster's database, or a cluster's sweep seen from a
+            // `sweep run`) is none of this coordinator's business: its own driver's coordinator places its trials.
+            if (sweep is { Status: SweepStatus.Running })
+            {
+                if (sweep.Driver == options.Driver) await StartQueuedTrialsAsync(sweep, ct);
+            }
             else await StopAsync(sweep, ct);
             foreach (var done in await store.CompleteFinishedSweepsAsync(ct))
                 logger.LogInformation("Sweep {Sweep} completed", done);

@@ -8,13 +8,18 @@ namespace Experiments.Coordinator.Orchestration;
 /// <summary>Writes a validated sweep and all its trials (queued) to the database in one transaction.</summary>
 public static class SweepSubmission
 {
-    /// <summary>The new sweep's id. <paramref name="sweepSpan"/> (when traced) becomes the parent of every trial's span.</summary>
-    public static async Task<long> SubmitAsync(ResultsStore store, SweepSpec spec, string fileText, string source, Activity? sweepSpan, CancellationToken ct)
+    /// <summary>The new sweep's id, for the cluster to drive. <paramref name="sweepSpan"/> (when traced) becomes the parent of every trial's span.</summary>
+    public static Task<long> SubmitAsync(ResultsStore store, SweepSpec spec, string fileText, string source, Activity? sweepSpan, CancellationToken ct) =>
+        SubmitAsync(store, spec, fileText, source, sweepSpan, SweepDrivers.Cluster, ct);
+
+    /// <summary>As above, driven by <paramref name="driver"/>: the cluster, or the process that runs it (<see cref="SweepDrivers"/>).</summary>
+    public static async Task<long> SubmitAsync(ResultsStore store, SweepSpec spec, string fileText, string source, Activity? sweepSpan, string driver,
+        CancellationToken ct)
     {
         var trials = SweepExpander.Expand(spec);
         var definition = new SweepDefinition(spec.Name, new StoredSweep(fileText, source).ToJson(), spec.Dataset, spec.Metric.Name,
             spec.Metric.Goal == MetricGoal.Maximize, spec.MaxConcurrent, spec.MaxAttempts, spec.Resources.GpusPerTrial,
-            ExperimentsTelemetry.TraceParent(sweepSpan), SweepJudge.RulesOf(spec));
+            ExperimentsTelemetry.TraceParent(sweepSpan), SweepJudge.RulesOf(spec), driver);
         var id = await store.CreateSweepAsync(definition, [.. trials.Select(Queued)], ct);
         sweepSpan?.SetTag("experiments.sweep.id", id).SetTag("experiments.sweep.name", spec.Name).SetTag("experiments.sweep.trials", trials.Count)
             .SetTag("experiments.dataset", spec.Dataset).SetTag("experiments.metric", spec.Metric.Name);

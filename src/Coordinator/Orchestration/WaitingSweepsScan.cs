@@ -8,8 +8,8 @@ using Orleans;
 namespace Experiments.Coordinator.Orchestration;
 
 /// <summary>
-/// On a cluster's coordinator silo: wakes the coordinator grain of every sweep PostgreSQL says is running, at start and
-/// then every <see cref="CoordinatorOptions.ScanInterval"/>. PostgreSQL is the source of truth, not a message: a sweep
+/// On a cluster's coordinator silo: wakes the coordinator grain of every sweep PostgreSQL says is running and the cluster
+/// drives (not one a `sweep run` drives in its own process), at start and then every <see cref="CoordinatorOptions.ScanInterval"/>. PostgreSQL is the source of truth, not a message: a sweep
 /// submitted while no silo was up, and one whose coordinator grain died with its silo, are both found this way. A grain
 /// already active just runs one more pass; Orleans keeps one activation per sweep however many coordinators scan.
 /// </summary>
@@ -50,7 +50,7 @@ public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, 
     private async Task ScanAsync(CancellationToken ct)
     {
         var seen = new Dictionary<TrialStatus, int>();
-        foreach (var sweepId in await store.RunningSweepsAsync(ct))
+        foreach (var sweepId in await store.RunningSweepsAsync(SweepDrivers.Cluster, ct))
         {
             if (await store.GetSweepAsync(sweepId, ct) is { } sweep)
                 foreach (var (status, count) in sweep.TrialsByStatus) seen[status] = seen.GetValueOrDefault(status) + count;

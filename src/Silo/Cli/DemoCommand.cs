@@ -36,9 +36,9 @@ public static class DemoCommand
             DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
-            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, SweepResource, sweepSpan, ct);
-            var exitCode = await SweepCommands.RunInProcessAsync(store, sweepId,
-                new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
+            var worker = new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }.InProcess();
+            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, SweepResource, sweepSpan, worker.Driver, ct);
+            var exitCode = await SweepCommands.RunInProcessAsync(store, sweepId, worker, ct);
             if (exitCode == CommandErrors.Ok)
                 AnsiConsole.MarkupLine($"[grey]Next: `{ExperimentsCommand.Name} demo --show-sweep > my-sweep.yaml`, edit it, then `{ExperimentsCommand.Name} sweep run my-sweep.yaml`; " +
                                        $"`{ExperimentsCommand.Name} train --help` for a single run.[/]");

@@ -78,8 +78,10 @@ public static partial class SweepCommands
             DataCommands.FetchOnFirstUse(spec.Dataset, ct);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
             using var sweepSpan = ExperimentsTelemetry.Source.StartActivity("sweep");
-            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, ct);
-            return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
+            // Driven by this process alone: a cluster sharing the database leaves its trials to this process's worker.
+            var worker = new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }.InProcess();
+            var sweepId = await SweepSubmission.SubmitAsync(store, spec, text, path, sweepSpan, worker.Driver, ct);
+            return await RunInProcessAsync(store, sweepId, worker, ct);
         }));
         return command;
     }
@@ -301,7 +303,10 @@ public static partial class SweepCommands
             RejectBus(parse, bus);
             var sweepId = parse.GetValue(id);
             await using var store = await StoreAccess.OpenForLongRunAsync(parse.GetValue(db), ct);
-            var resumed = await store.ResumeSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
+            // The sweep is the cluster's from now on, or this process's: whoever resumes it drives it.
+            var worker = new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }.InProcess();
+            var driver = parse.GetValue(cluster) ? SweepDrivers.Cluster : worker.Driver;
+            var resumed = await store.ResumeSweepAsync(sweepId, driver, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
             Console.Error.WriteLine($"Sweep {sweepId}: {resumed.Requeued} trial(s) re-queued.");
             if (resumed is { StillLeased: > 0, LeasedUntil: { } until })
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -313,7 +318,7 @@ public static partial class SweepCommands
                 return CommandErrors.Ok;
             }
             if ((await store.GetSweepAsync(sweepId, ct))!.Dataset is { } dataset) DataCommands.FetchOnFirstUse(dataset, ct);
-            return await RunInProcessAsync(store, sweepId, new WorkerOptions { Slots = parse.GetValue(slots), ThreadsPerSlot = parse.GetValue(threads) }, ct);
+            return await RunInProcessAsync(store, sweepId, worker, ct);
         }));
         return command;
     }
@@ -328,7 +333,7 @@ public static partial class SweepCommands
     private static object SweepJson(SweepRow s) => new
     {
         id = s.Id, name = s.Name, status = s.Status, dataset = s.Dataset, metric = s.Metric, goal = s.Maximize ? "maximize" : "minimize",
-        max_concurrent = s.MaxConcurrent, max_attempts = s.MaxAttempts, gpus_per_trial = s.GpusPerTrial, created_at = s.CreatedAt, finished_at = s.FinishedAt,
+        max_concurrent = s.MaxConcurrent, max_attempts = s.MaxAttempts, gpus_per_trial = s.GpusPerTrial, driver = s.Driver, created_at = s.CreatedAt, finished_at = s.FinishedAt,
         trials = s.TrialsByStatus.ToDictionary(kv => kv.Key.ToText(), kv => kv.Value),
     };
 

@@ -37,8 +37,15 @@ public sealed record NodeSettings(NodeRoles Roles, WorkerOptions Worker, Coordin
     /// <summary>The Orleans cluster this node joins through PostgreSQL membership (`experiments silo`); null: none.</summary>
     public ClusterJoin? Cluster { get; init; }
 
-    public static NodeSettings InProcess(WorkerOptions? worker = null, CoordinatorOptions? coordinator = null) =>
-        new(NodeRoles.All, worker ?? new WorkerOptions(), coordinator ?? new CoordinatorOptions());
+    /// <summary>
+    /// A silo alone in this process. Its coordinator drives the sweeps its worker claims (<see cref="WorkerOptions.Driver"/>):
+    /// the process's own, for `sweep run` and `demo` (<see cref="WorkerOptions.InProcess"/>).
+    /// </summary>
+    public static NodeSettings InProcess(WorkerOptions? worker = null, CoordinatorOptions? coordinator = null)
+    {
+        worker ??= new WorkerOptions();
+        return new(NodeRoles.All, worker, (coordinator ?? new CoordinatorOptions()) with { Driver = worker.Driver });
+    }
 
     /// <summary>A silo of the cluster whose membership lives in the node's results database.</summary>
     public static NodeSettings Joining(ClusterJoin cluster, NodeRoles roles, WorkerOptions worker, CoordinatorOptions coordinator) =>

@@ -42,7 +42,7 @@ public sealed class TrialExecutor(
         TrialClaim? claim;
         try
         {
-            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(trialId, options.Name, options.Lease, slots.Gpus, ct);
+            claim = _stopping.IsCancellationRequested ? null : await store.ClaimTrialAsync(trialId, options.Name, options.Lease, slots.Gpus, options.Driver, ct);
         }
         catch
         {

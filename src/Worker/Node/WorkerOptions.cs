@@ -1,3 +1,5 @@
+using Experiments.Store;
+
 namespace Experiments.Worker.Node;
 
 /// <summary>How a worker node runs. Zero slots or threads means "discover" (see <see cref="SlotPlan.Discover"/>).</summary>
@@ -20,6 +22,12 @@ public sealed record WorkerOptions
 
     /// <summary>Where datasets are read from (EXPERIMENTS_HOME or ~/.experiments when null).</summary>
     public string? Home { get; init; }
+
+    /// <summary>The sweeps whose trials this worker claims (<see cref="SweepDrivers"/>): the cluster's, or its own process's.</summary>
+    public string Driver { get; init; } = SweepDrivers.Cluster;
+
+    /// <summary>This worker as the one of an in-process silo: it runs only the sweeps its own process drives.</summary>
+    public WorkerOptions InProcess() => this with { Driver = SweepDrivers.InProcess(Name) };
 }
 
 /// <summary>What a node offers: trials at once, libtorch threads per trial, CUDA devices and trials per device.</summary>
