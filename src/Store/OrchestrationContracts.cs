@@ -37,7 +37,8 @@ public sealed record QueuedTrial(TrialDefinition Definition, int Index, string L
 /// <summary>
 /// A trial a worker now owns (see <see cref="ResultsStore.ClaimTrialAsync"/>). Attempt is the trial's attempts after
 /// this claim: every start it ever had, never reset, and the fencing token the worker's writes carry (<see cref="Owner"/>).
-/// MaxAttempts bounds the attempts since the sweep was last resumed (<see cref="AttemptInBudget"/>). Rules are the sweep's
+/// MaxAttempts bounds the attempts since the sweep was last resumed that no fault of a worker's environment ended
+/// (<see cref="AttemptInBudget"/>; AttemptsBeforeResume counts the attempts outside that budget). Rules are the sweep's
 /// rules as recorded in its row (<see cref="SweepRules"/>); a trial outside a sweep keeps every epoch and never stops early.
 /// </summary>
 public sealed record TrialClaim(
@@ -108,7 +109,8 @@ public sealed record SweepRow(
 
 /// <summary>
 /// One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got. Attempts counts every
-/// start the trial ever had; AttemptsBeforeResume those before the sweep was last resumed, so Attempts − AttemptsBeforeResume
+/// start the trial ever had; AttemptsBeforeResume those before the sweep was last resumed, and EnvironmentFaults those
+/// since then that a fault of their worker's environment ended, so Attempts − AttemptsBeforeResume − EnvironmentFaults
 /// is what its max_attempts budget has used.
 /// </summary>
 public sealed record SweepTrialRow(
@@ -116,13 +118,26 @@ public sealed record SweepTrialRow(
     int EpochsRecorded, int PlannedEpochs, double? BestMetric, string? Error)
 {
     public int AttemptsBeforeResume { get; init; }
+
+    public int EnvironmentFaults { get; init; }
+
+    /// <summary>The attempts its max_attempts budget has used.</summary>
+    public int AttemptsInBudget => Attempts - AttemptsBeforeResume - EnvironmentFaults;
 }
 
 /// <summary>
-/// What a worker reports every heartbeat. RunningTrials are the attempts whose leases it renews: a lease is renewed only
-/// while its trial is still running as that attempt, under this worker.
+/// A live worker that stopped claiming trials after a fault of its environment: its name (host/pid), host, the fault, and
+/// its last heartbeat.
 /// </summary>
-public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<TrialAttempt> RunningTrials);
+public sealed record QuarantinedWorker(string Worker, string Host, string Fault, DateTimeOffset LastHeartbeat);
+
+/// <summary>
+/// What a worker reports every heartbeat. RunningTrials are the attempts whose leases it renews: a lease is renewed only
+/// while its trial is still running as that attempt, under this worker. Quarantined says why the worker claims no more
+/// trials (a fault of its environment), or is null while it is healthy.
+/// </summary>
+public sealed record WorkerHeartbeat(string Worker, string Host, int Slots, int Gpus, int ThreadsPerSlot, IReadOnlyList<TrialAttempt> RunningTrials,
+    string? Quarantined = null);
 
 /// <summary>The answer to a heartbeat: running trials a user asked to cancel, and trials this worker no longer owns.</summary>
 public sealed record HeartbeatReply(IReadOnlySet<long> CancelRequested, IReadOnlySet<long> Lost);

@@ -142,7 +142,7 @@ public sealed partial class ResultsStore
                   AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL AND s.driver = @driver))
                   AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
                 RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
-                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume,
+                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume + t.environment_faults,
                           coalesce(s.snapshot_every, 1), coalesce(s.early_stopping, false)
                 """);
             command.Parameters.AddWithValue("id", trialId);
@@ -192,9 +192,11 @@ public sealed partial class ResultsStore
             await using var transaction = await connection.BeginTransactionAsync(token);
             await using (var upsert = new NpgsqlCommand(
                 """
-                INSERT INTO workers (name, host, slots, gpus, threads_per_slot, busy_slots) VALUES (@name, @host, @slots, @gpus, @threads, @busy)
+                INSERT INTO workers (name, host, slots, gpus, threads_per_slot, busy_slots, quarantined)
+                VALUES (@name, @host, @slots, @gpus, @threads, @busy, @quarantined)
                 ON CONFLICT (name) DO UPDATE SET host = excluded.host, slots = excluded.slots, gpus = excluded.gpus,
-                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL
+                    threads_per_slot = excluded.threads_per_slot, busy_slots = excluded.busy_slots, last_heartbeat = now(), stopped_at = NULL,
+                    quarantined = excluded.quarantined
                 """, connection, transaction))
             {
                 var p = upsert.Parameters;
@@ -204,6 +206,7 @@ public sealed partial class ResultsStore
                 p.AddWithValue("gpus", beat.Gpus);
                 p.AddWithValue("threads", beat.ThreadsPerSlot);
                 p.AddWithValue("busy", beat.RunningTrials.Count);
+                p.Add(Nullable("quarantined", NpgsqlDbType.Text, beat.Quarantined));
                 await upsert.ExecuteNonQueryAsync(token);
             }
             var owned = new HashSet<long>();
@@ -299,8 +302,8 @@ public sealed partial class ResultsStore
                 $$"""
                 WITH expired AS (
                     SELECT t.id, t.cancel_requested OR coalesce(s.status = 'cancelled', false) AS cancelled,
-                           t.attempts - t.attempts_before_resume >= coalesce(s.max_attempts, 1) AS out_of_attempts,
-                           t.attempts - t.attempts_before_resume AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
+                           t.attempts - t.attempts_before_resume - t.environment_faults >= coalesce(s.max_attempts, 1) AS out_of_attempts,
+                           t.attempts - t.attempts_before_resume - t.environment_faults AS attempt_in_budget, coalesce(s.max_attempts, 1) AS max_attempts
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
                     WHERE t.status = 'running' AND t.sweep_id IS NOT NULL AND {{lost}}
                     -- An epoch write in flight holds its trial's row (the fence); that trial is taken back on a later pass,
@@ -349,7 +352,7 @@ public sealed partial class ResultsStore
                 WITH ending AS (
                     SELECT t.id,
                            @status = 'failed' AND (t.cancel_requested OR coalesce(s.status = 'cancelled', false)) AS cancelled,
-                           @status = 'failed' AND t.attempts - t.attempts_before_resume < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
+                           @status = 'failed' AND t.attempts - t.attempts_before_resume - t.environment_faults < coalesce(s.max_attempts, 1) AND NOT t.cancel_requested
                                AND coalesce(s.status <> 'cancelled', true) AS retry
                     FROM trials t LEFT JOIN sweeps s ON s.id = t.sweep_id
                     WHERE t.id = @id AND t.attempts = @attempt AND t.worker = @worker AND t.status = 'running')
@@ -371,6 +374,57 @@ public sealed partial class ResultsStore
             command.Parameters.AddWithValue("status", status.ToText());
             command.Parameters.Add(Nullable("error", NpgsqlDbType.Text, error));
             return await command.ExecuteScalarAsync(token) is string written ? TrialStatusText.Parse(written) : null;
+        }, ct);
+
+    /// <summary>
+    /// The attempt ended by a fault of its worker's environment (its data gone, a device error, out of memory), not of
+    /// the trial: the trial goes back to the queue, for another worker, without using its budget of max_attempts
+    /// (environment_faults + 1), with <paramref name="fault"/> as its error until it runs again; cancelled instead when
+    /// its sweep was cancelled meanwhile. Fenced like <see cref="EndAttemptAsync"/>: returns the status written, or null
+    /// (nothing written) when this attempt no longer owns the trial.
+    /// </summary>
+    public Task<TrialStatus?> ReturnAfterEnvironmentFaultAsync(TrialAttempt attempt, string worker, string fault, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        return RunAsync<TrialStatus?>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                UPDATE trials t
+                SET status = CASE WHEN t.cancel_requested OR coalesce(s.status = 'cancelled', false) THEN 'cancelled' ELSE 'queued' END,
+                    environment_faults = t.environment_faults + 1, error = @fault,
+                    finished_at = CASE WHEN t.cancel_requested OR coalesce(s.status = 'cancelled', false) THEN now() END,
+                    queued_at = now(), dispatched_at = NULL, lease_expires_at = NULL
+                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+                WHERE old.id = t.id AND t.id = @id AND t.attempts = @attempt AND t.worker = @worker AND t.status = 'running'
+                RETURNING t.status
+                """);
+            command.Parameters.AddWithValue("id", attempt.TrialId);
+            command.Parameters.AddWithValue("attempt", attempt.Attempt);
+            command.Parameters.AddWithValue("worker", worker);
+            command.Parameters.AddWithValue("fault", fault);
+            return await command.ExecuteScalarAsync(token) is string written ? TrialStatusText.Parse(written) : null;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Workers that heartbeated within <paramref name="liveWithin"/>, have not stopped, and quarantined themselves after
+    /// a fault of their environment: what `sweep status` shows as unhealthy.
+    /// </summary>
+    public Task<IReadOnlyList<QuarantinedWorker>> QuarantinedWorkersAsync(TimeSpan liveWithin, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<QuarantinedWorker>>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand(
+                """
+                SELECT name, host, quarantined, last_heartbeat FROM workers
+                WHERE quarantined IS NOT NULL AND stopped_at IS NULL AND last_heartbeat > now() - @live ORDER BY name
+                """);
+            command.Parameters.AddWithValue("live", liveWithin);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            var workers = new List<QuarantinedWorker>();
+            while (await reader.ReadAsync(token))
+                workers.Add(new QuarantinedWorker(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
+            return workers;
         }, ct);
 
     /// <summary>Queued trials that no live worker can ever take become failed, with the reason (they would wait forever).</summary>
@@ -437,7 +491,7 @@ public sealed partial class ResultsStore
             if (await sweep.ExecuteScalarAsync(token) is null) return null;
             await using var trials = new NpgsqlCommand(
                 """
-                UPDATE trials SET status = 'queued', attempts_before_resume = attempts, cancel_requested = false, finished_at = NULL, queued_at = now(),
+                UPDATE trials SET status = 'queued', attempts_before_resume = attempts, environment_faults = 0, cancel_requested = false, finished_at = NULL, queued_at = now(),
                                   dispatched_at = NULL, lease_expires_at = NULL
                 WHERE sweep_id = @sweep
                   AND (status IN ('failed', 'cancelled') OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
@@ -512,7 +566,7 @@ public sealed partial class ResultsStore
         {
             await using var command = _dataSource.CreateCommand(
                 $"""
-                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume,
+                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume, t.environment_faults,
                        (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
                        coalesce((t.hyperparameters->>'epochs')::int, 0),
                        (SELECT {best}(e.{column}) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} <> 'NaN'::float8),
@@ -525,7 +579,10 @@ public sealed partial class ResultsStore
             while (await reader.ReadAsync(token))
                 rows.Add(new SweepTrialRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), NullableString(reader, 2),
                     TrialStatusText.Parse(reader.GetString(3)), reader.GetInt32(4), NullableString(reader, 5), NullableTime(reader, 6),
-                    reader.GetInt32(8), reader.GetInt32(9), NullableDouble(reader, 10), NullableString(reader, 11)) { AttemptsBeforeResume = reader.GetInt32(7) });
+                    reader.GetInt32(9), reader.GetInt32(10), NullableDouble(reader, 11), NullableString(reader, 12))
+                {
+                    AttemptsBeforeResume = reader.GetInt32(7), EnvironmentFaults = reader.GetInt32(8),
+                });
             return rows;
         }, ct);
     }

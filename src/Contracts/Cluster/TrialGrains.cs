@@ -68,6 +68,8 @@ public enum TrialStartResult
     NeedsGpu,
     /// <summary>The claim matched nothing: another worker has it, or it no longer needs running (cancelled, finished).</summary>
     NotClaimed,
+    /// <summary>This worker quarantined itself after a fault of its environment and claims nothing; nothing was claimed.</summary>
+    Quarantined,
 }
 
 /// <summary>

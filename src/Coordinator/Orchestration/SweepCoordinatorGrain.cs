@@ -115,7 +115,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         using (placement)
             foreach (var trialId in picked)
                 if (await slots.StartTrialAsync(new StartTrial(SweepId, trialId, sweep.GpusPerTrial)).WaitAsync(options.CallTimeout, ct)
-                    is TrialStartResult.NoFreeSlot or TrialStartResult.NeedsGpu)
+                    is TrialStartResult.NoFreeSlot or TrialStartResult.NeedsGpu or TrialStartResult.Quarantined)
                     break;
         return true;
     }

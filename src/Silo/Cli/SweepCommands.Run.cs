@@ -230,10 +230,14 @@ public static partial class SweepCommands
             {
                 var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
                 var trials = await store.GetSweepTrialsAsync(sweepId, ct);
+                var unhealthy = await store.QuarantinedWorkersAsync(UnhealthyWorkersShownWithin, ct);
                 if (parse.GetValue(json))
-                    Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials }, Json));
+                    Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials, unhealthyWorkers = unhealthy }, Json));
                 else
+                {
                     AnsiConsole.Write(StatusTable(sweep, trials));
+                    WriteUnhealthyWorkers(unhealthy);
+                }
                 if (!parse.GetValue(watch) || sweep.Status != SweepStatus.Running) return CommandErrors.Ok;
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
             }
@@ -255,10 +259,26 @@ public static partial class SweepCommands
         return table;
     }
 
-    /// <summary>"2/3": attempts of the budget; after a resume, the total too: "4 (1/3 since resume)".</summary>
-    private static string AttemptsText(SweepTrialRow t, int maxAttempts) => t.AttemptsBeforeResume == 0
+    /// <summary>
+    /// "2/3": attempts of the budget; after a resume, or attempts a worker's fault ended, the total too:
+    /// "4 (1/3 since resume)", "2 (1/3, 1 ended by a worker's fault)".
+    /// </summary>
+    private static string AttemptsText(SweepTrialRow t, int maxAttempts) => t.AttemptsBeforeResume == 0 && t.EnvironmentFaults == 0
         ? $"{t.Attempts}/{maxAttempts}"
-        : $"{t.Attempts} ({t.Attempts - t.AttemptsBeforeResume}/{maxAttempts} since resume)";
+        : $"{t.Attempts} ({t.AttemptsInBudget}/{maxAttempts}{(t.AttemptsBeforeResume > 0 ? " since resume" : "")}" +
+          $"{(t.EnvironmentFaults > 0 ? $", {t.EnvironmentFaults} ended by a worker's fault" : "")})";
+
+    /// <summary>How recently a quarantined worker must have heartbeated to be shown: one gone for longer no longer matters.</summary>
+    private static readonly TimeSpan UnhealthyWorkersShownWithin = TimeSpan.FromMinutes(2);
+
+    /// <summary>Live workers that quarantined themselves, with their host and the fault: they claim no trials until restarted.</summary>
+    private static void WriteUnhealthyWorkers(IReadOnlyList<QuarantinedWorker> unhealthy)
+    {
+        if (unhealthy.Count == 0) return;
+        AnsiConsole.MarkupLine(Markup.Escape("Unhealthy workers (quarantined: they claim no trials; fix the fault and restart them):"));
+        foreach (var w in unhealthy)
+            AnsiConsole.MarkupLine(Markup.Escape($"  {w.Worker} on {w.Host}: {w.Fault}"));
+    }
 
     private static Command Cancel()
     {

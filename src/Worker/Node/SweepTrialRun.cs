@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Experiments.Architectures;
 using Experiments.Contracts;
 using Experiments.Contracts.Cluster;
+using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Recording;
@@ -41,7 +42,7 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         ExperimentsTelemetry.QueuedToRunning.Record((claim.StartedAt - claim.QueuedAt).TotalSeconds);
 
         var architecture = ArchitectureReader.Parse(claim.ArchitectureSpec, $"trial {claim.TrialId}", claim.Architecture);
-        var data = datasets.Get(claim.Dataset, hyper.ValSplit, hyper.Limit ?? 0);
+        var data = LoadData(claim.Dataset, hyper);
         store.RecordTrainingContextAsync(claim.Owner, RecordedTrial.ContextOf(data), stop).GetAwaiter().GetResult();
         var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
         var settings = TrainingSettings.For(hyper, claim.Seed, slots.ThreadsPerSlot);
@@ -77,6 +78,22 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         trialSpan?.SetTag("experiments.trial.status", outcome.Status.ToText());
         if (outcome.Status is TrialStatus.Failed or TrialStatus.Diverged) trialSpan?.SetStatus(ActivityStatusCode.Error, outcome.Message);
         return outcome;
+    }
+
+    /// <summary>
+    /// The trial's data from this worker's cache. The sweep was validated against its dataset, so data that cannot be
+    /// loaded here (deleted, corrupt, not fetchable from this machine) is this worker's fault, not the trial's.
+    /// </summary>
+    private DatasetSplits LoadData(string dataset, TrialHyperparameters hyper)
+    {
+        try
+        {
+            return datasets.Get(dataset, hyper.ValSplit, hyper.Limit ?? 0);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new WorkerEnvironmentException($"the {dataset} data could not be loaded on {BuildInfo.Host}: {e.Message}", e);
+        }
     }
 
     /// <summary>

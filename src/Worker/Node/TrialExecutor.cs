@@ -21,6 +21,7 @@ public sealed class TrialExecutor(
     private readonly ConcurrentQueue<int> _freeSlotIndices = new(Enumerable.Range(0, slots.Slots));
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly CancellationTokenSource _stopping = new();
+    private volatile string? _quarantine;
 
     public SlotPlan Slots => slots;
     public string Name => options.Name;
@@ -28,7 +29,14 @@ public sealed class TrialExecutor(
 
     /// <summary>The running trials with the attempt each was claimed as: what the heartbeat renews, fenced.</summary>
     public IReadOnlyList<TrialAttempt> RunningAttempts => [.. _running.Values.Select(r => r.Claim.Owner).OrderBy(a => a.TrialId)];
-    public int FreeSlots => _free.CurrentCount;
+    /// <summary>Slots free for a new trial: none once the worker is quarantined.</summary>
+    public int FreeSlots => _quarantine is null ? _free.CurrentCount : 0;
+
+    /// <summary>
+    /// Why this worker claims no more trials (a fault of its environment, see <see cref="EnvironmentFaults"/>), or null
+    /// while it is healthy. It lasts as long as the process: the worker recovers by being restarted once the fault is fixed.
+    /// </summary>
+    public string? Quarantine => _quarantine;
 
     /// <summary>
     /// Claims trial <paramref name="trialId"/> and starts it on a free slot, waiting at most <paramref name="slotWait"/>
@@ -37,6 +45,7 @@ public sealed class TrialExecutor(
     public async Task<TrialStartResult> TryStartAsync(long trialId, double gpusPerTrial, TimeSpan slotWait, CancellationToken ct)
     {
         if (_running.ContainsKey(trialId)) return TrialStartResult.AlreadyRunningHere;
+        if (_quarantine is not null) return TrialStartResult.Quarantined;
         if (gpusPerTrial > 0 && slots.Gpus == 0) return TrialStartResult.NeedsGpu;
         if (!await _free.WaitAsync(slotWait, ct)) return TrialStartResult.NoFreeSlot;
         TrialClaim? claim;
@@ -78,6 +87,7 @@ public sealed class TrialExecutor(
     {
         var claim = running.Claim;
         AttemptOutcome outcome;
+        string? environmentFault = null;
         try
         {
             outcome = runner.Run(claim, options.Name, running.Slot, () => running.Reason == StopReason.None && _stopping.IsCancellationRequested ? StopReason.WorkerStopping : running.Reason,
@@ -95,6 +105,13 @@ public sealed class TrialExecutor(
             running.Reason = StopReason.LeaseLost;
             outcome = new AttemptOutcome(TrialStatus.Failed, null);
         }
+        catch (Exception e) when (options.QuarantinesOnEnvironmentFaults && EnvironmentFaults.Describe(e) is { } fault)
+        {
+            // This worker's fault, not the trial's: another worker runs it, and this one stops claiming.
+            environmentFault = fault;
+            outcome = new AttemptOutcome(TrialStatus.Queued, $"worker {options.Name} quarantined itself: {fault}");
+            QuarantineThisWorker(fault, claim.TrialId);
+        }
         catch (Exception e)
         {
             logger.LogError(e, "Trial {Trial} failed", claim.TrialId);
@@ -107,7 +124,9 @@ public sealed class TrialExecutor(
             // what it wrote is what everyone is told. A taken-back attempt writes nothing, and its end is refused too.
             var written = running.Reason == StopReason.LeaseLost
                 ? null
-                : await store.EndAttemptAsync(claim.Owner, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
+                : environmentFault is not null
+                    ? await store.ReturnAfterEnvironmentFaultAsync(claim.Owner, options.Name, outcome.Message!, CancellationToken.None)
+                    : await store.EndAttemptAsync(claim.Owner, options.Name, outcome.Status, outcome.Message, CancellationToken.None);
             if (written is null)
             {
                 logger.LogWarning("Trial {Trial} attempt {Attempt} was taken back from this worker (its lease ran out); stopped it without recording anything",
@@ -144,6 +163,14 @@ public sealed class TrialExecutor(
             // Only a prompt is lost: the coordinator's next poll sees the free slot.
             logger.LogWarning(e, "Could not tell the coordinator of sweep {Sweep} that trial {Trial} ended", ended.SweepId, ended.TrialId);
         }
+    }
+
+    /// <summary>Stops claiming trials, once, and says so with the fault and this machine's name.</summary>
+    private void QuarantineThisWorker(string fault, long trialId)
+    {
+        if (Interlocked.CompareExchange(ref _quarantine, fault, null) is not null) return;
+        logger.LogError("Worker {Worker} on {Host} is quarantined: {Fault}. It claims no more trials until it is restarted; trial {Trial} goes back " +
+                        "to the queue for another worker without using one of its attempts", options.Name, BuildInfo.Host, fault, trialId);
     }
 
     private void Release(Running running)

@@ -36,7 +36,7 @@ public sealed class WorkerHeartbeats(ResultsStore store, TrialExecutor executor,
     {
         var slots = executor.Slots;
         var reply = await store.HeartbeatAsync(
-            new WorkerHeartbeat(options.Name, Host, slots.Slots, slots.Gpus, slots.ThreadsPerSlot, executor.RunningAttempts), options.Lease, ct);
+            new WorkerHeartbeat(options.Name, Host, slots.Slots, slots.Gpus, slots.ThreadsPerSlot, executor.RunningAttempts, executor.Quarantine), options.Lease, ct);
         foreach (var id in reply.CancelRequested) executor.Stop(id, StopReason.CancelledByUser);
         foreach (var id in reply.Lost) executor.Stop(id, StopReason.LeaseLost);
     }

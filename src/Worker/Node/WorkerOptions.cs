@@ -26,8 +26,15 @@ public sealed record WorkerOptions
     /// <summary>The sweeps whose trials this worker claims (<see cref="SweepDrivers"/>): the cluster's, or its own process's.</summary>
     public string Driver { get; init; } = SweepDrivers.Cluster;
 
+    /// <summary>
+    /// Whether a fault of this worker's environment (<see cref="EnvironmentFaults"/>) quarantines it, handing the trial
+    /// to another worker without using an attempt. A worker alone in its process has no other worker to hand it to, so
+    /// it fails the attempt instead, as any fault.
+    /// </summary>
+    public bool QuarantinesOnEnvironmentFaults { get; init; } = true;
+
     /// <summary>This worker as the one of an in-process silo: it runs only the sweeps its own process drives.</summary>
-    public WorkerOptions InProcess() => this with { Driver = SweepDrivers.InProcess(Name) };
+    public WorkerOptions InProcess() => this with { Driver = SweepDrivers.InProcess(Name), QuarantinesOnEnvironmentFaults = false };
 }
 
 /// <summary>What a node offers: trials at once, libtorch threads per trial, CUDA devices and trials per device.</summary>

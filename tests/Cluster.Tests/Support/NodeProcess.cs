@@ -107,7 +107,8 @@ public sealed class NodeProcess : IAsyncDisposable
         return new CliRun(process.ExitCode, await output, await error);
     }
 
-    private static ProcessStartInfo StartInfo(string home, string[] arguments)
+    /// <summary>How a CLI node is started: with its own EXPERIMENTS_HOME, pointed at no database but the one its arguments name.</summary>
+    public static ProcessStartInfo StartInfo(string home, string[] arguments)
     {
         var start = CliProcess.StartInfo(home, arguments);
         // Every node is pointed at the test's database with --db; nothing may fall back to another one.

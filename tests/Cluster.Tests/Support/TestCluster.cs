@@ -47,13 +47,28 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>A worker with one single-threaded slot: it runs one trial at a time.</summary>
     public NodeProcess StartWorker(string name, int leaseSeconds = 4) =>
-        StartNode(name, ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing(leaseSeconds)]);
+        StartNode(name, WorkerArguments(leaseSeconds));
 
-    private NodeProcess StartNode(string name, string[] arguments)
+    private string[] WorkerArguments(int leaseSeconds) =>
+        ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing(leaseSeconds)];
+
+    /// <summary>
+    /// A worker as <see cref="StartWorker(string, int)"/>, in the EXPERIMENTS_HOME given (to put its datasets in, or take
+    /// them away) and with extra environment variables.
+    /// </summary>
+    public NodeProcess StartWorker(string name, string home, IReadOnlyDictionary<string, string> environment, int leaseSeconds = 4)
     {
-        var node = NodeProcess.Start(name, _fixture.NewHome(name), arguments);
+        var start = NodeProcess.StartInfo(home, WorkerArguments(leaseSeconds));
+        foreach (var (variable, value) in environment) start.Environment[variable] = value;
+        return Track(NodeProcess.Start(name, start));
+    }
+
+    private NodeProcess StartNode(string name, string[] arguments) => Track(NodeProcess.Start(name, _fixture.NewHome(name), arguments));
+
+    private NodeProcess Track(NodeProcess node)
+    {
         _nodes.Add(node);
-        Log($"started {name} (pid {node.Pid})");
+        Log($"started {node.Name} (pid {node.Pid})");
         return node;
     }
 
