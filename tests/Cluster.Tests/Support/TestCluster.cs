@@ -111,6 +111,23 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The epoch numbers recorded for a trial, in order.</summary>
     public async Task<int[]> EpochNumbersAsync(long trialId) => [.. (await Store.GetEpochsAsync(trialId)).Select(e => e.Epoch)];
 
+    /// <summary>
+    /// Asserts that every trial of the sweep completed with epochs 0 (the untrained model) to <paramref name="epochs"/>
+    /// recorded, each exactly once: none lost to a fault, none written twice by a retry. Returns the trials.
+    /// </summary>
+    public async Task<IReadOnlyList<SweepTrialRow>> AssertCompletedWithEveryEpochOnceAsync(long sweepId, int epochs)
+    {
+        var trials = await Store.GetSweepTrialsAsync(sweepId);
+        foreach (var trial in trials)
+        {
+            Assert.Equal(TrialStatus.Completed, trial.Status);
+            Assert.Equal(Enumerable.Range(0, epochs + 1), await EpochNumbersAsync(trial.TrialId)); // contiguous and unique
+        }
+        Assert.Equal(trials.Count * (epochs + 1L), await ScalarAsync(
+            "SELECT count(*) FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = @id", ("id", sweepId)));
+        return trials;
+    }
+
     public void Log(string message) => _output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {message}");
 
     public async Task<string> DiagnosticsAsync()
