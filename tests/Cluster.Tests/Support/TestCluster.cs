@@ -49,9 +49,12 @@ public sealed class TestCluster : IAsyncDisposable
     public NodeProcess StartWorker(string name, int leaseSeconds = 4) =>
         StartNode(name, ["silo", "--role", "worker", "--db", Database, "--slots", "1", "--threads", "1", .. Timing(leaseSeconds)]);
 
-    private NodeProcess StartNode(string name, string[] arguments)
+    private NodeProcess StartNode(string name, string[] arguments) => StartNode(name, NodeProcess.StartInfo(_fixture.NewHome(name), arguments));
+
+    /// <summary>Any node this test starts, e.g. a command exactly as a document spells it; stopped with the others at the end.</summary>
+    public NodeProcess StartNode(string name, ProcessStartInfo start)
     {
-        var node = NodeProcess.Start(name, _fixture.NewHome(name), arguments);
+        var node = NodeProcess.Start(name, start);
         _nodes.Add(node);
         Log($"started {name} (pid {node.Pid})");
         return node;
