@@ -1,6 +1,9 @@
 namespace Experiments.Bench;
 
-/// <summary>What to measure: the orchestration overhead of a sweep of short trials, and the slot layout of a 2-core node.</summary>
+/// <summary>
+/// What to measure: the orchestration overhead of a sweep of short trials (in-process silo and loopback cluster), the
+/// slot layout of a 2-core node, recovery from a worker's kill -9, and the scale of submit and status.
+/// </summary>
 internal sealed record OrchestrationBenchOptions
 {
     public int Trials { get; init; } = 200;
@@ -14,6 +17,11 @@ internal sealed record OrchestrationBenchOptions
     public int SlotTrials { get; init; } = 8;
     public string SlotModel { get; init; } = "lenet-matconvnet";
     public int SlotEpochs { get; init; } = 1;
+    public bool SkipCluster { get; init; }
+    public bool SkipRecovery { get; init; }
+    public bool SkipScale { get; init; }
+    public int Kills { get; init; } = 5;
+    public int ScaleTrials { get; init; } = 10_000;
 
     public const string Usage = """
         usage: OrchestrationBench [options]
@@ -28,6 +36,11 @@ internal sealed record OrchestrationBenchOptions
           --slot-trials N     trials in each layout of the second section (default 8)
           --slot-model NAME   the second section's architecture (default lenet-matconvnet)
           --slot-epochs N     epochs per trial in the second section (default 1)
+          --skip-cluster      leave the 3-silo loopback cluster out of the overhead sweep
+          --skip-recovery     leave out the recovery section (kill -9 of a worker until its trial trains elsewhere)
+          --skip-scale        leave out the scale section (a large sweep submitted, then `sweep status` on it)
+          --kills N           kills in the recovery section (default 5)
+          --scale-trials N    trials in the scale section's sweep (default 10000)
         """;
 
     /// <summary>Parses the command line; null after printing the usage (for --help).</summary>
@@ -50,6 +63,11 @@ internal sealed record OrchestrationBenchOptions
                 "--slot-trials" => options with { SlotTrials = reader.Positive() },
                 "--slot-model" => options with { SlotModel = reader.Value() },
                 "--slot-epochs" => options with { SlotEpochs = reader.Positive() },
+                "--skip-cluster" => options with { SkipCluster = true },
+                "--skip-recovery" => options with { SkipRecovery = true },
+                "--skip-scale" => options with { SkipScale = true },
+                "--kills" => options with { Kills = reader.Positive() },
+                "--scale-trials" => options with { ScaleTrials = reader.Positive() },
                 "--help" or "-h" => null,
                 _ => throw reader.Unknown(),
             };

@@ -133,7 +133,7 @@ internal static class SweepRuns
         return new RunResult(label, wall, 0, trials);
     }
 
-    private static async Task<IReadOnlyList<TrialTimes>> TimesAsync(string connectionString, string where, NpgsqlParameter parameter, CancellationToken ct)
+    public static async Task<IReadOnlyList<TrialTimes>> TimesAsync(string connectionString, string where, NpgsqlParameter parameter, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);

@@ -278,8 +278,19 @@ public sealed partial class ResultsStore
     /// A trial whose sweep a user cancelled becomes cancelled instead: the cancel stands whoever ends the trial.
     /// The attempt that lost it is fenced from then on: its late writes are refused.
     /// </summary>
-    public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) =>
-        RedriveAsync("t.lease_expires_at < now()", "stopped heartbeating", _ => { }, ct);
+    public Task<RedriveResult> ReclaimExpiredAsync(CancellationToken ct = default) => ReclaimExpiredAsync(TimeSpan.Zero, ct);
+
+    /// <summary>
+    /// <see cref="ReclaimExpiredAsync(CancellationToken)"/>, except while this store is in a database outage or less
+    /// than <paramref name="graceAfterOutage"/> past one: nobody could heartbeat meanwhile, so a lease that ran out says
+    /// nothing about its worker, and live workers get that long to renew theirs first. The check is made when the
+    /// statement is about to run, not when it was called: a reclaim that waited out the outage in the store's retries
+    /// would otherwise run the moment the database returns, and take every running trial away from its live worker.
+    /// Takes back nothing (an empty result) while held.
+    /// </summary>
+    public Task<RedriveResult> ReclaimExpiredAsync(TimeSpan graceAfterOutage, CancellationToken ct = default) =>
+        RedriveAsync("t.lease_expires_at < now()", "stopped heartbeating", _ => { }, ct,
+            holdBack: () => _outage.DownFor is not null || (_outage.RecoveredAt is { } back && DateTimeOffset.UtcNow - back < graceAfterOutage));
 
     /// <summary>
     /// The cluster's membership declared the silo of worker <paramref name="worker"/> dead: its running trials are taken
@@ -295,9 +306,10 @@ public sealed partial class ResultsStore
     /// again, failed when out of attempts, cancelled when their sweep was; <paramref name="why"/> completes
     /// "worker W … during attempt N of M" in the error it records.
     /// </summary>
-    private Task<RedriveResult> RedriveAsync(string lost, string why, Action<NpgsqlCommand> parameters, CancellationToken ct) =>
+    private Task<RedriveResult> RedriveAsync(string lost, string why, Action<NpgsqlCommand> parameters, CancellationToken ct, Func<bool>? holdBack = null) =>
         RunAsync(async token =>
         {
+            if (holdBack?.Invoke() == true) return new RedriveResult([], [], []);
             await using var command = _dataSource.CreateCommand(
                 $$"""
                 WITH expired AS (

@@ -95,9 +95,9 @@ public class Validating_a_sweep : IDisposable
     }
 
     [Fact]
-    public void Ships_the_four_examples_the_readme_describes()
+    public void Ships_the_five_examples_the_readme_describes()
     {
-        Assert.Equal(["demo.yaml", "fashion-mnist-cnn-vs-ffnn.yaml", "inline-architecture.yaml", "random-asha.yaml"],
+        Assert.Equal(["demo.yaml", "fashion-mnist-cnn-vs-ffnn.yaml", "inline-architecture.yaml", "loopback.yaml", "random-asha.yaml"],
             Examples.Order());
     }
 

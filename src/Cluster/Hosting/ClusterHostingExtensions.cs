@@ -29,6 +29,8 @@ public static class ClusterHostingExtensions
             settings.SiloPort == 0 ? LoopbackPort.Free() : settings.SiloPort,
             settings.GatewayPort == 0 ? LoopbackPort.Free() : settings.GatewayPort);
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        // Orleans places grains through a Polly pipeline whose telemetry logs every attempt at Information.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
             if (settings.MembershipStore is { } store)

@@ -51,7 +51,7 @@ public sealed class TrialsOfDeadWorkers(
             catch (Exception e)
             {
                 // The store waits out short outages itself; past that, the leases take the trials back.
-                logger.LogWarning("Could not take back a dead worker's trials ({Reason}); their leases will", e.Message);
+                logger.LogWarning("Could not take back a dead worker's trials ({Reason}); their leases will", ResultsStore.Describe(e));
             }
         }
     }
@@ -86,7 +86,7 @@ public sealed class TrialsOfDeadWorkers(
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // Only a prompt: the sweep's coordinator places the trials at its next poll anyway.
-                logger.LogWarning("Could not wake the coordinator of sweep {Sweep} ({Reason})", sweepId, e.Message);
+                logger.LogWarning("Could not wake the coordinator of sweep {Sweep} ({Reason})", sweepId, ResultsStore.Describe(e));
             }
         }
     }

@@ -84,7 +84,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
             {
                 // A trial the worker claimed before the failure is its own (the claim is in PostgreSQL); one it did not
                 // claim stays queued for the next pass.
-                logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not take trials ({Reason})", SweepId, worker.Address, e.Message);
+                logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not take trials ({Reason})", SweepId, worker.Address, ResultsStore.Describe(e));
             }
         }
     }
@@ -99,7 +99,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not say its free slots ({Reason})", SweepId, worker.Address, e.Message);
+            logger.LogWarning("Sweep {Sweep}: worker silo {Silo} did not say its free slots ({Reason})", SweepId, worker.Address, ResultsStore.Describe(e));
             return 0;
         }
     }
@@ -148,7 +148,7 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // Its heartbeat stays the backstop: the store's reply to it names the cancelled trials.
-                logger.LogWarning("Sweep {Sweep}: could not reach worker silo {Silo} to stop cancelled trials ({Reason})", SweepId, worker.Address, e.Message);
+                logger.LogWarning("Sweep {Sweep}: could not reach worker silo {Silo} to stop cancelled trials ({Reason})", SweepId, worker.Address, ResultsStore.Describe(e));
             }
         }
     }

@@ -16,8 +16,7 @@ public static class SweepPlanning
     /// </summary>
     internal static async Task ReclaimExpiredLeasesAsync(ResultsStore store, CoordinatorOptions options, ILogger logger, CancellationToken ct)
     {
-        if (store.DatabaseRecoveredAt is { } recovered && DateTimeOffset.UtcNow - recovered < options.WorkerLiveWithin) return;
-        var redriven = await store.ReclaimExpiredAsync(ct);
+        var redriven = await store.ReclaimExpiredAsync(graceAfterOutage: options.WorkerLiveWithin, ct);
         if (redriven.Requeued.Count > 0)
             logger.LogWarning("Re-queued trials {Trials}: their worker stopped heartbeating; they resume from their latest epoch", redriven.Requeued);
         if (redriven.Failed.Count > 0)

@@ -41,7 +41,7 @@ public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, 
             }
             catch (Exception e)
             {
-                logger.LogWarning("Could not scan for waiting sweeps ({Reason}); trying again in {Seconds:0} s", e.Message, options.ScanInterval.TotalSeconds);
+                logger.LogWarning("Could not scan for waiting sweeps ({Reason}); trying again in {Seconds:0} s", ResultsStore.Describe(e), options.ScanInterval.TotalSeconds);
                 await Task.Delay(options.ScanInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
@@ -61,7 +61,7 @@ public sealed class WaitingSweepsScan(ResultsStore store, IGrainFactory grains, 
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                logger.LogWarning("Could not wake the coordinator of sweep {Sweep} ({Reason}); trying again at the next scan", sweepId, e.Message);
+                logger.LogWarning("Could not wake the coordinator of sweep {Sweep} ({Reason}); trying again at the next scan", sweepId, ResultsStore.Describe(e));
             }
         }
         _lastSeen = seen;

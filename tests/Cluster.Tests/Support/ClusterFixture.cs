@@ -46,6 +46,24 @@ public sealed class ClusterFixture : IAsyncLifetime
         return connectionString;
     }
 
+    /// <summary>
+    /// Stops the shared PostgreSQL (a fast shutdown: every session is cut, as in a crash of the server's host) and,
+    /// after <paramref name="down"/>, starts it again on the same data directory and port, so the nodes' connection
+    /// strings stay valid. Returns when it accepts connections again.
+    /// </summary>
+    public async Task RestartPostgresAsync(TimeSpan down)
+    {
+        var postgres = _postgres ?? throw new InvalidOperationException("the shared PostgreSQL is not started");
+        await postgres.StopAsync();
+        await Task.Delay(down);
+        await postgres.EnsureStartedAsync();
+        // The test's own pooled connections died with the server; the nodes' store retries past that, a test's raw
+        // query would not.
+        NpgsqlConnection.ClearAllPools();
+        if (postgres.ConnectionStringFor("postgres") != _admin)
+            throw new InvalidOperationException("PostgreSQL came back on another port; the nodes could never reach it again");
+    }
+
     /// <summary>A directory to use as one node's EXPERIMENTS_HOME.</summary>
     public string NewHome(string label) => Directory.CreateDirectory(Path.Combine(_directory, "homes", $"{label}-{Guid.NewGuid():N}")).FullName;
 

@@ -89,12 +89,15 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    public static async Task<CliRun> RunAsync(string home, params string[] arguments)
+    public static Task<CliRun> RunAsync(string home, params string[] arguments) => RunAsync(StartInfo(home, arguments), TimeSpan.FromMinutes(2));
+
+    /// <summary>Runs a command to completion; kills it and throws after <paramref name="limit"/>.</summary>
+    public static async Task<CliRun> RunAsync(ProcessStartInfo start, TimeSpan limit)
     {
-        using var process = Process.Start(StartInfo(home, arguments))!;
+        using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -102,12 +105,12 @@ public sealed class NodeProcess : IAsyncDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("experiments " + string.Join(' ', arguments) + " did not finish in 2 minutes");
+            throw new TimeoutException($"experiments {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in {limit.TotalMinutes:0} minutes");
         }
         return new CliRun(process.ExitCode, await output, await error);
     }
 
-    /// <summary>How a CLI node is started: with its own EXPERIMENTS_HOME, pointed at no database but the one its arguments name.</summary>
+    /// <summary>How a CLI node starts: <see cref="CliProcess.StartInfo"/> without EXPERIMENTS_DB.</summary>
     public static ProcessStartInfo StartInfo(string home, string[] arguments)
     {
         var start = CliProcess.StartInfo(home, arguments);

@@ -60,13 +60,15 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var start = NodeProcess.StartInfo(home, WorkerArguments(leaseSeconds));
         foreach (var (variable, value) in environment) start.Environment[variable] = value;
-        return Track(NodeProcess.Start(name, start));
+        return StartNode(name, start);
     }
 
-    private NodeProcess StartNode(string name, string[] arguments) => Track(NodeProcess.Start(name, _fixture.NewHome(name), arguments));
+    private NodeProcess StartNode(string name, string[] arguments) => StartNode(name, NodeProcess.StartInfo(_fixture.NewHome(name), arguments));
 
-    private NodeProcess Track(NodeProcess node)
+    /// <summary>Any node this test starts, e.g. a command exactly as a document spells it; stopped with the others at the end.</summary>
+    public NodeProcess StartNode(string name, ProcessStartInfo start)
     {
+        var node = NodeProcess.Start(name, start);
         _nodes.Add(node);
         Log($"started {node.Name} (pid {node.Pid})");
         return node;
@@ -125,6 +127,23 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>The epoch numbers recorded for a trial, in order.</summary>
     public async Task<int[]> EpochNumbersAsync(long trialId) => [.. (await Store.GetEpochsAsync(trialId)).Select(e => e.Epoch)];
+
+    /// <summary>
+    /// Asserts that every trial of the sweep completed with epochs 0 (the untrained model) to <paramref name="epochs"/>
+    /// recorded, each exactly once: none lost to a fault, none written twice by a retry. Returns the trials.
+    /// </summary>
+    public async Task<IReadOnlyList<SweepTrialRow>> AssertCompletedWithEveryEpochOnceAsync(long sweepId, int epochs)
+    {
+        var trials = await Store.GetSweepTrialsAsync(sweepId);
+        foreach (var trial in trials)
+        {
+            Assert.Equal(TrialStatus.Completed, trial.Status);
+            Assert.Equal(Enumerable.Range(0, epochs + 1), await EpochNumbersAsync(trial.TrialId)); // contiguous and unique
+        }
+        Assert.Equal(trials.Count * (epochs + 1L), await ScalarAsync(
+            "SELECT count(*) FROM epochs e JOIN trials t ON t.id = e.trial_id WHERE t.sweep_id = @id", ("id", sweepId)));
+        return trials;
+    }
 
     public void Log(string message) => _output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {message}");
 
