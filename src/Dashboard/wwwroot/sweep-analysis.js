@@ -1,0 +1,182 @@
+// The sweep page's analysis views: the learning curves' controls (smoothing, seed groups, a compact legend). It uses
+// the helpers of dashboard.js (el, PALETTE, EPOCH_STEPS), which is loaded first; every label is set as text.
+'use strict';
+
+// ---------- learning curves: smoothing, seed groups, legend ----------
+
+/**
+ * TensorBoard's debiased exponential moving average (its scalars dashboard's "smoothing"): with weight w in [0, 1),
+ * s_n = w·s_{n−1} + (1 − w)·v_n from s_0 = 0, shown as s_n / (1 − w^n), so the first point is the raw value and no
+ * line starts pulled towards zero. Missing values (null) stay missing and do not count.
+ */
+function debiasedEma(values, weight) {
+  if (!(weight > 0)) return values.slice();
+  let last = 0, count = 0;
+  return values.map(v => {
+    if (v === null || v === undefined || !isFinite(v)) return null;
+    last = last * weight + (1 - weight) * v;
+    count++;
+    return last / (1 - Math.pow(weight, count));
+  });
+}
+
+/** A trial's settings without its seed: trials with the same key are repeats of one configuration. */
+function configurationKey(trial) {
+  const settings = Object.entries(trial.parameters).filter(([name]) => name !== 'seed').sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(settings);
+}
+
+/** A repeat group's name: its first trial's name without the seed (names carry `seed=N` only where seeds differ). */
+function groupName(name) {
+  return name.replace(/\s*\bseed=\S+/g, '').replace(/\s*\(trial \d+\)$/, '').trim() || name;
+}
+
+/** The smoothing slider and the "group repeats" box, above the curves. */
+function curveControls(state, redraw) {
+  const slider = el('input', { id: 'smoothing', type: 'range', min: 0, max: 0.99, step: 0.01, value: state.smoothing,
+    'aria-label': 'smoothing (debiased EMA weight)' });
+  const shown = el('output', { id: 'smoothing-value', text: Number(state.smoothing).toFixed(2) });
+  slider.addEventListener('input', () => { state.smoothing = Number(slider.value); shown.textContent = state.smoothing.toFixed(2); redraw(); });
+  const group = el('input', { id: 'group-repeats', type: 'checkbox', checked: state.groupRepeats });
+  group.addEventListener('change', () => { state.groupRepeats = group.checked; redraw(); });
+  return el('span', { class: 'curve-controls' },
+    el('label', { title: 'TensorBoard\'s debiased exponential moving average; 0 draws the raw values' }, ' smoothing ', slider, ' ', shown),
+    el('label', { title: 'trials that differ only by their seed become one line: the mean, with a band from the lowest to the highest seed' },
+      ' ', group, ' group repeats (mean, min–max band)'));
+}
+
+/**
+ * The lines to draw for one metric kind ("loss" or "accuracy"): per trial, or per repeat group with its mean and
+ * min/max, after smoothing each trial's own values. Each line: { key, name, members, metric, x, y, low, high }.
+ */
+function curveLines(state, curves, scale) {
+  const trials = new Map(state.detail.trials.map(t => [t.id, t]));
+  const smoothed = curves.map(c => ({ ...c, y: debiasedEma(c.points.y.map(v => v === null ? null : v * scale), state.smoothing), x: c.points.x }));
+  const groups = new Map();
+  for (const curve of smoothed) {
+    const trial = trials.get(curve.trial);
+    const key = (state.groupRepeats && trial ? configurationKey(trial) : `trial ${curve.trial}`) + ` ${curve.metric}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(curve);
+  }
+  return [...groups.entries()].map(([key, members]) => {
+    if (members.length === 1) {
+      const [only] = members;
+      return { key, name: only.name, members: [only.trial], metric: only.metric, x: only.x, y: only.y, low: null, high: null };
+    }
+    // Epochs may differ between seeds (one still running, or cut into other buckets): align them, then take each epoch's values.
+    const joined = uPlot.join(members.map(m => [m.x, m.y]));
+    const x = joined[0], y = [], low = [], high = [];
+    for (let i = 0; i < x.length; i++) {
+      const values = joined.slice(1).map(series => series[i]).filter(v => v !== null && v !== undefined);
+      y.push(values.length ? values.reduce((s, v) => s + v, 0) / values.length : null);
+      low.push(values.length ? Math.min(...values) : null);
+      high.push(values.length ? Math.max(...values) : null);
+    }
+    return { key, name: `${groupName(members[0].name)} (${members.length} seeds)`, members: members.map(m => m.trial), metric: members[0].metric, x, y, low, high };
+  });
+}
+
+/** The last drawn value of a line, as the legend writes it. */
+function lastValue(line, kind) {
+  for (let i = line.y.length - 1; i >= 0; i--)
+    if (line.y[i] !== null) {
+      const text = v => kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4);
+      return line.low ? `${text(line.y[i])} (${text(line.low[i])}–${text(line.high[i])})` : text(line.y[i]);
+    }
+  return '–';
+}
+
+/**
+ * Draws the loss and accuracy charts into their containers (charts: kind → { chart, key }, reused when the lines stay
+ * the same so a live update only swaps the data), with one compact legend per chart that lists each trial or group once.
+ */
+function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts) {
+  if (!state.curves || !state.detail || typeof uPlot === 'undefined') return;
+  const shown = state.selected.size > 0 ? state.selected : state.visible;
+  const allTrials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
+  curvesNote.textContent = state.selected.size > 0 ? `showing ${shown.size} selected trial(s)`
+    : shown && shown.size < allTrials.length ? `showing the ${allTrials.filter(t => shown.has(t)).length} trial(s) the table lists`
+    : `showing all ${allTrials.length} trial(s)`;
+  const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+  for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
+    const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
+    const lines = curveLines(state, curves, kind === 'accuracy' ? 100 : 1);
+    // The legend's entries: one per trial or group, in the order the lines come, coloured as the first trial of each.
+    const entries = new Map();
+    for (const line of lines) {
+      const id = line.key.slice(0, line.key.lastIndexOf(' '));
+      // A trial keeps its colour whatever else is shown: the colour of its place among all the sweep's trials.
+      if (!entries.has(id)) entries.set(id, { name: line.name, colour: PALETTE[allTrials.indexOf(line.members[0]) % PALETTE.length], lines: {} });
+      entries.get(id).lines[line.metric.startsWith('train') ? 'train' : 'validation'] = line;
+    }
+    const series = [{ label: 'epoch' }], columns = [], bands = [];
+    for (const entry of entries.values())
+      for (const split of ['train', 'validation']) {
+        const line = entry.lines[split];
+        if (!line) continue;
+        const dash = split === 'validation' ? [6, 4] : undefined;
+        series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
+        columns.push([line.x, line.y]);
+        if (line.low) {
+          const mean = series.length - 1;
+          series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
+            { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
+          columns.push([line.x, line.high], [line.x, line.low]);
+          bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
+        }
+      }
+    const data = columns.length === 0 ? null : uPlot.join(columns);
+    const log = kind === 'loss' && state.logAxis;
+    const key = JSON.stringify([log, width, series.map(s => s.label)]);
+    // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+    container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+    const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, [...entries.values()].map(entry => el('li', {},
+      el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
+      ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
+    const existing = charts.get(kind);
+    if (existing && existing.key === key) {
+      existing.chart.setData(data);
+      existing.legend.replaceWith(legend);
+      existing.legend = legend;
+      paintSwatches(legend);
+      continue;
+    }
+    if (existing) existing.chart.destroy();
+    charts.delete(kind);
+    if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
+    const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
+    container.replaceChildren(readout);
+    const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
+    let focused = null;
+    const chart = new uPlot({
+      title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
+      width, height: 300,
+      // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
+      // legend below lists each trial once, and the readout names only the line under the cursor.
+      legend: { show: false },
+      cursor: { focus: { prox: 24 } },
+      focus: { alpha: 0.3 },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+      series, bands,
+      hooks: {
+        setSeries: [(u, index) => { focused = index; }],
+        setCursor: [u => {
+          const i = u.cursor.idx;
+          if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
+          readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
+        }],
+      },
+    }, data, container);
+    container.append(legend);
+    paintSwatches(legend);
+    charts.set(kind, { chart, key, legend });
+  }
+}
+
+/** Colours the legend's swatches from their data attribute: the page's CSP forbids inline style attributes, not CSSOM. */
+function paintSwatches(legend) {
+  for (const swatch of legend.querySelectorAll('.swatch')) swatch.style.backgroundColor = swatch.dataset.colour;
+}
+
