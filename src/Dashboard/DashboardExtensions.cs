@@ -21,6 +21,7 @@ public static class DashboardExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new DashboardReader(options.Store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new KernelImages(options.Store, options));
+        services.AddSingleton(provider => new SweepAnalysisReader(options.Store, provider.GetRequiredService<DashboardReader>()));
         return services;
     }
 
@@ -85,6 +86,7 @@ public static class DashboardExtensions
             }
         });
         api.MapGet("/changes", ChangesAsync);
+        api.MapSweepAnalysis();
         return app;
     }
 

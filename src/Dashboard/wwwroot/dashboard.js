@@ -185,7 +185,7 @@ function fields(trial) {
 async function sweepPage(main) {
   const id = pageId();
   const state = { sortKey: 'id', descending: false, filter: () => true, selected: new Set(), logAxis: false, detail: null, curves: null,
-    smoothing: 0, groupRepeats: false, visible: null };
+    smoothing: 0, groupRepeats: false, visible: null, brushed: null };
   const title = el('h1', {}, 'Sweep ', el('span', { id: 'sweep-name' }));
   const summary = el('p', { id: 'summary', class: 'muted' });
   const filterInput = el('input', { id: 'filter', type: 'text', spellcheck: 'false',
@@ -196,9 +196,12 @@ async function sweepPage(main) {
   const curvesNote = el('p', { id: 'curves-note', class: 'muted' });
   const lossChart = el('div', { id: 'loss-chart', class: 'chart' });
   const accuracyChart = el('div', { id: 'accuracy-chart', class: 'chart' });
+  const analysis = sweepAnalysisSection(state, id, () => drawTable());
   const content = el('div', {},
     summary,
+    analysis.brushing,
     el('section', {}, el('h2', { text: 'Trials' }), el('div', { class: 'filter' }, filterInput, ' ', filterError), table),
+    analysis.element,
     el('section', {}, el('h2', { text: 'Learning curves' }),
       el('label', {}, logToggle, ' log loss axis'), curveControls(state, () => drawCurves()), curvesNote,
       el('p', { class: 'muted', text: 'Solid: train; dashed: validation. The curves follow the table\'s filter; tick trials to show only those.' }),
@@ -227,7 +230,7 @@ async function sweepPage(main) {
   function drawTable() {
     const detail = state.detail;
     const headers = columns();
-    const rows = detail.trials.map(t => ({ trial: t, values: fields(t) })).filter(r => state.filter(r.values));
+    const rows = detail.trials.map(t => ({ trial: t, values: fields(t) })).filter(r => state.filter(r.values) && (!state.brushed || state.brushed.has(r.trial.id)));
     const key = state.sortKey;
     rows.sort((p, q) => {
       const [a, b] = [p.values[key], q.values[key]];
@@ -283,6 +286,7 @@ async function sweepPage(main) {
         (s.status === 'running' ? ` · ETA ${duration(s.etaSeconds)}` : '') + ` · ranked by ${s.metric}`;
       drawTable();
       drawCurves();
+      await analysis.refresh(detail);
     } catch (error) {
       showError(content, error);
     }

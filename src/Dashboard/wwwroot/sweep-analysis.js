@@ -180,3 +180,115 @@ function paintSwatches(legend) {
   for (const swatch of legend.querySelectorAll('.swatch')) swatch.style.backgroundColor = swatch.dataset.colour;
 }
 
+// ---------- parameters against the metric: parallel coordinates, importance, slices ----------
+
+/** A number as the axes and lists write it: 3 significant digits, exponent form for small and large values. */
+function shortNumber(v) {
+  if (v === null || v === undefined || !isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const magnitude = Math.abs(v);
+  return magnitude < 1e-2 || magnitude >= 1e4 ? v.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(v.toPrecision(3)));
+}
+
+/** The metric as the views draw it: accuracies in percent, losses as they are. */
+function metricScale(metric) { return metric.endsWith('accuracy') ? 100 : 1; }
+
+/**
+ * The analysis sections of the sweep page: `brushing`, the parallel coordinates whose brushes filter the trial table
+ * and the curves (through state.brushed, a set of trial ids or null), to go above the table; `element`, the views
+ * below it. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
+ */
+function sweepAnalysisSection(state, sweepId, onBrush) {
+  const parallel = el('div', { id: 'parallel-chart', class: 'analysis-chart' });
+  const brushNote = el('p', { id: 'brush-note', class: 'muted' });
+  // Always in place (disabled while nothing is brushed): text appearing above the chart mid-drag would move it under the pointer.
+  const clear = el('button', { id: 'clear-brush', type: 'button', text: 'clear the brushes', disabled: true });
+  // The parallel coordinates go above the trial table: brushing shortens the table, which must not move the chart
+  // under the pointer while it drags.
+  const brushing = el('section', { id: 'parallel-section' }, el('h2', { text: 'Parameters against the metric' }),
+    el('p', { class: 'muted', text: 'Drag along any axis to brush a range; the table and the curves keep the trials inside every brush. Drag again elsewhere on the axis for a new range, click an axis off a brush to clear it.' }),
+    el('div', { class: 'brush-bar' }, clear, ' ', brushNote), parallel);
+  const element = el('div', { id: 'analysis' });
+  let chart = null, drawnKey = null, rows = [], axes = [];
+
+  function brushed() {
+    if (!chart) return null;
+    const series = chart.getModel().getSeries()[0];
+    const active = series.getRawIndicesByActiveState('active');
+    const inactive = series.getRawIndicesByActiveState('inactive');
+    return active.length === 0 && inactive.length === 0 ? null : new Set(active.map(i => rows[i].id));
+  }
+
+  function describeBrushes() {
+    const model = chart.getModel();
+    const parts = [];
+    axes.forEach((axis, i) => {
+      const intervals = model.getComponent('parallelAxis', i).activeIntervals || [];
+      for (const [low, high] of intervals)
+        parts.push(axis.categories
+          ? `${axis.name} in {${axis.categories.slice(Math.ceil(low), Math.floor(high) + 1).join(', ')}}`
+          : `${shortNumber(axis.unscale(low))} ≤ ${axis.name} ≤ ${shortNumber(axis.unscale(high))}`);
+    });
+    return parts.join(' and ');
+  }
+
+  function onSelect() {
+    state.brushed = brushed();
+    clear.disabled = state.brushed === null;
+    brushNote.textContent = state.brushed === null ? `${rows.length} trial(s) drawn; nothing brushed`
+      : `brushed: ${describeBrushes()} · ${state.brushed.size} of ${rows.length} trial(s)`;
+    onBrush();
+  }
+  clear.addEventListener('click', () => {
+    axes.forEach((_, i) => chart.dispatchAction({ type: 'axisAreaSelect', parallelAxisIndex: i, intervals: [] }));
+    onSelect();
+  });
+
+  function drawParallel(detail, analysis) {
+    const scale = metricScale(analysis.metric);
+    const metricName = analysis.metric + (scale === 100 ? ' (%)' : '');
+    const trials = detail.trials.filter(t => t.best !== null && t.best !== undefined && isFinite(t.best));
+    axes = analysis.parameters.map(p => {
+      if (!p.numeric) {
+        const categories = [...new Set(trials.map(t => t.parameterTexts[p.name] ?? '–'))].sort();
+        return { name: p.name, categories, value: t => categories.indexOf(t.parameterTexts[p.name] ?? '–'), unscale: v => v };
+      }
+      // A log axis is drawn as log10 on a value axis (ECharts' log axis cannot be brushed below 1): labels undo it.
+      return p.log
+        ? { name: p.name, log: true, value: t => Math.log10(t.parameters[p.name]), unscale: v => Math.pow(10, v) }
+        : { name: p.name, value: t => t.parameters[p.name], unscale: v => v };
+    });
+    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v });
+    rows = trials;
+    const data = trials.map(t => axes.map(a => a.value(t)));
+    const key = JSON.stringify([axes.map(a => [a.name, a.categories, a.log]), data]);
+    if (key === drawnKey) return;
+    drawnKey = key;
+    if (trials.length === 0 || axes.length < 2) {
+      if (chart) { chart.dispose(); chart = null; }
+      parallel.replaceChildren(el('p', { class: 'muted', text: trials.length === 0 ? `no trial has a ${analysis.metric} yet` : 'no parameter differs between the trials' }));
+      state.brushed = null;
+      return;
+    }
+    if (!chart) { parallel.replaceChildren(); chart = echarts.init(parallel, null, { renderer: 'canvas', width: Math.min(1100, Math.max(480, 140 * axes.length)), height: 320 }); chart.on('axisareaselected', onSelect); }
+    chart.setOption({
+      animation: false,
+      parallel: { left: 60, right: 90, top: 40, bottom: 30 },
+      parallelAxis: axes.map((a, i) => ({
+        dim: i, name: a.log ? `${a.name} (log)` : a.name, nameTextStyle: { fontSize: 12 },
+        ...(a.categories ? { type: 'category', data: a.categories } : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true,
+          axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
+      })),
+      series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, inactiveOpacity: 0.05, activeOpacity: 1, data }],
+    }, { notMerge: false });
+    parallel.dataset.trials = trials.map(t => t.id).join(',');
+    onSelect();
+  }
+
+  async function refresh(detail) {
+    if (typeof echarts === 'undefined') return;
+    const analysis = await getJson(`/api/sweeps/${sweepId}/analysis`);
+    drawParallel(detail, analysis);
+  }
+  return { brushing, element, refresh };
+}
