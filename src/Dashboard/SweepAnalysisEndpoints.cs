@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>The sweep page's analysis views' JSON: <c>/api/sweeps/{id}/analysis</c> (swept parameters and their scales).</summary>
+/// <summary>The sweep page's analysis views' JSON: <c>/api/sweeps/{id}/analysis</c> (swept parameters, their scales and importance).</summary>
 public static class SweepAnalysisEndpoints
 {
     /// <summary>Maps the analysis endpoints on the dashboard's <c>/api</c> group.</summary>

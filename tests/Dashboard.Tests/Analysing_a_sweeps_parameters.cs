@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 
@@ -5,7 +7,8 @@ namespace Experiments.Dashboard.Tests;
 
 /// <summary>
 /// The sweep page's views of parameters against the metric in Chromium: brushing the parallel coordinates filters
-/// the trial table.
+/// the trial table, the importance bars give a grid's exact main-effect shares (and say when the grid has holes) or a
+/// random search's PED-ANOVA.
 /// </summary>
 [Collection(RecordedSweepDashboard.Collection)]
 public sealed class Analysing_a_sweeps_parameters(RecordedSweepDashboard dashboard)
@@ -64,6 +67,75 @@ public sealed class Analysing_a_sweeps_parameters(RecordedSweepDashboard dashboa
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_full_grid_shows_each_parameters_exact_share_of_the_metrics_variance()
+    {
+        // 3 learning rates × 2 decays; the accuracy's cell means, and their main effects worked out by hand below.
+        double[] lrs = [1e-3, 3e-3, 1e-2], decays = [0, 5e-4];
+        double[,] accuracy = { { 0.80, 0.82 }, { 0.90, 0.94 }, { 0.70, 0.71 } };
+        var cells = (from i in Enumerable.Range(0, 3) from j in Enumerable.Range(0, 2)
+                     select new SyntheticSweep.Trial(new Dictionary<string, double> { ["lr"] = lrs[i], ["weight_decay"] = decays[j] }, 0, [0.5, 0.4],
+                         [accuracy[i, j] - 0.1, accuracy[i, j]])).ToList();
+        var (sweep, _) = await SyntheticSweep.WriteAsync(dashboard, "grid-importance", cells);
+
+        var all = accuracy.Cast<double>().ToArray();
+        var grand = all.Average();
+        var total = all.Average(v => (v - grand) * (v - grand));
+        var lrEffect = Enumerable.Range(0, 3).Average(i => Math.Pow((accuracy[i, 0] + accuracy[i, 1]) / 2 - grand, 2));
+        var decayEffect = Enumerable.Range(0, 2).Average(j => Math.Pow((accuracy[0, j] + accuracy[1, j] + accuracy[2, j]) / 3 - grand, 2));
+
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        await Expect(page.Locator("#importance-method")).ToContainTextAsync("main-effect ANOVA, on val_accuracy at each trial's best epoch, 6 of 6 trials.");
+        await Expect(page.Locator("#importance-bars tr[data-parameter='lr'] .share")).ToHaveTextAsync(Percent(lrEffect / total));
+        await Expect(page.Locator("#importance-bars tr[data-parameter='weight_decay'] .share")).ToHaveTextAsync(Percent(decayEffect / total));
+        await Expect(page.Locator("#importance-bars tr.interactions .share")).ToHaveTextAsync(Percent(1 - (lrEffect + decayEffect) / total));
+
+        // The same figures, unrounded, in the JSON behind the page.
+        var response = await page.APIRequest.GetAsync($"{dashboard.Url}/api/sweeps/{sweep}/analysis");
+        var analysis = JsonDocument.Parse(await response.TextAsync()).RootElement;
+        var bars = analysis.GetProperty("importance").GetProperty("bars").EnumerateArray().ToDictionary(b => b.GetProperty("parameter").GetString()!, b => b.GetProperty("importance").GetDouble());
+        Assert.Equal(lrEffect / total, bars["lr"], 1e-9);
+        Assert.Equal(decayEffect / total, bars["weight_decay"], 1e-9);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_grid_with_a_failed_cell_says_which_cell_is_missing_instead_of_showing_shares()
+    {
+        var (sweep, _) = await SyntheticSweep.WriteAsync(dashboard, "grid-with-a-hole", [
+            new(new Dictionary<string, double> { ["lr"] = 1e-3, ["weight_decay"] = 0 }, 0, [0.5], [0.8]),
+            new(new Dictionary<string, double> { ["lr"] = 1e-3, ["weight_decay"] = 5e-4 }, 0, [0.5], [0.7]),
+            new(new Dictionary<string, double> { ["lr"] = 3e-3, ["weight_decay"] = 0 }, 0, [0.5], [0.9]),
+            new(new Dictionary<string, double> { ["lr"] = 3e-3, ["weight_decay"] = 5e-4 }, 0, [], [])]);
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        await Expect(page.Locator("#importance-note")).ToContainTextAsync("the grid is incomplete: 1 of 4 cells have no val_accuracy (1 failed), e.g. lr=3e-3 weight_decay=5e-4.");
+        await Expect(page.Locator("#importance-bars")).ToHaveCountAsync(0);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_random_search_ranks_its_parameters_by_ped_anova()
+    {
+        var (sweep, trials) = await SyntheticSweep.WriteAsync(dashboard, "random-importance", RandomSearch());
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        await Expect(page.Locator("#importance-method")).ToContainTextAsync("PED-ANOVA, on val_accuracy at each trial's best epoch, 8 of 8 trials.");
+        // The accuracy follows the learning rate; the dropout moves it by at most 0.02.
+        var shares = await page.Locator("#importance-bars tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.parameter + ' ' + r.querySelector('.share').textContent)");
+        Assert.Equal(["lr", "dropout"], shares.Select(s => s.Split(' ')[0]));
+        Assert.True(Share(shares[0]) > Share(shares[1]), string.Join("; ", shares));
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+
+        static double Share(string text) => double.Parse(text.Split(' ')[1].TrimEnd('%'), CultureInfo.InvariantCulture);
+    }
+
+    private static string Percent(double share) => (share * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
 
     private static async Task<IReadOnlyList<long>> RowsAsync(Microsoft.Playwright.IPage page) =>
         [.. (await page.Locator("#trials tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.trial)")).Select(long.Parse)];

@@ -195,20 +195,22 @@ function metricScale(metric) { return metric.endsWith('accuracy') ? 100 : 1; }
 
 /**
  * The analysis sections of the sweep page: `brushing`, the parallel coordinates whose brushes filter the trial table
- * and the curves (through state.brushed, a set of trial ids or null), to go above the table; `element`, the views
- * below it. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
+ * and the curves (through state.brushed, a set of trial ids or null), to go above the table; `element`, the importance
+ * bars. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
  */
 function sweepAnalysisSection(state, sweepId, onBrush) {
   const parallel = el('div', { id: 'parallel-chart', class: 'analysis-chart' });
   const brushNote = el('p', { id: 'brush-note', class: 'muted' });
   // Always in place (disabled while nothing is brushed): text appearing above the chart mid-drag would move it under the pointer.
   const clear = el('button', { id: 'clear-brush', type: 'button', text: 'clear the brushes', disabled: true });
+  const importance = el('div', { id: 'importance' });
   // The parallel coordinates go above the trial table: brushing shortens the table, which must not move the chart
   // under the pointer while it drags.
   const brushing = el('section', { id: 'parallel-section' }, el('h2', { text: 'Parameters against the metric' }),
     el('p', { class: 'muted', text: 'Drag along any axis to brush a range; the table and the curves keep the trials inside every brush. Drag again elsewhere on the axis for a new range, click an axis off a brush to clear it.' }),
     el('div', { class: 'brush-bar' }, clear, ' ', brushNote), parallel);
-  const element = el('div', { id: 'analysis' });
+  const element = el('div', { id: 'analysis' },
+    el('section', {}, el('h2', { text: 'Hyperparameter importance' }), importance));
   let chart = null, drawnKey = null, rows = [], axes = [];
 
   function brushed() {
@@ -285,10 +287,33 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
     onSelect();
   }
 
+  function drawImportance(analysis) {
+    const result = analysis.importance;
+    const method = result.method === 'main-effect ANOVA'
+      ? 'Exact main-effect ANOVA on the full grid: each parameter\'s share of the variance of the metric across the grid\'s cells (repeats averaged).'
+      : result.method === 'PED-ANOVA'
+        ? 'PED-ANOVA (Watanabe et al. 2023): how far each parameter\'s values among the best 10% of trials depart from its values among all, normalised to sum to 100%.'
+        : '';
+    const bars = result.bars.map(b => {
+      const bar = el('span', { class: 'bar', 'data-share': b.importance });
+      return el('tr', { 'data-parameter': b.parameter }, el('th', { text: b.parameter }), el('td', { class: 'bar-cell' }, bar),
+        el('td', { class: 'num share', text: `${(b.importance * 100).toFixed(1)}%` }));
+    });
+    if (result.interactionShare !== null && result.interactionShare !== undefined && result.bars.length)
+      bars.push(el('tr', { class: 'interactions' }, el('th', { class: 'muted', text: 'interactions' }), el('td', { class: 'bar-cell' }, el('span', { class: 'bar muted-bar', 'data-share': Math.max(0, result.interactionShare) })),
+        el('td', { class: 'num share', text: `${(Math.max(0, result.interactionShare) * 100).toFixed(1)}%` })));
+    importance.replaceChildren(...[
+      el('p', { id: 'importance-method', class: 'muted', text: `${result.method === 'none' ? '' : `${result.method}, on ${analysis.metric} at each trial's best epoch, ${result.trialsUsed} of ${result.trials} trials. `}${method}` }),
+      bars.length ? el('table', { id: 'importance-bars' }, el('tbody', {}, bars)) : null,
+      result.note ? el('p', { id: 'importance-note', class: 'note', text: result.note }) : null].filter(Boolean));
+    for (const bar of importance.querySelectorAll('.bar')) bar.style.width = `${Math.round(Number(bar.dataset.share) * 300)}px`;
+  }
+
   async function refresh(detail) {
     if (typeof echarts === 'undefined') return;
     const analysis = await getJson(`/api/sweeps/${sweepId}/analysis`);
     drawParallel(detail, analysis);
+    drawImportance(analysis);
   }
   return { brushing, element, refresh };
 }
