@@ -8,7 +8,7 @@ namespace Experiments.Dashboard.Tests;
 /// <summary>
 /// The sweep page's views of parameters against the metric in Chromium: brushing the parallel coordinates filters
 /// the trial table, the importance bars give a grid's exact main-effect shares (and say when the grid has holes) or a
-/// random search's PED-ANOVA.
+/// random search's PED-ANOVA, and the slices draw every trial's value against the metric.
 /// </summary>
 [Collection(RecordedSweepDashboard.Collection)]
 public sealed class Analysing_a_sweeps_parameters(RecordedSweepDashboard dashboard)
@@ -133,6 +133,34 @@ public sealed class Analysing_a_sweeps_parameters(RecordedSweepDashboard dashboa
         await page.CloseAsync();
 
         static double Share(string text) => double.Parse(text.Split(' ')[1].TrimEnd('%'), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task The_slices_draw_every_trials_value_against_the_metric_with_the_learning_rate_on_a_log_axis()
+    {
+        var (sweep, _) = await SyntheticSweep.WriteAsync(dashboard, "random-slices", RandomSearch());
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+
+        // One slice per parameter; the learning rate's on a log axis, each trial's point at its (lr, accuracy %).
+        await Expect(page.Locator("#slices .slice")).ToHaveCountAsync(2);
+        var slice = await page.EvaluateAsync<JsonElement>("""
+            () => {
+              const option = echarts.getInstanceByDom(document.querySelector("#slices .slice[data-parameter='lr']")).getOption();
+              return { axis: option.xAxis[0].type, points: option.series[0].data.map(d => [d[0], d[1]]) };
+            }
+            """);
+        Assert.Equal("log", slice.GetProperty("axis").GetString());
+        var expected = RandomSearch().Select(t => (t.Set["lr"], t.ValAccuracy[^1] * 100)).ToList();
+        var drawn = slice.GetProperty("points").EnumerateArray().Select(p => (p[0].GetDouble(), p[1].GetDouble())).ToList();
+        Assert.Equal(expected.Count, drawn.Count);
+        foreach (var ((lr, percent), (x, y)) in expected.Zip(drawn))
+        {
+            Assert.Equal(lr, x, 1e-12);
+            Assert.Equal(percent, y, 1e-9);
+        }
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
     }
 
     private static string Percent(double share) => (share * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";

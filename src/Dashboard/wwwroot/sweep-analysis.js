@@ -196,7 +196,7 @@ function metricScale(metric) { return metric.endsWith('accuracy') ? 100 : 1; }
 /**
  * The analysis sections of the sweep page: `brushing`, the parallel coordinates whose brushes filter the trial table
  * and the curves (through state.brushed, a set of trial ids or null), to go above the table; `element`, the importance
- * bars. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
+ * bars and a slice per parameter. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
  */
 function sweepAnalysisSection(state, sweepId, onBrush) {
   const parallel = el('div', { id: 'parallel-chart', class: 'analysis-chart' });
@@ -204,14 +204,17 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
   // Always in place (disabled while nothing is brushed): text appearing above the chart mid-drag would move it under the pointer.
   const clear = el('button', { id: 'clear-brush', type: 'button', text: 'clear the brushes', disabled: true });
   const importance = el('div', { id: 'importance' });
+  const slices = el('div', { id: 'slices', class: 'slices' });
   // The parallel coordinates go above the trial table: brushing shortens the table, which must not move the chart
   // under the pointer while it drags.
   const brushing = el('section', { id: 'parallel-section' }, el('h2', { text: 'Parameters against the metric' }),
     el('p', { class: 'muted', text: 'Drag along any axis to brush a range; the table and the curves keep the trials inside every brush. Drag again elsewhere on the axis for a new range, click an axis off a brush to clear it.' }),
     el('div', { class: 'brush-bar' }, clear, ' ', brushNote), parallel);
   const element = el('div', { id: 'analysis' },
-    el('section', {}, el('h2', { text: 'Hyperparameter importance' }), importance));
+    el('section', {}, el('h2', { text: 'Hyperparameter importance' }), importance),
+    el('section', {}, el('h2', { text: 'Slices' }), el('p', { class: 'muted', text: 'Each parameter against the metric at each trial\'s best epoch, one point per trial.' }), slices));
   let chart = null, drawnKey = null, rows = [], axes = [];
+  const sliceCharts = new Map();
 
   function brushed() {
     if (!chart) return null;
@@ -309,11 +312,42 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
     for (const bar of importance.querySelectorAll('.bar')) bar.style.width = `${Math.round(Number(bar.dataset.share) * 300)}px`;
   }
 
+  function drawSlices(detail, analysis) {
+    const scale = metricScale(analysis.metric);
+    const trials = detail.trials.filter(t => t.best !== null && t.best !== undefined && isFinite(t.best));
+    const wanted = new Set(analysis.parameters.map(p => p.name));
+    for (const [name, entry] of sliceCharts) if (!wanted.has(name)) { entry.chart.dispose(); entry.box.remove(); sliceCharts.delete(name); }
+    for (const p of analysis.parameters) {
+      let entry = sliceCharts.get(p.name);
+      if (!entry) {
+        const box = el('div', { class: 'slice', 'data-parameter': p.name });
+        slices.append(box);
+        entry = { box, chart: echarts.init(box, null, { renderer: 'canvas', width: 340, height: 260 }) };
+        sliceCharts.set(p.name, entry);
+      }
+      const categories = p.numeric ? null : [...new Set(trials.map(t => t.parameterTexts[p.name] ?? '–'))].sort();
+      entry.chart.setOption({
+        animation: false,
+        title: { text: `${analysis.metric} by ${p.name}`, textStyle: { fontSize: 13 }, left: 'center' },
+        grid: { left: 56, right: 16, top: 36, bottom: 40 },
+        tooltip: { trigger: 'item', formatter: item => `trial ${item.data[2]}: ${p.name} ${item.data[3]}, ${analysis.metric} ${item.data[4]}` },
+        // Every category named (ECharts would otherwise drop labels that overlap), each cut to its slot.
+        xAxis: categories ? { type: 'category', data: categories, name: p.name, nameLocation: 'middle', nameGap: 26,
+          axisLabel: { interval: 0, overflow: 'truncate', width: Math.max(40, 260 / categories.length) } }
+          : { type: p.log ? 'log' : 'value', scale: true, name: p.log ? `${p.name} (log)` : p.name, nameLocation: 'middle', nameGap: 26, axisLabel: { formatter: shortNumber } },
+        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '' },
+        series: [{ type: 'scatter', symbolSize: 8,
+          data: trials.map(t => [categories ? categories.indexOf(t.parameterTexts[p.name] ?? '–') : t.parameters[p.name], t.best * scale, t.id, t.parameterTexts[p.name], t.bestText]) }],
+      }, { notMerge: true });
+    }
+  }
+
   async function refresh(detail) {
     if (typeof echarts === 'undefined') return;
     const analysis = await getJson(`/api/sweeps/${sweepId}/analysis`);
     drawParallel(detail, analysis);
     drawImportance(analysis);
+    drawSlices(detail, analysis);
   }
   return { brushing, element, refresh };
 }
