@@ -28,6 +28,32 @@ public sealed class Reading_the_learning_curves(RecordedSweepDashboard dashboard
     }
 
     [Fact]
+    public async Task Hovering_near_a_line_names_that_line_alone_with_its_value_at_that_epoch()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        var readout = page.Locator("#loss-chart .curve-readout");
+        await Expect(readout).ToHaveTextAsync("hover a line to read its value");
+        await page.Locator("#loss-chart").ScrollIntoViewIfNeededAsync();
+        // Down the right edge of the plot, epoch 2, until the cursor comes near a line.
+        var plot = (await page.Locator("#loss-chart .u-over").BoundingBoxAsync())!;
+        var text = "";
+        for (var y = plot.Y + 2; y < plot.Y + plot.Height && !text.StartsWith("epoch 2 · ", StringComparison.Ordinal); y += 6)
+        {
+            await page.Mouse.MoveAsync(plot.X + plot.Width - 1, y);
+            text = await readout.TextContentAsync() ?? "";
+        }
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^epoch 2 · (.+) (train|validation): (\d+\.\d{4})$");
+        Assert.True(match.Success, $"the readout says \"{text}\"");
+        var names = Visualization.Charts.TrialNames.Distinguishing([.. await dashboard.ReadOnlyStore.ListTrialsAsync(dashboard.SweepId, 100)]);
+        var trial = names.Single(n => n.Value == match.Groups[1].Value).Key;
+        var epoch = (await dashboard.ReadOnlyStore.GetEpochsAsync(trial)).Single(e => e.Epoch == 2);
+        Assert.Equal(Loss(match.Groups[2].Value == "train" ? epoch.Train!.Loss : epoch.Validation!.Loss), match.Groups[3].Value);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task Smoothing_draws_the_debiased_exponential_moving_average_of_each_trials_losses()
     {
         var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
