@@ -21,6 +21,8 @@ public static class DashboardExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new DashboardReader(options.Store, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new KernelImages(options.Store, options));
+        services.AddSingleton(provider => new SweepAnalysisReader(options.Store, provider.GetRequiredService<DashboardReader>()));
+        services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<DashboardReader>(), options, provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -85,30 +87,26 @@ public static class DashboardExtensions
             }
         });
         api.MapGet("/changes", ChangesAsync);
+        api.MapSweepAnalysis();
         return app;
     }
 
     /// <summary>
     /// Server-sent events: one message with a fingerprint whenever what the pages show has changed (a new epoch, a
-    /// status, an attempt, a heartbeat, a sweep), checked every <see cref="DashboardOptions.ChangePollInterval"/>.
+    /// status, an attempt, a heartbeat, a sweep), as the shared <see cref="ChangeFeed"/> finds it: every open page
+    /// hears the same poll, checked every <see cref="DashboardOptions.ChangePollInterval"/>.
     /// </summary>
-    private static async Task ChangesAsync(HttpContext context, DashboardReader reader, DashboardOptions options, CancellationToken ct)
+    private static async Task ChangesAsync(HttpContext context, ChangeFeed feed, CancellationToken ct)
     {
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        string? last = null;
         try
         {
-            while (!ct.IsCancellationRequested)
+            await context.Response.Body.FlushAsync(ct);
+            await foreach (var fingerprint in feed.ListenAsync(ct))
             {
-                var now = await reader.ChangeFingerprintAsync(ct);
-                if (now != last)
-                {
-                    await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"data: {now}\n\n"), ct);
-                    await context.Response.Body.FlushAsync(ct);
-                    last = now;
-                }
-                await Task.Delay(options.ChangePollInterval, ct);
+                await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"data: {fingerprint}\n\n"), ct);
+                await context.Response.Body.FlushAsync(ct);
             }
         }
         catch (OperationCanceledException)

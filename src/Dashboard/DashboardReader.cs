@@ -23,10 +23,9 @@ internal sealed class DashboardReader(ResultsStore store, TimeProvider time)
 
     public async Task<IReadOnlyList<SweepSummary>> SweepsAsync(CancellationToken ct)
     {
-        var sweeps = await store.ListSweepsAsync(limit: 1000, ct);
-        var summaries = new List<SweepSummary>(sweeps.Count);
-        foreach (var sweep in sweeps) summaries.Add(Summary(sweep, await store.GetSweepTrialsAsync(sweep.Id, ct)));
-        return summaries;
+        // One statement for the whole page, not one per sweep.
+        var sweeps = await store.ListSweepOverviewsAsync(limit: 1000, ct);
+        return [.. sweeps.Select(s => Summary(s.Sweep, s.Trials))];
     }
 
     public async Task<SweepDetail?> SweepAsync(long sweepId, CancellationToken ct)

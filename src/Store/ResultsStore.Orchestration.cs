@@ -547,25 +547,30 @@ public sealed partial class ResultsStore
         RunAsync<IReadOnlyList<SweepRow>>(async token =>
         {
             await using var command = _dataSource.CreateCommand(
-                $$"""
-                SELECT s.id, s.name, s.status, s.dataset, s.metric, s.metric_goal = 'maximize', s.max_concurrent, s.max_attempts, s.gpus_per_trial,
-                       s.trace_parent, s.created_at, s.finished_at, s.driver,
-                       coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM trials WHERE sweep_id = s.id GROUP BY status) c), '{}'::text)
-                FROM sweeps s {{tail}}
-                """);
+                $"SELECT {SweepColumns} FROM sweeps s {tail}");
             bind(command.Parameters);
             await using var reader = await command.ExecuteReaderAsync(token);
             var rows = new List<SweepRow>();
-            while (await reader.ReadAsync(token))
-            {
-                var counts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(13))!
-                    .ToDictionary(kv => TrialStatusText.Parse(kv.Key), kv => kv.Value);
-                rows.Add(new SweepRow(reader.GetInt64(0), reader.GetString(1), SweepStatusText.Parse(reader.GetString(2)), NullableString(reader, 3),
-                    reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.GetDouble(8),
-                    NullableString(reader, 9), reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), counts) { Driver = reader.GetString(12) });
-            }
+            while (await reader.ReadAsync(token)) rows.Add(ReadSweepRow(reader));
             return rows;
         }, ct);
+
+    // A sweep row's columns (s is the sweeps table), in the order ReadSweepRow reads them: 14 columns.
+    private const string SweepColumns =
+        """
+        s.id, s.name, s.status, s.dataset, s.metric, s.metric_goal = 'maximize', s.max_concurrent, s.max_attempts, s.gpus_per_trial,
+        s.trace_parent, s.created_at, s.finished_at, s.driver,
+        coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM trials WHERE sweep_id = s.id GROUP BY status) c), '{}'::text)
+        """;
+
+    private static SweepRow ReadSweepRow(NpgsqlDataReader reader)
+    {
+        var counts = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(reader.GetString(13))!
+            .ToDictionary(kv => TrialStatusText.Parse(kv.Key), kv => kv.Value);
+        return new SweepRow(reader.GetInt64(0), reader.GetString(1), SweepStatusText.Parse(reader.GetString(2)), NullableString(reader, 3),
+            reader.GetString(4), reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.GetInt32(7), reader.GetDouble(8),
+            NullableString(reader, 9), reader.GetFieldValue<DateTimeOffset>(10), NullableTime(reader, 11), counts) { Driver = reader.GetString(12) };
+    }
 
     /// <summary>A sweep's trials in index order with worker, last heartbeat, progress and best value of the sweep's metric.</summary>
     public async Task<IReadOnlyList<SweepTrialRow>> GetSweepTrialsAsync(long sweepId, CancellationToken ct = default)

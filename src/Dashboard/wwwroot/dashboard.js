@@ -184,23 +184,27 @@ function fields(trial) {
 
 async function sweepPage(main) {
   const id = pageId();
-  const state = { sortKey: 'id', descending: false, filter: () => true, selected: new Set(), logAxis: false, detail: null, curves: null };
+  const state = { sortKey: 'id', descending: false, filter: () => true, selected: new Set(), logAxis: false, detail: null, curves: null,
+    smoothing: 0, groupRepeats: false, visible: null, brushed: null };
   const title = el('h1', {}, 'Sweep ', el('span', { id: 'sweep-name' }));
   const summary = el('p', { id: 'summary', class: 'muted' });
-  const filterInput = el('input', { id: 'filter', type: 'text', size: 60, spellcheck: 'false',
-    placeholder: 'filter, e.g. lr < 1e-3 and arch = lenet-matconvnet (best is a fraction: best > 0.9)' });
+  const filterInput = el('input', { id: 'filter', type: 'text', spellcheck: 'false',
+    placeholder: 'filter, e.g. lr < 1e-3 and arch = lenet-matconvnet or best > 0.9' });
   const filterError = el('span', { id: 'filter-error', class: 'error', role: 'alert' });
   const table = el('table', { id: 'trials' });
   const logToggle = el('input', { id: 'log-axis', type: 'checkbox' });
   const curvesNote = el('p', { id: 'curves-note', class: 'muted' });
   const lossChart = el('div', { id: 'loss-chart', class: 'chart' });
   const accuracyChart = el('div', { id: 'accuracy-chart', class: 'chart' });
+  const analysis = sweepAnalysisSection(state, id, () => drawTable());
   const content = el('div', {},
     summary,
+    analysis.brushing,
     el('section', {}, el('h2', { text: 'Trials' }), el('div', { class: 'filter' }, filterInput, ' ', filterError), table),
+    analysis.element,
     el('section', {}, el('h2', { text: 'Learning curves' }),
-      el('label', {}, logToggle, ' log loss axis'), curvesNote,
-      el('p', { class: 'muted', text: 'Solid: train; dashed: validation. Tick trials in the table to show only those.' }),
+      el('label', {}, logToggle, ' log loss axis'), curveControls(state, () => drawCurves()), curvesNote,
+      el('p', { class: 'muted', text: 'Solid: train; dashed: validation. The curves follow the table\'s filter; tick trials to show only those.' }),
       lossChart, accuracyChart));
   main.replaceChildren(title, content);
 
@@ -226,7 +230,7 @@ async function sweepPage(main) {
   function drawTable() {
     const detail = state.detail;
     const headers = columns();
-    const rows = detail.trials.map(t => ({ trial: t, values: fields(t) })).filter(r => state.filter(r.values));
+    const rows = detail.trials.map(t => ({ trial: t, values: fields(t) })).filter(r => state.filter(r.values) && (!state.brushed || state.brushed.has(r.trial.id)));
     const key = state.sortKey;
     rows.sort((p, q) => {
       const [a, b] = [p.values[key], q.values[key]];
@@ -259,44 +263,14 @@ async function sweepPage(main) {
         }
       })));
     table.replaceChildren(el('thead', {}, head), el('tbody', {}, body));
+    state.visible = new Set(rows.map(r => r.trial.id));
+    drawCurves();
   }
 
   // Each chart with what it was built for: a live update with the same lines only swaps the data (no flicker).
   const charts = new Map();
   function drawCurves() {
-    if (!state.curves || typeof uPlot === 'undefined') return;
-    const shown = state.selected.size > 0 ? state.selected : null;
-    const trials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
-    const colour = new Map(trials.map((t, i) => [t, PALETTE[i % PALETTE.length]]));
-    curvesNote.textContent = shown ? `showing ${shown.size} selected trial(s)` : `showing all ${trials.length} trial(s)`;
-    const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
-    for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
-      const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
-      const scale = kind === 'accuracy' ? 100 : 1;
-      const data = curves.length === 0 ? null : uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
-      const log = kind === 'loss' && state.logAxis;
-      const key = JSON.stringify([log, width, curves.map(c => [c.trial, c.name, c.metric])]);
-      // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
-      container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
-      const existing = charts.get(kind);
-      if (existing && existing.key === key) { existing.chart.setData(data); continue; }
-      if (existing) existing.chart.destroy();
-      charts.delete(kind);
-      if (curves.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
-      container.replaceChildren();
-      const chart = new uPlot({
-        title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
-        width, height: 300,
-        scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-        axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
-        series: [{ label: 'epoch' }, ...curves.map(c => ({
-          label: `${c.name} ${c.metric.startsWith('train') ? 'train' : 'validation'}`,
-          stroke: colour.get(c.trial), width: 1.5, spanGaps: true, dash: c.metric.startsWith('val') ? [6, 4] : undefined,
-          value: (u, v) => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4)),
-        }))],
-      }, data, container);
-      charts.set(kind, { chart, key });
-    }
+    drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts);
   }
 
   await live(async () => {
@@ -312,6 +286,7 @@ async function sweepPage(main) {
         (s.status === 'running' ? ` · ETA ${duration(s.etaSeconds)}` : '') + ` · ranked by ${s.metric}`;
       drawTable();
       drawCurves();
+      await analysis.refresh(detail);
     } catch (error) {
       showError(content, error);
     }

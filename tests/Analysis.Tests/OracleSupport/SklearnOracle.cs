@@ -17,7 +17,8 @@ internal static class SklearnOracle
     private const string Script = "sklearn_metrics.py";
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
 
-    public static IReadOnlyList<JsonObject> Run(IReadOnlyList<JsonObject> cases, string python = DebianPython)
+    /// <summary>Runs <paramref name="script"/> (a script of tests/oracle that reads cases the same way; sklearn_metrics.py by default) on the cases.</summary>
+    public static IReadOnlyList<JsonObject> Run(IReadOnlyList<JsonObject> cases, string python = DebianPython, string script = Script)
     {
         if (!File.Exists(python))
             throw new InvalidOperationException($"{python} is missing, and the scikit-learn oracle needs it; {InstallHint}");
@@ -26,10 +27,10 @@ internal static class SklearnOracle
         File.WriteAllText(caseFile, new JsonObject { ["cases"] = new JsonArray([.. cases]) }.ToJsonString());
         try
         {
-            var results = JsonNode.Parse(Execute(python, ScriptPath(), caseFile))?.AsArray()
-                ?? throw new InvalidOperationException($"{Script} printed no results");
+            var results = JsonNode.Parse(Execute(python, ScriptPath(script), caseFile))?.AsArray()
+                ?? throw new InvalidOperationException($"{script} printed no results");
             if (results.Count != cases.Count)
-                throw new InvalidOperationException($"{Script} answered {results.Count} cases, {cases.Count} were asked");
+                throw new InvalidOperationException($"{script} answered {results.Count} cases, {cases.Count} were asked");
             var errors = results.Select((r, i) => (r, i)).Where(x => x.r?["error"] is not null)
                 .Select(x => $"case {x.i} ({cases[x.i]["name"]}): {x.r!["error"]}").ToList();
             if (errors.Count > 0)
@@ -88,13 +89,13 @@ internal static class SklearnOracle
                 : $"the scikit-learn oracle failed (exit {process.ExitCode}):\n{error}");
     }
 
-    private static string ScriptPath()
+    private static string ScriptPath(string script)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            var candidate = Path.Combine(directory.FullName, "tests", "oracle", Script);
+            var candidate = Path.Combine(directory.FullName, "tests", "oracle", script);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new FileNotFoundException($"tests/oracle/{Script} was not found above {AppContext.BaseDirectory}");
+        throw new FileNotFoundException($"tests/oracle/{script} was not found above {AppContext.BaseDirectory}");
     }
 }

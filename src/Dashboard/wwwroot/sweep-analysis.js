@@ -1,0 +1,353 @@
+// The sweep page's analysis views: the learning curves' controls (smoothing, seed groups, a compact legend). It uses
+// the helpers of dashboard.js (el, PALETTE, EPOCH_STEPS), which is loaded first; every label is set as text.
+'use strict';
+
+// ---------- learning curves: smoothing, seed groups, legend ----------
+
+/**
+ * TensorBoard's debiased exponential moving average (its scalars dashboard's "smoothing"): with weight w in [0, 1),
+ * s_n = w·s_{n−1} + (1 − w)·v_n from s_0 = 0, shown as s_n / (1 − w^n), so the first point is the raw value and no
+ * line starts pulled towards zero. Missing values (null) stay missing and do not count.
+ */
+function debiasedEma(values, weight) {
+  if (!(weight > 0)) return values.slice();
+  let last = 0, count = 0;
+  return values.map(v => {
+    if (v === null || v === undefined || !isFinite(v)) return null;
+    last = last * weight + (1 - weight) * v;
+    count++;
+    return last / (1 - Math.pow(weight, count));
+  });
+}
+
+/** A trial's settings without its seed: trials with the same key are repeats of one configuration. */
+function configurationKey(trial) {
+  const settings = Object.entries(trial.parameters).filter(([name]) => name !== 'seed').sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(settings);
+}
+
+/** A repeat group's name: its first trial's name without the seed (names carry `seed=N` only where seeds differ). */
+function groupName(name) {
+  return name.replace(/\s*\bseed=\S+/g, '').replace(/\s*\(trial \d+\)$/, '').trim() || name;
+}
+
+/** The smoothing slider and the "group repeats" box, above the curves. */
+function curveControls(state, redraw) {
+  const slider = el('input', { id: 'smoothing', type: 'range', min: 0, max: 0.99, step: 0.01, value: state.smoothing,
+    'aria-label': 'smoothing (debiased EMA weight)' });
+  const shown = el('output', { id: 'smoothing-value', text: Number(state.smoothing).toFixed(2) });
+  slider.addEventListener('input', () => { state.smoothing = Number(slider.value); shown.textContent = state.smoothing.toFixed(2); redraw(); });
+  const group = el('input', { id: 'group-repeats', type: 'checkbox', checked: state.groupRepeats });
+  group.addEventListener('change', () => { state.groupRepeats = group.checked; redraw(); });
+  return el('span', { class: 'curve-controls' },
+    el('label', { title: 'TensorBoard\'s debiased exponential moving average; 0 draws the raw values' }, ' smoothing ', slider, ' ', shown),
+    el('label', { title: 'trials that differ only by their seed become one line: the mean, with a band from the lowest to the highest seed' },
+      ' ', group, ' group repeats (mean, min–max band)'));
+}
+
+/**
+ * The lines to draw for one metric kind ("loss" or "accuracy"): per trial, or per repeat group with its mean and
+ * min/max, after smoothing each trial's own values. Each line: { key, name, members, metric, x, y, low, high }.
+ */
+function curveLines(state, curves, scale) {
+  const trials = new Map(state.detail.trials.map(t => [t.id, t]));
+  const smoothed = curves.map(c => ({ ...c, y: debiasedEma(c.points.y.map(v => v === null ? null : v * scale), state.smoothing), x: c.points.x }));
+  const groups = new Map();
+  for (const curve of smoothed) {
+    const trial = trials.get(curve.trial);
+    const key = (state.groupRepeats && trial ? configurationKey(trial) : `trial ${curve.trial}`) + ` ${curve.metric}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(curve);
+  }
+  return [...groups.entries()].map(([key, members]) => {
+    if (members.length === 1) {
+      const [only] = members;
+      return { key, name: only.name, members: [only.trial], metric: only.metric, x: only.x, y: only.y, low: null, high: null };
+    }
+    // Epochs may differ between seeds (one still running, or cut into other buckets): align them, then take each epoch's values.
+    const joined = uPlot.join(members.map(m => [m.x, m.y]));
+    const x = joined[0], y = [], low = [], high = [];
+    for (let i = 0; i < x.length; i++) {
+      const values = joined.slice(1).map(series => series[i]).filter(v => v !== null && v !== undefined);
+      y.push(values.length ? values.reduce((s, v) => s + v, 0) / values.length : null);
+      low.push(values.length ? Math.min(...values) : null);
+      high.push(values.length ? Math.max(...values) : null);
+    }
+    return { key, name: `${groupName(members[0].name)} (${members.length} seeds)`, members: members.map(m => m.trial), metric: members[0].metric, x, y, low, high };
+  });
+}
+
+/** The last drawn value of a line, as the legend writes it. */
+function lastValue(line, kind) {
+  for (let i = line.y.length - 1; i >= 0; i--)
+    if (line.y[i] !== null) {
+      const text = v => kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4);
+      return line.low ? `${text(line.y[i])} (${text(line.low[i])}–${text(line.high[i])})` : text(line.y[i]);
+    }
+  return '–';
+}
+
+/**
+ * Draws the loss and accuracy charts into their containers (charts: kind → { chart, key }, reused when the lines stay
+ * the same so a live update only swaps the data), with one compact legend per chart that lists each trial or group once.
+ */
+function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts) {
+  if (!state.curves || !state.detail || typeof uPlot === 'undefined') return;
+  const shown = state.selected.size > 0 ? state.selected : state.visible;
+  const allTrials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
+  curvesNote.textContent = state.selected.size > 0 ? `showing ${shown.size} selected trial(s)`
+    : shown && shown.size < allTrials.length ? `showing the ${allTrials.filter(t => shown.has(t)).length} trial(s) the table lists`
+    : `showing all ${allTrials.length} trial(s)`;
+  const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+  for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
+    const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
+    const lines = curveLines(state, curves, kind === 'accuracy' ? 100 : 1);
+    // The legend's entries: one per trial or group, in the order the lines come, coloured as the first trial of each.
+    const entries = new Map();
+    for (const line of lines) {
+      const id = line.key.slice(0, line.key.lastIndexOf(' '));
+      // A trial keeps its colour whatever else is shown: the colour of its place among all the sweep's trials.
+      if (!entries.has(id)) entries.set(id, { name: line.name, colour: PALETTE[allTrials.indexOf(line.members[0]) % PALETTE.length], lines: {} });
+      entries.get(id).lines[line.metric.startsWith('train') ? 'train' : 'validation'] = line;
+    }
+    const series = [{ label: 'epoch' }], columns = [], bands = [];
+    for (const entry of entries.values())
+      for (const split of ['train', 'validation']) {
+        const line = entry.lines[split];
+        if (!line) continue;
+        const dash = split === 'validation' ? [6, 4] : undefined;
+        series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
+        columns.push([line.x, line.y]);
+        if (line.low) {
+          const mean = series.length - 1;
+          series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
+            { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
+          columns.push([line.x, line.high], [line.x, line.low]);
+          bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
+        }
+      }
+    const data = columns.length === 0 ? null : uPlot.join(columns);
+    const log = kind === 'loss' && state.logAxis;
+    const key = JSON.stringify([log, width, series.map(s => s.label)]);
+    // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+    container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+    const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, [...entries.values()].map(entry => el('li', {},
+      el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
+      ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
+    const existing = charts.get(kind);
+    if (existing && existing.key === key) {
+      existing.chart.setData(data);
+      existing.legend.replaceWith(legend);
+      existing.legend = legend;
+      paintSwatches(legend);
+      continue;
+    }
+    if (existing) existing.chart.destroy();
+    charts.delete(kind);
+    if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
+    const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
+    container.replaceChildren(readout);
+    const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
+    let focused = null;
+    const chart = new uPlot({
+      title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
+      width, height: 300,
+      // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
+      // legend below lists each trial once, and the readout names only the line under the cursor.
+      legend: { show: false },
+      cursor: { focus: { prox: 24 } },
+      focus: { alpha: 0.3 },
+      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+      series, bands,
+      hooks: {
+        setSeries: [(u, index) => { focused = index; }],
+        setCursor: [u => {
+          const i = u.cursor.idx;
+          if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
+          readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
+        }],
+      },
+    }, data, container);
+    container.append(legend);
+    paintSwatches(legend);
+    charts.set(kind, { chart, key, legend });
+  }
+}
+
+/** Colours the legend's swatches from their data attribute: the page's CSP forbids inline style attributes, not CSSOM. */
+function paintSwatches(legend) {
+  for (const swatch of legend.querySelectorAll('.swatch')) swatch.style.backgroundColor = swatch.dataset.colour;
+}
+
+// ---------- parameters against the metric: parallel coordinates, importance, slices ----------
+
+/** A number as the axes and lists write it: 3 significant digits, exponent form for small and large values. */
+function shortNumber(v) {
+  if (v === null || v === undefined || !isFinite(v)) return '–';
+  if (v === 0) return '0';
+  const magnitude = Math.abs(v);
+  return magnitude < 1e-2 || magnitude >= 1e4 ? v.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(v.toPrecision(3)));
+}
+
+/** The metric as the views draw it: accuracies in percent, losses as they are. */
+function metricScale(metric) { return metric.endsWith('accuracy') ? 100 : 1; }
+
+/**
+ * The analysis sections of the sweep page: `brushing`, the parallel coordinates whose brushes filter the trial table
+ * and the curves (through state.brushed, a set of trial ids or null), to go above the table; `element`, the importance
+ * bars and a slice per parameter. onBrush redraws the table. refresh(detail) fetches the analysis again and redraws.
+ */
+function sweepAnalysisSection(state, sweepId, onBrush) {
+  const parallel = el('div', { id: 'parallel-chart', class: 'analysis-chart' });
+  const brushNote = el('p', { id: 'brush-note', class: 'muted' });
+  // Always in place (disabled while nothing is brushed): text appearing above the chart mid-drag would move it under the pointer.
+  const clear = el('button', { id: 'clear-brush', type: 'button', text: 'clear the brushes', disabled: true });
+  const importance = el('div', { id: 'importance' });
+  const slices = el('div', { id: 'slices', class: 'slices' });
+  // The parallel coordinates go above the trial table: brushing shortens the table, which must not move the chart
+  // under the pointer while it drags.
+  const brushing = el('section', { id: 'parallel-section' }, el('h2', { text: 'Parameters against the metric' }),
+    el('p', { class: 'muted', text: 'Drag along any axis to brush a range; the table and the curves keep the trials inside every brush. Drag again elsewhere on the axis for a new range, click an axis off a brush to clear it.' }),
+    el('div', { class: 'brush-bar' }, clear, ' ', brushNote), parallel);
+  const element = el('div', { id: 'analysis' },
+    el('section', {}, el('h2', { text: 'Hyperparameter importance' }), importance),
+    el('section', {}, el('h2', { text: 'Slices' }), el('p', { class: 'muted', text: 'Each parameter against the metric at each trial\'s best epoch, one point per trial.' }), slices));
+  let chart = null, drawnKey = null, rows = [], axes = [];
+  const sliceCharts = new Map();
+
+  function brushed() {
+    if (!chart) return null;
+    const series = chart.getModel().getSeries()[0];
+    const active = series.getRawIndicesByActiveState('active');
+    const inactive = series.getRawIndicesByActiveState('inactive');
+    return active.length === 0 && inactive.length === 0 ? null : new Set(active.map(i => rows[i].id));
+  }
+
+  function describeBrushes() {
+    const model = chart.getModel();
+    const parts = [];
+    axes.forEach((axis, i) => {
+      const intervals = model.getComponent('parallelAxis', i).activeIntervals || [];
+      for (const [low, high] of intervals)
+        parts.push(axis.categories
+          ? `${axis.name} in {${axis.categories.slice(Math.ceil(low), Math.floor(high) + 1).join(', ')}}`
+          : `${shortNumber(axis.unscale(low))} ≤ ${axis.name} ≤ ${shortNumber(axis.unscale(high))}`);
+    });
+    return parts.join(' and ');
+  }
+
+  function onSelect() {
+    state.brushed = brushed();
+    clear.disabled = state.brushed === null;
+    brushNote.textContent = state.brushed === null ? `${rows.length} trial(s) drawn; nothing brushed`
+      : `brushed: ${describeBrushes()} · ${state.brushed.size} of ${rows.length} trial(s)`;
+    onBrush();
+  }
+  clear.addEventListener('click', () => {
+    axes.forEach((_, i) => chart.dispatchAction({ type: 'axisAreaSelect', parallelAxisIndex: i, intervals: [] }));
+    onSelect();
+  });
+
+  function drawParallel(detail, analysis) {
+    const scale = metricScale(analysis.metric);
+    const metricName = analysis.metric + (scale === 100 ? ' (%)' : '');
+    const trials = detail.trials.filter(t => t.best !== null && t.best !== undefined && isFinite(t.best));
+    axes = analysis.parameters.map(p => {
+      if (!p.numeric) {
+        const categories = [...new Set(trials.map(t => t.parameterTexts[p.name] ?? '–'))].sort();
+        return { name: p.name, categories, value: t => categories.indexOf(t.parameterTexts[p.name] ?? '–'), unscale: v => v };
+      }
+      // A log axis is drawn as log10 on a value axis (ECharts' log axis cannot be brushed below 1): labels undo it.
+      return p.log
+        ? { name: p.name, log: true, value: t => Math.log10(t.parameters[p.name]), unscale: v => Math.pow(10, v) }
+        : { name: p.name, value: t => t.parameters[p.name], unscale: v => v };
+    });
+    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v });
+    rows = trials;
+    const data = trials.map(t => axes.map(a => a.value(t)));
+    const key = JSON.stringify([axes.map(a => [a.name, a.categories, a.log]), data]);
+    if (key === drawnKey) return;
+    drawnKey = key;
+    if (trials.length === 0 || axes.length < 2) {
+      if (chart) { chart.dispose(); chart = null; }
+      parallel.replaceChildren(el('p', { class: 'muted', text: trials.length === 0 ? `no trial has a ${analysis.metric} yet` : 'no parameter differs between the trials' }));
+      state.brushed = null;
+      return;
+    }
+    if (!chart) { parallel.replaceChildren(); chart = echarts.init(parallel, null, { renderer: 'canvas', width: Math.min(1100, Math.max(480, 140 * axes.length)), height: 320 }); chart.on('axisareaselected', onSelect); }
+    chart.setOption({
+      animation: false,
+      parallel: { left: 60, right: 90, top: 40, bottom: 30 },
+      parallelAxis: axes.map((a, i) => ({
+        dim: i, name: a.log ? `${a.name} (log)` : a.name, nameTextStyle: { fontSize: 12 },
+        ...(a.categories ? { type: 'category', data: a.categories } : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true,
+          axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
+      })),
+      series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, inactiveOpacity: 0.05, activeOpacity: 1, data }],
+    }, { notMerge: false });
+    parallel.dataset.trials = trials.map(t => t.id).join(',');
+    onSelect();
+  }
+
+  function drawImportance(analysis) {
+    const result = analysis.importance;
+    const method = result.method === 'main-effect ANOVA'
+      ? 'Exact main-effect ANOVA on the full grid: each parameter\'s share of the variance of the metric across the grid\'s cells (repeats averaged).'
+      : result.method === 'PED-ANOVA'
+        ? 'PED-ANOVA (Watanabe et al. 2023): how far each parameter\'s values among the best 10% of trials depart from its values among all, normalised to sum to 100%.'
+        : '';
+    const bars = result.bars.map(b => {
+      const bar = el('span', { class: 'bar', 'data-share': b.importance });
+      return el('tr', { 'data-parameter': b.parameter }, el('th', { text: b.parameter }), el('td', { class: 'bar-cell' }, bar),
+        el('td', { class: 'num share', text: `${(b.importance * 100).toFixed(1)}%` }));
+    });
+    if (result.interactionShare !== null && result.interactionShare !== undefined && result.bars.length)
+      bars.push(el('tr', { class: 'interactions' }, el('th', { class: 'muted', text: 'interactions' }), el('td', { class: 'bar-cell' }, el('span', { class: 'bar muted-bar', 'data-share': Math.max(0, result.interactionShare) })),
+        el('td', { class: 'num share', text: `${(Math.max(0, result.interactionShare) * 100).toFixed(1)}%` })));
+    importance.replaceChildren(...[
+      el('p', { id: 'importance-method', class: 'muted', text: `${result.method === 'none' ? '' : `${result.method}, on ${analysis.metric} at each trial's best epoch, ${result.trialsUsed} of ${result.trials} trials. `}${method}` }),
+      bars.length ? el('table', { id: 'importance-bars' }, el('tbody', {}, bars)) : null,
+      result.note ? el('p', { id: 'importance-note', class: 'note', text: result.note }) : null].filter(Boolean));
+    for (const bar of importance.querySelectorAll('.bar')) bar.style.width = `${Math.round(Number(bar.dataset.share) * 300)}px`;
+  }
+
+  function drawSlices(detail, analysis) {
+    const scale = metricScale(analysis.metric);
+    const trials = detail.trials.filter(t => t.best !== null && t.best !== undefined && isFinite(t.best));
+    const wanted = new Set(analysis.parameters.map(p => p.name));
+    for (const [name, entry] of sliceCharts) if (!wanted.has(name)) { entry.chart.dispose(); entry.box.remove(); sliceCharts.delete(name); }
+    for (const p of analysis.parameters) {
+      let entry = sliceCharts.get(p.name);
+      if (!entry) {
+        const box = el('div', { class: 'slice', 'data-parameter': p.name });
+        slices.append(box);
+        entry = { box, chart: echarts.init(box, null, { renderer: 'canvas', width: 340, height: 260 }) };
+        sliceCharts.set(p.name, entry);
+      }
+      const categories = p.numeric ? null : [...new Set(trials.map(t => t.parameterTexts[p.name] ?? '–'))].sort();
+      entry.chart.setOption({
+        animation: false,
+        title: { text: `${analysis.metric} by ${p.name}`, textStyle: { fontSize: 13 }, left: 'center' },
+        grid: { left: 56, right: 16, top: 36, bottom: 40 },
+        tooltip: { trigger: 'item', formatter: item => `trial ${item.data[2]}: ${p.name} ${item.data[3]}, ${analysis.metric} ${item.data[4]}` },
+        // Every category named (ECharts would otherwise drop labels that overlap), each cut to its slot.
+        xAxis: categories ? { type: 'category', data: categories, name: p.name, nameLocation: 'middle', nameGap: 26,
+          axisLabel: { interval: 0, overflow: 'truncate', width: Math.max(40, 260 / categories.length) } }
+          : { type: p.log ? 'log' : 'value', scale: true, name: p.log ? `${p.name} (log)` : p.name, nameLocation: 'middle', nameGap: 26, axisLabel: { formatter: shortNumber } },
+        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '' },
+        series: [{ type: 'scatter', symbolSize: 8,
+          data: trials.map(t => [categories ? categories.indexOf(t.parameterTexts[p.name] ?? '–') : t.parameters[p.name], t.best * scale, t.id, t.parameterTexts[p.name], t.bestText]) }],
+      }, { notMerge: true });
+    }
+  }
+
+  async function refresh(detail) {
+    if (typeof echarts === 'undefined') return;
+    const analysis = await getJson(`/api/sweeps/${sweepId}/analysis`);
+    drawParallel(detail, analysis);
+    drawImportance(analysis);
+    drawSlices(detail, analysis);
+  }
+  return { brushing, element, refresh };
+}

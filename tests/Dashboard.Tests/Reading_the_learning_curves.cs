@@ -1,0 +1,127 @@
+using System.Globalization;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Experiments.Dashboard.Tests;
+
+/// <summary>
+/// The sweep page's learning-curve controls in Chromium: TensorBoard's debiased EMA smoothing, seed repeats grouped
+/// into a mean with a min–max band, the compact legend that lists each trial once, and a filter box that shows its
+/// whole hint.
+/// </summary>
+[Collection(RecordedSweepDashboard.Collection)]
+public sealed class Reading_the_learning_curves(RecordedSweepDashboard dashboard)
+{
+    [Fact]
+    public async Task The_legend_lists_each_trial_once_with_its_latest_train_and_validation_loss()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var legend = watched.Page.Locator("#loss-chart .curve-legend li");
+        await Expect(legend).ToHaveCountAsync(dashboard.Trials.Count);
+        var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var epochs = await dashboard.ReadOnlyStore.GetEpochsAsync(trial);
+        var last = epochs[^1];
+        await Expect(legend.Filter(new() { HasText = "lenet-matconvnet lr=3e-3" })).ToHaveTextAsync(
+            $"lenet-matconvnet lr=3e-3 train {Loss(last.Train!.Loss)} validation {Loss(last.Validation!.Loss)}");
+        Assert.Empty(watched.Errors);
+        await watched.Page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Hovering_near_a_line_names_that_line_alone_with_its_value_at_that_epoch()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        var readout = page.Locator("#loss-chart .curve-readout");
+        await Expect(readout).ToHaveTextAsync("hover a line to read its value");
+        await page.Locator("#loss-chart").ScrollIntoViewIfNeededAsync();
+        // Down the right edge of the plot, epoch 2, until the cursor comes near a line.
+        var plot = (await page.Locator("#loss-chart .u-over").BoundingBoxAsync())!;
+        var text = "";
+        for (var y = plot.Y + 2; y < plot.Y + plot.Height && !text.StartsWith("epoch 2 · ", StringComparison.Ordinal); y += 6)
+        {
+            await page.Mouse.MoveAsync(plot.X + plot.Width - 1, y);
+            text = await readout.TextContentAsync() ?? "";
+        }
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^epoch 2 · (.+) (train|validation): (\d+\.\d{4})$");
+        Assert.True(match.Success, $"the readout says \"{text}\"");
+        var names = Visualization.Charts.TrialNames.Distinguishing([.. await dashboard.ReadOnlyStore.ListTrialsAsync(dashboard.SweepId, 100)]);
+        var trial = names.Single(n => n.Value == match.Groups[1].Value).Key;
+        var epoch = (await dashboard.ReadOnlyStore.GetEpochsAsync(trial)).Single(e => e.Epoch == 2);
+        Assert.Equal(Loss(match.Groups[2].Value == "train" ? epoch.Train!.Loss : epoch.Validation!.Loss), match.Groups[3].Value);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Smoothing_draws_the_debiased_exponential_moving_average_of_each_trials_losses()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        var trial = dashboard.Trial("ffnn-100", 1e-3);
+        var entry = page.Locator("#loss-chart .curve-legend li").Filter(new() { HasText = "ffnn-100 lr=1e-3" });
+        await Expect(entry).ToHaveCountAsync(1);
+        var losses = (await dashboard.ReadOnlyStore.GetEpochsAsync(trial)).Where(e => e.Epoch > 0).Select(e => e.Validation!.Loss).ToArray();
+        await Expect(entry.Locator(".legend-value.validation")).ToHaveTextAsync($" validation {Loss(losses[^1])}");
+
+        await page.Locator("#smoothing").FillAsync("0.6");
+        await Expect(page.Locator("#smoothing-value")).ToHaveTextAsync("0.60");
+        // TensorBoard's debiased EMA at the last epoch n is the average of the values weighted 0.6^(n−k): the
+        // newest counts most, and the weights are normalised so the line does not start near zero.
+        var weights = losses.Select((_, k) => Math.Pow(0.6, losses.Length - 1 - k)).ToArray();
+        var smoothed = losses.Zip(weights, (v, w) => v * w).Sum() / weights.Sum();
+        Assert.NotEqual(Loss(losses[^1]), Loss(smoothed));
+        await Expect(entry.Locator(".legend-value.validation")).ToHaveTextAsync($" validation {Loss(smoothed)}");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Grouping_repeats_draws_one_line_per_configuration_with_the_mean_and_the_seeds_range()
+    {
+        // Two learning rates × two seeds; the seeds' final validation losses are 0.2/0.4 and 0.5/0.7.
+        var (sweep, _) = await SyntheticSweep.WriteAsync(dashboard, "seed-repeats", [
+            new(new Dictionary<string, double> { ["lr"] = 1e-3 }, 0, [0.9, 0.2], [0.5, 0.9]),
+            new(new Dictionary<string, double> { ["lr"] = 1e-3 }, 1, [0.8, 0.4], [0.5, 0.8]),
+            new(new Dictionary<string, double> { ["lr"] = 3e-3 }, 0, [0.9, 0.5], [0.5, 0.7]),
+            new(new Dictionary<string, double> { ["lr"] = 3e-3 }, 1, [0.7, 0.7], [0.5, 0.6])]);
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        var legend = page.Locator("#loss-chart .curve-legend li");
+        await Expect(legend).ToHaveCountAsync(4);
+
+        await page.Locator("#group-repeats").CheckAsync();
+        await Expect(legend).ToHaveCountAsync(2);
+        await Expect(legend.Locator(".legend-name")).ToHaveTextAsync(["lr=1e-3 (2 seeds)", "lr=3e-3 (2 seeds)"]);
+        await Expect(legend.Locator(".legend-value.validation")).ToHaveTextAsync([" validation 0.3000 (0.2000–0.4000)", " validation 0.6000 (0.5000–0.7000)"]);
+        var accuracy = page.Locator("#accuracy-chart .curve-legend li .legend-value.validation");
+        await Expect(accuracy).ToHaveTextAsync([" validation 85.00% (80.00%–90.00%)", " validation 65.00% (60.00%–70.00%)"]);
+
+        await page.Locator("#group-repeats").UncheckAsync();
+        await Expect(legend).ToHaveCountAsync(4);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_filter_box_is_wide_enough_for_its_whole_hint()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var filter = watched.Page.Locator("#filter");
+        await Expect(filter).ToHaveAttributeAsync("placeholder", new System.Text.RegularExpressions.Regex("lr < 1e-3 and arch = lenet-matconvnet"));
+        // The hint's drawn width in the box's own font, against the room inside the box.
+        var widths = await filter.EvaluateAsync<double[]>("""
+            i => {
+              const style = getComputedStyle(i);
+              const context = document.createElement('canvas').getContext('2d');
+              context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+              return [context.measureText(i.placeholder).width, i.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)];
+            }
+            """);
+        Assert.True(widths[0] <= widths[1], $"the hint is {widths[0]:F0} px wide, the box has {widths[1]:F0} px");
+        Assert.Empty(watched.Errors);
+        await watched.Page.CloseAsync();
+    }
+
+    private static string Loss(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
+}
