@@ -85,6 +85,7 @@ public static class DashboardExtensions
             }
         });
         api.MapGet("/changes", ChangesAsync);
+        app.MapSqlPage();
         return app;
     }
 

@@ -397,7 +397,8 @@ document.addEventListener('DOMContentLoaded', () => {
   const main = document.getElementById('main');
   // One page shell serves every address; the path says which page it is.
   const [area] = location.pathname.split('/').filter(Boolean);
-  const pages = { '': [sweepsPage, 'Sweeps'], sweeps: [sweepPage, 'Sweep'], trials: [trialPage, 'Trial'] };
+  // Pages from the other scripts (sql.js, compare.js, …) register themselves in window.dashboardPages.
+  const pages = { '': [sweepsPage, 'Sweeps'], sweeps: [sweepPage, 'Sweep'], trials: [trialPage, 'Trial'], ...window.dashboardPages };
   const [page, title] = pages[area ?? ''] || [null, ''];
   document.title = `${title} · Experiments`;
   if (page) page(main).catch(error => showError(main, error));

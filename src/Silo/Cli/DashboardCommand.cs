@@ -21,20 +21,23 @@ public static class DashboardCommand
             Description = "The address to listen on. Anything but loopback (e.g. 0.0.0.0) asks every visitor for a token, generated and printed in the address.",
             DefaultValueFactory = _ => "127.0.0.1",
         };
+        var sqlTimeout = new Option<double>("--sql-timeout") { Description = "The SQL page's statement timeout in seconds.", DefaultValueFactory = _ => 10 };
         var command = new Command("dashboard",
             "Serve the results in a browser until stopped (Ctrl+C): every sweep with its progress and ETA, each sweep's trial table and learning\n" +
-            "curves, each trial's epochs and kernels at any stored epoch, updated live. It reads the database in read-only transactions.\n" +
-            $"Example: {ExperimentsCommand.Name} dashboard, then open http://127.0.0.1:{DefaultPort}") { db, port, bind };
+            "curves, each trial's epochs and kernels at any stored epoch, updated live, and a SQL page. It reads the database in read-only transactions.\n" +
+            $"Example: {ExperimentsCommand.Name} dashboard, then open http://127.0.0.1:{DefaultPort}") { db, port, bind, sqlTimeout };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var address = ParseBind(parse.GetValue(bind)!);
             var chosenPort = parse.GetValue(port);
             if (chosenPort is < 0 or > 65535) throw new ArgumentException($"--port must be from 0 to 65535, got {chosenPort}");
+            var timeout = parse.GetValue(sqlTimeout);
+            if (!(timeout is > 0 and <= 3600)) throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--sql-timeout must be a number of seconds above 0 and at most 3600, got {timeout}"));
             var connection = await StoreConnection.ResolveReaderAsync(null, parse.GetValue(db), ExperimentsHome.Resolve(),
                 new SynchronousProgress<string>(message => Console.Error.WriteLine(message)), ct);
             await using var store = await ResultsStore.OpenAsync(connection, new ResultsStoreOptions { ReadOnly = true }, ct);
             var token = IPAddress.IsLoopback(address) ? null : DashboardToken.Create();
-            await using var app = DashboardApp.Build(new DashboardOptions(store, token), $"http://{Host(address)}:{chosenPort}");
+            await using var app = DashboardApp.Build(new DashboardOptions(store, token) { SqlTimeout = TimeSpan.FromSeconds(timeout) }, $"http://{Host(address)}:{chosenPort}");
             try
             {
                 await app.StartAsync(ct);
