@@ -86,6 +86,7 @@ public static class DashboardExtensions
         });
         api.MapGet("/changes", ChangesAsync);
         app.MapSqlPage();
+        app.MapTrialExports();
         return app;
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using CsvHelper;
 using Experiments.Store;
+using Experiments.Visualization.Exports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -58,7 +58,7 @@ public static class SqlPage
             try
             {
                 var result = await RunAsync(form["query"].ToString(), options, ct);
-                return Results.File(Encoding.UTF8.GetBytes(Csv(result)), "text/csv; charset=utf-8", "query.csv");
+                return Results.File(Encoding.UTF8.GetBytes(CsvText.Write(result.Columns, result.Rows)), "text/csv; charset=utf-8", "query.csv");
             }
             catch (QueryRefusedException e)
             {
@@ -69,22 +69,6 @@ public static class SqlPage
     }
 
     /// <summary>The answer as RFC 4180 CSV: a header row of column names, then one line per row; a SQL NULL is an empty field.</summary>
-    internal static string Csv(QueryResult result)
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture))
-        {
-            foreach (var column in result.Columns) csv.WriteField(column);
-            csv.NextRecord();
-            foreach (var row in result.Rows)
-            {
-                foreach (var value in row) csv.WriteField(value);
-                csv.NextRecord();
-            }
-        }
-        return text.ToString();
-    }
-
     private static Task<QueryResult> RunAsync(string? query, DashboardOptions options, CancellationToken ct) =>
         string.IsNullOrWhiteSpace(query)
             ? throw new QueryRefusedException("write a query first, e.g. select * from trial_summary")

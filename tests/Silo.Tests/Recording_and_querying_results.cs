@@ -250,23 +250,6 @@ public class Recording_and_querying_results : IDisposable
     public void Dispose() => _cli.Dispose();
 }
 
-/// <summary>Runs a script of tests/oracle with Debian's Python (which has torch) and parses the JSON it prints.</summary>
-internal static class PyTorchOracle
-{
-    public static JsonElement Run(string script, params string[] arguments)
-    {
-        var python = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(Repository.Root(), "tests", "oracle", script), .. arguments])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        python.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        using var process = Process.Start(python)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"PyTorch failed on {script} (apt-get install python3-torch?): " + error);
-        return JsonDocument.Parse(output.Result).RootElement.Clone();
-    }
-}
-
 public class Exporting_weights_to_pytorch : IDisposable
 {
     private readonly CliProcess _cli = new();

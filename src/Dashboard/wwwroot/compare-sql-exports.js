@@ -63,3 +63,36 @@ async function sqlPage(main) {
     showError(relations, e);
   }
 }
+
+// ---------- the trial page's downloads ----------
+
+/**
+ * Called by the trial page whenever its data arrives: adds (once) a section with the CSV of every epoch's metrics and
+ * the safetensors of a chosen epoch's weights, and keeps the epoch list in step with the stored snapshots.
+ */
+window.trialExports = function trialExports(content, detail) {
+  let section = content.querySelector('#exports');
+  if (!section) {
+    const csv = el('a', { id: 'export-csv', class: 'button', href: `/api/trials/${detail.id}/epochs.csv`, download: '', text: 'Epoch metrics (CSV)' });
+    const epoch = el('select', { id: 'export-epoch', 'aria-label': 'the epoch whose weights to download' });
+    const weights = el('a', { id: 'export-weights', class: 'button', download: '', text: 'Weights (safetensors)' });
+    epoch.addEventListener('change', () => { weights.href = `/api/trials/${detail.id}/weights.safetensors?epoch=${epoch.value}`; });
+    section = el('section', { id: 'exports' }, el('h2', { text: 'Export' }),
+      el('p', { class: 'muted', text: 'The files results export and results export-weights write; the weights load into PyTorch with load_state_dict(tensors, strict=True).' }),
+      el('div', { class: 'controls' }, csv, ' ', el('label', {}, 'epoch ', epoch), ' ', weights));
+    content.append(section);
+  }
+  const epoch = section.querySelector('#export-epoch');
+  const weights = section.querySelector('#export-weights');
+  const stored = detail.snapshotEpochs.map(String);
+  if ([...epoch.options].map(o => o.value).join() !== stored.join()) {
+    const chosen = epoch.value;
+    epoch.replaceChildren(...stored.map(e => el('option', { value: e, text: e === '0' ? '0 (untrained)' : e })));
+    // The latest stored epoch unless the user chose another that is still there.
+    epoch.value = stored.includes(chosen) ? chosen : stored[stored.length - 1] ?? '';
+  }
+  weights.hidden = stored.length === 0;
+  epoch.disabled = stored.length === 0;
+  if (stored.length > 0) weights.href = `/api/trials/${detail.id}/weights.safetensors?epoch=${epoch.value}`;
+};
+

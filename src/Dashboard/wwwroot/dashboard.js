@@ -366,6 +366,7 @@ async function trialPage(main) {
       title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }),
         detail.sweepId ? el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` })) : null);
       settings.replaceChildren(el('tbody', {}, detail.settings.map(s => el('tr', {}, el('th', { text: s.name }), el('td', { text: s.value })))));
+      if (window.trialExports) window.trialExports(content, detail);
       epochs.replaceChildren(
         el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
         el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
