@@ -87,6 +87,7 @@ public static class DashboardExtensions
         api.MapGet("/changes", ChangesAsync);
         app.MapSqlPage();
         app.MapTrialExports();
+        app.MapComparePage();
         return app;
     }
 

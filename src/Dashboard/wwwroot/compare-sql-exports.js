@@ -2,7 +2,7 @@
 // showError, live), which load first; every value from the database is set as text, never as HTML.
 'use strict';
 
-window.dashboardPages = Object.assign(window.dashboardPages || {}, { sql: [sqlPage, 'SQL'] });
+window.dashboardPages = Object.assign(window.dashboardPages || {}, { sql: [sqlPage, 'SQL'], compare: [comparePage, 'Compare'] });
 
 // This file's own style sheet (the page allows this origin's style sheets, never inline style).
 document.head.append(el('link', { rel: 'stylesheet', href: '/assets/compare-sql-exports.css' }));
@@ -96,3 +96,114 @@ window.trialExports = function trialExports(content, detail) {
   if (stored.length > 0) weights.href = `/api/trials/${detail.id}/weights.safetensors?epoch=${epoch.value}`;
 };
 
+// ---------- compare ----------
+
+const COMPARE_MIN = 2, COMPARE_MAX = 4;
+
+/** Called once by the sweep page: a Compare button that opens the ticked trials (2 to 4) side by side. */
+window.sweepCompare = function sweepCompare(content, state) {
+  const button = el('button', { id: 'compare', type: 'button', disabled: true, text: `Compare (tick ${COMPARE_MIN}–${COMPARE_MAX} trials)` });
+  function update() {
+    const n = state.selected.size;
+    button.disabled = n < COMPARE_MIN || n > COMPARE_MAX;
+    button.textContent = button.disabled ? `Compare (tick ${COMPARE_MIN}–${COMPARE_MAX} trials; ${n} ticked)` : `Compare ${n} trials`;
+  }
+  button.addEventListener('click', () => {
+    const ids = [...state.selected].sort((a, b) => a - b);
+    location.href = `/compare?trials=${ids.join(',')}`;
+  });
+  // The ticks live in the table, which the sweep page redraws; their change events bubble up to here.
+  content.addEventListener('change', update);
+  content.querySelector('.filter')?.append(' ', button);
+  update();
+};
+
+async function comparePage(main) {
+  const ids = new URLSearchParams(location.search).get('trials') || '';
+  const title = el('h1', { id: 'compare-title', text: 'Compare' });
+  const content = el('div');
+  main.replaceChildren(title, content);
+  const state = { view: null, layer: null, epochIndex: null };
+  const settings = el('table', { id: 'compare-settings' });
+  const lossChart = el('div', { id: 'compare-loss', class: 'chart' });
+  const accuracyChart = el('div', { id: 'compare-accuracy', class: 'chart' });
+  const layerSelect = el('select', { id: 'compare-layer' });
+  const slider = el('input', { id: 'compare-epoch', type: 'range', min: 0, max: 0, step: 1, value: 0 });
+  const epochLabel = el('span', { id: 'compare-epoch-label' });
+  const pictures = el('div', { id: 'compare-kernels', class: 'side-by-side' });
+  const kernels = el('section', {}, el('h2', { text: 'Kernels at the same epoch' }),
+    el('div', { class: 'controls' }, el('label', {}, 'layer ', layerSelect), ' ', el('label', {}, 'epoch ', slider), ' ', epochLabel),
+    el('p', { class: 'muted', text: 'One slider moves every trial: each picture is the one viz kernels draws for that trial, layer and epoch.' }), pictures);
+  content.append(
+    el('section', {}, el('h2', { text: 'Settings' }), el('p', { class: 'muted', text: 'Highlighted: the settings that differ.' }), settings),
+    el('section', {}, el('h2', { text: 'Learning curves' }), el('p', { class: 'muted', text: 'Solid: train; dashed: validation.' }), lossChart, accuracyChart),
+    kernels);
+
+  function showKernels() {
+    const view = state.view;
+    const epoch = view.sharedEpochs[state.epochIndex];
+    epochLabel.textContent = `${epoch} (of ${view.sharedEpochs.join(', ')})`;
+    for (const img of pictures.querySelectorAll('img')) {
+      const url = `/api/trials/${img.dataset.trial}/kernels.png?layer=${encodeURIComponent(state.layer)}&epoch=${epoch}`;
+      if (img.getAttribute('src') !== url) img.src = url;
+    }
+  }
+  layerSelect.addEventListener('change', () => { state.layer = layerSelect.value; showKernels(); });
+  slider.addEventListener('input', () => { state.epochIndex = Number(slider.value); showKernels(); });
+
+  const charts = new Map();
+  function drawCurves(view) {
+    const colour = new Map(view.trials.map((t, i) => [t.id, PALETTE[i % PALETTE.length]]));
+    const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+    for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
+      const curves = view.curves.filter(c => c.metric.endsWith(kind));
+      const scale = kind === 'accuracy' ? 100 : 1;
+      charts.get(kind)?.destroy();
+      if (curves.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
+      container.replaceChildren();
+      const data = uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
+      charts.set(kind, new uPlot({
+        title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260,
+        scales: { x: { time: false } }, axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+        series: [{ label: 'epoch' }, ...curves.map(c => ({
+          label: `trial ${c.trial} ${c.name} ${c.metric.startsWith('train') ? 'train' : 'validation'}`,
+          stroke: colour.get(c.trial), width: 1.5, spanGaps: true, dash: c.metric.startsWith('val') ? [6, 4] : undefined,
+        }))],
+      }, data, container));
+    }
+  }
+
+  await live(async () => {
+    try {
+      const view = await getJson(`/api/compare?trials=${encodeURIComponent(ids)}&width=${Math.max(100, Math.round(lossChart.clientWidth || 900))}`);
+      const first = state.view === null;
+      state.view = view;
+      title.textContent = `Compare trials ${view.trials.map(t => t.id).join(', ')}`;
+      settings.replaceChildren(
+        el('thead', {}, el('tr', {}, el('th', { text: 'setting' }), view.trials.map(t => el('th', {}, el('a', { href: `/trials/${t.id}`, text: `trial ${t.id}` }))))),
+        el('tbody', {}, view.settings.map(s => el('tr', { class: s.differs ? 'differs' : null, 'data-setting': s.name },
+          el('th', { text: s.name }), s.values.map(v => el('td', { text: v }))))));
+      drawCurves(view);
+      if (view.sharedLayers.length === 0 || view.sharedEpochs.length === 0) {
+        kernels.replaceChildren(el('h2', { text: 'Kernels at the same epoch' }), el('p', { id: 'compare-kernels-note', class: 'muted',
+          text: view.sharedLayers.length === 0 ? 'These trials share no conv layer, so there are no kernels to set side by side.'
+            : 'These trials kept weights at no common epoch.' }));
+        return;
+      }
+      if (first) {
+        layerSelect.replaceChildren(...view.sharedLayers.map(l => el('option', { value: l, text: `layer ${l}` })));
+        state.layer = view.sharedLayers[0];
+        pictures.replaceChildren(...view.trials.map(t => el('figure', {},
+          el('img', { class: 'compare-kernel', 'data-trial': t.id, alt: `kernels of trial ${t.id}` }),
+          el('figcaption', { text: `trial ${t.id} · ${t.name}` }))));
+      }
+      const atLast = state.epochIndex === null || state.epochIndex === Number(slider.max);
+      slider.max = String(view.sharedEpochs.length - 1);
+      state.epochIndex = atLast ? view.sharedEpochs.length - 1 : Math.min(state.epochIndex, view.sharedEpochs.length - 1);
+      slider.value = String(state.epochIndex);
+      showKernels();
+    } catch (error) {
+      showError(content, error);
+    }
+  });
+}

@@ -203,6 +203,7 @@ async function sweepPage(main) {
       el('p', { class: 'muted', text: 'Solid: train; dashed: validation. Tick trials in the table to show only those.' }),
       lossChart, accuracyChart));
   main.replaceChildren(title, content);
+  if (window.sweepCompare) window.sweepCompare(content, state);
 
   filterInput.addEventListener('input', () => {
     try {
