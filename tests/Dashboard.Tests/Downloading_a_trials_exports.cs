@@ -27,7 +27,7 @@ public sealed class Downloading_a_trials_exports(RecordedSweepDashboard dashboar
         var file = Path.Combine(dashboard.Cli.Home, $"download-{trial}.safetensors");
         await download.SaveAsAsync(file);
 
-        var pytorch = PyTorchOracle.Run("state_dict_digest.py", file);
+        var pytorch = PythonOracle.Run("state_dict_digest.py", file);
         Assert.Equal(0, pytorch.GetProperty("epoch").GetInt32());
         var loaded = pytorch.GetProperty("tensors").EnumerateObject()
             .ToDictionary(t => t.Name, t => (Shape: string.Join('×', t.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32())),

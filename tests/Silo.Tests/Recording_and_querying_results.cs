@@ -236,7 +236,7 @@ public class Recording_and_querying_results : IDisposable
         var weights = Path.Combine(_cli.Home, "sweep.safetensors");
         var export = _cli.Run("results", "export-weights", "--trial", "1", "--out", weights);
         Assert.True(export.ExitCode == 0, export.All);
-        var pytorch = PyTorchOracle.Run("load_safetensors.py", weights);
+        var pytorch = PythonOracle.Run("load_safetensors.py", weights);
         Assert.Equal([1, 28, 28], pytorch.GetProperty("input").EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal(4, pytorch.GetProperty("tensors").GetInt32());
 
@@ -292,7 +292,7 @@ public class Exporting_weights_to_pytorch : IDisposable
     private JsonElement Evaluate(string weights)
     {
         var mnist = Path.Combine(_cli.Home, "datasets", "mnist");
-        return PyTorchOracle.Run("evaluate_safetensors.py", weights,
+        return PythonOracle.Run("evaluate_safetensors.py", weights,
             Path.Combine(mnist, "t10k-images-idx3-ubyte"), Path.Combine(mnist, "t10k-labels-idx1-ubyte"));
     }
 

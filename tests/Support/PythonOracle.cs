@@ -5,7 +5,7 @@ using Xunit;
 namespace Experiments.Testing;
 
 /// <summary>Runs a script of tests/oracle with Debian's Python (which has torch) and parses the JSON it prints.</summary>
-public static class PyTorchOracle
+public static class PythonOracle
 {
     public static JsonElement Run(string script, params string[] arguments)
     {
