@@ -78,7 +78,7 @@ internal static class LeaderboardSpeed
         return new QueryTiming(label, times, rows);
     }
 
-    private static async Task<List<long>> GenerateTrialsAsync(NpgsqlDataSource dataSource, IReadOnlyList<long> sweeps, int count)
+    internal static async Task<List<long>> GenerateTrialsAsync(NpgsqlDataSource dataSource, IReadOnlyList<long> sweeps, int count)
     {
         var random = new Random(1);
         var architectures = new[] { "lenet-cifar", "resnet-small", "vgg-small", "ffnn-100" };
@@ -133,7 +133,7 @@ internal static class LeaderboardSpeed
     /// Learning curves that look like real ones: each trial has its own ceiling and pace, accuracy rises and loss
     /// falls with noise, and epoch 0 (the untrained model) has no train figures, as the trainer records it.
     /// </summary>
-    private static async Task<long> GenerateEpochsAsync(NpgsqlDataSource dataSource, IReadOnlyList<long> trialIds, int epochsPerTrial)
+    internal static async Task<long> GenerateEpochsAsync(NpgsqlDataSource dataSource, IReadOnlyList<long> trialIds, int epochsPerTrial)
     {
         var random = new Random(2);
         long rows = 0;

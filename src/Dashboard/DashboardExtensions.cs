@@ -88,6 +88,9 @@ public static class DashboardExtensions
         });
         api.MapGet("/changes", ChangesAsync);
         api.MapSweepAnalysis();
+        app.MapSqlPage();
+        app.MapTrialExports();
+        app.MapComparePage();
         return app;
     }
 

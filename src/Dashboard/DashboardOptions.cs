@@ -19,4 +19,13 @@ public sealed record DashboardOptions(ResultsStore Store, string? Token)
 
     /// <summary>Kernel pictures kept in memory (each a PNG of one layer at one epoch, tens of kilobytes).</summary>
     public int CachedPictures { get; init; } = 256;
+
+    /// <summary>The SQL page's statement timeout: a query still running then is cancelled by the server.</summary>
+    public TimeSpan SqlTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most rows the SQL page shows (and its CSV holds) for one query.</summary>
+    public int SqlMaxRows { get; init; } = 10_000;
+
+    /// <summary>The most bytes of values (UTF-16) the SQL page returns for one query.</summary>
+    public long SqlMaxBytes { get; init; } = 16L << 20;
 }

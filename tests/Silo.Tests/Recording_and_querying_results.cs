@@ -236,7 +236,7 @@ public class Recording_and_querying_results : IDisposable
         var weights = Path.Combine(_cli.Home, "sweep.safetensors");
         var export = _cli.Run("results", "export-weights", "--trial", "1", "--out", weights);
         Assert.True(export.ExitCode == 0, export.All);
-        var pytorch = PyTorchOracle.Run("load_safetensors.py", weights);
+        var pytorch = PythonOracle.Run("load_safetensors.py", weights);
         Assert.Equal([1, 28, 28], pytorch.GetProperty("input").EnumerateArray().Select(d => d.GetInt32()));
         Assert.Equal(4, pytorch.GetProperty("tensors").GetInt32());
 
@@ -248,23 +248,6 @@ public class Recording_and_querying_results : IDisposable
     }
 
     public void Dispose() => _cli.Dispose();
-}
-
-/// <summary>Runs a script of tests/oracle with Debian's Python (which has torch) and parses the JSON it prints.</summary>
-internal static class PyTorchOracle
-{
-    public static JsonElement Run(string script, params string[] arguments)
-    {
-        var python = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(Repository.Root(), "tests", "oracle", script), .. arguments])
-        { RedirectStandardOutput = true, RedirectStandardError = true };
-        python.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        using var process = Process.Start(python)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"PyTorch failed on {script} (apt-get install python3-torch?): " + error);
-        return JsonDocument.Parse(output.Result).RootElement.Clone();
-    }
 }
 
 public class Exporting_weights_to_pytorch : IDisposable
@@ -309,7 +292,7 @@ public class Exporting_weights_to_pytorch : IDisposable
     private JsonElement Evaluate(string weights)
     {
         var mnist = Path.Combine(_cli.Home, "datasets", "mnist");
-        return PyTorchOracle.Run("evaluate_safetensors.py", weights,
+        return PythonOracle.Run("evaluate_safetensors.py", weights,
             Path.Combine(mnist, "t10k-images-idx3-ubyte"), Path.Combine(mnist, "t10k-labels-idx1-ubyte"));
     }
 

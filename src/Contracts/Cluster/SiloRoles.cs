@@ -11,7 +11,7 @@ public enum SiloRoles
     Coordinator = 1,
     /// <summary>Trains: grains that run trials activate only on silos with this role.</summary>
     Worker = 2,
-    /// <summary>Serves the dashboard (a later issue).</summary>
+    /// <summary>Serves the dashboard (`silo --role dashboard`): no role-placed grain activates on it.</summary>
     Dashboard = 4,
 }
 

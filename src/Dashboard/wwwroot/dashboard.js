@@ -207,6 +207,7 @@ async function sweepPage(main) {
       el('p', { class: 'muted', text: 'Solid: train; dashed: validation. The curves follow the table\'s filter; tick trials to show only those.' }),
       lossChart, accuracyChart));
   main.replaceChildren(title, content);
+  if (window.sweepCompare) window.sweepCompare(content, state);
 
   filterInput.addEventListener('input', () => {
     try {
@@ -341,6 +342,7 @@ async function trialPage(main) {
       title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }),
         detail.sweepId ? el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` })) : null);
       settings.replaceChildren(el('tbody', {}, detail.settings.map(s => el('tr', {}, el('th', { text: s.name }), el('td', { text: s.value })))));
+      if (window.trialExports) window.trialExports(content, detail);
       epochs.replaceChildren(
         el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
         el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
@@ -372,7 +374,8 @@ document.addEventListener('DOMContentLoaded', () => {
   const main = document.getElementById('main');
   // One page shell serves every address; the path says which page it is.
   const [area] = location.pathname.split('/').filter(Boolean);
-  const pages = { '': [sweepsPage, 'Sweeps'], sweeps: [sweepPage, 'Sweep'], trials: [trialPage, 'Trial'] };
+  // Pages from the other scripts (sql.js, compare.js, …) register themselves in window.dashboardPages.
+  const pages = { '': [sweepsPage, 'Sweeps'], sweeps: [sweepPage, 'Sweep'], trials: [trialPage, 'Trial'], ...window.dashboardPages };
   const [page, title] = pages[area ?? ''] || [null, ''];
   document.title = `${title} · Experiments`;
   if (page) page(main).catch(error => showError(main, error));

@@ -5,8 +5,8 @@ using System.Text.Json;
 using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 using Experiments.Store;
-using Experiments.Store.Export;
 using Experiments.Visualization;
+using Experiments.Visualization.Exports;
 using Experiments.Worker.Recording;
 using Spectre.Console;
 
@@ -161,28 +161,8 @@ public static class ResultsCommands
             var ids = parse.GetValue(trial) is { Length: > 0 } chosen
                 ? chosen
                 : (await store.ListTrialsAsync(parse.GetValue(sweep), int.MaxValue, ct)).Select(t => t.Id).OrderBy(id => id).ToArray();
-            var csv = new StringBuilder(string.Join(',', CsvColumns)).Append('\n');
-            foreach (var id in ids)
-            {
-                var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}");
-                var settings = CsvSettings(row);
-                var macro = (await store.GetArtifactsAsync(id, TrialRecorder.ClassificationKind, ct))
-                    .ToDictionary(a => (a.Epoch, a.Split), a => Analysis.SplitEvaluation.FromJson(a.Json).Classification);
-                string Macro(int epoch, string split, Func<Analysis.ClassificationMetrics, double> figure) =>
-                    macro.TryGetValue((epoch, split), out var c) ? Num(figure(c)) : "";
-                foreach (var e in await store.GetEpochsAsync(id, ct))
-                {
-                    string[] cells =
-                    [
-                        Num(id), Csv(row.Architecture), Csv(row.Dataset), Num(e.Epoch), Num(e.LearningRate), Num(e.Train?.Loss), Num(e.Train?.Accuracy),
-                        Num(e.Validation?.Loss), Num(e.Validation?.Accuracy), Num(e.Test?.Loss), Num(e.Test?.Accuracy), Num(e.Seconds), Num(e.ImagesPerSecond),
-                        .. settings,
-                        Macro(e.Epoch, "val", c => c.MacroPrecision), Macro(e.Epoch, "val", c => c.MacroRecall), Macro(e.Epoch, "val", c => c.MacroF1),
-                        Macro(e.Epoch, "test", c => c.MacroPrecision), Macro(e.Epoch, "test", c => c.MacroRecall), Macro(e.Epoch, "test", c => c.MacroF1),
-                    ];
-                    csv.AppendLine(string.Join(',', cells));
-                }
-            }
+            using var csv = new StringWriter(CultureInfo.InvariantCulture);
+            await EpochMetricsCsv.WriteAsync(store, ids, csv, ct);
             if (parse.GetValue(output) is { } path)
             {
                 await File.WriteAllTextAsync(OutputPaths.File(path), csv.ToString(), ct);
@@ -251,30 +231,10 @@ public static class ResultsCommands
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
             var id = parse.GetValue(trial);
-            var row = await store.GetTrialAsync(id, ct) ?? throw new TrialNotFoundException($"there is no trial {id}; see `{ExperimentsCommand.Name} results list`");
-            // The model a user exports is the one the leaderboard and the figures name: the best epoch, unless asked.
-            if ((await store.SnapshotEpochsAsync(id, ct)).Count == 0) throw new TrialNotFoundException($"trial {id} has no epoch with a weight snapshot yet");
-            var shown = await FigureEpoch.ResolveWeightsAsync(store, id, parse.GetValue(epoch), ct);
-            var chosen = shown.Epoch;
-            var snapshot = await store.ReadSnapshotAsync(id, chosen, ct);
-            if (snapshot.Count == 0) throw new TrialNotFoundException($"trial {id} has no snapshot for epoch {chosen}");
-            var epochRecord = (await store.GetEpochsAsync(id, ct)).First(e => e.Epoch == chosen);
-            var metadata = new Dictionary<string, string>
-            {
-                ["format"] = "pt",
-                ["trial"] = id.ToString(CultureInfo.InvariantCulture),
-                ["epoch"] = chosen.ToString(CultureInfo.InvariantCulture),
-                ["architecture"] = row.Architecture,
-                ["architecture_spec"] = await store.GetArchitectureSpecAsync(id, ct) ?? "",
-                ["dataset"] = row.Dataset,
-                ["hyperparameters"] = row.HyperparametersJson,
-                ["seed"] = row.Seed.ToString(CultureInfo.InvariantCulture),
-                ["test_accuracy"] = Num(epochRecord.Test?.Accuracy),
-            };
+            var weights = await WeightsExport.ReadAsync(store, id, parse.GetValue(epoch), ct);
             var path = parse.GetValue(output)!;
-            var tensors = Snapshots.ModelTensors(snapshot).ToList();
-            Safetensors.Write(OutputPaths.File(path), tensors, metadata);
-            AnsiConsole.MarkupLine(Markup.Escape($"wrote {tensors.Count} tensors of trial {id}, epoch {chosen} ({shown.Why}) to {path}"));
+            await using (var file = File.Create(OutputPaths.File(path))) weights.WriteTo(file);
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {weights.Tensors.Count} tensors of trial {id}, epoch {weights.Shown.Epoch} ({weights.Shown.Why}) to {path}"));
             return CommandErrors.Ok;
         }));
         return command;
@@ -308,44 +268,6 @@ public static class ResultsCommands
         for (var t = 0; t < matrix.Count; t++)
             confusion.AddRow([Markup.Escape(Name(t)), .. matrix[t].Select((n, p) => p == t ? $"[green]{n}[/]" : n == 0 ? "[grey]0[/]" : n.ToString(CultureInfo.InvariantCulture))]);
         AnsiConsole.Write(confusion);
-    }
-
-    /// <summary>
-    /// The export's columns: each epoch's figures first (the original thirteen, in their original order), then the
-    /// trial's settings (data, hyperparameters, seed, code version, host), then the epoch's macro averages.
-    /// </summary>
-    internal static readonly string[] CsvColumns =
-    [
-        "trial", "architecture", "dataset", "epoch", "learning_rate", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-        "test_loss", "test_accuracy", "seconds", "images_per_second",
-        "input", "limit", "val_split", "train_images", "val_images", "test_images",
-        "optimizer", "lr", "weight_decay", "lr_decay", "momentum", "batch_size", "epochs", "seed", "code_version", "host",
-        "val_macro_precision", "val_macro_recall", "val_macro_f1", "test_macro_precision", "test_macro_recall", "test_macro_f1",
-    ];
-
-    /// <summary>The settings columns of one trial, as machine-readable values (numbers in full, input as CxHxW, empty when not recorded).</summary>
-    private static string[] CsvSettings(TrialRow row)
-    {
-        using var document = JsonDocument.Parse(row.HyperparametersJson);
-        string Stored(string key)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(key, out var value)) return "";
-            return value.ValueKind switch
-            {
-                JsonValueKind.Number => Num(value.GetDouble()),
-                JsonValueKind.String => Csv(value.GetString()!),
-                JsonValueKind.Array => string.Join('x', value.EnumerateArray().Select(d => d.GetRawText())),
-                _ => "",
-            };
-        }
-        var context = row.Context;
-        return
-        [
-            Stored("input"), Stored("limit"), Stored("val_split"),
-            context is null ? "" : Num(context.TrainImages), context is null ? "" : Num(context.ValidationImages), context is null ? "" : Num(context.TestImages),
-            Stored("optimizer"), Stored("lr"), Stored("weight_decay"), Stored("lr_decay"), Stored("momentum"), Stored("batch_size"), Stored("epochs"),
-            Num(row.Seed), Csv(context?.CodeVersion ?? ""), Csv(context?.Host ?? ""),
-        ];
     }
 
     private static string Fixed(double value) => double.IsNaN(value) ? "–" : value.ToString("F4", CultureInfo.InvariantCulture);
@@ -388,10 +310,4 @@ public static class ResultsCommands
     }
 
     private static string Percent(double? value) => Experiments.Contracts.PercentText.Format(value);
-
-    private static string Num(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-
-    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
 }

@@ -18,8 +18,21 @@ public static class SiloCommands
 {
     public static Command Create()
     {
-        var role = new Option<string>("--role") { Description = "coordinator, worker, or all (both in one process).", DefaultValueFactory = _ => "all" };
-        role.AcceptOnlyFromAmong("coordinator", "worker", "all");
+        var role = new Option<string>("--role")
+        {
+            Description = "coordinator, worker, all (both in one process), or dashboard (serves the dashboard; takes no trial and no sweep).",
+            DefaultValueFactory = _ => "all",
+        };
+        role.AcceptOnlyFromAmong("coordinator", "worker", "all", "dashboard");
+        var dashboardPort = new Option<int>("--dashboard-port")
+        {
+            Description = "With --role dashboard: the dashboard's HTTP port (0: a free one, printed).", DefaultValueFactory = _ => DashboardCommand.DefaultPort,
+        };
+        var dashboardBind = new Option<string>("--dashboard-bind")
+        {
+            Description = "With --role dashboard: the address the dashboard listens on; beyond loopback it asks for the printed token.",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
         var bus = SweepCommands.RemovedBusOption();
         var db = StoreAccess.DbOption();
         var (slots, threads) = (SweepCommands.SlotsOption(), SweepCommands.ThreadsOption());
@@ -51,16 +64,17 @@ public static class SiloCommands
         };
         var command = new Command("silo",
             "Run a cluster node until stopped (Ctrl+C or SIGTERM): a coordinator that plans sweeps, a worker that trains\n" +
-            "trials, or both. The silos are an Orleans cluster whose only server is the PostgreSQL they share (--db): they\n" +
+            "trials, both, or a dashboard. The silos are an Orleans cluster whose only server is the PostgreSQL they share (--db): they\n" +
             "find each other, and `sweep submit` finds them, in its membership table (docs/cluster.md).\n" +
             $"Example: {ExperimentsCommand.Name} silo --role worker --address 10.0.0.2 --db \"Host=10.0.0.1;Username=…\"")
-        { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll, address, port, gatewayPort, probeTimeout, missedProbes };
+        { role, bus, db, slots, threads, slotsPerGpu, lease, heartbeat, poll, address, port, gatewayPort, probeTimeout, missedProbes, dashboardPort, dashboardBind };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             SweepCommands.RejectBus(parse, bus);
             if (!IPAddress.TryParse(parse.GetValue(address), out var advertised))
                 throw new ArgumentException($"--address must be an IP address such as 10.0.0.2, got '{parse.GetValue(address)}'");
-            foreach (var (option, value) in new[] { ("--port", parse.GetValue(port)), ("--gateway-port", parse.GetValue(gatewayPort)) })
+            var dashboardAddress = DashboardCommand.ParseBind(parse.GetValue(dashboardBind)!);
+            foreach (var (option, value) in new[] { ("--port", parse.GetValue(port)), ("--gateway-port", parse.GetValue(gatewayPort)), ("--dashboard-port", parse.GetValue(dashboardPort)) })
                 if (value is < 0 or > 65535) throw new ArgumentException($"{option} must be a TCP port from 1 to 65535, or 0 for a free one, got {value}");
             var (leaseSeconds, heartbeatSeconds, pollSeconds) = (parse.GetValue(lease), parse.GetValue(heartbeat), parse.GetValue(poll));
             // Each interval is checked on its own first, so the message names the option that is wrong and why.
@@ -102,6 +116,15 @@ public static class SiloCommands
                 await host.StartAsync(unreachable.Token);
                 var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
                 Console.Error.WriteLine($"experiments silo: {silo.SiloAddress.ToParsableString()} joined the cluster (gateway port {silo.GatewayAddress?.Endpoint.Port ?? 0}).");
+                // A dashboard silo serves the cluster's database read-only, as `experiments dashboard` does.
+                await using var dashboard = roles.Dashboard
+                    ? await DashboardCommand.StartAsync(parse.GetValue(db), dashboardAddress, parse.GetValue(dashboardPort), TimeSpan.FromSeconds(10), unreachable.Token, "--dashboard-port")
+                    : null;
+                if (roles.Dashboard && dashboard is null)
+                {
+                    await host.StopAsync(CancellationToken.None);
+                    return CommandErrors.Failure;
+                }
                 await host.WaitForShutdownAsync(unreachable.Token); // stops the host once asked to
             }
             catch (OperationCanceledException)

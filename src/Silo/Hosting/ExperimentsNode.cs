@@ -14,8 +14,11 @@ using Orleans;
 
 namespace Experiments.Silo.Hosting;
 
-/// <summary>Which parts a node runs: `all` is one machine's coordinator and worker in one process.</summary>
-public sealed record NodeRoles(bool Coordinator, bool Worker)
+/// <summary>
+/// Which parts a node runs: `all` is one machine's coordinator and worker in one process; a dashboard node serves the
+/// dashboard and takes neither coordinator grains nor trials.
+/// </summary>
+public sealed record NodeRoles(bool Coordinator, bool Worker, bool Dashboard = false)
 {
     public static NodeRoles All { get; } = new(true, true);
 
@@ -24,7 +27,8 @@ public sealed record NodeRoles(bool Coordinator, bool Worker)
         "coordinator" => new(true, false),
         "worker" => new(false, true),
         "all" => All,
-        _ => throw new ArgumentException($"--role must be coordinator, worker or all, not '{role}'"),
+        "dashboard" => new(false, false, Dashboard: true),
+        _ => throw new ArgumentException($"--role must be coordinator, worker, all or dashboard, not '{role}'"),
     };
 }
 
@@ -85,7 +89,8 @@ public static class ExperimentsNode
     private static void AddSilo(HostApplicationBuilder builder, ResultsStore store, NodeSettings settings)
     {
         var slots = settings.Roles.Worker ? SlotPlan.For(settings.Worker) : new SlotPlan(0, 0, 0);
-        var roles = (settings.Roles.Coordinator ? SiloRoles.Coordinator : SiloRoles.None) | (settings.Roles.Worker ? SiloRoles.Worker : SiloRoles.None);
+        var roles = (settings.Roles.Coordinator ? SiloRoles.Coordinator : SiloRoles.None) | (settings.Roles.Worker ? SiloRoles.Worker : SiloRoles.None)
+                    | (settings.Roles.Dashboard ? SiloRoles.Dashboard : SiloRoles.None);
         var resources = new SiloResources(roles, slots.Gpus, slots.Slots) { WorkerName = settings.Roles.Worker ? settings.Worker.Name : null };
         // The silo first: hosted services stop in reverse order, so the worker's trials end (and tell their
         // coordinator grain) while the silo still runs.

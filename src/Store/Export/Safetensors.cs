@@ -14,6 +14,13 @@ public static class Safetensors
 {
     public static void Write(string path, IReadOnlyList<TensorSnapshot> tensors, IReadOnlyDictionary<string, string> metadata)
     {
+        using var file = File.Create(path);
+        Write(file, tensors, metadata);
+    }
+
+    /// <summary>Writes the file to <paramref name="file"/> (a download, a file), leaving it open.</summary>
+    public static void Write(Stream file, IReadOnlyList<TensorSnapshot> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
         var header = new JsonObject { ["__metadata__"] = new JsonObject(metadata.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))) };
         long offset = 0;
         foreach (var tensor in tensors)
@@ -29,7 +36,6 @@ public static class Safetensors
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         // The data should start 8-byte aligned; the format allows trailing spaces in the header for that.
         var padded = (json.Length + 7) / 8 * 8;
-        using var file = File.Create(path);
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
         file.Write(length);

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Experiments.Dashboard.Tests;
+
+/// <summary>
+/// The compare page, reached from the sweep page's ticked rows: the settings diff marks what differs, the curves of
+/// just those trials share one chart, and one epoch slider moves every trial's kernel picture.
+/// </summary>
+[Collection(RecordedSweepDashboard.Collection)]
+public sealed class Comparing_trials_side_by_side(RecordedSweepDashboard dashboard)
+{
+    [Fact]
+    public async Task Ticking_two_trials_and_pressing_compare_shows_their_settings_diff_curves_and_kernels_at_one_epoch()
+    {
+        var (slow, fast) = (dashboard.Trial("lenet-matconvnet", 1e-3), dashboard.Trial("lenet-matconvnet", 3e-3));
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        await Expect(page.Locator("#compare")).ToBeDisabledAsync();
+        await page.Locator($"#trials tr[data-trial='{fast}'] input[type=checkbox]").CheckAsync();
+        await page.Locator($"#trials tr[data-trial='{slow}'] input[type=checkbox]").CheckAsync();
+        await Expect(page.Locator("#compare")).ToHaveTextAsync("Compare 2 trials");
+        await page.Locator("#compare").ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/compare\\?trials={slow},{fast}$"));
+
+        await Expect(page.Locator("#compare-title")).ToHaveTextAsync($"Compare trials {slow}, {fast}");
+        // The learning rate differs and is marked; the architecture is the same and is not.
+        var lr = page.Locator("#compare-settings tr[data-setting='learning rate']");
+        await Expect(lr.Locator("td")).ToHaveTextAsync(["1e-3", "3e-3"]);
+        await Expect(lr).ToHaveClassAsync("differs");
+        var architecture = page.Locator("#compare-settings tr[data-setting='architecture']");
+        await Expect(architecture.Locator("td")).ToHaveTextAsync(["lenet-matconvnet", "lenet-matconvnet"]);
+        await Expect(architecture).Not.ToHaveClassAsync("differs");
+
+        // One chart per kind with the two trials' train and validation lines, and nothing of the other trials.
+        var legend = page.Locator("#compare-loss .u-legend .u-series");
+        await Expect(legend).ToHaveCountAsync(1 + 2 * 2);
+        await Expect(legend.Nth(1)).ToContainTextAsync($"trial {slow} lr=1e-3 train");
+        await Expect(legend.Nth(4)).ToContainTextAsync($"trial {fast} lr=3e-3 validation");
+
+        // Both pictures start at the latest epoch both kept (2); the one slider takes both to epoch 0.
+        await WaitForPicturesAsync(page, 2);
+        var latest = await PicturesAsync(page);
+        await page.Locator("#compare-epoch").FillAsync("0");
+        await WaitForPicturesAsync(page, 0);
+        await Expect(page.Locator("#compare-epoch-label")).ToHaveTextAsync("0 (of 0, 1, 2)");
+        var first = await PicturesAsync(page);
+        // Each picture is that trial's own kernels.png (the one viz kernels draws, as Browsing_the_dashboard checks).
+        using var client = new HttpClient { BaseAddress = new Uri(dashboard.Url) };
+        for (var i = 0; i < 2; i++)
+        {
+            var trial = new[] { slow, fast }[i];
+            Assert.Equal(await client.GetByteArrayAsync($"/api/trials/{trial}/kernels.png?layer=0&epoch=0"), first[i]);
+            Assert.Equal(await client.GetByteArrayAsync($"/api/trials/{trial}/kernels.png?layer=0&epoch=2"), latest[i]);
+            Assert.NotEqual(first[i], latest[i]);
+        }
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Trials_without_a_shared_conv_layer_are_compared_without_kernels_and_say_why()
+    {
+        var (cnn, mlp) = (dashboard.Trial("lenet-matconvnet", 1e-3), dashboard.Trial("ffnn-100", 1e-3));
+        var watched = await dashboard.OpenAsync($"/compare?trials={cnn},{mlp}");
+        var page = watched.Page;
+        await Expect(page.Locator("#compare-settings tr[data-setting='architecture'] td")).ToHaveTextAsync(["lenet-matconvnet", "ffnn-100"]);
+        await Expect(page.Locator("#compare-settings tr[data-setting='architecture']")).ToHaveClassAsync("differs");
+        await Expect(page.Locator("#compare-kernels-note")).ToHaveTextAsync("These trials share no conv layer, so there are no kernels to set side by side.");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("5", "compare 2 to 4 different trials, e.g. compare?trials=3,4; got 1")]
+    [InlineData("1,2,3,4,5", "compare 2 to 4 different trials, e.g. compare?trials=3,4; got 5")]
+    [InlineData("1,x", "'x' is not a trial id: compare?trials=3,4")]
+    public async Task A_trial_list_that_is_not_two_to_four_trial_ids_is_a_400_that_says_what_is_wrong(string trials, string message)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(dashboard.Url) };
+        var response = await client.GetAsync($"/api/compare?trials={trials}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync());
+    }
+
+    private static Task WaitForPicturesAsync(Microsoft.Playwright.IPage page, int epoch) =>
+        page.WaitForFunctionAsync(
+            "epoch => { const images = [...document.querySelectorAll('#compare-kernels img')]; " +
+            "return images.length === 2 && images.every(i => i.complete && i.naturalWidth > 0 && i.src.endsWith('epoch=' + epoch)); }", epoch);
+
+    /// <summary>The bytes of each picture the page shows, fetched as the browser fetched them.</summary>
+    private static async Task<List<byte[]>> PicturesAsync(Microsoft.Playwright.IPage page)
+    {
+        var sources = await page.Locator("#compare-kernels img").EvaluateAllAsync<string[]>("images => images.map(i => i.src)");
+        var pictures = new List<byte[]>();
+        foreach (var source in sources) pictures.Add(await (await page.APIRequest.GetAsync(source)).BodyAsync());
+        return pictures;
+    }
+}
