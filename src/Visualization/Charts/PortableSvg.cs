@@ -5,7 +5,7 @@ using System.Xml.Linq;
 namespace Experiments.Visualization.Charts;
 
 /// <summary>
-/// The one step every chart's SVG passes through before it is written (<see cref="ChartCanvas.Save"/>), so that any
+/// The one step every chart's SVG passes through before it is written (<see cref="ChartCanvas.Render"/>), so that any
 /// viewer draws it as Chromium does. ScottPlot 5.1.59 writes SVG through SkiaSharp's SVG canvas, which leaves two flaws
 /// that neither library has an option for: ScottPlot's output is SkiaSharp's as is (ScottPlot issue 5246, open), and
 /// SkiaSharp's <c>SKSvgCanvas.Create</c> takes no flags; Skia's only text flag turns text into paths, which would take
@@ -26,9 +26,9 @@ internal static class PortableSvg
         "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded",
     };
 
-    /// <summary>Writes <paramref name="svg"/> (an SVG document as text) to <paramref name="path"/>, made portable as above.</summary>
+    /// <summary><paramref name="svg"/> (an SVG document as text) made portable as above, as UTF-8 bytes.</summary>
     /// <exception cref="XmlException"><paramref name="svg"/> is not well-formed XML.</exception>
-    public static void Write(string svg, string path)
+    public static byte[] Encode(string svg)
     {
         var document = XDocument.Parse(svg, LoadOptions.PreserveWhitespace);
         foreach (var attribute in document.Descendants().SelectMany(e => e.Attributes()))
@@ -37,8 +37,9 @@ internal static class PortableSvg
             else if (attribute.Value.TrimEnd().EndsWith(',')) attribute.Value = attribute.Value.TrimEnd().TrimEnd(',').TrimEnd();
         }
         // UTF-8 without a byte-order mark, as ScottPlot writes it.
-        using var writer = XmlWriter.Create(path, new XmlWriterSettings { Encoding = new UTF8Encoding(false) });
-        document.Save(writer);
+        using var output = new MemoryStream();
+        using (var writer = XmlWriter.Create(output, new XmlWriterSettings { Encoding = new UTF8Encoding(false) })) document.Save(writer);
+        return output.ToArray();
     }
 
     /// <summary><c>'DejaVu Sans', sans-serif</c> for <c>DejaVu Sans</c>: names with spaces quoted, a generic family last.</summary>
