@@ -31,3 +31,12 @@ public sealed record HealthView(IReadOnlyList<int> Epochs, double DeadFraction, 
 
 /// <summary>One weight tensor's health: its name, kind, filters, and how many are dead or hold NaN/∞ at the last epoch.</summary>
 public sealed record HealthLayer(string Tensor, string Kind, int Filters, int DeadFilters, int NonFiniteEpochs);
+
+/// <summary>
+/// The misclassified gallery of one split at one epoch: how many of its images the model gets wrong (its predictions
+/// recomputed from the epoch's snapshot), and the first of them by index, each with its true and predicted class.
+/// </summary>
+public sealed record MisclassifiedView(int Epoch, string Split, int Images, int Wrong, IReadOnlyList<string> Classes, IReadOnlyList<MisclassifiedImage> Shown);
+
+/// <summary>One misclassified image: its index in the split, its true class and the predicted one.</summary>
+public sealed record MisclassifiedImage(int Index, int True, int Predicted);

@@ -30,6 +30,9 @@ internal static class TrialFigureEndpoints
                 : await Figure(() => pictures.KernelsAsync(id, layer, epoch.Value, change ?? false, ct)));
         trial.MapGet("/classification", async (long id, int? epoch, string? split, ResultsStore store, CancellationToken ct) =>
             await Checked(split ?? "test", Splits, "split", () => ClassificationAsync(store, id, epoch, split ?? "test", ct)));
+        trial.MapGet("/classification/epochs", async (long id, string? split, ResultsStore store, CancellationToken ct) =>
+            await Checked(split ?? "test", Splits, "split", async () => Results.Json((await store.GetArtifactsAsync(id, TrialFigures.ClassificationKind, ct))
+                .Where(a => a.Split == (split ?? "test")).Select(a => a.Epoch).Order().ToList())));
         trial.MapGet("/confusion.svg", async (long id, int? epoch, string? split, TrialPictures pictures, CancellationToken ct) =>
             epoch is null ? BadRequest("name an epoch: confusion.svg?epoch=1&split=test")
             : await Checked(split ?? "test", Splits, "split", () => Figure(() => pictures.ConfusionAsync(id, epoch.Value, split ?? "test", ct))));
@@ -47,6 +50,12 @@ internal static class TrialFigureEndpoints
         trial.MapGet("/probabilities.svg", async (long id, int? image, string? split, int? epoch, TrialPictures pictures, CancellationToken ct) =>
             image is null || epoch is null ? BadRequest("name an image and an epoch: probabilities.svg?image=0&epoch=1")
             : await Checked(split ?? "test", ImageSplits, "split", () => Figure(() => pictures.ProbabilitiesAsync(id, split ?? "test", image.Value, epoch.Value, ct))));
+        trial.MapGet("/misclassified", async (long id, string? split, int? epoch, TrialPictures pictures, CancellationToken ct) =>
+            epoch is null ? BadRequest("name an epoch: misclassified?epoch=1&split=test")
+            : await Checked(split ?? "test", ImageSplits, "split", () => Answer(async () => Results.Json(await pictures.MisclassifiedAsync(id, split ?? "test", epoch.Value, ct)))));
+        trial.MapGet("/image.png", async (long id, string? split, int? index, TrialPictures pictures, CancellationToken ct) =>
+            index is null ? BadRequest("name an image: image.png?index=0&split=test")
+            : await Checked(split ?? "test", ImageSplits, "split", () => Figure(() => pictures.ImageAsync(id, split ?? "test", index.Value, ct))));
         foreach (var method in new[] { "saliency", "gradcam", "cam" })
             trial.MapGet($"/{method}.png", async (long id, int? layer, int? image, string? split, int? @class, int? epoch, TrialPictures pictures, CancellationToken ct) =>
                 image is null || epoch is null ? BadRequest($"name an image and an epoch: {method}.png?image=0&epoch=1")

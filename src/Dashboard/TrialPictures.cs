@@ -28,6 +28,61 @@ internal sealed class TrialPictures(ResultsStore store, DashboardOptions options
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.CachedPictures });
     private readonly TrialFigures _figures = new(store);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<(LabelledImages Train, LabelledImages Test)>> _datasets = new();
+
+    /// <summary>How many misclassified images the gallery lists at most (the first ones, by index).</summary>
+    public const int GalleryImages = 60;
+
+    /// <summary>
+    /// The <paramref name="split"/> images the model gets wrong at <paramref name="epoch"/>: its predictions (the
+    /// arg-max logit, as the stored metrics take it) recomputed from the epoch's snapshot over the whole split, cached.
+    /// </summary>
+    public async Task<MisclassifiedView> MisclassifiedAsync(long trial, string split, int epoch, CancellationToken ct) =>
+        (await _cache.GetOrCreateAsync(new FigureKey(trial, "misclassified", split, epoch), async entry =>
+        {
+            entry.Size = 1;
+            var row = await store.GetTrialAsync(trial, ct) ?? throw new ArgumentException($"there is no trial {trial}");
+            using var model = await StoredModel.OpenAsync(store, trial, await WeightsEpochAsync(trial, epoch, ct), ct);
+            var images = Split(row.Dataset, split);
+            if (!images.SampleShape.Equals(model.Model.Plan.Input))
+                throw new ArgumentException($"{row.Dataset}'s images are {images.SampleShape}, but trial {trial}'s model takes {model.Model.Plan.Input}");
+            using var native = Worker.Engine.NativeDataset.From(images);
+            var logits = model.Model.Predict(native);
+            var classes = logits.Length / images.Count;
+            var wrong = new List<MisclassifiedImage>();
+            var count = 0;
+            for (var i = 0; i < images.Count; i++)
+            {
+                var scores = new double[classes];
+                for (var c = 0; c < classes; c++) scores[c] = logits[i * classes + c];
+                var predicted = ProbabilityFigure.ArgMax(scores);
+                if (predicted == images.Labels[i]) continue;
+                count++;
+                if (wrong.Count < GalleryImages) wrong.Add(new MisclassifiedImage(i, images.Labels[i], predicted));
+            }
+            return new MisclassifiedView(model.LoadedEpoch!.Value, split, images.Count, count, ProbabilityFigure.ClassNamesOf(row.Dataset, classes), wrong);
+        }))!;
+
+    /// <summary>One image of the trial's dataset as the model sees it, enlarged (nearest neighbour) as the attribution pictures show it (PNG).</summary>
+    public async Task<FigureFile> ImageAsync(long trial, string split, int index, CancellationToken ct)
+    {
+        var row = await store.GetTrialAsync(trial, ct) ?? throw new ArgumentException($"there is no trial {trial}");
+        return await CachedAsync(new(trial, "image", split, index), () =>
+        {
+            var images = Split(row.Dataset, split);
+            if (index < 0 || index >= images.Count)
+                throw new ArgumentException($"image {index} is out of range: the {split} split of {row.Dataset} has images 0–{images.Count - 1}");
+            using var picture = AttributionPictures.Enlarged(new Worker.Engine.Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()));
+            return Task.FromResult(new FigureFile($"image-{split}-{index}.png", picture.EncodePng()));
+        });
+    }
+
+    /// <summary>A split of a dataset, loaded once per dashboard.</summary>
+    private LabelledImages Split(string dataset, string split)
+    {
+        var (train, test) = _datasets.GetOrAdd(dataset, name => new(() => DatasetCatalog.LoadTrainAndTest(name, options.DatasetHome))).Value;
+        return split == "train" ? train : test;
+    }
 
     /// <summary>
     /// <c>viz kernels --trial T --layer L --epochs E</c>'s grid (PNG); with <paramref name="change"/>, that of
@@ -75,7 +130,7 @@ internal sealed class TrialPictures(ResultsStore store, DashboardOptions options
         CachedAsync(new(trial, "activations", $"layer {layer}, {split} image {image}", epoch), async () =>
         {
             using var model = await StoredModel.OpenAsync(store, trial, ct);
-            var picked = await DatasetImages.PickAsync(store, model, split, image, options.DatasetHome, ct);
+            var picked = await PickAsync(model, split, image, ct);
             var figures = await InterpretabilityFigures.ActivationFiguresAsync(model, picked, [layer], [await WeightsEpochAsync(trial, epoch, ct)],
                 TimeSpan.Zero, animate: false, ct: ct);
             return figures[0].Grid;
@@ -107,7 +162,14 @@ internal sealed class TrialPictures(ResultsStore store, DashboardOptions options
     private async Task<FigureFile> WithImageAsync(long trial, string split, int image, int epoch, CancellationToken ct, Func<StoredModel, PickedImage, FigureFile> draw)
     {
         using var model = await StoredModel.OpenAsync(store, trial, await WeightsEpochAsync(trial, epoch, ct), ct);
-        return draw(model, await DatasetImages.PickAsync(store, model, split, image, options.DatasetHome, ct));
+        return draw(model, await PickAsync(model, split, image, ct));
+    }
+
+    /// <summary>The image as <c>viz</c> picks it (<see cref="DatasetImages.Pick"/>), from the dataset this dashboard has loaded once.</summary>
+    private async Task<PickedImage> PickAsync(StoredModel model, string split, int image, CancellationToken ct)
+    {
+        var dataset = (await store.GetTrialAsync(model.TrialId, ct) ?? throw new ArgumentException($"there is no trial {model.TrialId}")).Dataset;
+        return DatasetImages.Pick(Split(dataset, split), dataset, model, split, image);
     }
 
     /// <summary>The epoch itself, once it is known to have a weight snapshot (else the message names the stored ones).</summary>

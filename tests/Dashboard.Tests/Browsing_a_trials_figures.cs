@@ -129,6 +129,32 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task The_misclassified_gallery_at_an_epoch_shows_exactly_the_errors_the_stored_confusion_matrix_counts()
+    {
+        var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var watched = await dashboard.OpenAsync($"/trials/{trial}");
+        var page = watched.Page;
+        await Expect(page.Locator("#misclassified-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)", Patiently);
+        await page.Locator("#misclassified-epoch-slider").FillAsync("1");
+        await Expect(page.Locator("#misclassified-note")).ToContainTextAsync("wrong at epoch 1", new() { Timeout = 30_000 });
+
+        // The worker's stored test metrics of epoch 1 and the gallery's predictions, recomputed from the snapshot, must agree.
+        var (confusion, _) = await StoredAsync(trial, epoch: 1, "test");
+        var images = confusion.Sum(row => row.Sum());
+        var wrong = images - Enumerable.Range(0, confusion.Length).Sum(c => confusion[c][c]);
+        Assert.StartsWith($"{wrong} of {images} test images wrong at epoch 1", await page.Locator("#misclassified-note").TextContentAsync());
+        var shown = await page.Locator("#misclassified figure").EvaluateAllAsync<int[][]>("figures => figures.map(f => [Number(f.dataset.true), Number(f.dataset.predicted)])");
+        Assert.Equal(Math.Min(wrong, TrialPictures.GalleryImages), shown.Length);
+        var stored = confusion.SelectMany((row, t) => row.Select((n, p) => (Pair: (t, p), Count: t == p ? 0 : n))).Where(c => c.Count > 0).ToDictionary(c => c.Pair, c => c.Count);
+        var drawn = shown.GroupBy(s => (s[0], s[1])).ToDictionary(g => g.Key, g => g.Count());
+        if (wrong <= TrialPictures.GalleryImages) Assert.Equal(stored.OrderBy(c => c.Key), drawn.OrderBy(c => c.Key));
+        else foreach (var (pair, count) in drawn) Assert.True(stored.GetValueOrDefault(pair) >= count, $"the gallery shows {count} images of true class {pair.Item1} predicted {pair.Item2}; the store counts {stored.GetValueOrDefault(pair)}");
+        await Expect(page.Locator("#misclassified figure figcaption").First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^#\d+: .+ → .+$"));
+        Assert.Empty(Unexpected(watched));
+        await page.CloseAsync();
+    }
+
     /// <summary>
     /// What went wrong on the page, but for picture requests the page itself dropped: a slider moved on (or play
     /// stepped on) before the previous epoch's picture arrived, so the browser cancelled it.

@@ -128,7 +128,17 @@ function classificationSection(id) {
     }
   }
   const slider = epochSlider('class-', draw);
-  split.addEventListener('change', () => slider.refresh());
+  // The slider covers the epochs whose metrics are stored (an epoch recorded without them has no figures).
+  async function setEpochs() {
+    try {
+      const epochs = await getJson(`/api/trials/${id}/classification/epochs?${query({ split: split.value })}`);
+      if (epochs.length === 0) note.textContent = `No ${split.value} classification metrics are stored for this trial yet.`;
+      slider.setEpochs(epochs);
+    } catch (error) {
+      note.textContent = error.message;
+    }
+  }
+  split.addEventListener('change', async () => { await setEpochs(); slider.refresh(); });
   const section = el('section', { id: 'classification-section' }, el('h2', { text: 'Classification, epoch by epoch' }),
     el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
     el('p', { class: 'muted', text: 'As stored for each epoch (results show); the charts are the ones viz confusion and viz roc draw.' }),
@@ -136,7 +146,7 @@ function classificationSection(id) {
     el('div', { class: 'figures' }, confusion.image, roc.image), confusion.error, roc.error);
   return {
     section,
-    update(detail) { slider.setEpochs(detail.epochs.map(e => e.epoch)); },
+    update() { return setEpochs(); },
   };
 }
 
@@ -282,9 +292,37 @@ function networkSection(id) {
   };
 }
 
+/** The misclassified gallery: the images the model gets wrong at the chosen epoch, with their true and predicted class. */
+function misclassifiedSection(id) {
+  const split = el('select', { id: 'misclassified-split' }, ['test', 'train'].map(s => el('option', { value: s, text: s })));
+  const note = el('p', { id: 'misclassified-note' });
+  const gallery = el('div', { id: 'misclassified', class: 'gallery' });
+  let request = 0;
+  async function draw(epoch) {
+    const mine = ++request;
+    try {
+      const m = await getJson(`/api/trials/${id}/misclassified?${query({ split: split.value, epoch })}`);
+      if (mine !== request) return;
+      note.textContent = `${m.wrong} of ${m.images} ${m.split} images wrong at epoch ${m.epoch}` + (m.wrong > m.shown.length ? `; the first ${m.shown.length} by index:` : '');
+      gallery.replaceChildren(...m.shown.map(w => el('figure', { 'data-index': w.index, 'data-true': w.true, 'data-predicted': w.predicted },
+        el('img', { src: `/api/trials/${id}/image.png?${query({ split: m.split, index: w.index })}`, alt: `${m.split} image ${w.index}`, loading: 'lazy' }),
+        el('figcaption', { text: `#${w.index}: ${m.classes[w.true]} → ${m.classes[w.predicted]}` }))));
+    } catch (error) {
+      if (mine === request) { note.textContent = error.message; gallery.replaceChildren(); }
+    }
+  }
+  const slider = epochSlider('misclassified-', draw);
+  split.addEventListener('change', () => slider.refresh());
+  const section = el('section', { id: 'misclassified-section' }, el('h2', { text: 'Misclassified images' }),
+    el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
+    el('p', { class: 'muted', text: 'The images the model gets wrong at the chosen epoch, its predictions recomputed from the stored weight snapshot; each captioned true → predicted class.' }),
+    note, gallery);
+  return { section, update(detail) { slider.setEpochs(detail.snapshotEpochs); } };
+}
+
 /** The trial page's figure sections, in page order, and update(detail), which trialPage calls on every live refresh. */
 function trialFigures(id) {
-  const parts = [classificationSection(id), healthSection(id), networkSection(id)];
+  const parts = [classificationSection(id), healthSection(id), networkSection(id), misclassifiedSection(id)];
   return {
     sections: parts.map(p => p.section),
     update(detail) { for (const part of parts) part.update(detail); },
