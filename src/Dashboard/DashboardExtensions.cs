@@ -20,7 +20,8 @@ public static class DashboardExtensions
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new DashboardReader(options.Store, provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(_ => new KernelImages(options.Store, options));
+        services.AddSingleton(options.Store);
+        services.AddSingleton(_ => new TrialPictures(options.Store, options));
         services.AddSingleton(provider => new SweepAnalysisReader(options.Store, provider.GetRequiredService<DashboardReader>()));
         services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<DashboardReader>(), options, provider.GetRequiredService<TimeProvider>()));
         return services;
@@ -39,7 +40,7 @@ public static class DashboardExtensions
             try
             {
                 await reader.WarmUpAsync(app.Lifetime.ApplicationStopping);
-                KernelImages.WarmUp();
+                TrialPictures.WarmUp();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -74,18 +75,7 @@ public static class DashboardExtensions
             : await reader.CurvesAsync(id, width ?? 800, ct) is { } curves ? Results.Json(curves) : NotFound($"there is no sweep {id}"));
         api.MapGet("/trials/{id:long}", async (long id, DashboardReader reader, CancellationToken ct) =>
             await reader.TrialAsync(id, ct) is { } trial ? Results.Json(trial) : NotFound($"there is no trial {id}"));
-        api.MapGet("/trials/{id:long}/kernels.png", async (long id, string? layer, int? epoch, KernelImages images, CancellationToken ct) =>
-        {
-            if (string.IsNullOrWhiteSpace(layer) || epoch is null) return BadRequest("name a layer and an epoch: kernels.png?layer=0&epoch=1");
-            try
-            {
-                return Results.Bytes(await images.PngAsync(id, layer, epoch.Value, ct), "image/png");
-            }
-            catch (ArgumentException e)
-            {
-                return BadRequest(e.Message);
-            }
-        });
+        api.MapTrialFigures();
         api.MapGet("/changes", ChangesAsync);
         api.MapSweepAnalysis();
         app.MapSqlPage();

@@ -1,3 +1,4 @@
+using Experiments.Datasets;
 using Experiments.Store;
 
 namespace Experiments.Dashboard;
@@ -17,7 +18,7 @@ public sealed record DashboardOptions(ResultsStore Store, string? Token)
     /// <summary>How often the live feed looks for new epochs and status changes; a change reaches the page within about twice this.</summary>
     public TimeSpan ChangePollInterval { get; init; } = TimeSpan.FromSeconds(0.5);
 
-    /// <summary>Kernel pictures kept in memory (each a PNG of one layer at one epoch, tens of kilobytes).</summary>
+    /// <summary>Pictures kept in memory (each one figure of one layer, image or split at one epoch, tens of kilobytes).</summary>
     public int CachedPictures { get; init; } = 256;
 
     /// <summary>The SQL page's statement timeout: a query still running then is cancelled by the server.</summary>
@@ -28,4 +29,7 @@ public sealed record DashboardOptions(ResultsStore Store, string? Token)
 
     /// <summary>The most bytes of values (UTF-16) the SQL page returns for one query.</summary>
     public long SqlMaxBytes { get; init; } = 16L << 20;
+
+    /// <summary>Where the datasets are cached (<c>data fetch</c>), for the pictures of one image: <c>$EXPERIMENTS_HOME</c> unless told.</summary>
+    public string DatasetHome { get; init; } = ExperimentsHome.Resolve();
 }

@@ -27,15 +27,25 @@ public static class ProbabilityFigure
     /// </summary>
     public static ProbabilityFiles Write(string directory, StoredModel model, PickedImage image, string dataset, out double[] probabilities, bool logScale = false)
     {
+        var drawn = Draw(model, image, dataset, logScale);
+        probabilities = drawn.Probabilities;
+        return new ProbabilityFiles(drawn.Chart.Save(directory), drawn.Image.Save(directory));
+    }
+
+    /// <summary>
+    /// The chart and the enlarged image <see cref="Write"/> writes, in memory, with the probabilities they show (the
+    /// softmax of the model's logits at its loaded epoch, one per class).
+    /// </summary>
+    public static (FigureFile Chart, FigureFile Image, double[] Probabilities) Draw(StoredModel model, PickedImage image, string dataset, bool logScale = false)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(image);
         var logits = model.Model.Forward(new Tensor([1, .. image.Pixels.Shape], image.Pixels.Data))[^1].Data;
-        probabilities = Softmax.FromLogits(logits, logits.Length);
+        var probabilities = Softmax.FromLogits(logits, logits.Length);
         var names = ClassNamesOf(dataset, logits.Length);
-        var chartPath = TrialFigures.ProbabilityChart(directory, model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label, logScale);
-        var imagePath = Path.Combine(directory, $"image-{image.Split}-{image.Index}.png");
-        using (var enlarged = AttributionPictures.Enlarged(image.Pixels)) enlarged.WritePng(imagePath);
-        return new ProbabilityFiles(chartPath, imagePath);
+        var chart = TrialFigures.ProbabilityChartFigure(model.TrialId, model.LoadedEpoch!.Value, image.Split, image.Index, names, probabilities, image.Label, logScale);
+        using var enlarged = AttributionPictures.Enlarged(image.Pixels);
+        return (chart, new FigureFile($"image-{image.Split}-{image.Index}.png", enlarged.EncodePng()), probabilities);
     }
 
     /// <summary>Above this top probability the runners-up are invisible on a linear axis, so the report draws a log one.</summary>

@@ -22,6 +22,13 @@ public sealed record KernelFiles(string Grid, string Animation, string Layer, IR
 }
 
 /// <summary>
+/// A kernel figure drawn in memory (<see cref="TrialFigures.KernelFigureAsync"/>): the labelled grid as a PNG, the
+/// animation as a GIF when asked for, and what they show, as <see cref="KernelFiles"/> describes it.
+/// </summary>
+public sealed record KernelFigure(FigureFile Grid, FigureFile? Animation, string Layer, IReadOnlyList<int> Filters, IReadOnlyList<int> Epochs, int InputChannels,
+    int KernelHeight, int KernelWidth, int Upscale, string Selection, IReadOnlyList<int> WithoutSnapshot);
+
+/// <summary>
 /// The charts a health figure wrote and the report they draw. <paramref name="Json"/> is where health.json belongs; the
 /// caller writes it, because the document <c>viz health --json</c> prints (and health.json must equal) also holds the
 /// activation checks, which need the engine.
@@ -53,6 +60,13 @@ public sealed class TrialFigures(ResultsStore store)
     /// </summary>
     public async Task<IReadOnlyList<string>> CurvesAsync(IReadOnlyList<long> trials, string outDirectory, bool includeEpoch0 = false, CancellationToken ct = default)
     {
+        var (loss, accuracy) = await CurveFiguresAsync(trials, includeEpoch0, ct);
+        return [loss.Save(outDirectory), accuracy.Save(outDirectory)];
+    }
+
+    /// <summary>loss.svg and accuracy.svg as <see cref="CurvesAsync"/> writes them, in memory, each with its numbers.</summary>
+    public async Task<(FigureFile Loss, FigureFile Accuracy)> CurveFiguresAsync(IReadOnlyList<long> trials, bool includeEpoch0 = false, CancellationToken ct = default)
+    {
         if (trials.Count == 0) throw new VizInputException("name at least one trial");
         var histories = new List<(TrialRow, IReadOnlyList<EpochRecord>)>();
         foreach (var id in trials)
@@ -61,12 +75,7 @@ public sealed class TrialFigures(ResultsStore store)
             histories.Add((row, await store.GetEpochsAsync(row.Id, ct)));
         }
         var (loss, accuracy) = LearningCurves.Draw(histories, includeEpoch0);
-        Directory.CreateDirectory(outDirectory);
-        var lossPath = Path.Combine(outDirectory, "loss.svg");
-        var accuracyPath = Path.Combine(outDirectory, "accuracy.svg");
-        loss.Write(lossPath);
-        accuracy.Write(accuracyPath);
-        return [lossPath, accuracyPath];
+        return (loss.Render("loss.svg"), accuracy.Render("accuracy.svg"));
     }
 
     /// <summary>
@@ -76,6 +85,20 @@ public sealed class TrialFigures(ResultsStore store)
     /// </summary>
     public async Task<KernelFiles> KernelsAsync(long trial, string layer, KernelSelection selection, EpochSelection epochs, string outDirectory,
         KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, bool change = false, CancellationToken ct = default)
+    {
+        var figure = await KernelFigureAsync(trial, layer, selection, epochs, scaling, upscale, frameDelay, change, animate: true, ct);
+        return new KernelFiles(figure.Grid.Save(outDirectory), figure.Animation!.Save(outDirectory), figure.Layer, figure.Filters, figure.Epochs,
+            figure.InputChannels, figure.KernelHeight, figure.KernelWidth, figure.Upscale, figure.Selection) { WithoutSnapshot = figure.WithoutSnapshot };
+    }
+
+    /// <summary>
+    /// The kernel figure <see cref="KernelsAsync"/> writes, drawn in memory: the grid always, the animation only when
+    /// <paramref name="animate"/> (a GIF of every epoch costs more than the grid, and a page showing one epoch needs none).
+    /// </summary>
+    /// <exception cref="VizInputException">No such trial, layer or epoch (the message says which exist).</exception>
+    public async Task<KernelFigure> KernelFigureAsync(long trial, string layer, KernelSelection selection, EpochSelection epochs,
+        KernelScaling scaling = KernelScaling.Filter, int? upscale = null, TimeSpan? frameDelay = null, bool change = false, bool animate = false,
+        CancellationToken ct = default)
     {
         await TrialAsync(trial, ct);
         var stored = await store.SnapshotEpochsAsync(trial, ct);
@@ -106,23 +129,23 @@ public sealed class TrialFigures(ResultsStore store)
         var stem = "kernels-" + SafeName(tensorName!.EndsWith(".weight", StringComparison.Ordinal) ? tensorName[..^".weight".Length] : tensorName)
                    + (selection.Explicit is { Count: > 0 } named ? "-filter-" + string.Join('_', named) : selection.Page is { } page ? $"-page-{page}" : "")
                    + (change ? "-change" : "");
-        Directory.CreateDirectory(outDirectory);
-        var gridPath = Path.Combine(outDirectory, stem + ".png");
-        var animationPath = Path.Combine(outDirectory, stem + "-animation.gif");
-        picture.Grid.WritePng(gridPath);
-        Animation.WriteGif(animationPath, picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400));
+        var grid = new FigureFile(stem + ".png", picture.Grid.EncodePng());
+        var animation = animate ? new FigureFile(stem + "-animation.gif", Animation.EncodeGif(picture.Frames, frameDelay ?? TimeSpan.FromMilliseconds(400))) : null;
         var recorded = (await store.GetEpochsAsync(trial, ct)).Select(e => e.Epoch).Where(e => e >= chosen[0] && e <= chosen[^1]);
-        return new KernelFiles(gridPath, animationPath, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3], picture.Zoom, picture.Selection)
-        {
-            WithoutSnapshot = epochs.Text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? [.. recorded.Except(chosen)] : [],
-        };
+        IReadOnlyList<int> withoutSnapshot = epochs.Text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? [.. recorded.Except(chosen)] : [];
+        return new KernelFigure(grid, animation, tensorName, picture.Filters, picture.Epochs, shape[1], shape[2], shape[3], picture.Zoom, picture.Selection, withoutSnapshot);
     }
 
     /// <summary>
     /// confusion-&lt;split&gt;-epoch-&lt;E&gt;.svg: counts, true class down, predicted class across; the title says which
     /// epoch and why (<see cref="FigureEpoch"/>).
     /// </summary>
-    public async Task<string> ConfusionAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default)
+    public async Task<string> ConfusionAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default) =>
+        (await ConfusionFigureAsync(trial, epoch, split, ct)).Save(outDirectory);
+
+    /// <summary>The confusion matrix <see cref="ConfusionAsync"/> writes, in memory, with its numbers.</summary>
+    /// <exception cref="VizInputException">No such trial, or no metrics of that split at that epoch (the message says which epochs have them).</exception>
+    public async Task<FigureFile> ConfusionFigureAsync(long trial, ShownEpoch epoch, string split, CancellationToken ct = default)
     {
         var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch.Epoch, split, ct);
         var classes = ClassNames(row.Dataset, evaluation.Classification.Classes);
@@ -130,17 +153,19 @@ public sealed class TrialFigures(ResultsStore store)
         var chart = new HeatmapChart(
             $"Confusion matrix, trial {trial}, {split} split (accuracy {PercentText.Format(evaluation.Classification.Accuracy)})\n{epoch}",
             "true class", "predicted class", classes, classes, matrix) { ValueFormat = "0", ColourBarLabel = "images" };
-        Directory.CreateDirectory(outDirectory);
-        var path = Path.Combine(outDirectory, $"confusion-{split}-epoch-{artifact.Epoch}.svg");
-        chart.Write(path);
-        return path;
+        return chart.Render($"confusion-{split}-epoch-{artifact.Epoch}.svg");
     }
 
     /// <summary>
     /// roc-&lt;split&gt;-epoch-&lt;E&gt;.svg: one-vs-rest ROC per class, its AUC in the legend, the chance diagonal dashed;
     /// the title says which epoch and why.
     /// </summary>
-    public async Task<string> RocAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default)
+    public async Task<string> RocAsync(long trial, ShownEpoch epoch, string split, string outDirectory, CancellationToken ct = default) =>
+        (await RocFigureAsync(trial, epoch, split, ct)).Save(outDirectory);
+
+    /// <summary>The ROC chart <see cref="RocAsync"/> writes, in memory, with its numbers.</summary>
+    /// <exception cref="VizInputException">No such trial, or no metrics of that split at that epoch.</exception>
+    public async Task<FigureFile> RocFigureAsync(long trial, ShownEpoch epoch, string split, CancellationToken ct = default)
     {
         var (row, artifact, evaluation) = await EvaluationAsync(trial, epoch.Epoch, split, ct);
         var classes = ClassNames(row.Dataset, evaluation.Roc.Classes);
@@ -160,10 +185,7 @@ public sealed class TrialFigures(ResultsStore store)
         {
             XRange = (0, 1), YRange = (0, 1), SquareData = true, LegendInside = true, Width = 720, Height = 700,
         };
-        Directory.CreateDirectory(outDirectory);
-        var path = Path.Combine(outDirectory, $"roc-{split}-epoch-{artifact.Epoch}.svg");
-        chart.Write(path);
-        return path;
+        return chart.Render($"roc-{split}-epoch-{artifact.Epoch}.svg");
     }
 
     /// <summary>
@@ -175,15 +197,16 @@ public sealed class TrialFigures(ResultsStore store)
         var report = await HealthReportAsync(trial, deadFraction, ct);
         Directory.CreateDirectory(outDirectory);
         var jsonPath = Path.Combine(outDirectory, "health.json");
-        var charts = new List<string>();
-        foreach (var layer in report.Layers)
-        {
-            var path = Path.Combine(outDirectory, $"health-{SafeName(layer.Tensor)}.svg");
-            NormChart.Draw(trial, layer, report).Write(path);
-            charts.Add(path);
-        }
-        return new HealthFiles(report, jsonPath, charts);
+        return new HealthFiles(report, jsonPath, [.. HealthCharts(trial, report).Select(chart => chart.Save(outDirectory))]);
     }
+
+    /// <summary>The norm charts <see cref="HealthAsync"/> writes (health-&lt;tensor&gt;.svg, one per layer of <paramref name="report"/>), in memory.</summary>
+    public static IReadOnlyList<FigureFile> HealthCharts(long trial, HealthReport report) =>
+        [.. report.Layers.Select(layer => HealthChart(trial, report, layer))];
+
+    /// <summary>One layer's norm chart, health-&lt;tensor&gt;.svg, as <see cref="HealthAsync"/> writes it.</summary>
+    public static FigureFile HealthChart(long trial, HealthReport report, LayerHealth layer) =>
+        NormChart.Draw(trial, layer, report).Render($"health-{SafeName(layer.Tensor)}.svg");
 
     public async Task<HealthReport> HealthReportAsync(long trial, double deadFraction = WeightHealth.DefaultDeadFraction, CancellationToken ct = default)
     {
@@ -221,21 +244,24 @@ public sealed class TrialFigures(ResultsStore store)
     /// <paramref name="logScale"/> on a log axis of whole decades down from 1. Its numbers go beside it as JSON. Returns the path.
     /// </summary>
     public static string ProbabilityChart(string outDirectory, long trial, int epoch, string split, int image, IReadOnlyList<string> classNames,
+        IReadOnlyList<double> probabilities, int trueClass, bool logScale = false) =>
+        ProbabilityChartFigure(trial, epoch, split, image, classNames, probabilities, trueClass, logScale).Save(outDirectory);
+
+    /// <summary>The chart <see cref="ProbabilityChart"/> writes, in memory, with its numbers.</summary>
+    public static FigureFile ProbabilityChartFigure(long trial, int epoch, string split, int image, IReadOnlyList<string> classNames,
         IReadOnlyList<double> probabilities, int trueClass, bool logScale = false)
     {
         var predicted = probabilities.Select((p, i) => (p, i)).MaxBy(x => x.p).i;
         var title = $"Class probabilities, trial {trial}, epoch {epoch}, {split} image {image}\ntrue: {classNames[trueClass]}; predicted: {classNames[predicted]}";
-        Directory.CreateDirectory(outDirectory);
         // The log chart has its own name so that drawing it beside the linear one does not overwrite that.
-        var path = Path.Combine(outDirectory, $"probabilities-{split}-{image}-epoch-{epoch}{(logScale ? "-log" : "")}.svg");
+        var name = $"probabilities-{split}-{image}-epoch-{epoch}{(logScale ? "-log" : "")}.svg";
         IReadOnlyList<MarkedBar> marked = predicted == trueClass
             ? [new(trueClass, $"true class, predicted ({classNames[trueClass]})", ChartCanvas.Alert)]
             : [new(trueClass, $"true class ({classNames[trueClass]})", ChartCanvas.Alert), new(predicted, $"predicted class ({classNames[predicted]})", PredictedColour)];
-        new BarChart(title, "class", logScale ? "softmax probability (log scale)" : "softmax probability", classNames, probabilities)
+        return new BarChart(title, "class", logScale ? "softmax probability (log scale)" : "softmax probability", classNames, probabilities)
         {
             YRange = logScale ? null : (0, 1), LogScale = logScale, Marked = marked, OthersName = "other classes",
-        }.Write(path);
-        return path;
+        }.Render(name);
     }
 
     /// <summary>The predicted class's bar: Category10's orange, apart from the true class's red and the other bars' blue.</summary>

@@ -72,7 +72,7 @@ public sealed class RecordedSweepDashboard : IAsyncLifetime
 
         var reader = await StoreConnection.ResolveReaderAsync(null, null, Cli.Home, progress: null, CancellationToken.None);
         _readOnly = await ResultsStore.OpenAsync(reader, new ResultsStoreOptions { ReadOnly = true });
-        App = DashboardApp.Build(new DashboardOptions(_readOnly, Token: null), "http://127.0.0.1:0");
+        App = DashboardApp.Build(new DashboardOptions(_readOnly, Token: null) { DatasetHome = Cli.Home }, "http://127.0.0.1:0");
         await App.StartAsync();
         Url = App.Urls.First();
 

@@ -18,6 +18,25 @@ public sealed class Writing_svg_charts : IDisposable
     private static double[] Numbers(JsonElement array) => [.. array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? double.Parse(e.GetString()!, CultureInfo.InvariantCulture) : e.GetDouble())];
 
     [Fact]
+    public void A_chart_drawn_again_in_the_same_process_has_the_same_bytes_with_its_clip_paths_numbered_from_zero()
+    {
+        // SkiaSharp numbers clip paths on across a process (cl_0, then cl_12 in the next SVG…): the dashboard and the
+        // report draw many charts in one process, and each must be the bytes viz writes for it alone.
+        var chart = new HeatmapChart("Confusion", "true class", "predicted class", ["0", "1"], ["0", "1"], [[5, 1], [2, 7]]) { ValueFormat = "0" };
+        var first = chart.Render("confusion.svg").Content;
+        // Enough charts after it that SkiaSharp's hexadecimal counter has passed cl_f and cl_ff.
+        var renders = Enumerable.Range(0, 30).Select(_ => chart.Render("confusion.svg").Content).ToList();
+        foreach (var again in renders) Assert.Equal(first, again);
+        var svg = System.Text.Encoding.UTF8.GetString(first);
+        var ids = System.Text.RegularExpressions.Regex.Matches(svg, "id=\"cl_(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(ids);
+        Assert.Equal(Enumerable.Range(0, ids.Count), ids);
+        // Every reference points at an id the document has.
+        foreach (System.Text.RegularExpressions.Match reference in System.Text.RegularExpressions.Regex.Matches(svg, "url\\(#([^)]+)\\)"))
+            Assert.Contains($"id=\"{reference.Groups[1].Value}\"", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_line_chart_shows_its_title_axis_labels_and_legend_as_text_and_writes_its_points_beside_it()
     {
         var path = _folder.File("loss.svg");

@@ -298,47 +298,18 @@ async function sweepPage(main) {
 
 async function trialPage(main) {
   const id = pageId();
-  const state = { detail: null, layer: null, epochIndex: null };
   const title = el('h1', { id: 'trial-title', text: `Trial ${id}` });
   const settings = el('table', { id: 'settings', class: 'settings' });
   const epochs = el('table', { id: 'epochs' });
-  const layerSelect = el('select', { id: 'layer' });
-  const slider = el('input', { id: 'epoch-slider', type: 'range', min: 0, max: 0, step: 1, value: 0 });
-  const epochLabel = el('span', { id: 'epoch-label' });
-  const kernelError = el('p', { id: 'kernel-error', class: 'error', role: 'alert' });
-  const picture = el('img', { id: 'kernels', alt: 'kernels of the chosen layer at the chosen epoch' });
-  const kernels = el('section', { id: 'kernel-section' }, el('h2', { text: 'Kernels' }),
-    el('div', { class: 'controls' }, el('label', {}, 'layer ', layerSelect), ' ', el('label', {}, 'epoch ', slider), ' ', epochLabel),
-    el('p', { class: 'muted', text: 'The picture viz kernels draws for the chosen epoch, from the stored weight snapshot: each kernel rescaled per filter (000 Fig. 9).' }),
-    kernelError, picture);
+  // The figures and the inside-the-network views (trial-figures.js).
+  const figures = trialFigures(id);
   const content = el('div', {}, el('section', {}, el('h2', { text: 'Settings' }), settings),
-    el('section', {}, el('h2', { text: 'Epochs' }), epochs), kernels);
+    el('section', {}, el('h2', { text: 'Epochs' }), epochs), figures.sections);
   main.replaceChildren(title, content);
-
-  function showPicture() {
-    const detail = state.detail;
-    if (!detail || detail.convLayers.length === 0 || detail.snapshotEpochs.length === 0) return;
-    const epoch = detail.snapshotEpochs[state.epochIndex];
-    epochLabel.textContent = `${epoch} (of ${detail.snapshotEpochs.join(', ')})`;
-    const url = `/api/trials/${id}/kernels.png?layer=${encodeURIComponent(state.layer)}&epoch=${epoch}`;
-    if (picture.getAttribute('src') !== url) {
-      kernelError.textContent = '';
-      picture.src = url;
-    }
-  }
-  picture.addEventListener('error', async () => {
-    const response = await fetch(picture.src).catch(() => null);
-    const body = response ? await response.json().catch(() => null) : null;
-    kernelError.textContent = body && body.error ? body.error : 'the kernel picture could not be drawn';
-  });
-  layerSelect.addEventListener('change', () => { state.layer = layerSelect.value; showPicture(); });
-  slider.addEventListener('input', () => { state.epochIndex = Number(slider.value); showPicture(); });
 
   await live(async () => {
     try {
       const detail = await getJson(`/api/trials/${id}`);
-      const first = state.detail === null;
-      state.detail = detail;
       title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }),
         detail.sweepId ? el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` })) : null);
       settings.replaceChildren(el('tbody', {}, detail.settings.map(s => el('tr', {}, el('th', { text: s.name }), el('td', { text: s.value })))));
@@ -347,21 +318,7 @@ async function trialPage(main) {
         el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
         el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
           e.testLoss, e.testAccuracy, e.seconds, e.keptWeights ? '✓' : '—'].map(v => el('td', { class: 'num', text: v }))))));
-      if (detail.convLayers.length === 0 || detail.snapshotEpochs.length === 0) {
-        kernels.replaceChildren(el('h2', { text: 'Kernels' }), el('p', { class: 'muted',
-          text: detail.snapshotEpochs.length === 0 ? 'No weight snapshot is stored for this trial yet.' : 'This model has no conv layer, so it has no kernels to draw.' }));
-        return;
-      }
-      if (first) {
-        layerSelect.replaceChildren(...detail.convLayers.map(l => el('option', { value: l.layer, text: `layer ${l.layer} (${l.shape.join('×')})` })));
-        state.layer = detail.convLayers[0].layer;
-      }
-      const atLast = state.epochIndex === null || state.epochIndex === Number(slider.max);
-      slider.max = String(detail.snapshotEpochs.length - 1);
-      // A new snapshot moves a slider that sat on the latest epoch along with it; one the user moved back stays.
-      state.epochIndex = atLast ? detail.snapshotEpochs.length - 1 : Math.min(state.epochIndex, detail.snapshotEpochs.length - 1);
-      slider.value = String(state.epochIndex);
-      showPicture();
+      figures.update(detail);
     } catch (error) {
       showError(content, error);
     }

@@ -246,10 +246,8 @@ public static partial class VizCommands
             foreach (var bad in activations)
                 AnsiConsole.MarkupLine(Markup.Escape($"  non-finite activations: epoch {bad.Epoch}, from layer {bad.Layer} ({bad.Label}) on: {bad.NaNs} NaN, {bad.Infinities} infinite over {bad.Images} test image(s)"));
             if (notChecked is not null) AnsiConsole.MarkupLine(Markup.Escape($"  activations not checked: {notChecked}"));
-            foreach (var dead in report.DeadFilters)
-                AnsiConsole.MarkupLine(Markup.Escape($"  dead: {dead.Tensor} filter {dead.Filter}, norm below threshold from epoch {dead.FirstEpoch} (epochs {RangeText.List(dead.Epochs)}), last norm {dead.LastNorm:G3}"));
-            foreach (var bad in report.NonFinite)
-                AnsiConsole.MarkupLine(Markup.Escape($"  non-finite: epoch {bad.Epoch}, {bad.Tensor}: {bad.NaNs} NaN, {bad.Infinities} infinite (first at flat index {bad.FirstIndex})"));
+            foreach (var dead in report.DeadFilters) AnsiConsole.MarkupLine(Markup.Escape($"  {dead}"));
+            foreach (var bad in report.NonFinite) AnsiConsole.MarkupLine(Markup.Escape($"  {bad}"));
             PrintPaths([files.Json, .. files.Charts]);
             return CommandErrors.Ok;
         }));

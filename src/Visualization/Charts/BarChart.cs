@@ -62,11 +62,11 @@ public sealed record BarChart(string Title, string XLabel, string YLabel, IReadO
         return plot;
     }
 
-    public void Write(string path)
-    {
-        ChartCanvas.Save(ToPlot(), path, Width, Height);
-        ChartCanvas.SaveData(this, path);
-    }
+    /// <summary>The chart as <paramref name="name"/> (.svg or .png), with its numbers as JSON.</summary>
+    public FigureFile Render(string name) => ChartCanvas.Render(ToPlot(), name, Width, Height, ChartCanvas.DataText(this));
+
+    /// <summary>Writes the chart to <paramref name="path"/> (.svg or .png) and its numbers beside it as .json.</summary>
+    public void Write(string path) => Render(Path.GetFileName(path)).Save(Path.GetDirectoryName(Path.GetFullPath(path))!);
 
     private (double Low, double High) LinearRange()
     {

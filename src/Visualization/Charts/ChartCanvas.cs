@@ -126,22 +126,20 @@ internal static class ChartCanvas
         return new[] { 1.0, 2.0, 5.0, 10.0 }.Select(f => f * magnitude).First(s => s >= rough);
     }
 
-    /// <summary>Writes the plot as SVG (.svg, through <see cref="PortableSvg"/>) or PNG (.png), creating the folder.</summary>
-    public static void Save(Plot plot, string path, int width, int height)
+    /// <summary>
+    /// The plot as a figure named <paramref name="name"/>: SVG for a .svg name (through <see cref="PortableSvg"/>), PNG for
+    /// .png, with <paramref name="data"/> (the chart's numbers, <see cref="DataText"/>) beside it.
+    /// </summary>
+    public static FigureFile Render(Plot plot, string name, int width, int height, string? data)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         FitColourBars(plot, width, height);
-        switch (Path.GetExtension(path).ToLowerInvariant())
+        var content = Path.GetExtension(name).ToLowerInvariant() switch
         {
-            case ".svg":
-                PortableSvg.Write(plot.GetSvgXml(width, height), path);
-                break;
-            case ".png":
-                plot.SavePng(path, width, height);
-                break;
-            default:
-                throw new ArgumentException($"charts are written as .svg or .png, not '{Path.GetFileName(path)}'");
-        }
+            ".svg" => PortableSvg.Encode(plot.GetSvgXml(width, height)),
+            ".png" => plot.GetImage(width, height).GetImageBytes(ImageFormat.Png, 100),
+            _ => throw new ArgumentException($"charts are drawn as .svg or .png, not '{name}'"),
+        };
+        return new FigureFile(name, content, data);
     }
 
     // Pixels between a colour bar's widest tick label and its label.
@@ -162,9 +160,8 @@ internal static class ChartCanvas
         foreach (var bar in bars) bar.MinimumSize = bar.Width + bar.Axis.Measure(paint) + ColourBarLabelGap;
     }
 
-    /// <summary>The numbers behind a chart, as JSON beside it (<c>loss.svg</c> → <c>loss.json</c>), so they are scriptable.</summary>
-    public static void SaveData<T>(T chart, string chartPath) =>
-        File.WriteAllText(DataPath(chartPath), System.Text.Json.JsonSerializer.Serialize(chart, TrialFigures.Json) + "\n");
+    /// <summary>The numbers behind a chart as the JSON written beside it (<c>loss.svg</c> → <c>loss.json</c>), so they are scriptable.</summary>
+    public static string DataText<T>(T chart) => System.Text.Json.JsonSerializer.Serialize(chart, TrialFigures.Json) + "\n";
 
     public static string DataPath(string chartPath) => Path.ChangeExtension(chartPath, ".json");
 }

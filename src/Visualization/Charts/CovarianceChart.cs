@@ -27,7 +27,11 @@ public static class CovarianceChart
     /// The picture at <paramref name="path"/>, and its numbers beside it as JSON (covariance-x.png → covariance-x.json,
     /// <see cref="CovarianceNumbers"/>), as every chart has.
     /// </summary>
-    public static void Write(CovarianceMatrix matrix, string title, string path)
+    public static void Write(CovarianceMatrix matrix, string title, string path) =>
+        Render(matrix, title, Path.GetFileName(path)).Save(Path.GetDirectoryName(Path.GetFullPath(path))!);
+
+    /// <summary>The picture <see cref="Write"/> writes, as a figure named <paramref name="name"/>, with its numbers as JSON.</summary>
+    public static FigureFile Render(CovarianceMatrix matrix, string title, string name)
     {
         var d = matrix.Dimension;
         var values = new double[d, d];
@@ -43,9 +47,8 @@ public static class CovarianceChart
         plot.HideGrid();
         var (width, height) = Size(d);
         plot.Layout.Fixed(new PixelPadding(Left, Right, Bottom, Top));
-        ChartCanvas.Save(plot, path, width, height);
-        ChartCanvas.SaveData(new CovarianceNumbers(title, matrix.Samples, matrix.Height, matrix.Width, d,
-            [.. Enumerable.Range(0, d).Select(r => matrix.Values.AsSpan(r * d, d).ToArray())]), path);
+        return ChartCanvas.Render(plot, name, width, height, ChartCanvas.DataText(new CovarianceNumbers(title, matrix.Samples, matrix.Height, matrix.Width, d,
+            [.. Enumerable.Range(0, d).Select(r => matrix.Values.AsSpan(r * d, d).ToArray())])));
     }
 
     /// <summary>A round step giving at most about eight index ticks (1, 2 or 5 times a power of ten).</summary>

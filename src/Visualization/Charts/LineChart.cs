@@ -94,11 +94,13 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
     /// the data area taller than <see cref="MaxLegendShare"/> of <see cref="Height"/> makes the figure taller by the
     /// excess, and the JSON gives the height drawn.
     /// </summary>
-    public void Write(string path)
+    public void Write(string path) => Render(Path.GetFileName(path)).Save(Path.GetDirectoryName(Path.GetFullPath(path))!);
+
+    /// <summary>The chart as <paramref name="name"/> (.svg or .png), with its numbers as JSON, as <see cref="Write"/> writes them.</summary>
+    public FigureFile Render(string name)
     {
         var (plot, height) = Draw();
-        ChartCanvas.Save(plot, path, Width, height);
-        ChartCanvas.SaveData(this with { Height = height }, path);
+        return ChartCanvas.Render(plot, name, Width, height, ChartCanvas.DataText(this with { Height = height }));
     }
 
     private (Plot Plot, int Height) Draw()

@@ -44,11 +44,17 @@ public static class DatasetImages
     {
         var row = await store.GetTrialAsync(model.TrialId, ct) ?? throw new VizInputException($"there is no trial {model.TrialId}");
         var (train, test) = DatasetCatalog.LoadTrainAndTest(row.Dataset, home);
-        var images = split == "train" ? train : test;
+        return Pick(split == "train" ? train : test, row.Dataset, model, split, index);
+    }
+
+    /// <summary>As <see cref="PickAsync"/>, from the split's <paramref name="images"/> already loaded (a dashboard keeps them).</summary>
+    /// <exception cref="ArgumentException">As <see cref="PickAsync"/>.</exception>
+    public static PickedImage Pick(LabelledImages images, string dataset, StoredModel model, string split, int index)
+    {
         if (index < 0 || index >= images.Count)
-            throw new VizInputException($"--image {index} is out of range: the {split} split of {row.Dataset} has images {RangeText.Indices(images.Count)}");
+            throw new VizInputException($"--image {index} is out of range: the {split} split of {dataset} has images {RangeText.Indices(images.Count)}");
         if (!images.SampleShape.Equals(model.Model.Plan.Input))
-            throw new VizInputException($"{row.Dataset}'s images are {images.SampleShape}, but trial {model.TrialId}'s model takes {model.Model.Plan.Input}");
+            throw new VizInputException($"{dataset}'s images are {images.SampleShape}, but trial {model.TrialId}'s model takes {model.Model.Plan.Input}");
         return new PickedImage(new Tensor([.. images.SampleShape.Dims], images.Sample(index).ToArray()), split, index, images.Labels[index], images.ClassNames);
     }
 

@@ -15,6 +15,16 @@ namespace Experiments.Visualization.Interpretability;
 /// <param name="What">The method and layer in words, e.g. "Grad-CAM at layer 4 (relu, 16×5×5 maps)".</param>
 public sealed record AttributionFile(string Path, int Class, float Score, int Predicted, string? Blank, string What);
 
+/// <summary>An attribution figure drawn in memory (<see cref="AttributionFile"/> says what each field means): its PNG, and what it shows.</summary>
+public sealed record AttributionFigure(FigureFile Picture, int Class, float Score, int Predicted, string? Blank, string What)
+{
+    /// <summary>Writes the picture into <paramref name="directory"/> and says where.</summary>
+    public AttributionFile Save(string directory) => new(Picture.Save(directory), Class, Score, Predicted, Blank, What);
+}
+
+/// <summary>The feature-map figures of one layer drawn in memory: the grid over epochs (PNG) and, when asked for, its animation (GIF).</summary>
+public sealed record ActivationFigure(int Layer, string Label, int[] Shape, FigureFile Grid, FigureFile? Animation);
+
 /// <summary>The feature-map figures of one layer: the grid over epochs and its animation (GIF).</summary>
 public sealed record ActivationFiles(int Layer, string Label, int[] Shape, string Grid, string Animation);
 
@@ -54,10 +64,14 @@ public static class InterpretabilityFigures
         $"warning: the map is blank ({blank}): it shows no evidence anywhere, so it is drawn hatched, not as a heat map";
 
     /// <summary>Input-gradient saliency (Simonyan et al. 2014): the largest <see cref="SaliencyQuantity"/> over the channels.</summary>
-    public static AttributionFile Saliency(StoredModel model, PickedImage image, int? targetClass, string directory)
+    public static AttributionFile Saliency(StoredModel model, PickedImage image, int? targetClass, string directory) =>
+        SaliencyFigure(model, image, targetClass).Save(directory);
+
+    /// <summary>The saliency picture <see cref="Saliency"/> writes, in memory.</summary>
+    public static AttributionFigure SaliencyFigure(StoredModel model, PickedImage image, int? targetClass)
     {
         var map = Attribution.Saliency(model.Model, image.Pixels, targetClass);
-        return Write(model, image, directory, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+        return Draw(model, image, $"saliency-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
             "Saliency", "saliency", $"{SaliencyQuantity}, max over channels; min–max scaled", map.Class, map.Score,
             Attribution.Normalise(map.Map), Range(map.Map), map.Blank);
     }
@@ -67,35 +81,43 @@ public static class InterpretabilityFigures
     /// (<see cref="Attribution.GradCamLayer"/>).
     /// </summary>
     /// <exception cref="ArgumentException">No such layer, or (by default) an architecture without rectified maps to explain.</exception>
-    public static AttributionFile GradCam(StoredModel model, PickedImage image, int? layer, int? targetClass, string directory)
+    public static AttributionFile GradCam(StoredModel model, PickedImage image, int? layer, int? targetClass, string directory) =>
+        GradCamFigure(model, image, layer, targetClass).Save(directory);
+
+    /// <summary>The Grad-CAM picture <see cref="GradCam"/> writes, in memory.</summary>
+    /// <exception cref="ArgumentException">As <see cref="GradCam"/>.</exception>
+    public static AttributionFigure GradCamFigure(StoredModel model, PickedImage image, int? layer, int? targetClass)
     {
         var map = Attribution.GradCam(model.Model, image.Pixels, layer ?? Attribution.GradCamLayer(model.Model.Plan), targetClass);
         var where = $"layer {map.Layer} ({model.Model.Plan.Layers[map.Layer].Description}, {map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)";
-        return Write(model, image, directory, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+        return Draw(model, image, $"gradcam-layer-{map.Layer}-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
             layer is null ? $"Grad-CAM at the last rectified maps, {where}" : $"Grad-CAM at {where}", "Grad-CAM",
             $"ReLU(Σ α_k A^k) at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
     }
 
     /// <summary>CAM (Zhou et al. 2016), for networks that end in global average pooling and a linear layer.</summary>
     /// <exception cref="ArgumentException">The architecture does not end that way.</exception>
-    public static AttributionFile Cam(StoredModel model, PickedImage image, int? targetClass, string directory)
+    public static AttributionFile Cam(StoredModel model, PickedImage image, int? targetClass, string directory) =>
+        CamFigure(model, image, targetClass).Save(directory);
+
+    /// <summary>The CAM picture <see cref="Cam"/> writes, in memory.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Cam"/>.</exception>
+    public static AttributionFigure CamFigure(StoredModel model, PickedImage image, int? targetClass)
     {
         var map = Attribution.Cam(model.Model, image.Pixels, targetClass);
-        return Write(model, image, directory, $"cam-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
+        return Draw(model, image, $"cam-{image.Split}-{image.Index}-class-{map.Class}-epoch-{model.LoadedEpoch}",
             $"CAM at layer {map.Layer} ({map.Raw.Shape[0]}×{map.Raw.Shape[1]} maps)", "CAM",
             $"Σ w_ck A^k at layer {map.Layer}, bilinear to the image; min–max scaled", map.Class, map.Score, map.Upsampled, Range(map.Raw), map.Blank);
     }
 
-    private static AttributionFile Write(StoredModel model, PickedImage image, string directory, string stem, string what, string mapName, string scale,
+    private static AttributionFigure Draw(StoredModel model, PickedImage image, string stem, string what, string mapName, string scale,
         int target, float score, Tensor heat, (double, double) range, string? blank)
     {
         var predicted = DatasetImages.Predicted(model.Model, image);
         var title = $"{what}, trial {model.TrialId}, epoch {model.LoadedEpoch}";
         var mapLabel = $"{mapName} of class {target} (logit {LogitText(score)})";
-        var path = Path.Combine(directory, stem + ".png");
         using var picture = AttributionPictures.Panel(title, image, predicted, heat, range, blank, mapLabel, scale);
-        picture.WritePng(path);
-        return new AttributionFile(path, target, score, predicted, blank, what);
+        return new AttributionFigure(new FigureFile(stem + ".png", picture.EncodePng()), target, score, predicted, blank, what);
     }
 
     /// <summary>A logit as the attribution panel and the command's report on standard error both write it, so the two agree (9.872).</summary>
@@ -111,6 +133,23 @@ public static class InterpretabilityFigures
     public static async Task<IReadOnlyList<ActivationFiles>> ActivationsAsync(StoredModel model, PickedImage image, IReadOnlyList<int> layers,
         IReadOnlyList<int> epochs, string directory, TimeSpan frameDelay, string? fileSuffix = null, bool animate = true, CancellationToken ct = default)
     {
+        var figures = await ActivationFiguresAsync(model, image, layers, epochs, frameDelay, fileSuffix, animate, ct);
+        var files = new List<ActivationFiles>();
+        foreach (var figure in figures)
+        {
+            var grid = figure.Grid.Save(directory);
+            // Without an animation the path is still named, as before, for callers that list both.
+            var animation = figure.Animation?.Save(directory) ?? Path.Combine(directory, Path.GetFileNameWithoutExtension(figure.Grid.Name) + "-animation.gif");
+            files.Add(new ActivationFiles(figure.Layer, figure.Label, figure.Shape, grid, animation));
+        }
+        return files;
+    }
+
+    /// <summary>The feature-map figures <see cref="ActivationsAsync"/> writes, in memory; the animations only when <paramref name="animate"/>.</summary>
+    /// <exception cref="ArgumentException">A layer that does not exist or has no C×H×W output.</exception>
+    public static async Task<IReadOnlyList<ActivationFigure>> ActivationFiguresAsync(StoredModel model, PickedImage image, IReadOnlyList<int> layers,
+        IReadOnlyList<int> epochs, TimeSpan frameDelay, string? fileSuffix = null, bool animate = true, CancellationToken ct = default)
+    {
         var plan = model.Model.Plan;
         foreach (var l in layers)
         {
@@ -119,22 +158,21 @@ public static class InterpretabilityFigures
                 throw new ArgumentException($"layer {l} ({plan.Layers[l].Description}) outputs {plan.Layers[l].Output}, not maps; viz activations shows C×H×W outputs");
         }
         var history = await ActivationHistory.ComputeAsync(model, image.Pixels, layers, epochs, ct);
-        Directory.CreateDirectory(directory);
-        var files = new List<ActivationFiles>();
+        var figures = new List<ActivationFigure>();
         foreach (var l in layers)
         {
             var rows = history.Where(a => a.Layer == l).ToList();
             var shape = rows[0].Output.Shape;
             var title = $"Feature maps of layer {l} ({rows[0].Label}), {shape[0]}×{shape[1]}×{shape[2]}, trial {model.TrialId}: {image}";
             var (grid, frames) = ActivationPictures.Draw(rows, title);
-            var stem = Path.Combine(directory, $"activations-layer-{l}-{image.Split}-{image.Index}{fileSuffix}");
-            grid.WritePng(stem + ".png");
-            if (animate) Animation.WriteGif(stem + "-animation.gif", frames, frameDelay);
+            var stem = $"activations-layer-{l}-{image.Split}-{image.Index}{fileSuffix}";
+            var gridFigure = new FigureFile(stem + ".png", grid.EncodePng());
+            var animation = animate ? new FigureFile(stem + "-animation.gif", Animation.EncodeGif(frames, frameDelay)) : null;
             grid.Dispose();
             foreach (var frame in frames) frame.Dispose();
-            files.Add(new ActivationFiles(l, rows[0].Label, shape, stem + ".png", stem + "-animation.gif"));
+            figures.Add(new ActivationFigure(l, rows[0].Label, shape, gridFigure, animation));
         }
-        return files;
+        return figures;
     }
 
     /// <summary>The top-images figure shows this many filters unless told which.</summary>

@@ -10,10 +10,20 @@ namespace Experiments.Visualization.Snapshots;
 public sealed record LayerHealth(string Tensor, string Kind, int Filters, double InitialMedianNorm, double DeadThreshold, IReadOnlyList<IReadOnlyList<double>> Norms);
 
 /// <summary>A filter whose norm fell below its layer's dead threshold; <see cref="Epochs"/> lists every epoch it was below.</summary>
-public sealed record DeadFilter(string Tensor, int Filter, int FirstEpoch, IReadOnlyList<int> Epochs, double LastNorm);
+public sealed record DeadFilter(string Tensor, int Filter, int FirstEpoch, IReadOnlyList<int> Epochs, double LastNorm)
+{
+    /// <summary>The one wording of a dead filter, for <c>viz health</c> and the dashboard.</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"dead: {Tensor} filter {Filter}, norm below threshold from epoch {FirstEpoch} (epochs {Experiments.Architectures.RangeText.List(Epochs)}), last norm {LastNorm:G3}");
+}
 
 /// <summary>A weight tensor holding NaN or infinite values at one epoch; FirstIndex is the flat index of the first one.</summary>
-public sealed record NonFiniteWeights(int Epoch, string Tensor, int NaNs, int Infinities, long FirstIndex);
+public sealed record NonFiniteWeights(int Epoch, string Tensor, int NaNs, int Infinities, long FirstIndex)
+{
+    /// <summary>The one wording of non-finite weights, for <c>viz health</c> and the dashboard.</summary>
+    public override string ToString() => $"non-finite: epoch {Epoch}, {Tensor}: {NaNs} NaN, {Infinities} infinite (first at flat index {FirstIndex})";
+}
 
 /// <summary>What <see cref="WeightHealth.Examine"/> found: norms per layer, dead filters and non-finite weights.</summary>
 public sealed record HealthReport(double DeadFraction, IReadOnlyList<int> Epochs, IReadOnlyList<LayerHealth> Layers,

@@ -1,0 +1,330 @@
+// The trial page's figures: every epoch's classification metrics (tables, confusion matrix, ROC), weight health, and
+// the inside-the-network views (kernels, feature maps, saliency / Grad-CAM / CAM, class probabilities). Every picture
+// is the one the matching `viz` command draws, fetched from /api/trials/{id}/…; each view has its own epoch slider and a
+// play button. Uses el() and getJson() from dashboard.js; trialPage() there calls trialFigures().
+'use strict';
+
+/** Fractions as the CLI's tables write them: four decimals; "–" for an undefined value. */
+function fixed4(value) {
+  return value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(4);
+}
+
+/** An accuracy as every table writes it: × 100, rounded half away from zero to two decimals. */
+function percent2(fraction) {
+  const scaled = Math.round(Math.abs(fraction) * 10000) / 100 * Math.sign(fraction);
+  return `${scaled.toFixed(2)}%`;
+}
+
+/**
+ * An epoch slider with a label and a play button over a list of epochs. onChange(epoch) runs when the user moves it,
+ * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it.
+ */
+function epochSlider(prefix, onChange, stepMs = 700) {
+  const slider = el('input', { id: `${prefix}epoch-slider`, type: 'range', min: 0, max: 0, step: 1, value: 0, 'aria-label': 'epoch' });
+  const label = el('span', { id: `${prefix}epoch-label` });
+  const play = el('button', { id: `${prefix}play`, type: 'button', class: 'play', text: '▶ play', title: 'step through the epochs' });
+  let epochs = [], index = null, timer = null;
+  const current = () => epochs[index];
+  function show() {
+    slider.value = String(index);
+    label.textContent = `${current()} (of ${epochs.join(', ')})`;
+    onChange(current());
+  }
+  function stop() {
+    clearTimeout(timer);
+    timer = null;
+    play.textContent = '▶ play';
+  }
+  slider.addEventListener('input', () => { stop(); index = Number(slider.value); show(); });
+  play.addEventListener('click', () => {
+    if (timer !== null) { stop(); return; }
+    if (epochs.length < 2) return;
+    play.textContent = '⏸ pause';
+    if (index === epochs.length - 1) { index = 0; show(); }
+    const step = () => {
+      if (index >= epochs.length - 1) { stop(); return; }
+      index++;
+      show();
+      timer = setTimeout(step, stepMs);
+    };
+    timer = setTimeout(step, stepMs);
+  });
+  return {
+    controls: [el('label', {}, 'epoch ', slider), ' ', label, ' ', play],
+    /** New epochs keep a slider that sat on the latest one at the latest; one the user moved back stays. */
+    setEpochs(next) {
+      const atLast = index === null || index === epochs.length - 1;
+      const previous = current();
+      const same = next.length === epochs.length && next.every((e, i) => e === epochs[i]);
+      epochs = next;
+      slider.max = String(Math.max(0, next.length - 1));
+      if (next.length === 0) { index = null; label.textContent = ''; return; }
+      index = atLast ? next.length - 1 : Math.max(0, next.indexOf(previous));
+      if (!same || atLast) show();
+    },
+    epoch: current,
+    refresh() { if (index !== null) show(); },
+  };
+}
+
+/** An <img> that shows a figure's address and, when the server refuses it, the message it gave. */
+function figureImage(id, alt) {
+  const image = el('img', { id, alt, class: 'figure' });
+  const error = el('p', { id: `${id}-error`, class: 'error', role: 'alert' });
+  image.addEventListener('error', async () => {
+    if (!image.getAttribute('src')) return;
+    const response = await fetch(image.src).catch(() => null);
+    const body = response ? await response.json().catch(() => null) : null;
+    error.textContent = body && body.error ? body.error : `the ${alt} could not be drawn`;
+    image.hidden = true;
+  });
+  image.addEventListener('load', () => { error.textContent = ''; image.hidden = false; });
+  return {
+    image, error,
+    show(url) { if (image.getAttribute('src') !== url) image.src = url; },
+  };
+}
+
+function query(parameters) {
+  return Object.entries(parameters).filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+}
+
+// ---------- every epoch's numbers ----------
+
+function classificationSection(id) {
+  const split = el('select', { id: 'class-split' }, ['test', 'val', 'train'].map(s => el('option', { value: s, text: s })));
+  const macro = el('table', { id: 'macro' });
+  const perClass = el('table', { id: 'per-class' });
+  const confusionTable = el('table', { id: 'confusion-table', class: 'confusion' });
+  const confusion = figureImage('confusion', 'confusion matrix');
+  const roc = figureImage('roc', 'ROC curves');
+  const note = el('p', { class: 'muted', id: 'classification-note' });
+  let request = 0;
+  async function draw(epoch) {
+    const mine = ++request;
+    const s = split.value;
+    confusion.show(`/api/trials/${id}/confusion.svg?${query({ epoch, split: s })}`);
+    roc.show(`/api/trials/${id}/roc.svg?${query({ epoch, split: s })}`);
+    try {
+      const c = await getJson(`/api/trials/${id}/classification?${query({ epoch, split: s })}`);
+      if (mine !== request) return;
+      note.textContent = `${s} split, epoch ${c.epoch}: ${c.images} images, accuracy ${percent2(c.accuracy)}`;
+      macro.replaceChildren(
+        el('thead', {}, el('tr', {}, ['accuracy', 'macro precision', 'macro recall', 'macro F1', 'macro AUC'].map(h => el('th', { text: h })))),
+        el('tbody', {}, el('tr', {}, [percent2(c.accuracy), fixed4(c.macroPrecision), fixed4(c.macroRecall), fixed4(c.macroF1), fixed4(c.macroAuc)]
+          .map(v => el('td', { class: 'num', text: v })))));
+      perClass.replaceChildren(
+        el('thead', {}, el('tr', {}, ['class', 'precision', 'recall', 'F1', 'support', 'AUC'].map(h => el('th', { text: h })))),
+        el('tbody', {}, c.perClass.map(k => el('tr', { 'data-class': k.class }, el('th', { text: k.name }),
+          [fixed4(k.precision), fixed4(k.recall), fixed4(k.f1), k.support, fixed4(k.auc)].map(v => el('td', { class: 'num', text: v }))))));
+      confusionTable.replaceChildren(
+        el('caption', { text: 'true class down, predicted class across (images)' }),
+        el('thead', {}, el('tr', {}, el('th'), c.classes.map(name => el('th', { text: name })))),
+        el('tbody', {}, c.confusion.map((row, r) => el('tr', { 'data-true': r }, el('th', { text: c.classes[r] }),
+          row.map((n, p) => el('td', { class: p === r ? 'num diagonal' : 'num', text: n }))))));
+    } catch (error) {
+      if (mine === request) note.textContent = error.message;
+    }
+  }
+  const slider = epochSlider('class-', draw);
+  // The slider covers the epochs whose metrics are stored (an epoch recorded without them has no figures).
+  async function setEpochs() {
+    try {
+      const epochs = await getJson(`/api/trials/${id}/classification/epochs?${query({ split: split.value })}`);
+      if (epochs.length === 0) note.textContent = `No ${split.value} classification metrics are stored for this trial yet.`;
+      slider.setEpochs(epochs);
+    } catch (error) {
+      note.textContent = error.message;
+    }
+  }
+  split.addEventListener('change', async () => { await setEpochs(); slider.refresh(); });
+  const section = el('section', { id: 'classification-section' }, el('h2', { text: 'Classification, epoch by epoch' }),
+    el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
+    el('p', { class: 'muted', text: 'As stored for each epoch (results show); the charts are the ones viz confusion and viz roc draw.' }),
+    note, el('div', { class: 'tables' }, macro, perClass, confusionTable),
+    el('div', { class: 'figures' }, confusion.image, roc.image), confusion.error, roc.error);
+  return {
+    section,
+    update() { return setEpochs(); },
+  };
+}
+
+function healthSection(id) {
+  const layers = el('table', { id: 'health-layers' });
+  const problems = el('ul', { id: 'health-problems' });
+  const tensor = el('select', { id: 'health-tensor' });
+  const chart = figureImage('health-chart', 'filter norms over the epochs');
+  let shownFor = null;
+  tensor.addEventListener('change', () => chart.show(`/api/trials/${id}/health.svg?${query({ tensor: tensor.value })}`));
+  const section = el('section', { id: 'health-section' }, el('h2', { text: 'Weight health' }),
+    el('p', { class: 'muted', text: 'Each filter\'s L2 norm over the stored epochs, dead filters (a norm below 0.1% of its layer\'s first median) and NaN or infinite weights, as viz health finds them.' }),
+    layers, problems, el('div', { class: 'controls' }, el('label', {}, 'layer ', tensor)), chart.image, chart.error);
+  return {
+    section,
+    async update(detail) {
+      const key = detail.snapshotEpochs.join(',');
+      if (detail.snapshotEpochs.length === 0 || key === shownFor) return;
+      shownFor = key;
+      try {
+        const h = await getJson(`/api/trials/${id}/health`);
+        layers.replaceChildren(
+          el('thead', {}, el('tr', {}, ['weights', 'kind', 'filters', `dead at epoch ${h.epochs[h.epochs.length - 1]}`, 'epochs with NaN/∞'].map(t => el('th', { text: t })))),
+          el('tbody', {}, h.layers.map(l => el('tr', { 'data-tensor': l.tensor }, el('td', { text: l.tensor }), el('td', { text: l.kind }),
+            [l.filters, l.deadFilters, l.nonFiniteEpochs].map(v => el('td', { class: v > 0 && v !== l.filters ? 'num error-text' : 'num', text: v }))))));
+        problems.replaceChildren(...(h.problems.length ? h.problems.map(p => el('li', { class: 'error-text', text: p }))
+          : [el('li', { text: `healthy over epochs ${h.epochs.join(', ')}: no dead filter, no NaN or infinite weight` })]));
+        const chosen = tensor.value;
+        tensor.replaceChildren(...h.layers.map(l => el('option', { value: l.tensor, text: `${l.tensor} (${l.kind}, ${l.filters})` })));
+        if (h.layers.some(l => l.tensor === chosen)) tensor.value = chosen;
+        chart.show(`/api/trials/${id}/health.svg?${query({ tensor: tensor.value })}&epochs=${encodeURIComponent(key)}`);
+      } catch (error) {
+        problems.replaceChildren(el('li', { class: 'error-text', text: error.message }));
+      }
+    },
+  };
+}
+
+// ---------- inside the network ----------
+
+/** One picture view: its choosers, an epoch slider and play button, and the picture at url(epoch). */
+function pictureView(prefix, title, note, choosers, url, alt) {
+  const picture = figureImage(prefix === '' ? 'kernels' : `${prefix}picture`, alt);
+  const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); });
+  const section = el('section', { class: 'view', id: `${prefix || 'kernel-'}view` }, el('h3', { text: title }),
+    el('div', { class: 'controls' }, choosers, ' ', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
+  return { section, slider, picture };
+}
+
+function networkSection(id) {
+  const state = { network: null };
+  const imageIndex = el('input', { id: 'image-index', type: 'number', min: 0, value: 0, step: 1, 'aria-label': 'image index' });
+  const imageSplit = el('select', { id: 'image-split' }, ['test', 'train'].map(s => el('option', { value: s, text: s })));
+  const imageNote = el('span', { class: 'muted', id: 'image-note' });
+  const image = () => ({ image: imageIndex.value, split: imageSplit.value });
+
+  const kernelLayer = el('select', { id: 'layer' });
+  const change = el('input', { id: 'kernel-change', type: 'checkbox' });
+  const kernels = pictureView('', 'Kernels',
+    'The picture viz kernels draws for the chosen epoch, from the stored weight snapshot: each kernel rescaled per filter (000 Fig. 9); "change since epoch 0" draws the epoch minus epoch 0 on one symmetric scale (viz kernels --change).',
+    [el('label', {}, 'layer ', kernelLayer), ' ', el('label', {}, change, ' change since epoch 0')],
+    epoch => kernelLayer.value ? `/api/trials/${id}/kernels.png?${query({ layer: kernelLayer.value, epoch, change: change.checked ? 'true' : null })}` : null,
+    'kernels of the chosen layer at the chosen epoch');
+
+  const mapLayer = el('select', { id: 'map-layer' });
+  const maps = pictureView('maps-', 'Feature maps',
+    'The chosen image\'s feature maps at the chosen layer (conv, ReLU and pooling outputs), recomputed from the epoch\'s snapshot, as viz activations draws them.',
+    [el('label', {}, 'layer ', mapLayer)],
+    epoch => mapLayer.value ? `/api/trials/${id}/activations.png?${query({ layer: mapLayer.value, ...image(), epoch })}` : null,
+    'feature maps of the chosen image');
+
+  const method = el('select', { id: 'attribution-method' }, [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) => el('option', { value: v, text: t })));
+  const targetClass = el('select', { id: 'attribution-class' });
+  const attributionLayer = el('select', { id: 'attribution-layer' });
+  const attributionNote = el('p', { class: 'muted', id: 'attribution-note' });
+  const attribution = pictureView('attribution-', 'Saliency, Grad-CAM and CAM',
+    'Which pixels the chosen class\'s score depends on, as viz saliency, viz gradcam and viz cam draw it: image, map and overlay.',
+    [el('label', {}, 'method ', method), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
+    epoch => `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
+    'attribution map of the chosen image');
+  attribution.section.append(attributionNote);
+
+  const probabilities = pictureView('probabilities-', 'Class probabilities',
+    'The softmax probability of each class for the chosen image (002 Fig. 5), true class red, a wrong prediction orange, as viz probabilities draws it.',
+    [], epoch => `/api/trials/${id}/probabilities.svg?${query({ ...image(), epoch })}`, 'class probabilities of the chosen image');
+
+  const views = [kernels, maps, attribution, probabilities];
+  const redrawImageViews = () => [maps, attribution, probabilities].forEach(v => v.slider.refresh());
+  imageIndex.addEventListener('change', redrawImageViews);
+  imageSplit.addEventListener('change', () => { limitImages(); redrawImageViews(); });
+  kernelLayer.addEventListener('change', () => kernels.slider.refresh());
+  change.addEventListener('change', () => kernels.slider.refresh());
+  mapLayer.addEventListener('change', () => maps.slider.refresh());
+  targetClass.addEventListener('change', () => attribution.slider.refresh());
+  attributionLayer.addEventListener('change', () => attribution.slider.refresh());
+  method.addEventListener('change', () => {
+    const n = state.network;
+    attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : n.gradCamNote)
+      : method.value === 'cam' ? (n.camNote || '') : '';
+    attribution.slider.refresh();
+  });
+
+  function limitImages() {
+    const n = state.network;
+    if (!n) return;
+    const count = imageSplit.value === 'train' ? n.trainImages : n.testImages;
+    imageIndex.max = String(count - 1);
+    imageNote.textContent = `of ${count} ${imageSplit.value} images (0–${count - 1})`;
+  }
+
+  const section = el('section', { id: 'network-section' }, el('h2', { text: 'Inside the network' }),
+    el('p', { class: 'muted', text: 'Every picture is recomputed from the stored weight snapshot of the chosen epoch and kept in a memory cache; no activation is stored.' }),
+    kernels.section,
+    el('div', { class: 'controls image-chooser' }, el('label', {}, imageSplit, ' image ', imageIndex), ' ', imageNote),
+    maps.section, attribution.section, probabilities.section);
+  return {
+    section,
+    async update(detail) {
+      if (detail.snapshotEpochs.length === 0) {
+        section.replaceChildren(el('h2', { text: 'Inside the network' }), el('p', { class: 'muted', text: 'No weight snapshot is stored for this trial yet.' }));
+        return;
+      }
+      if (kernelLayer.options.length === 0 && detail.convLayers.length > 0)
+        kernelLayer.replaceChildren(...detail.convLayers.map(l => el('option', { value: l.layer, text: `layer ${l.layer} (${l.shape.join('×')})` })));
+      if (detail.convLayers.length === 0) kernels.section.replaceChildren(el('h3', { text: 'Kernels' }), el('p', { class: 'muted', text: 'This model has no conv layer, so it has no kernels to draw.' }));
+      if (state.network === null) {
+        try {
+          state.network = await getJson(`/api/trials/${id}/network`);
+        } catch (error) {
+          imageNote.textContent = error.message;
+          return;
+        }
+        const n = state.network;
+        mapLayer.replaceChildren(...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description} (${l.shape.join('×')})` })));
+        if (n.mapLayers.length === 0) maps.section.replaceChildren(el('h3', { text: 'Feature maps' }), el('p', { class: 'muted', text: 'This model has no layer with C×H×W output, so it has no feature maps.' }));
+        attributionLayer.replaceChildren(el('option', { value: '', text: n.gradCamLayer !== null ? `default (layer ${n.gradCamLayer})` : 'default' }),
+          ...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description}` })));
+        targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
+        limitImages();
+      }
+      for (const view of views) view.slider.setEpochs(detail.snapshotEpochs);
+    },
+  };
+}
+
+/** The misclassified gallery: the images the model gets wrong at the chosen epoch, with their true and predicted class. */
+function misclassifiedSection(id) {
+  const split = el('select', { id: 'misclassified-split' }, ['test', 'train'].map(s => el('option', { value: s, text: s })));
+  const note = el('p', { id: 'misclassified-note' });
+  const gallery = el('div', { id: 'misclassified', class: 'gallery' });
+  let request = 0;
+  async function draw(epoch) {
+    const mine = ++request;
+    try {
+      const m = await getJson(`/api/trials/${id}/misclassified?${query({ split: split.value, epoch })}`);
+      if (mine !== request) return;
+      note.textContent = `${m.wrong} of ${m.images} ${m.split} images wrong at epoch ${m.epoch}` + (m.wrong > m.shown.length ? `; the first ${m.shown.length} by index:` : '');
+      gallery.replaceChildren(...m.shown.map(w => el('figure', { 'data-index': w.index, 'data-true': w.true, 'data-predicted': w.predicted },
+        el('img', { src: `/api/trials/${id}/image.png?${query({ split: m.split, index: w.index })}`, alt: `${m.split} image ${w.index}`, loading: 'lazy' }),
+        el('figcaption', { text: `#${w.index}: ${m.classes[w.true]} → ${m.classes[w.predicted]}` }))));
+    } catch (error) {
+      if (mine === request) { note.textContent = error.message; gallery.replaceChildren(); }
+    }
+  }
+  const slider = epochSlider('misclassified-', draw);
+  split.addEventListener('change', () => slider.refresh());
+  const section = el('section', { id: 'misclassified-section' }, el('h2', { text: 'Misclassified images' }),
+    el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
+    el('p', { class: 'muted', text: 'The images the model gets wrong at the chosen epoch, its predictions recomputed from the stored weight snapshot; each captioned true → predicted class.' }),
+    note, gallery);
+  return { section, update(detail) { slider.setEpochs(detail.snapshotEpochs); } };
+}
+
+/** The trial page's figure sections, in page order, and update(detail), which trialPage calls on every live refresh. */
+function trialFigures(id) {
+  const parts = [classificationSection(id), healthSection(id), networkSection(id), misclassifiedSection(id)];
+  return {
+    sections: parts.map(p => p.section),
+    update(detail) { for (const part of parts) part.update(detail); },
+  };
+}
