@@ -158,6 +158,22 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
     }
 
     [Fact]
+    public async Task A_trial_trained_outside_a_sweep_is_titled_by_its_id_and_status_alone()
+    {
+        await using var writer = await ResultsStore.OpenAsync(dashboard.WriterConnection);
+        var model = (await writer.GetTrialAsync(dashboard.Trial("ffnn-100", 3e-3)))!;
+        var trial = await writer.CreateTrialAsync(new TrialDefinition(null, model.Architecture, (await writer.GetArchitectureSpecAsync(model.Id))!,
+            model.Dataset, model.HyperparametersJson, model.Seed));
+        await writer.MarkRunningAsync(trial, "test-worker");
+
+        var watched = await dashboard.OpenAsync($"/trials/{trial}");
+        await Expect(watched.Page.Locator("#trial-title")).ToHaveTextAsync($"Trial {trial} running");
+        Assert.Equal(0, await watched.Page.Locator("#trial-title a").CountAsync());
+        Assert.Empty(watched.Errors);
+        await watched.Page.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_sweep_named_like_a_script_tag_is_shown_as_text_and_never_run()
     {
         long id;

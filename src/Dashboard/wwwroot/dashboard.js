@@ -310,8 +310,9 @@ async function trialPage(main) {
   await live(async () => {
     try {
       const detail = await getJson(`/api/trials/${id}`);
-      title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }),
-        detail.sweepId ? el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` })) : null);
+      // replaceChildren writes a null child as the text "null", so a trial outside a sweep passes no third child.
+      const ofSweep = detail.sweepId ? [el('span', { class: 'muted' }, ' of ', el('a', { href: `/sweeps/${detail.sweepId}`, text: `sweep ${detail.sweepId}` }))] : [];
+      title.replaceChildren(`Trial ${detail.id} `, el('span', { class: `status ${detail.status}`, text: detail.status }), ...ofSweep);
       settings.replaceChildren(el('tbody', {}, detail.settings.map(s => el('tr', {}, el('th', { text: s.name }), el('td', { text: s.value })))));
       if (window.trialExports) window.trialExports(content, detail);
       epochs.replaceChildren(
