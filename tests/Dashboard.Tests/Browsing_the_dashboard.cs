@@ -108,6 +108,28 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
     }
 
     [Fact]
+    public async Task A_learning_rate_in_a_narrow_trial_table_stays_on_one_line()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        // Narrow enough that the table must squeeze its columns, as on a laptop beside an editor.
+        await page.SetViewportSizeAsync(700, 900);
+        await Expect(page.Locator("#trials tbody tr")).ToHaveCountAsync(4);
+        // Line boxes of each row's lr text: 1 when "1e-3" reads whole, 2 when it breaks at the hyphen.
+        var lines = await page.EvaluateAsync<int[]>(@"() => {
+            const column = [...document.querySelectorAll('#trials thead th')].findIndex(th => th.dataset.column === 'lr');
+            return [...document.querySelectorAll('#trials tbody tr')].map(row => {
+                const text = document.createRange();
+                text.selectNodeContents(row.children[column]);
+                return text.getClientRects().length;
+            });
+        }");
+        Assert.Equal([1, 1, 1, 1], lines);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_new_epoch_recorded_into_the_database_appears_on_the_sweeps_sweep_and_trial_pages_within_two_seconds_without_a_reload()
     {
         // A running sweep of its own (the recorded one stays as it is for the other tests): one ffnn-100 trial, as the
