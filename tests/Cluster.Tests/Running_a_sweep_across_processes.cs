@@ -26,7 +26,7 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
         var clock = Stopwatch.StartNew();
         await using var cluster = await TestCluster.CreateAsync(fixture, output);
         cluster.Log($"shared database started in {fixture.StartDuration.TotalSeconds:0.0} s");
-        cluster.StartCoordinator();
+        var coordinator = cluster.StartCoordinator();
         var workers = new[] { cluster.StartWorker("worker-a"), cluster.StartWorker("worker-b") };
         await cluster.WaitForWorkersAsync(2);
 
@@ -43,6 +43,13 @@ public sealed class Running_a_sweep_across_processes(ClusterFixture fixture, ITe
             seed: 1
             """);
         await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, SweepTimeout);
+
+        // The finished sweep's coordinator stops quietly: no exception from its own timer's last pass in the log.
+        await cluster.WaitUntilAsync("the coordinator to stop polling the finished sweep", TimeSpan.FromSeconds(30), () =>
+            Task.FromResult(coordinator.Output.Contains($"Sweep {sweepId}: nothing runs any more; its coordinator stops polling", StringComparison.Ordinal)));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // what the stopping pass might still log
+        Assert.DoesNotContain("Caught and ignored exception", coordinator.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvokeException", coordinator.Output, StringComparison.Ordinal);
 
         var sweep = (await cluster.Store.GetSweepAsync(sweepId))!;
         Assert.Equal(6, sweep.TrialCount);

@@ -46,13 +46,11 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
             var sweep = await store.GetSweepAsync(SweepId, ct);
             // A sweep another driver runs (a `sweep run` on the cluster's database, or a cluster's sweep seen from a
             // `sweep run`) is none of this coordinator's business: its own driver's coordinator places its trials.
-            if (sweep is { Status: SweepStatus.Running })
-            {
-                if (sweep.Driver == options.Driver) await StartQueuedTrialsAsync(sweep, ct);
-            }
-            else await StopAsync(sweep, ct);
+            if (sweep is { Status: SweepStatus.Running } && sweep.Driver == options.Driver) await StartQueuedTrialsAsync(sweep, ct);
             foreach (var done in await store.CompleteFinishedSweepsAsync(ct))
                 logger.LogInformation("Sweep {Sweep} completed", done);
+            // Last: stopping disposes the poll timer, which cancels ct under this very pass, so nothing may use ct after it.
+            if (sweep is not { Status: SweepStatus.Running }) await StopAsync(sweep, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -129,8 +127,9 @@ public sealed class SweepCoordinatorGrain(ResultsStore store, CoordinatorOptions
         var running = sweep is null ? [] : (await store.GetSweepTrialsAsync(SweepId, ct)).Where(t => t.Status == TrialStatus.Running).Select(t => t.TrialId).ToList();
         if (sweep?.Status == SweepStatus.Cancelled && running.Count > 0)
             await CancelOnWorkersAsync(running, ct);
-        if (running.Count > 0) return;
-        _poll?.Dispose();
+        if (running.Count > 0 || _poll is null) return;
+        logger.LogInformation("Sweep {Sweep}: nothing runs any more; its coordinator stops polling", SweepId);
+        _poll.Dispose();
         _poll = null;
         this.DeactivateOnIdle();
     }
