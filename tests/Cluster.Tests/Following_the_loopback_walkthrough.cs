@@ -22,7 +22,7 @@ public sealed partial class Following_the_loopback_walkthrough(ClusterFixture fi
     {
         var clock = Stopwatch.StartNew();
         var commands = WalkthroughCommands(await File.ReadAllTextAsync(Path.Combine(Repository.Root(), "docs", "cluster.md")));
-        output.WriteLine("the walkthrough:\n  " + string.Join("\n  ", commands.Select(c => "experiments " + string.Join(' ', c))));
+        output.WriteLine("the walkthrough:\n  " + string.Join("\n  ", commands.Select(c => "./experiments " + string.Join(' ', c))));
         // The doc promises one coordinator and two workers, then a submit and a watch; the checks below depend on it.
         Assert.Equal(["silo", "silo", "silo", "sweep", "sweep"], commands.Select(c => c[0]));
 
@@ -60,7 +60,7 @@ public sealed partial class Following_the_loopback_walkthrough(ClusterFixture fi
         cluster.Log($"test took {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    /// <summary>The commands of the fenced block after <see cref="Marker"/>, each split into its arguments (after `experiments`).</summary>
+    /// <summary>The commands of the fenced block after <see cref="Marker"/>, each split into its arguments (after `./experiments`).</summary>
     private static List<string[]> WalkthroughCommands(string markdown)
     {
         var at = markdown.IndexOf(Marker, StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public sealed partial class Following_the_loopback_walkthrough(ClusterFixture fi
             if (command.Length == 0) continue;
             Assert.DoesNotMatch("[\"'$`\\\\|&;<>]", command); // plain words only, so splitting on spaces is what a shell does
             var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal("experiments", words[0]);
+            Assert.Equal("./experiments", words[0]);
             commands.Add(words[1..]);
         }
         return commands;
