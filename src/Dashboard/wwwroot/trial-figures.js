@@ -192,7 +192,7 @@ function pictureView(prefix, title, note, choosers, url, alt) {
   const picture = figureImage(prefix === '' ? 'kernels' : `${prefix}picture`, alt);
   const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); });
   const section = el('section', { class: 'view', id: `${prefix || 'kernel-'}view` }, el('h3', { text: title }),
-    el('div', { class: 'controls' }, choosers, ' ', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
+    el('div', { class: 'controls' }, choosers, choosers.length ? ' · ' : '', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
   return { section, slider, picture };
 }
 
@@ -260,7 +260,7 @@ function networkSection(id) {
   const section = el('section', { id: 'network-section' }, el('h2', { text: 'Inside the network' }),
     el('p', { class: 'muted', text: 'Every picture is recomputed from the stored weight snapshot of the chosen epoch and kept in a memory cache; no activation is stored.' }),
     kernels.section,
-    el('div', { class: 'controls image-chooser' }, el('label', {}, imageSplit, ' image ', imageIndex), ' ', imageNote),
+    el('div', { class: 'controls image-chooser' }, el('label', {}, 'The image for the views below: ', imageSplit, ' image ', imageIndex), ' ', imageNote),
     maps.section, attribution.section, probabilities.section);
   return {
     section,
