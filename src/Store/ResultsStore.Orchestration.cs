@@ -309,7 +309,7 @@ public sealed partial class ResultsStore
     private Task<RedriveResult> RedriveAsync(string lost, string why, Action<NpgsqlCommand> parameters, CancellationToken ct, Func<bool>? holdBack = null) =>
         RunAsync(async token =>
         {
-            if (holdBack?.Invoke() == true) return new RedriveResult([], [], []);
+            if (holdBack?.Invoke() == true) return HeldBack;
             await using var command = _dataSource.CreateCommand(
                 $$"""
                 WITH expired AS (
@@ -346,7 +346,10 @@ public sealed partial class ResultsStore
                 sweeps.Add(reader.GetInt64(2));
             }
             return new RedriveResult(requeued, failed, cancelled) { Sweeps = [.. sweeps] };
-        }, ct);
+        }, ct, reachedDatabase: result => !ReferenceEquals(result, HeldBack));
+
+    // What a held-back take-back answers, decided without the database, so it says nothing about whether the database is back.
+    private static readonly RedriveResult HeldBack = new([], [], []);
 
     /// <summary>
     /// The end of one attempt, written only by the worker that owns it (a worker whose trial was taken back writes nothing).

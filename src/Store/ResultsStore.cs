@@ -571,7 +571,11 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>A failure in one short line, for logs and messages.</summary>
     public static string Describe(Exception exception) => StoreResilience.Describe(exception);
 
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct)
+    /// <param name="reachedDatabase">
+    /// Whether a result came from the database; one decided without it (a take-back held back during an outage) must
+    /// not count as the database being back. Null: every result did.
+    /// </param>
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken ct, Func<T, bool>? reachedDatabase = null)
     {
         T result;
         try
@@ -583,7 +587,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
             // Past the outage budget: one exception that says so, instead of the driver's last connection error.
             throw new StoreUnreachableException(downFor, e);
         }
-        _outage.Succeeded();
+        if (reachedDatabase?.Invoke(result) != false) _outage.Succeeded();
         return result;
     }
 

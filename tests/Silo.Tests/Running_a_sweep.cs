@@ -203,8 +203,8 @@ public class Running_a_sweep : IDisposable
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Contains("Sweep 1 completed: 2 completed.", run.Output);
-        Assert.Equal(1, Occurrences(run.Error, "The results database is unreachable"));
-        Assert.Equal(1, Occurrences(run.Error, "The results database is back after"));
+        Assert.True(Occurrences(run.Error, "The results database is unreachable") == 1, run.Error);
+        Assert.True(Occurrences(run.Error, "The results database is back after") == 1, run.Error);
         var longest = run.All.Split('\n').MaxBy(line => line.Length)!;
         Assert.True(longest.Length < 400, $"a line of {longest.Length} characters: {longest}");
         // No restart: each trial ran in one attempt, and recorded epochs 0..3 exactly once each.
