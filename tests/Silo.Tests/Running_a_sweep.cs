@@ -99,6 +99,41 @@ public class Running_a_sweep : IDisposable
         Assert.Equal([(1L, 2), (2L, 2)], after.Keys.Except(before.Keys).Order());
     }
 
+    [Fact]
+    public void Status_lists_the_running_and_failed_trials_of_a_big_sweep_first_and_all_of_them_only_when_asked()
+    {
+        // 40 queued trials, nothing to run them: two made running and failed by hand, as a cluster would leave them.
+        var file = _cli.WriteFile("forty.yaml", EightTrials
+            .Replace("lr: [1e-3, 3e-3]", "lr: [1e-4, 2e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2]", StringComparison.Ordinal)
+            .Replace("weight_decay: [0, 1e-4]", "weight_decay: [0, 1e-5, 1e-4, 1e-3]", StringComparison.Ordinal)
+            .Replace("repeats: 2", "repeats: 1", StringComparison.Ordinal));
+        var submit = _cli.Run("sweep", "submit", file);
+        Assert.True(submit.ExitCode == 0, submit.All);
+        _cli.ExecuteSql("update trials set status = 'running', worker = 'node-x/1', heartbeat_at = now() where id = 37; " +
+                        "update trials set status = 'failed', error = 'test: simulated crash' where id = 38");
+
+        var status = _cli.Run("sweep", "status", "1", "--limit", "5");
+        Assert.True(status.ExitCode == 0, status.All);
+        Assert.Equal([37L, 38, 1, 2, 3], TrialIdsListed(status));
+        Assert.Contains("5 of 40 trials listed, running and failed ones first", status.Output);
+
+        var all = _cli.Run("sweep", "status", "1", "--all");
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), TrialIdsListed(all));
+        Assert.DoesNotContain("trials listed", all.Output);
+        Assert.Equal(40, Json(_cli.Run("sweep", "status", "1", "--json")).GetProperty("trials").GetArrayLength());
+
+        var zero = _cli.Run("sweep", "status", "1", "--limit", "0");
+        Assert.Equal(2, zero.ExitCode);
+        Assert.Contains("--limit must be at least 1, got 0", zero.All);
+    }
+
+    /// <summary>The trial ids in the first column of <c>sweep status</c>'s table, in the order listed.</summary>
+    private static List<long> TrialIdsListed(CliRun status) =>
+        status.Lines.Where(l => l.StartsWith('│'))
+            .Select(l => l.Trim('│').Split('│')[0].Trim())
+            .Where(cell => cell.Length > 0 && cell.All(char.IsAsciiDigit))
+            .Select(cell => long.Parse(cell, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
     private Dictionary<(long Trial, int Epoch), string> EpochTimes() =>
         Json(_cli.Run("results", "sql", "select trial_id, epoch, recorded_at::text as at from epochs", "--json")).EnumerateArray()
             .ToDictionary(r => (long.Parse(r.GetProperty("trial_id").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
