@@ -130,6 +130,9 @@ public sealed class TrialExecutor(
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
             // what it wrote is what everyone is told. A taken-back attempt writes nothing, and its end is refused too.
+            // The quarantine goes to the database before the trial goes back to the queue, so `sweep status` shows
+            // this worker unhealthy by the time anyone sees the trial it gave back; the periodic heartbeat is the backstop.
+            if (environmentFault is not null) await ReportQuarantineAsync();
             var written = running.Reason == StopReason.LeaseLost
                 ? null
                 : environmentFault is not null
@@ -180,6 +183,32 @@ public sealed class TrialExecutor(
         {
             // Only a prompt is lost: the coordinator's next poll sees the free slot.
             logger.LogWarning(e, "Could not tell the coordinator of sweep {Sweep} that trial {Trial} ended", ended.SweepId, ended.TrialId);
+        }
+    }
+
+    /// <summary>
+    /// Registers this worker and beats once (<see cref="ResultsStore.HeartbeatAsync"/>): its slots, whether it is
+    /// quarantined, and the leases of the attempts it runs, renewed fenced by attempt. Stops the trials the reply names:
+    /// cancelled by a user, or taken back from this worker.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var reply = await store.HeartbeatAsync(
+            new WorkerHeartbeat(options.Name, BuildInfo.Host, slots.Slots, slots.Gpus, slots.ThreadsPerSlot, RunningAttempts, Quarantine), options.Lease, ct);
+        foreach (var id in reply.CancelRequested) Stop(id, StopReason.CancelledByUser);
+        foreach (var id in reply.Lost) Stop(id, StopReason.LeaseLost);
+    }
+
+    /// <summary>Writes this worker's quarantine to the database now, with an extra heartbeat, rather than at the next periodic one.</summary>
+    private async Task ReportQuarantineAsync()
+    {
+        try
+        {
+            await HeartbeatAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not record the quarantine of worker {Worker} yet; its next heartbeat carries it ({Reason})", options.Name, ResultsStore.Describe(e));
         }
     }
 
