@@ -88,32 +88,24 @@ public sealed partial class ResultsStore
             if (limit <= 0) return [];
             await using var connection = await _dataSource.OpenConnectionAsync(token);
             await using var transaction = await connection.BeginTransactionAsync(token);
-            await using (var lockSweep = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7340033, @sweep::int)", connection, transaction))
-            {
-                lockSweep.Parameters.AddWithValue("sweep", (int)(sweepId % int.MaxValue));
-                await lockSweep.ExecuteNonQueryAsync(token);
-            }
+            await LockSweepDispatchAsync(connection, transaction, sweepId, token);
             await using var pick = new NpgsqlCommand(
-                """
-                WITH s AS (SELECT max_concurrent FROM sweeps WHERE id = @sweep AND status = 'running'),
-                     in_flight AS (
-                         SELECT count(*) FILTER (WHERE status = 'running'
-                                                    OR (status = 'queued' AND dispatched_at > now() - @redispatch)) AS n
-                         FROM trials WHERE sweep_id = @sweep AND status IN ('queued', 'running')),
+                $"""
+                WITH {InFlight},
                      capacity AS (
                          SELECT least(@limit, coalesce((SELECT max_concurrent FROM s), 2147483647) - (SELECT n FROM in_flight)) AS n
                          FROM s),
                      picked AS (
                          SELECT id FROM trials
                          WHERE sweep_id = @sweep AND status = 'queued' AND NOT cancel_requested
-                           AND (dispatched_at IS NULL OR dispatched_at <= now() - @redispatch)
+                           AND (dispatched_at IS NULL OR dispatched_at <= now() - @window)
                          ORDER BY trial_index, id
                          LIMIT greatest(0, coalesce((SELECT n FROM capacity), 0)))
                 UPDATE trials t SET dispatched_at = now() FROM picked WHERE t.id = picked.id RETURNING t.id
                 """, connection, transaction);
             pick.Parameters.AddWithValue("sweep", sweepId);
             pick.Parameters.AddWithValue("limit", limit);
-            pick.Parameters.AddWithValue("redispatch", redispatchAfter);
+            pick.Parameters.AddWithValue("window", redispatchAfter);
             var ids = await ReadLongsAsync(pick, token);
             await transaction.CommitAsync(token);
             ids.Sort();
@@ -132,33 +124,91 @@ public sealed partial class ResultsStore
         CancellationToken ct = default) =>
         RunAsync(async token =>
         {
-            await using var command = _dataSource.CreateCommand(
-                """
-                UPDATE trials t
-                SET status = 'running', attempts = t.attempts + 1, worker = @worker, started_at = now(), finished_at = NULL,
-                    heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
-                FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
-                WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
-                  AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL AND s.driver = @driver))
-                  AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
-                RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
-                          t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume + t.environment_faults,
-                          coalesce(s.snapshot_every, 1), coalesce(s.early_stopping, false)
-                """);
-            command.Parameters.AddWithValue("id", trialId);
-            command.Parameters.AddWithValue("worker", worker);
-            command.Parameters.AddWithValue("lease", lease);
-            command.Parameters.AddWithValue("gpus", workerGpus);
-            command.Parameters.AddWithValue("driver", driver);
-            await using var reader = await command.ExecuteReaderAsync(token);
-            if (!await reader.ReadAsync(token)) return null;
-            return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
-                reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
-                reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13))
-            {
-                Rules = new SweepRules(reader.GetInt32(14), reader.GetBoolean(15)),
-            };
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            return await ClaimAsync(connection, null, trialId, worker, lease, workerGpus, driver, token);
         }, ct);
+
+    /// <summary>
+    /// A worker whose slot has just freed claims the next queued trial of <paramref name="sweepId"/> itself, as
+    /// <see cref="ClaimTrialAsync"/> would claim it (same conditions: still queued, not cancelled, the sweep running and
+    /// driven by <paramref name="driver"/>, a GPU trial only with <paramref name="workerGpus"/> &gt; 0), so the slot
+    /// does not wait for a round trip through the sweep's coordinator. Under the same per-sweep lock as
+    /// <see cref="DispatchAsync"/>, it never claims past max_concurrent, counting as in flight the trials a coordinator
+    /// picked within <paramref name="dispatchedWithin"/> and may be starting elsewhere (which it also leaves to them
+    /// while another trial is queued). Null when nothing is left to claim or the sweep is at max_concurrent.
+    /// </summary>
+    public Task<TrialClaim?> ClaimNextTrialAsync(long sweepId, string worker, TimeSpan lease, int workerGpus, string driver, TimeSpan dispatchedWithin,
+        CancellationToken ct = default) =>
+        RunAsync(async token =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(token);
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await LockSweepDispatchAsync(connection, transaction, sweepId, token);
+            await using var pick = new NpgsqlCommand(
+                $"""
+                WITH {InFlight}
+                SELECT t.id FROM trials t, s
+                WHERE t.sweep_id = @sweep AND t.status = 'queued' AND NOT t.cancel_requested
+                  AND coalesce(s.max_concurrent, 2147483647) > (SELECT n FROM in_flight)
+                ORDER BY coalesce(t.dispatched_at > now() - @window, false), t.trial_index, t.id
+                LIMIT 1 FOR UPDATE OF t SKIP LOCKED
+                """, connection, transaction);
+            pick.Parameters.AddWithValue("sweep", sweepId);
+            pick.Parameters.AddWithValue("window", dispatchedWithin);
+            if (await pick.ExecuteScalarAsync(token) is not long trialId) return null;
+            var claim = await ClaimAsync(connection, transaction, trialId, worker, lease, workerGpus, driver, token);
+            await transaction.CommitAsync(token);
+            return claim;
+        }, ct);
+
+    // What max_concurrent counts, as CTEs over @sweep: the sweep (while it runs) and its trials in flight, running or
+    // picked to start within @window (a start on its way to a worker).
+    private const string InFlight = """
+        s AS (SELECT max_concurrent FROM sweeps WHERE id = @sweep AND status = 'running'),
+        in_flight AS (
+            SELECT count(*) FILTER (WHERE status = 'running' OR (status = 'queued' AND dispatched_at > now() - @window)) AS n
+            FROM trials WHERE sweep_id = @sweep AND status IN ('queued', 'running'))
+        """;
+
+    // The per-sweep lock under which trials are picked to start, so that concurrent pickers never exceed max_concurrent.
+    private static async Task LockSweepDispatchAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long sweepId, CancellationToken ct)
+    {
+        await using var lockSweep = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7340033, @sweep::int)", connection, transaction);
+        lockSweep.Parameters.AddWithValue("sweep", (int)(sweepId % int.MaxValue));
+        await lockSweep.ExecuteNonQueryAsync(ct);
+    }
+
+    // The claim itself (see ClaimTrialAsync): one conditional UPDATE that makes a queued trial the worker's.
+    private static async Task<TrialClaim?> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long trialId, string worker, TimeSpan lease,
+        int workerGpus, string driver, CancellationToken token)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE trials t
+            SET status = 'running', attempts = t.attempts + 1, worker = @worker, started_at = now(), finished_at = NULL,
+                heartbeat_at = now(), lease_expires_at = now() + @lease, dispatched_at = NULL
+            FROM trials old LEFT JOIN sweeps s ON s.id = old.sweep_id
+            WHERE t.id = @id AND old.id = t.id AND t.status = 'queued' AND NOT t.cancel_requested
+              AND (s.id IS NULL OR (s.status = 'running' AND s.snapshot_every IS NOT NULL AND s.driver = @driver))
+              AND (coalesce(s.gpus_per_trial, 0) = 0 OR @gpus > 0)
+            RETURNING t.id, t.sweep_id, t.label, t.attempts, coalesce(s.max_attempts, 1), t.architecture, t.architecture_spec::text, t.dataset,
+                      t.hyperparameters::text, t.seed, t.queued_at, t.started_at, s.trace_parent, t.attempts_before_resume + t.environment_faults,
+                      coalesce(s.snapshot_every, 1), coalesce(s.early_stopping, false)
+            """, connection, transaction);
+        command.Parameters.AddWithValue("id", trialId);
+        command.Parameters.AddWithValue("worker", worker);
+        command.Parameters.AddWithValue("lease", lease);
+        command.Parameters.AddWithValue("gpus", workerGpus);
+        command.Parameters.AddWithValue("driver", driver);
+        await using var reader = await command.ExecuteReaderAsync(token);
+        if (!await reader.ReadAsync(token)) return null;
+        return new TrialClaim(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), NullableString(reader, 2), reader.GetInt32(3),
+            reader.GetInt32(4), reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetInt64(9),
+            reader.GetFieldValue<DateTimeOffset>(10), reader.GetFieldValue<DateTimeOffset>(11), NullableString(reader, 12), reader.GetInt32(13))
+        {
+            Rules = new SweepRules(reader.GetInt32(14), reader.GetBoolean(15)),
+        };
+    }
 
     /// <summary>
     /// Records the rules of a sweep stored before migration 0009, as its coordinator read them from the sweep's spec;

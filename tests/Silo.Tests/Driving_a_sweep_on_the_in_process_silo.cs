@@ -40,7 +40,8 @@ public sealed class Driving_a_sweep_on_the_in_process_silo(LocalDatabase databas
             var clock = Stopwatch.StartNew();
             while ((await store.GetSweepAsync(sweepId))!.Status == SweepStatus.Running && clock.Elapsed < TimeSpan.FromMinutes(2)) await Task.Delay(100);
 
-            // One slot: the second trial could start only when the first one's end told the coordinator grain.
+            // One slot and no poll: the second trial starts as the first ends (its worker claims it), and the last end,
+            // told to the coordinator grain, closes the sweep.
             var trials = await store.GetSweepTrialsAsync(sweepId);
             Assert.Equal([TrialStatus.Completed, TrialStatus.Completed], trials.Select(t => t.Status));
             Assert.Equal(SweepStatus.Completed, (await store.GetSweepAsync(sweepId))!.Status);

@@ -70,6 +70,57 @@ public sealed class RunningSweepTrials(FreshDatabase database) : IClassFixture<F
     }
 
     [Fact]
+    public async Task A_worker_claiming_for_its_freed_slot_takes_the_sweeps_next_queued_trial_but_never_past_max_concurrent()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3, maxConcurrent: 1);
+        await using var _ = store;
+        var first = (await store.ClaimTrialAsync(trials[0], "w1", Lease))!;
+
+        Assert.Null(await store.ClaimNextTrialAsync(sweep, "w2", Lease, 0, SweepDrivers.Cluster, Redispatch));
+        await store.EndAttemptAsync(first.Owner, "w1", TrialStatus.Completed, null);
+        var next = await store.ClaimNextTrialAsync(sweep, "w1", Lease, 0, SweepDrivers.Cluster, Redispatch);
+
+        Assert.Equal((trials[1], 1), (next!.TrialId, next.Attempt));
+        var rows = await store.GetSweepTrialsAsync(sweep);
+        Assert.Equal([TrialStatus.Completed, TrialStatus.Running, TrialStatus.Queued], rows.Select(r => r.Status));
+        Assert.Equal("w1", rows[1].Worker);
+    }
+
+    [Fact]
+    public async Task A_worker_claiming_for_itself_leaves_a_trial_a_coordinator_is_starting_to_that_start_and_counts_it_in_flight()
+    {
+        var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 3, maxConcurrent: 2);
+        await using var _ = store;
+        // The coordinator's pick, on its way to another worker's grain.
+        Assert.Equal([trials[0]], await store.DispatchAsync(sweep, 1, redispatchAfter: TimeSpan.Zero));
+
+        Assert.Equal(trials[1], (await store.ClaimNextTrialAsync(sweep, "w1", Lease, 0, SweepDrivers.Cluster, Redispatch))!.TrialId);
+        // Trial 1 running and trial 0 being started make max_concurrent.
+        Assert.Null(await store.ClaimNextTrialAsync(sweep, "w2", Lease, 0, SweepDrivers.Cluster, Redispatch));
+        Assert.NotNull(await store.ClaimTrialAsync(trials[0], "w3", Lease));
+    }
+
+    [Fact]
+    public async Task A_worker_claims_no_next_trial_of_a_cancelled_sweep_of_another_driver_or_asking_for_a_gpu_it_lacks()
+    {
+        await using var store = await ResultsStore.OpenAsync(await database.NewDatabaseAsync());
+        var gpuSweep = await store.CreateSweepAsync(new SweepDefinition("gpu", "{}", "synthetic", "val_accuracy", true, null, 2, 0.5, null),
+            [new QueuedTrial(Make.Trial(), 0, "t0")]);
+        var processSweep = await store.CreateSweepAsync(
+            new SweepDefinition("here", "{}", "synthetic", "val_accuracy", true, null, 2, 0, null, Driver: SweepDrivers.InProcess("laptop/7")),
+            [new QueuedTrial(Make.Trial(), 0, "t0")]);
+        var cancelled = await store.CreateSweepAsync(new SweepDefinition("cancelled", "{}", "synthetic", "val_accuracy", true, null, 2, 0, null),
+            [new QueuedTrial(Make.Trial(), 0, "t0")]);
+        await store.CancelSweepAsync(cancelled);
+
+        Assert.Null(await store.ClaimNextTrialAsync(gpuSweep, "cpu-worker", Lease, workerGpus: 0, SweepDrivers.Cluster, Redispatch));
+        Assert.Null(await store.ClaimNextTrialAsync(processSweep, "cluster-worker", Lease, 0, SweepDrivers.Cluster, Redispatch));
+        Assert.Null(await store.ClaimNextTrialAsync(cancelled, "cluster-worker", Lease, 0, SweepDrivers.Cluster, Redispatch));
+        Assert.NotNull(await store.ClaimNextTrialAsync(gpuSweep, "gpu-worker", Lease, workerGpus: 1, SweepDrivers.Cluster, Redispatch));
+        Assert.NotNull(await store.ClaimNextTrialAsync(processSweep, "laptop/7", Lease, 0, SweepDrivers.InProcess("laptop/7"), Redispatch));
+    }
+
+    [Fact]
     public async Task A_published_trial_that_nobody_claimed_is_published_again_after_the_redispatch_interval()
     {
         var (store, sweep, trials) = await SweepAsync(await database.NewDatabaseAsync(), 1);

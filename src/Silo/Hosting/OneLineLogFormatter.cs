@@ -22,6 +22,7 @@ internal sealed class OneLineLogFormatter() : ConsoleFormatter(FormatterName)
     {
         var message = logEntry.Formatter(logEntry.State, logEntry.Exception);
         if (string.IsNullOrEmpty(message) && logEntry.Exception is null) return;
+        if (ImpossibleWatchdogStall.Matches(logEntry.Category, logEntry.State, message)) return;
         if (!CommandErrors.Verbose && !IsOurs(logEntry.Category)) message = FirstLine(message);
         textWriter.Write(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss} {Level(logEntry.LogLevel)}: {logEntry.Category}: {message}"));
         if (logEntry.Exception is { } e)

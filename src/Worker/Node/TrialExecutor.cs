@@ -10,8 +10,9 @@ namespace Experiments.Worker.Node;
 /// The worker's slots. Starting a trial claims it in PostgreSQL, starts it on a thread of its own and returns, so the
 /// caller (a worker grain's turn) is done within moments however long the trial runs; a dead
 /// worker's trials come back through their expired leases (docs/cluster.md, "Why leases"). When an attempt ends, the
-/// sweep's coordinator is told (<see cref="ISweepCoordination"/>), also when the store refused the attempt's writes
-/// because the trial was taken back from it: the slot is free either way.
+/// worker claims its sweep's next queued trial for the slot itself, then the sweep's coordinator is told
+/// (<see cref="ISweepCoordination"/>), also when the store refused the attempt's writes because the trial was taken
+/// back from it: the slot is then free, and the coordinator fills it.
 /// </summary>
 public sealed class TrialExecutor(
     ResultsStore store, WorkerOptions options, SlotPlan slots, SweepTrialRun runner, ILogger<TrialExecutor> logger) : IAsyncDisposable
@@ -64,15 +65,21 @@ public sealed class TrialExecutor(
             return TrialStartResult.NotClaimed;
         }
         _freeSlotIndices.TryDequeue(out var slot);
-        var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
-        _running[claim.TrialId] = running;
         logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} ({AttemptInBudget} of {MaxAttempts} allowed)",
             claim.TrialId, claim.Label, claim.Attempt, claim.AttemptInBudget, claim.MaxAttempts);
+        StartOnSlot(claim, slot);
+        return TrialStartResult.Started;
+    }
+
+    /// <summary>Runs a claimed trial on <paramref name="slot"/>, whose semaphore count the caller holds.</summary>
+    private void StartOnSlot(TrialClaim claim, int slot)
+    {
+        var running = new Running(claim, slot, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        _running[claim.TrialId] = running;
         // On a thread of its own, off the caller's scheduler (a grain's), and without the caller's execution context:
         // a grain call's request context (a placement hint naming this silo) must not ride along on the trial's calls.
         using (ExecutionContext.SuppressFlow())
             running.Task = Task.Factory.StartNew(() => RunAsync(running), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-        return TrialStartResult.Started;
     }
 
     /// <summary>Stops a running trial at the next batch boundary; its recorded epochs are kept.</summary>
@@ -118,10 +125,14 @@ public sealed class TrialExecutor(
             outcome = new AttemptOutcome(TrialStatus.Failed, e.Message);
         }
         TrialEnded? ended = null;
+        var claimNext = false;
         try
         {
             // The store may record another status than the worker saw (a user's cancel wins over an interrupted attempt);
             // what it wrote is what everyone is told. A taken-back attempt writes nothing, and its end is refused too.
+            // The quarantine goes to the database before the trial goes back to the queue, so `sweep status` shows
+            // this worker unhealthy by the time anyone sees the trial it gave back; the periodic heartbeat is the backstop.
+            if (environmentFault is not null) await ReportQuarantineAsync();
             var written = running.Reason == StopReason.LeaseLost
                 ? null
                 : environmentFault is not null
@@ -141,6 +152,9 @@ public sealed class TrialExecutor(
                 runner.Progress.Ended(claim.TrialId, outcome.Status, outcome.Message);
                 logger.LogInformation("Trial {Trial} ended {Status}{Message}", claim.TrialId, outcome.Status.ToText(), outcome.Message is null ? "" : ": " + outcome.Message);
                 if (claim.SweepId is { } sweepId) ended = new TrialEnded(sweepId, claim.TrialId, outcome.Status.ToText(), options.Name);
+                // A healthy attempt's end frees the slot for the sweep's next trial; after an environment fault this
+                // worker is quarantined, and after a lost lease it is in doubt, so those slots wait for a coordinator.
+                claimNext = environmentFault is null;
             }
         }
         catch (Exception e)
@@ -150,8 +164,15 @@ public sealed class TrialExecutor(
         }
         finally
         {
-            // Free the slot before telling the coordinator: a coordinator grain fills it within that very call.
-            Release(running);
+            _running.TryRemove(claim.TrialId, out _);
+            running.Cancellation.Dispose();
+        }
+        // Fill the slot before telling the coordinator, so that its pass finds the slot taken rather than starting
+        // another trial there; a slot this worker could not fill is freed first, and that pass fills it.
+        if (!(claimNext && await TryClaimNextAsync(claim, running.Slot)))
+        {
+            _freeSlotIndices.Enqueue(running.Slot);
+            _free.Release();
         }
         if (ended is null) return;
         try
@@ -165,6 +186,32 @@ public sealed class TrialExecutor(
         }
     }
 
+    /// <summary>
+    /// Registers this worker and beats once (<see cref="ResultsStore.HeartbeatAsync"/>): its slots, whether it is
+    /// quarantined, and the leases of the attempts it runs, renewed fenced by attempt. Stops the trials the reply names:
+    /// cancelled by a user, or taken back from this worker.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var reply = await store.HeartbeatAsync(
+            new WorkerHeartbeat(options.Name, BuildInfo.Host, slots.Slots, slots.Gpus, slots.ThreadsPerSlot, RunningAttempts, Quarantine), options.Lease, ct);
+        foreach (var id in reply.CancelRequested) Stop(id, StopReason.CancelledByUser);
+        foreach (var id in reply.Lost) Stop(id, StopReason.LeaseLost);
+    }
+
+    /// <summary>Writes this worker's quarantine to the database now, with an extra heartbeat, rather than at the next periodic one.</summary>
+    private async Task ReportQuarantineAsync()
+    {
+        try
+        {
+            await HeartbeatAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Could not record the quarantine of worker {Worker} yet; its next heartbeat carries it ({Reason})", options.Name, ResultsStore.Describe(e));
+        }
+    }
+
     /// <summary>Stops claiming trials, once, and says so with the fault and this machine's name.</summary>
     private void QuarantineThisWorker(string fault, long trialId)
     {
@@ -173,19 +220,46 @@ public sealed class TrialExecutor(
                         "to the queue for another worker without using one of its attempts", options.Name, BuildInfo.Host, fault, trialId);
     }
 
-    private void Release(Running running)
+    /// <summary>
+    /// Claims the next queued trial of <paramref name="ended"/>'s sweep from PostgreSQL and starts it on the slot
+    /// <paramref name="ended"/> leaves, whose semaphore count stays held: the slot goes straight to the next trial instead
+    /// of waiting for a round trip through the sweep's coordinator, which on a cluster crosses processes twice
+    /// (bench/README.md, "Orchestration"). The claim is the coordinator's own conditional UPDATE (the sweep's driver, its
+    /// GPUs, max_concurrent), so nothing is held ahead: a trial is either queued or running. False when there is none
+    /// to claim, this worker is quarantined or stopping, or the database did not answer.
+    /// </summary>
+    private async Task<bool> TryClaimNextAsync(TrialClaim ended, int slot)
     {
-        _running.TryRemove(running.Claim.TrialId, out _);
-        running.Cancellation.Dispose();
-        _freeSlotIndices.Enqueue(running.Slot);
-        _free.Release();
+        if (ended.SweepId is not { } sweepId || _quarantine is not null || _stopping.IsCancellationRequested) return false;
+        TrialClaim? next;
+        try
+        {
+            next = await store.ClaimNextTrialAsync(sweepId, options.Name, options.Lease, slots.Gpus, options.Driver, CoordinatorStartsWithin, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Only a head start is lost: the slot is freed, and the coordinator fills it.
+            logger.LogWarning("Could not claim the next trial of sweep {Sweep} after trial {Trial} ({Reason})", sweepId, ended.TrialId, ResultsStore.Describe(e));
+            return false;
+        }
+        if (next is null) return false;
+        logger.LogInformation("Trial {Trial} ({Label}) started, attempt {Attempt} ({AttemptInBudget} of {MaxAttempts} allowed), claimed by this worker as trial {Ended} ended",
+            next.TrialId, next.Label, next.Attempt, next.AttemptInBudget, next.MaxAttempts, ended.TrialId);
+        StartOnSlot(next, slot);
+        return true;
     }
+
+    // How long a trial a coordinator picked may take to reach its worker: the coordinator's call timeout. A worker
+    // claiming for itself counts such trials as in flight and leaves them to that start.
+    private static readonly TimeSpan CoordinatorStartsWithin = TimeSpan.FromSeconds(5);
 
     /// <summary>Stops every running trial (they go back to the queue, resuming from their last epoch) and waits for them.</summary>
     public async Task StopAllAsync()
     {
         await _stopping.CancelAsync();
-        await Task.WhenAll(_running.Values.Select(r => r.Task ?? Task.CompletedTask));
+        // A trial that ends may have claimed its sweep's next one just before the stop, so wait until none is left.
+        while (!_running.IsEmpty)
+            await Task.WhenAll(_running.Values.Select(r => r.Task ?? Task.CompletedTask));
     }
 
     public async ValueTask DisposeAsync()

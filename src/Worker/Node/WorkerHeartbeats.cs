@@ -11,8 +11,6 @@ namespace Experiments.Worker.Node;
 public sealed class WorkerHeartbeats(ResultsStore store, TrialExecutor executor, WorkerOptions options, ILogger<WorkerHeartbeats> logger)
     : BackgroundService
 {
-    private static readonly string Host = Environment.MachineName;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Contracts.ExperimentsTelemetry.ObserveSlots(() => executor.Slots.Slots - executor.FreeSlots, () => executor.FreeSlots);
@@ -32,14 +30,7 @@ public sealed class WorkerHeartbeats(ResultsStore store, TrialExecutor executor,
         while (await WaitAsync(timer, stoppingToken));
     }
 
-    public async Task BeatAsync(CancellationToken ct)
-    {
-        var slots = executor.Slots;
-        var reply = await store.HeartbeatAsync(
-            new WorkerHeartbeat(options.Name, Host, slots.Slots, slots.Gpus, slots.ThreadsPerSlot, executor.RunningAttempts, executor.Quarantine), options.Lease, ct);
-        foreach (var id in reply.CancelRequested) executor.Stop(id, StopReason.CancelledByUser);
-        foreach (var id in reply.Lost) executor.Stop(id, StopReason.LeaseLost);
-    }
+    public Task BeatAsync(CancellationToken ct) => executor.HeartbeatAsync(ct);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

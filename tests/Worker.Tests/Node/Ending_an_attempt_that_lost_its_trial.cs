@@ -5,6 +5,7 @@ using Experiments.Datasets;
 using Experiments.Store;
 using Experiments.Worker.Node;
 using Experiments.Worker.Recording;
+using Experiments.Worker.Tests.Support;
 using Experiments.Worker.Training;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -107,22 +108,6 @@ public class Ending_an_attempt_that_lost_its_trial(LocalDatabase database) : ICl
         {
             Assert.Equal([trial], store.ReclaimFromDeadWorkerAsync("worker-a").GetAwaiter().GetResult().Requeued);
             Assert.NotNull(store.ClaimTrialAsync(trial, "worker-b", TimeSpan.FromMinutes(5)).GetAwaiter().GetResult());
-        }
-    }
-
-    private sealed class ListeningCoordinator : ISweepCoordination
-    {
-        public TaskCompletionSource<TrialEnded> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Func<int> FreeSlots { get; set; } = () => -1;
-        public int FreeSlotsWhenTold { get; private set; } = -1;
-
-        public Task<EpochVerdict> EpochRecordedAsync(EpochReport report, CancellationToken ct) => Task.FromResult(EpochVerdict.Continue("go on"));
-
-        public Task TrialEndedAsync(TrialEnded ended, CancellationToken ct)
-        {
-            FreeSlotsWhenTold = FreeSlots();
-            Ended.TrySetResult(ended);
-            return Task.CompletedTask;
         }
     }
 
