@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Experiments.Store;
+using Xunit;
+
+namespace Experiments.Dashboard.Tests;
+
+/// <summary>
+/// What keeps the sweep page fast at thousands of trials without changing what it shows: the trial table's best value
+/// and epoch found by PostgreSQL (the best finite value, the earliest epoch of equals), the table kept between viewers
+/// yet fresh after a new epoch, and curves fetched only for the trials asked for.
+/// </summary>
+[Collection(RecordedSweepDashboard.Collection)]
+public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard)
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task The_tables_best_is_the_highest_finite_validation_accuracy_at_the_earliest_of_equal_epochs()
+    {
+        var (sweep, trials) = await SyntheticSweep.WriteAsync(dashboard, "best-epochs", [
+            new(new Dictionary<string, double> { ["lr"] = 1e-3 }, 0, [0.5, 0.4, 0.3], [0.5, 0.7, 0.7]),
+            new(new Dictionary<string, double> { ["lr"] = 2e-3 }, 0, [0.5, 0.4], [double.NaN, 0.6]),
+            new(new Dictionary<string, double> { ["lr"] = 3e-3 }, 0, [0.5, 0.4], [0.9, 0.8]),
+            new(new Dictionary<string, double> { ["lr"] = 4e-3 }, 0, [], []),
+        ]);
+        var detail = await TableAsync(sweep);
+        // (best, epoch) per trial, from the figures written above: 0.7 first at epoch 2; NaN never counts; a failed trial has none.
+        var expected = new (double?, int?)[] { (0.7, 2), (0.6, 2), (0.9, 1), (null, null) };
+        Assert.Equal(expected, trials.Select(id => detail.Trials.Single(t => t.Id == id)).Select(t => (t.Best, t.BestEpoch)));
+        Assert.Equal(["70.00%", "60.00%", "90.00%", "–"], trials.Select(id => detail.Trials.Single(t => t.Id == id).BestText));
+        Assert.True(detail.Maximize);
+    }
+
+    [Fact]
+    public async Task A_better_epoch_recorded_after_a_viewer_read_the_table_is_in_the_next_read()
+    {
+        var (sweep, trials) = await SyntheticSweep.WriteAsync(dashboard, "kept-table", [
+            new(new Dictionary<string, double> { ["lr"] = 1e-3 }, 0, [0.5, 0.4], [0.5, 0.6]),
+            new(new Dictionary<string, double> { ["lr"] = 2e-3 }, 0, [0.5, 0.4], [0.55, 0.65]),
+        ]);
+        var before = await TableAsync(sweep);
+        Assert.Equal((0.6, 2), (before.Trials[0].Best, before.Trials[0].BestEpoch));
+        // A second viewer reads the same table.
+        Assert.Equal(before.Trials.Select(t => t.Best), (await TableAsync(sweep)).Trials.Select(t => t.Best));
+
+        await using (var writer = await ResultsStore.OpenAsync(dashboard.WriterConnection))
+            await writer.WriteEpochAsync(trials[0], new EpochRecord(3, 1e-3, new SplitFigures(0.3, 0.9, 400), new SplitFigures(0.3, 0.8, 50), null, 1.0, 400), []);
+        var after = await TableAsync(sweep);
+        Assert.Equal((0.8, 3, 3), (after.Trials[0].Best, after.Trials[0].BestEpoch, after.Trials[0].EpochsTrained));
+        Assert.Equal((0.65, 2), (after.Trials[1].Best, after.Trials[1].BestEpoch));
+    }
+
+    [Fact]
+    public async Task The_curves_answer_holds_only_the_trials_asked_for_and_a_malformed_list_is_refused_in_one_line()
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(dashboard.Url) };
+        var (first, second) = (dashboard.Trials[0].Id, dashboard.Trials[2].Id);
+        var curves = (await client.GetFromJsonAsync<List<TrialCurve>>($"/api/sweeps/{dashboard.SweepId}/curves?width=800&trials={first},{second}", Web))!;
+        Assert.Equal([first, second], curves.Select(c => c.Trial).Distinct().Order());
+        // Each of them with the same six curves the unfiltered answer holds.
+        var all = (await client.GetFromJsonAsync<List<TrialCurve>>($"/api/sweeps/{dashboard.SweepId}/curves?width=800", Web))!;
+        Assert.Equal(dashboard.Trials.Count, all.Select(c => c.Trial).Distinct().Count());
+        Assert.Equal(all.Where(c => c.Trial == first || c.Trial == second).Select(c => (c.Trial, c.Metric, string.Join(',', c.Points.Y))),
+            curves.Select(c => (c.Trial, c.Metric, string.Join(',', c.Points.Y))));
+
+        using var refused = await client.GetAsync($"/api/sweeps/{dashboard.SweepId}/curves?trials=3,x");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("'x' is not a trial id: trials is a comma-separated list such as trials=3,4,9",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    private async Task<SweepDetail> TableAsync(long sweep)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(dashboard.Url) };
+        return (await client.GetFromJsonAsync<SweepDetail>($"/api/sweeps/{sweep}", Web))!;
+    }
+}
