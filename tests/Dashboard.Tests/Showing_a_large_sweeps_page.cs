@@ -3,13 +3,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Experiments.Store;
 using Xunit;
+using static Microsoft.Playwright.Assertions;
 
 namespace Experiments.Dashboard.Tests;
 
 /// <summary>
 /// What keeps the sweep page fast at thousands of trials without changing what it shows: the trial table's best value
 /// and epoch found by PostgreSQL (the best finite value, the earliest epoch of equals), the table kept between viewers
-/// yet fresh after a new epoch, and curves fetched only for the trials asked for.
+/// yet fresh after a new epoch, curves fetched only for the trials asked for, and the chart drawing the best 20 trials
+/// by default until "draw all" is pressed.
 /// </summary>
 [Collection(RecordedSweepDashboard.Collection)]
 public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard)
@@ -69,6 +71,31 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("'x' is not a trial id: trials is a comma-separated list such as trials=3,4,9",
             (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task A_sweep_of_25_trials_draws_the_curves_of_its_best_20_by_the_metric_until_all_are_asked_for()
+    {
+        // Trial i reaches a validation accuracy of 0.50 + 0.017·((7·i) mod 25): distinct, and not in the order of the ids.
+        var accuracies = Enumerable.Range(0, 25).Select(i => 0.5 + 0.017 * (7 * i % 25)).ToArray();
+        var (sweep, trials) = await SyntheticSweep.WriteAsync(dashboard, "twenty-five",
+            accuracies.Select((a, i) => new SyntheticSweep.Trial(new Dictionary<string, double> { ["lr"] = 1e-4 * (i + 1) }, 0, [0.6, 0.5], [a - 0.1, a])));
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        await Expect(page.Locator("main")).ToHaveAttributeAsync("data-rendered", new System.Text.RegularExpressions.Regex(@"^\d+$"));
+        await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing the best 20 of the 25 trial(s) the table lists, by val_accuracy; tick trials to choose, or draw all 25");
+
+        var names = (await TableAsync(sweep)).Trials.ToDictionary(t => t.Id, t => t.Name);
+        var best20 = trials.Select((id, i) => (id, accuracies[i])).OrderByDescending(t => t.Item2).Take(20).Select(t => names[t.id]).Order(StringComparer.Ordinal);
+        var legend = page.Locator("#accuracy-chart .curve-legend li .legend-name");
+        await Expect(legend).ToHaveCountAsync(20);
+        Assert.Equal(best20, (await legend.AllTextContentsAsync()).Order(StringComparer.Ordinal));
+
+        await page.Locator("#all-curves").ClickAsync();
+        await Expect(legend).ToHaveCountAsync(25);
+        await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing all 25 trial(s)");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
     }
 
     private async Task<SweepDetail> TableAsync(long sweep)
