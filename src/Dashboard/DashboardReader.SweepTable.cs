@@ -103,18 +103,41 @@ internal sealed partial class DashboardReader
                     attempts, worker, error, default, null, null, 0, null, null, null);
                 rows.Add((progress, trial, reader.IsDBNull(14) ? null : reader.GetInt32(14)));
             }, ct);
-        var names = TrialNames.Distinguishing([.. rows.Select(r => r.Trial)]);
+        var settings = SettingsOf(sweepId, [.. rows.Select(r => r.Trial)]);
         var trials = rows.ConvertAll(r =>
         {
             var (p, best) = (r.Progress, r.Progress.BestMetric);
-            var (parameters, texts) = Parameters(r.Trial);
-            return new SweepTrial(p.TrialId, p.Index, p.Label, names[p.TrialId], p.Status.ToText(), parameters, texts, best,
+            var (parameters, texts) = settings.Parameters[p.TrialId];
+            return new SweepTrial(p.TrialId, p.Index, p.Label, settings.Names[p.TrialId], p.Status.ToText(), parameters, texts, best,
                 MetricText.Format(sweep.Metric, best), r.BestEpoch, p.Attempts, p.Worker, p.HeartbeatAt, p.Error, p.EpochsRecorded, p.PlannedEpochs);
         });
+        return new CachedTable(fingerprint, sweep, [.. rows.Select(r => r.Progress)], settings.Columns, trials);
+    }
+
+    /// <summary>What the table shows of the trials' settings: names, parameter values and texts, and the differing columns.</summary>
+    private sealed record SweepSettings(IReadOnlyList<long> Ids, IReadOnlyList<string> Hyperparameters, IReadOnlyDictionary<long, string> Names,
+        IReadOnlyDictionary<long, (Dictionary<string, object?> Values, Dictionary<string, string> Texts)> Parameters, IReadOnlyList<string> Columns);
+
+    private readonly Dictionary<long, SweepSettings> _settings = [];
+
+    /// <summary>
+    /// The trials' names and parameters, worked out again only when the sweep's trials or their settings differ from the
+    /// last read: a heartbeat or an epoch changes neither, and naming 5,000 trials and parsing their settings took as
+    /// long as the statement that reads them.
+    /// </summary>
+    private SweepSettings SettingsOf(long sweepId, IReadOnlyList<TrialRow> rows)
+    {
+        lock (_tableGate)
+            if (_settings.TryGetValue(sweepId, out var known) && known.Ids.SequenceEqual(rows.Select(r => r.Id))
+                && known.Hyperparameters.SequenceEqual(rows.Select(r => r.HyperparametersJson), StringComparer.Ordinal))
+                return known;
+        var parameters = rows.ToDictionary(r => r.Id, Parameters);
         // The table's columns: the architecture always (filters name it), then every hyperparameter that differs between trials.
-        var differing = trials.SelectMany(t => t.ParameterTexts.Keys).Distinct()
-            .Where(k => k == "arch" || trials.Select(t => t.ParameterTexts.GetValueOrDefault(k, "–")).Distinct().Count() > 1).ToList();
-        return new CachedTable(fingerprint, sweep, [.. rows.Select(r => r.Progress)], differing, trials);
+        var columns = parameters.Values.SelectMany(p => p.Texts.Keys).Distinct()
+            .Where(k => k == "arch" || parameters.Values.Select(p => p.Texts.GetValueOrDefault(k, "–")).Distinct().Count() > 1).ToList();
+        var settings = new SweepSettings([.. rows.Select(r => r.Id)], [.. rows.Select(r => r.HyperparametersJson)], TrialNames.Distinguishing(rows), parameters, columns);
+        lock (_tableGate) _settings[sweepId] = settings;
+        return settings;
     }
 
     /// <summary>
