@@ -52,6 +52,23 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
         var after = await TableAsync(sweep);
         Assert.Equal((0.8, 3, 3), (after.Trials[0].Best, after.Trials[0].BestEpoch, after.Trials[0].EpochsTrained));
         Assert.Equal((0.65, 2), (after.Trials[1].Best, after.Trials[1].BestEpoch));
+
+        // A trial added to the sweep joins the table, named and with columns as among the three (the names are kept between reads).
+        long added;
+        await using (var writer = await ResultsStore.OpenAsync(dashboard.WriterConnection))
+        {
+            var model = (await writer.GetTrialAsync(trials[0]))!;
+            var hyperparameters = System.Text.Json.Nodes.JsonNode.Parse(model.HyperparametersJson)!.AsObject();
+            hyperparameters["dropout"] = 0.5;
+            added = await writer.CreateTrialAsync(new TrialDefinition(sweep, model.Architecture, (await writer.GetArchitectureSpecAsync(model.Id))!,
+                model.Dataset, hyperparameters.ToJsonString(), model.Seed));
+        }
+        var grown = await TableAsync(sweep);
+        Assert.Equal([.. trials, added], grown.Trials.Select(t => t.Id));
+        Assert.Contains("dropout", grown.Parameters);
+        var names = Visualization.Charts.TrialNames.Distinguishing([.. (await dashboard.ReadOnlyStore.ListTrialsAsync(sweep, 100)).OrderBy(r => r.Id)]);
+        Assert.Equal(grown.Trials.Select(t => names[t.Id]), grown.Trials.Select(t => t.Name));
+        Assert.Contains("dropout=0.5", grown.Trials[2].Name, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,6 +111,34 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
         await page.Locator("#all-curves").ClickAsync();
         await Expect(legend).ToHaveCountAsync(25);
         await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing all 25 trial(s)");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_table_of_105_trials_draws_100_rows_a_page_while_its_filter_and_curves_count_every_trial()
+    {
+        // Trial i's validation accuracy is 0.3 + 0.006·i: the last trial is the best.
+        var (sweep, trials) = await SyntheticSweep.WriteAsync(dashboard, "hundred-and-five",
+            Enumerable.Range(0, 105).Select(i => new SyntheticSweep.Trial(new Dictionary<string, double> { ["lr"] = 1e-5 * (i + 1) }, 0, [0.5], [0.3 + 0.006 * i])));
+        var watched = await dashboard.OpenAsync($"/sweeps/{sweep}");
+        var page = watched.Page;
+        var rows = page.Locator("#trials tbody tr");
+        await Expect(rows).ToHaveCountAsync(100);
+        await Expect(page.Locator("#table-range")).ToHaveTextAsync("rows 1–100 of 105");
+        Assert.Equal(trials.Take(100).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)), await page.Locator("#trials tbody tr td:nth-child(2)").AllTextContentsAsync());
+
+        await page.Locator("#table-next").ClickAsync();
+        await Expect(page.Locator("#table-range")).ToHaveTextAsync("rows 101–105 of 105");
+        Assert.Equal(trials.Skip(100).Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)), await page.Locator("#trials tbody tr td:nth-child(2)").AllTextContentsAsync());
+
+        // The curves follow every row the table keeps, not only the page's: the best 20 of 105.
+        await Expect(page.Locator("#curves-note")).ToContainTextAsync("showing the best 20 of the 105 trial(s) the table lists");
+        // A filter that keeps 10 trials leaves one page, with no pager.
+        await page.Locator("#filter").FillAsync($"id > {trials[94]}");
+        await Expect(rows).ToHaveCountAsync(10);
+        await Expect(page.Locator("#table-range")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing the 10 trial(s) the table lists");
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
     }
