@@ -49,7 +49,8 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
 
         await using (var writer = await ResultsStore.OpenAsync(dashboard.WriterConnection))
             await writer.WriteEpochAsync(trials[0], new EpochRecord(3, 1e-3, new SplitFigures(0.3, 0.9, 400), new SplitFigures(0.3, 0.8, 50), null, 1.0, 400), []);
-        var after = await TableAsync(sweep);
+        // While a page listens, the kept table is keyed by the live feed's last poll: fresh within a poll, as pages are told.
+        var after = await TableWithinAsync(sweep, t => t.Trials[0].EpochsTrained == 3);
         Assert.Equal((0.8, 3, 3), (after.Trials[0].Best, after.Trials[0].BestEpoch, after.Trials[0].EpochsTrained));
         Assert.Equal((0.65, 2), (after.Trials[1].Best, after.Trials[1].BestEpoch));
 
@@ -63,7 +64,7 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
             added = await writer.CreateTrialAsync(new TrialDefinition(sweep, model.Architecture, (await writer.GetArchitectureSpecAsync(model.Id))!,
                 model.Dataset, hyperparameters.ToJsonString(), model.Seed));
         }
-        var grown = await TableAsync(sweep);
+        var grown = await TableWithinAsync(sweep, t => t.Trials.Count == 3);
         Assert.Equal([.. trials, added], grown.Trials.Select(t => t.Id));
         Assert.Contains("dropout", grown.Parameters);
         var names = Visualization.Charts.TrialNames.Distinguishing([.. (await dashboard.ReadOnlyStore.ListTrialsAsync(sweep, 100)).OrderBy(r => r.Id)]);
@@ -141,6 +142,19 @@ public sealed class Showing_a_large_sweeps_page(RecordedSweepDashboard dashboard
         await Expect(page.Locator("#curves-note")).ToHaveTextAsync("showing the 10 trial(s) the table lists");
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
+    }
+
+    /// <summary>The sweep's table once <paramref name="done"/> holds, read again for up to 2 s (the live updates' promise); the last read otherwise.</summary>
+    private async Task<SweepDetail> TableWithinAsync(long sweep, Func<SweepDetail, bool> done)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var table = await TableAsync(sweep);
+        while (!done(table) && waited.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(100);
+            table = await TableAsync(sweep);
+        }
+        return table;
     }
 
     private async Task<SweepDetail> TableAsync(long sweep)
