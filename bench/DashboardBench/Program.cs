@@ -8,16 +8,19 @@ using Experiments.Store;
 using Experiments.Worker.Engine;
 using Experiments.Worker.Recording;
 using Experiments.Worker.Training;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
 using Npgsql;
 
 // The dashboard's costs over one large generated sweep in a private PostgreSQL (bench/README.md, "Dashboard"): the sweep
-// page's two JSON answers as the browser fetches them, against the raw SQL that reads the same rows in the same run, and
-// the cost of cutting the curves to the plot's width; and the first and the cached view of an epoch's kernel picture
-// for the seed models.
+// page's JSON answers as the browser fetches them, against the raw SQL that reads the same rows in the same run; the
+// sweep page in Debian's Chromium (first render, every trial drawn in the parallel coordinates); and the first and the
+// cached view of an epoch's kernels, feature maps and Grad-CAM for the seed models, over HTTP and in Chromium.
 
-var trials = 1_000;
+var trials = 5_000;
 var epochs = 30;
 var runs = 10;
+var browserRuns = 5;
 var width = 800;
 for (var i = 0; i < args.Length; i++)
 {
@@ -28,9 +31,10 @@ for (var i = 0; i < args.Length; i++)
         case "--trials": trials = Value(); break;
         case "--epochs": epochs = Value(); break;
         case "--runs": runs = Value(); break;
+        case "--browser-runs": browserRuns = Value(); break;
         case "--width": width = Value(); break;
         default:
-            Console.Error.WriteLine("usage: DashboardBench [--trials 1000] [--epochs 30] [--runs 10] [--width 800]");
+            Console.Error.WriteLine("usage: DashboardBench [--trials 5000] [--epochs 30] [--runs 10] [--browser-runs 5] [--width 800]");
             return 2;
     }
 }
@@ -53,9 +57,40 @@ await using (var dataSource = NpgsqlDataSource.Create(store.ConnectionString))
 }
 
 await using var readOnly = await ResultsStore.OpenAsync(store.ConnectionString, new ResultsStoreOptions { ReadOnly = true });
-await using var app = DashboardApp.Build(new DashboardOptions(readOnly, Token: null), "http://127.0.0.1:0");
+var datasetHome = Directory.CreateTempSubdirectory("dashboard-bench-").FullName;
+await using var app = DashboardApp.Build(new DashboardOptions(readOnly, Token: null) { DatasetHome = datasetHome }, "http://127.0.0.1:0");
 await app.StartAsync();
-using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+var address = app.Urls.First();
+using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+// A page listens to the live feed the whole time it is open, so the bench does too: the dashboard then keys its cached
+// sweep table by the feed's latest fingerprint instead of asking the database for one.
+using var feedClient = new HttpClient { BaseAddress = new Uri(address), Timeout = Timeout.InfiniteTimeSpan };
+using var feedStop = new CancellationTokenSource();
+var changesHeard = 0;
+var feed = Task.Run(async () =>
+{
+    using var stream = new StreamReader(await feedClient.GetStreamAsync("/api/changes", feedStop.Token));
+    while (await stream.ReadLineAsync(feedStop.Token) is { } line)
+        if (line.StartsWith("data: ", StringComparison.Ordinal)) Interlocked.Increment(ref changesHeard);
+});
+
+// A change as a running sweep makes one every heartbeat, and then waits, as a page does, until the live feed has told
+// of it: the next read of the sweep page goes to the database again. Not timed.
+await using var writer = NpgsqlDataSource.Create(store.ConnectionString);
+async Task ChangeAsync()
+{
+    var heard = Volatile.Read(ref changesHeard);
+    await using var command = writer.CreateCommand("UPDATE trials SET heartbeat_at = clock_timestamp() WHERE id = (SELECT min(id) FROM trials WHERE sweep_id = @sweep)");
+    command.Parameters.AddWithValue("sweep", sweep);
+    await command.ExecuteNonQueryAsync();
+    var waited = Stopwatch.StartNew();
+    while (Volatile.Read(ref changesHeard) == heard)
+    {
+        if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the live feed did not tell of a heartbeat within 30 s");
+        await Task.Delay(20);
+    }
+}
 
 // The baseline: the same rows (the sweep's trials, and every epoch of them) read with plain Npgsql, values read and dropped.
 async Task<long> RawSqlAsync()
@@ -78,32 +113,48 @@ async Task<long> RawSqlAsync()
     return values;
 }
 
-async Task<(double Median, long Bytes)> TimeAsync(Func<Task<long>> work)
+// The median of `runs` timings after one warm-up; `before` runs untimed ahead of each.
+async Task<(double Median, long Bytes)> TimeAsync(Func<Task<long>> work, Func<Task>? before = null)
 {
+    if (before is not null) await before();
     await work();
     var times = new List<double>();
     long size = 0;
     for (var r = 0; r < runs; r++)
     {
+        if (before is not null) await before();
         var watch = Stopwatch.StartNew();
         size = await work();
         times.Add(watch.Elapsed.TotalMilliseconds);
     }
     return (Statistics.Median(times), size);
 }
+async Task<long> GetAsync(string path) => (await client.GetByteArrayAsync(path)).LongLength;
+
+// The curves the page draws by default: the best 20 trials by the sweep's metric (large-sweep.js).
+var detail = (await client.GetFromJsonAsync<SweepDetail>($"/api/sweeps/{sweep}"))!;
+var valued = detail.Trials.Where(t => t.Best is { } b && double.IsFinite(b)).ToList();
+var top = valued.OrderBy(t => detail.Maximize ? -t.Best!.Value : t.Best!.Value).ThenBy(t => t.Id).Take(20).Select(t => t.Id).ToList();
+var defaultCurves = $"/api/sweeps/{sweep}/curves?width={width}&trials={string.Join(',', top)}";
 
 var raw = await TimeAsync(RawSqlAsync);
-var table = await TimeAsync(async () => (await client.GetByteArrayAsync($"/api/sweeps/{sweep}")).LongLength);
-var curves = await TimeAsync(async () => (await client.GetByteArrayAsync($"/api/sweeps/{sweep}/curves?width={width}")).LongLength);
-var downsampled = await TimeAsync(async () => (await client.GetByteArrayAsync($"/api/sweeps/{sweep}/curves?width=10")).LongLength);
+var table = await TimeAsync(() => GetAsync($"/api/sweeps/{sweep}"), ChangeAsync);
+var cachedTable = await TimeAsync(() => GetAsync($"/api/sweeps/{sweep}"));
+var analysis = await TimeAsync(() => GetAsync($"/api/sweeps/{sweep}/analysis"));
+var curves = await TimeAsync(() => GetAsync(defaultCurves));
+var page = await TimeAsync(async () => await GetAsync($"/api/sweeps/{sweep}") + await GetAsync($"/api/sweeps/{sweep}/analysis") + await GetAsync(defaultCurves), ChangeAsync);
+var allCurves = await TimeAsync(() => GetAsync($"/api/sweeps/{sweep}/curves?width={width}"));
 Console.WriteLine();
-Console.WriteLine($"median of {runs} runs after one warm-up, ms:");
-void Row(string label, double ms, string rest) => Console.WriteLine($"  {label,-62} {ms,8:0.0}   {rest}");
+Console.WriteLine($"median of {runs} runs after one warm-up, ms (\"after a change\": a trial's heartbeat was written just before, as while a sweep runs):");
+void Row(string label, double ms, string rest) => Console.WriteLine($"  {label,-72} {ms,8:0.0}   {rest}");
+string Versus(double ms, long bytes) => $"{ms / raw.Median,6:0.00}× baseline   {bytes / 1024.0,6:N0} KiB";
 Row("baseline: raw SQL of the same rows (trials + epochs, Npgsql)", raw.Median, $"({raw.Bytes:N0} values)");
-Row("/api/sweeps/S (the trial table)", table.Median, $"{table.Median / raw.Median,5:0.00}× baseline   {table.Bytes / 1024.0,6:N0} KiB");
-Row($"/api/sweeps/S/curves?width={width}", curves.Median, $"{curves.Median / raw.Median,5:0.00}× baseline   {curves.Bytes / 1024.0,6:N0} KiB");
-Row("/api/sweeps/S/curves?width=10 (every curve cut to 10 buckets)", downsampled.Median, $"{downsampled.Median / raw.Median,5:0.00}× baseline   {downsampled.Bytes / 1024.0,6:N0} KiB");
-Row("sweep page data (table + curves)", table.Median + curves.Median, $"{(table.Median + curves.Median) / raw.Median,5:0.00}× baseline");
+Row("/api/sweeps/S (the trial table), after a change", table.Median, Versus(table.Median, table.Bytes));
+Row("/api/sweeps/S again, nothing changed (a second viewer: cached)", cachedTable.Median, Versus(cachedTable.Median, cachedTable.Bytes));
+Row("/api/sweeps/S/analysis (swept parameters, importance)", analysis.Median, Versus(analysis.Median, analysis.Bytes));
+Row($"/api/sweeps/S/curves?width={width}&trials=<the best 20> (the page's default)", curves.Median, Versus(curves.Median, curves.Bytes));
+Row("sweep page data after a change (table + analysis + default curves)", page.Median, Versus(page.Median, page.Bytes));
+Row($"/api/sweeps/S/curves?width={width} (every trial's curves: \"draw all\")", allCurves.Median, Versus(allCurves.Median, allCurves.Bytes));
 
 // Downsampling alone: one long history (100,000 epochs) cut to the plot's width, against copying its points.
 var random = new Random(3);
@@ -127,35 +178,123 @@ var copy = Median(() => new CurvePoints([.. history.X], [.. history.Y]).X.Count)
 Console.WriteLine();
 Console.WriteLine($"downsampling one curve of {x.Length:N0} points to {width} buckets ({SeriesDownsampling.MinMaxLast(history, width).X.Count:N0} points kept): " +
                   $"{cut:0.00} ms, {cut / copy:0.0}× copying its points ({copy:0.00} ms)");
-// The kernel picture of a seed model's first conv layer, as the trial page asks for it: the first view of an epoch
-// (drawn from the stored snapshot) and the same picture again (from the memory cache). The snapshots are the untrained
-// models' own weights, written as epochs 0 to 3 of one trial each: drawing costs the same whatever the values.
+
+// The sweep page in Chromium, after a change each time (so the server reads the database): the first render is the
+// page's own mark (main[data-rendered], the milliseconds from navigation until the trial table and the default curves
+// are drawn); the parallel coordinates count the lines ECharts was given.
+using var playwright = await Playwright.CreateAsync();
+await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = "/usr/lib/chromium/chromium", Headless = true, Args = ["--no-sandbox"],
+});
+var (renders, parallels, rowsDrawn, linesDrawn) = (new List<double>(), new List<double>(), 0, 0);
+for (var r = 0; r <= browserRuns; r++)
+{
+    await ChangeAsync();
+    var tab = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+    var errors = new List<string>();
+    tab.PageError += (_, error) => errors.Add(error);
+    await tab.GotoAsync($"{address}/sweeps/{sweep}");
+    await tab.WaitForSelectorAsync("main[data-rendered]", new PageWaitForSelectorOptions { Timeout = 120_000 });
+    var rendered = double.Parse((await tab.GetAttributeAsync("main", "data-rendered"))!, CultureInfo.InvariantCulture);
+    await tab.WaitForSelectorAsync("#parallel-chart[data-trials]", new PageWaitForSelectorOptions { Timeout = 120_000, State = WaitForSelectorState.Attached });
+    var parallelAt = await tab.EvaluateAsync<double>("performance.now()");
+    linesDrawn = await tab.EvaluateAsync<int>("echarts.getInstanceByDom(document.getElementById('parallel-chart')).getOption().series[0].data.length");
+    rowsDrawn = await tab.EvaluateAsync<int>("document.querySelectorAll('#trials tbody tr').length");
+    if (errors.Count > 0) throw new InvalidOperationException($"the sweep page failed: {errors[0]}");
+    await tab.CloseAsync();
+    if (r == 0) continue; // the browser's own first start
+    renders.Add(rendered);
+    parallels.Add(parallelAt);
+}
 Console.WriteLine();
-Console.WriteLine("kernel picture of layer 0, median over epochs 0–3 of one trial per seed model, ms:");
-foreach (var name in new[] { "lenet-cifar", "lenet-matconvnet", "doshi-mnist" })
+Console.WriteLine($"the sweep page in Chromium {browser.Version} (headless, 1400×1000), median of {browserRuns} loads after one warm-up, ms from navigation:");
+Row("first render (trial table and default curves drawn: main[data-rendered])", Statistics.Median(renders), $"{Statistics.Median(renders) / raw.Median,6:0.00}× baseline");
+Row("parallel coordinates drawn", Statistics.Median(parallels), $"{Statistics.Median(parallels) / raw.Median,6:0.00}× baseline");
+Console.WriteLine($"  lines in the parallel coordinates: {linesDrawn:N0} of the {valued.Count:N0} trials with a {detail.Sweep.Metric} ({detail.Trials.Count:N0} trials); table rows drawn: {rowsDrawn:N0}");
+
+// An epoch's pictures for the seed models: kernels of layer 0, the feature maps of the first map layer and Grad-CAM at
+// image 0 of the test split. The snapshots are the untrained models' own weights, written as epochs 0 to 3 of two
+// trials each (one for HTTP, one for the browser): drawing costs the same whatever the values. The bench's data is the
+// synthetic set (1×28×28): lenet-cifar's image views need 3×32×32 CIFAR-10 images, so only its kernels are drawn.
+async Task<long> SeedTrialAsync(string name)
 {
     var architecture = ArchitectureCatalog.Resolve(name);
     var plan = ShapeInference.Plan(architecture);
     var settings = new TrainingSettings { Optimizer = new OptimizerSettings(OptimizerKind.Adam), Epochs = 3, Seed = 1 };
     var trial = await store.CreateTrialAsync(RecordedTrial.Definition(plan, SyntheticDataset.Name, settings, DatasetSplits.DefaultValidationFraction));
     await store.MarkRunningAsync(trial, "dashboard-bench");
-    using (var model = Model.Create(plan, settings.Seed))
-    {
-        var snapshot = model.State.Select(t => new TensorSnapshot(t.Name, t.Shape, "float32", model.ReadBytes(t))).ToList();
-        for (var epoch = 0; epoch <= 3; epoch++)
-            await store.WriteEpochAsync(trial, new EpochRecord(epoch, 1e-3, null, new SplitFigures(2.3, 0.1, 100), null, 1, 100), snapshot);
-    }
-    var (first, again) = (new List<double>(), new List<double>());
+    using var model = Model.Create(plan, settings.Seed);
+    var snapshot = model.State.Select(t => new TensorSnapshot(t.Name, t.Shape, "float32", model.ReadBytes(t))).ToList();
     for (var epoch = 0; epoch <= 3; epoch++)
-        foreach (var times in new[] { first, again })
-        {
-            var watch = Stopwatch.StartNew();
-            using var response = await client.GetAsync($"/api/trials/{trial}/kernels.png?layer=0&epoch={epoch}");
-            response.EnsureSuccessStatusCode();
-            times.Add(watch.Elapsed.TotalMilliseconds);
-        }
-    Console.WriteLine($"  {name,-18} first view {Statistics.Median(first),7:0.0}   cached {Statistics.Median(again),6:0.0}   " +
-                      $"cached/first {Statistics.Median(again) / Statistics.Median(first):0.000}");
+        await store.WriteEpochAsync(trial, new EpochRecord(epoch, 1e-3, null, new SplitFigures(2.3, 0.1, 100), null, 1, 100), snapshot);
+    return trial;
 }
+var seedModels = new[] { ("lenet-cifar", false), ("lenet-matconvnet", true), ("doshi-mnist", true) };
+Console.WriteLine();
+Console.WriteLine("the trial page in Chromium, the first picture of each view at the latest epoch (a first view), ms the browser waited for it (resource timing):");
+foreach (var (name, images) in seedModels)
+{
+    var trial = await SeedTrialAsync(name);
+    var tab = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+    await tab.GotoAsync($"{address}/trials/{trial}");
+    var wanted = images ? new[] { "kernels.png", "activations.png", "gradcam.png" } : ["kernels.png"];
+    if (images)
+    {
+        await tab.WaitForSelectorAsync("#attribution-method option[value=gradcam]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await tab.SelectOptionAsync("#attribution-method", "gradcam");
+    }
+    var timings = new List<string>();
+    foreach (var picture in wanted)
+    {
+        // Polled from here: the page's CSP has no 'unsafe-eval', which Playwright's WaitForFunction needs.
+        var script = "name => { const e = performance.getEntriesByType('resource').find(e => e.name.includes(name) && e.responseEnd > 0); return e ? [e.duration, e.responseStatus] : [-1, 0]; }";
+        var waited = Stopwatch.StartNew();
+        double[] entry;
+        while ((entry = await tab.EvaluateAsync<double[]>(script, $"/{picture}?"))[0] < 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{name}'s trial page drew no {picture} within 60 s");
+            await Task.Delay(50);
+        }
+        var view = picture.Replace(".png", "", StringComparison.Ordinal);
+        timings.Add(entry[1] == 200 ? $"{view} {entry[0],6:0.0}" : $"{view} (refused, {entry[1]:0})");
+    }
+    await tab.CloseAsync();
+    Console.WriteLine($"  {name,-18} {string.Join("   ", timings)}");
+}
+
+Console.WriteLine();
+Console.WriteLine("the same pictures over HTTP, median over epochs 0–3 of another trial per seed model, ms (first view, then cached):");
+foreach (var (name, images) in seedModels)
+{
+    var trial = await SeedTrialAsync(name);
+    var network = (await client.GetFromJsonAsync<NetworkView>($"/api/trials/{trial}/network"))!;
+    var views = new List<(string Name, Func<int, string> Path)> { ("kernels", e => $"/api/trials/{trial}/kernels.png?layer=0&epoch={e}") };
+    if (images)
+    {
+        views.Add(("feature maps", e => $"/api/trials/{trial}/activations.png?layer={network.MapLayers[0].Index}&image=0&split=test&epoch={e}"));
+        views.Add(("Grad-CAM", e => $"/api/trials/{trial}/gradcam.png?image=0&split=test&epoch={e}"));
+    }
+    foreach (var (view, path) in views)
+    {
+        var (first, again) = (new List<double>(), new List<double>());
+        string? refused = null;
+        for (var epoch = 0; epoch <= 3 && refused is null; epoch++)
+            foreach (var times in new[] { first, again })
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await client.GetAsync(path(epoch));
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                // A view the model has not (Grad-CAM without a rectified conv layer) is named with the dashboard's reason.
+                if (!response.IsSuccessStatusCode) refused = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("error").GetString();
+            }
+        Console.WriteLine(refused is not null ? $"  {name,-18} {view,-13} not drawn: {refused}"
+            : $"  {name,-18} {view,-13} first view {Statistics.Median(first),7:0.0}   cached {Statistics.Median(again),6:0.0}   " +
+              $"cached/first {Statistics.Median(again) / Statistics.Median(first):0.000}");
+    }
+}
+await feedStop.CancelAsync();
+await feed.ContinueWith(_ => { }, TaskScheduler.Default);
 await app.StopAsync();
+Directory.Delete(datasetHome, recursive: true);
 return 0;

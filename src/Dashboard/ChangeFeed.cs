@@ -72,6 +72,7 @@ internal sealed class ChangeFeed(DashboardReader reader, DashboardOptions option
             _polling = null;
             // The next first listener must not be handed a fingerprint from before it came.
             _latest = null;
+            reader.ObserveFingerprint(null);
         }
     }
 
@@ -87,6 +88,7 @@ internal sealed class ChangeFeed(DashboardReader reader, DashboardOptions option
                     if (!ct.IsCancellationRequested && now != _latest)
                     {
                         _latest = now;
+                        reader.ObserveFingerprint(now);
                         (wake, _changed) = (_changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                     }
                 wake?.SetResult();

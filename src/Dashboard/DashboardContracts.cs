@@ -19,8 +19,14 @@ public sealed record SweepTrial(
     IReadOnlyDictionary<string, string> ParameterTexts, double? Best, string BestText, int? BestEpoch, int Attempts, string? Worker,
     DateTimeOffset? HeartbeatAt, string? Error, int EpochsTrained, int PlannedEpochs);
 
-/// <summary>A sweep's page: the sweep, the parameters that differ between its trials (the table's columns), and its trials.</summary>
-public sealed record SweepDetail(SweepSummary Sweep, IReadOnlyList<string> Parameters, IReadOnlyList<SweepTrial> Trials);
+/// <summary>
+/// A sweep's page: the sweep, the parameters that differ between its trials (the table's columns), and its trials.
+/// Maximize is the sweep's goal for its metric (the page draws the best trials' curves first).
+/// </summary>
+public sealed record SweepDetail(SweepSummary Sweep, IReadOnlyList<string> Parameters, IReadOnlyList<SweepTrial> Trials)
+{
+    public bool Maximize { get; init; }
+}
 
 /// <summary>
 /// One trial's learning curve for one metric (train_loss, val_loss, test_loss, train_accuracy, val_accuracy,

@@ -69,10 +69,11 @@ public static class DashboardExtensions
         var api = app.MapGroup("/api");
         api.MapGet("/sweeps", async (DashboardReader reader, CancellationToken ct) => Results.Json(await reader.SweepsAsync(ct)));
         api.MapGet("/sweeps/{id:long}", async (long id, DashboardReader reader, CancellationToken ct) =>
-            await reader.SweepAsync(id, ct) is { } sweep ? Results.Json(sweep) : NotFound($"there is no sweep {id}"));
-        api.MapGet("/sweeps/{id:long}/curves", async (long id, int? width, DashboardReader reader, CancellationToken ct) =>
+            await reader.SweepJsonAsync(id, ct) is { } sweep ? Results.Bytes(sweep, "application/json; charset=utf-8") : NotFound($"there is no sweep {id}"));
+        api.MapGet("/sweeps/{id:long}/curves", async (long id, int? width, string? trials, DashboardReader reader, CancellationToken ct) =>
             width is < 1 or > 10_000 ? BadRequest("width must be a number of pixels from 1 to 10000")
-            : await reader.CurvesAsync(id, width ?? 800, ct) is { } curves ? Results.Json(curves) : NotFound($"there is no sweep {id}"));
+            : !TrialIdList.TryParse(trials, out var ids, out var problem) ? BadRequest(problem)
+            : await reader.CurvesAsync(id, width ?? 800, ids, ct) is { } curves ? Results.Json(curves) : NotFound($"there is no sweep {id}"));
         api.MapGet("/trials/{id:long}", async (long id, DashboardReader reader, CancellationToken ct) =>
             await reader.TrialAsync(id, ct) is { } trial ? Results.Json(trial) : NotFound($"there is no trial {id}"));
         api.MapTrialFigures();

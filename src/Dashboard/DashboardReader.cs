@@ -12,7 +12,7 @@ namespace Experiments.Dashboard;
 /// What the dashboard's JSON endpoints answer, read from the results store through the same calls <c>sweep status</c>,
 /// <c>results show</c> and <c>viz</c> make, so a figure reads the same in the browser as in the terminal.
 /// </summary>
-internal sealed class DashboardReader(ResultsStore store, TimeProvider time)
+internal sealed partial class DashboardReader(ResultsStore store, TimeProvider time)
 {
     /// <summary>The metrics a learning curve can show, each with how to read it from an epoch.</summary>
     public static readonly IReadOnlyDictionary<string, Func<EpochEntity, double?>> CurveMetrics = new Dictionary<string, Func<EpochEntity, double?>>
@@ -26,51 +26,6 @@ internal sealed class DashboardReader(ResultsStore store, TimeProvider time)
         // One statement for the whole page, not one per sweep.
         var sweeps = await store.ListSweepOverviewsAsync(limit: 1000, ct);
         return [.. sweeps.Select(s => Summary(s.Sweep, s.Trials))];
-    }
-
-    public async Task<SweepDetail?> SweepAsync(long sweepId, CancellationToken ct)
-    {
-        if (await store.GetSweepAsync(sweepId, ct) is not { } sweep) return null;
-        var progress = await store.GetSweepTrialsAsync(sweepId, ct);
-        var rows = (await store.ListTrialsAsync(sweepId, int.MaxValue, ct)).ToDictionary(r => r.Id);
-        var epochs = await TrainedEpochsAsync(sweepId, ct);
-        var names = TrialNames.Distinguishing([.. progress.Select(p => rows[p.TrialId])]);
-        var metric = CurveMetrics[sweep.Metric];
-        var trials = progress.Select(p =>
-        {
-            var row = rows[p.TrialId];
-            var (parameters, texts) = Parameters(row);
-            // The best trained epoch by the sweep's own metric and goal; the earliest of equals, as results top ranks.
-            var best = epochs.GetValueOrDefault(p.TrialId, [])
-                .Select(e => (e.Epoch, Value: metric(e))).Where(e => e.Value is { } v && double.IsFinite(v))
-                .OrderBy(e => sweep.Maximize ? -e.Value!.Value : e.Value!.Value).ThenBy(e => e.Epoch)
-                .Select(e => ((int, double)?)(e.Epoch, e.Value!.Value)).FirstOrDefault();
-            return new SweepTrial(p.TrialId, p.Index, p.Label, names[p.TrialId], p.Status.ToText(), parameters, texts, best?.Item2,
-                MetricText.Format(sweep.Metric, best?.Item2), best?.Item1, p.Attempts, p.Worker, p.HeartbeatAt, p.Error, p.EpochsRecorded, p.PlannedEpochs);
-        }).ToList();
-        // The table's columns: the architecture always (filters name it), then every hyperparameter that differs between trials.
-        var differing = trials.SelectMany(t => t.ParameterTexts.Keys).Distinct()
-            .Where(k => k == "arch" || trials.Select(t => t.ParameterTexts.GetValueOrDefault(k, "–")).Distinct().Count() > 1).ToList();
-        return new SweepDetail(Summary(sweep, progress), differing, trials);
-    }
-
-    /// <summary>Each trial's curves for the chosen metrics over its trained epochs, each cut to <paramref name="width"/> buckets.</summary>
-    public async Task<IReadOnlyList<TrialCurve>?> CurvesAsync(long sweepId, int width, CancellationToken ct)
-    {
-        if (await store.GetSweepAsync(sweepId, ct) is null) return null;
-        var rows = await store.ListTrialsAsync(sweepId, int.MaxValue, ct);
-        var names = TrialNames.Distinguishing([.. rows.OrderBy(r => r.Id)]);
-        var epochs = await TrainedEpochsAsync(sweepId, ct);
-        var curves = new List<TrialCurve>();
-        foreach (var (trial, history) in epochs.OrderBy(e => e.Key))
-            foreach (var (metric, read) in CurveMetrics)
-            {
-                var y = history.Select(e => read(e) is { } v && double.IsFinite(v) ? v : (double?)null).ToList();
-                if (y.All(v => v is null)) continue;
-                var points = new CurvePoints(history.ConvertAll(e => (double)e.Epoch), y);
-                curves.Add(new TrialCurve(trial, names.GetValueOrDefault(trial, $"trial {trial}"), metric, SeriesDownsampling.MinMaxLast(points, width)));
-            }
-        return curves;
     }
 
     public async Task<TrialDetail?> TrialAsync(long trialId, CancellationToken ct)
@@ -117,17 +72,8 @@ internal sealed class DashboardReader(ResultsStore store, TimeProvider time)
         await store.ListSweepsAsync(1, ct);
         await TrialAsync(0, ct);
         await SweepAsync(0, ct);
-        await TrainedEpochsAsync(0, ct);
+        await CurvesAsync(0, 800, null, ct);
         await ChangeFingerprintAsync(ct);
-    }
-
-    private async Task<Dictionary<long, List<EpochEntity>>> TrainedEpochsAsync(long sweepId, CancellationToken ct)
-    {
-        await using var db = store.CreateDbContext();
-        var epochs = await db.Epochs.AsNoTracking()
-            .Where(e => e.Epoch > 0 && db.Trials.Any(t => t.Id == e.TrialId && t.SweepId == sweepId))
-            .OrderBy(e => e.TrialId).ThenBy(e => e.Epoch).ToListAsync(ct);
-        return epochs.GroupBy(e => e.TrialId).ToDictionary(g => g.Key, g => g.ToList());
     }
 
     private SweepSummary Summary(SweepRow sweep, IReadOnlyList<SweepTrialRow> trials)

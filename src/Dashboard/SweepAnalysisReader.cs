@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Experiments.Analysis.Importance;
 using Experiments.Store;
@@ -11,9 +12,21 @@ namespace Experiments.Dashboard;
 /// </summary>
 internal sealed class SweepAnalysisReader(ResultsStore store, DashboardReader dashboard)
 {
+    // The last analysis per sweep, with the trial rows it was computed from: the reader keeps one list of rows per sweep
+    // until something changes, so the same list means the same answer (PED-ANOVA on 5,000 trials is not free).
+    private readonly ConcurrentDictionary<long, (IReadOnlyList<SweepTrial> Trials, SweepAnalysis Analysis)> _analysed = new();
+
     public async Task<SweepAnalysis?> AnalyseAsync(long sweepId, CancellationToken ct)
     {
         if (await store.GetSweepAsync(sweepId, ct) is not { } sweep || await dashboard.SweepAsync(sweepId, ct) is not { } detail) return null;
+        if (_analysed.TryGetValue(sweepId, out var last) && ReferenceEquals(last.Trials, detail.Trials)) return last.Analysis;
+        var analysis = Analyse(sweep, detail);
+        _analysed[sweepId] = (detail.Trials, analysis);
+        return analysis;
+    }
+
+    private static SweepAnalysis Analyse(SweepRow sweep, SweepDetail detail)
+    {
         var trials = detail.Trials;
         // The swept parameters: the table's columns whose value differs between trials (the architecture may not).
         var swept = detail.Parameters.Where(p => trials.Select(t => t.ParameterTexts.GetValueOrDefault(p, "–")).Distinct().Count() > 1).ToList();

@@ -243,9 +243,11 @@ async function sweepPage(main) {
     });
     const head = el('tr', {}, el('th', { text: '✓', title: 'show these trials\' curves' }), headers.map(h => el('th', {
       class: 'sortable', 'data-column': h, 'aria-sort': h === key ? (state.descending ? 'descending' : 'ascending') : null,
-      onclick: () => { state.descending = state.sortKey === h ? !state.descending : false; state.sortKey = h; drawTable(); },
+      onclick: () => { state.descending = state.sortKey === h ? !state.descending : false; state.sortKey = h; state.tablePage = 0; drawTable(); },
     }, h === 'best' ? detail.sweep.metric : h, h === key ? (state.descending ? ' ▼' : ' ▲') : '')));
-    const body = rows.map(({ trial, values }) => el('tr', { 'data-trial': trial.id },
+    // One page of rows is drawn (large-sweep.js); every row still counts for the curves and the charts.
+    const page = tablePage(state, rows, headers.length + 1, drawTable);
+    const body = page.rows.map(({ trial, values }) => el('tr', { 'data-trial': trial.id },
       el('td', {}, el('input', { type: 'checkbox', checked: state.selected.has(trial.id), 'aria-label': `show trial ${trial.id}'s curves`,
         onchange: event => { if (event.target.checked) state.selected.add(trial.id); else state.selected.delete(trial.id); drawCurves(); } })),
       headers.map(h => {
@@ -263,7 +265,7 @@ async function sweepPage(main) {
           default: return el('td', { class: typeof values[h] === 'number' ? 'num' : null, text: trial.parameterTexts[h] ?? '–' });
         }
       })));
-    table.replaceChildren(el('thead', {}, head), el('tbody', {}, body));
+    table.replaceChildren(...[el('thead', {}, head), el('tbody', {}, body), page.footer].filter(Boolean));
     state.visible = new Set(rows.map(r => r.trial.id));
     drawCurves();
   }
@@ -271,22 +273,22 @@ async function sweepPage(main) {
   // Each chart with what it was built for: a live update with the same lines only swaps the data (no flicker).
   const charts = new Map();
   function drawCurves() {
-    drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts);
+    // Only the curves the charts show are fetched (large-sweep.js); then drawn, and the note says when they are capped.
+    const width = Math.max(100, Math.round(lossChart.clientWidth || 900));
+    showSweepCurves(state, id, width, () => { drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts); curveNote(state, curvesNote, drawCurves); })
+      .catch(error => showError(curvesNote, error));
   }
 
   await live(async () => {
     try {
-      const width = Math.max(100, Math.round(lossChart.clientWidth || 900));
-      const [detail, curves] = await Promise.all([getJson(`/api/sweeps/${id}`), getJson(`/api/sweeps/${id}/curves?width=${width}`)]);
+      const detail = await getJson(`/api/sweeps/${id}`);
       state.detail = detail;
-      state.curves = curves;
       document.getElementById('sweep-name').textContent = detail.sweep.name;
       document.title = `${detail.sweep.name} · Experiments`;
       const s = detail.sweep;
       summary.textContent = `Sweep ${s.id} · ${s.status} · ${s.trials} trials · ${(s.progress * 100).toFixed(0)}% done` +
         (s.status === 'running' ? ` · ETA ${duration(s.etaSeconds)}` : '') + ` · ranked by ${s.metric}`;
       drawTable();
-      drawCurves();
       await analysis.refresh(detail);
     } catch (error) {
       showError(content, error);

@@ -94,7 +94,8 @@ function lastValue(line, kind) {
 function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts) {
   if (!state.curves || !state.detail || typeof uPlot === 'undefined') return;
   const shown = state.selected.size > 0 ? state.selected : state.visible;
-  const allTrials = [...new Set(state.curves.map(c => c.trial))].sort((a, b) => a - b);
+  // Every trial with a trained epoch, not only those whose curves were fetched (large-sweep.js): colours and counts stay put.
+  const allTrials = state.detail.trials.filter(t => t.epochsTrained > 0).map(t => t.id).sort((a, b) => a - b);
   curvesNote.textContent = state.selected.size > 0 ? `showing ${shown.size} selected trial(s)`
     : shown && shown.size < allTrials.length ? `showing the ${allTrials.filter(t => shown.has(t)).length} trial(s) the table lists`
     : `showing all ${allTrials.length} trial(s)`;
