@@ -244,16 +244,17 @@ public static partial class SweepCommands
             while (true)
             {
                 var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
-                var trials = await store.GetSweepTrialsAsync(sweepId, ct);
+                // JSON is for programs, and lists every trial; the table lists the ones a user most needs to see.
+                var listEvery = parse.GetValue(json) || parse.GetValue(all);
+                var trials = await store.GetSweepTrialsAsync(sweepId, listEvery ? null : parse.GetValue(limit), ct);
                 var unhealthy = await store.QuarantinedWorkersAsync(UnhealthyWorkersShownWithin, ct);
                 if (parse.GetValue(json))
                     Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials, unhealthyWorkers = unhealthy }, Json));
                 else
                 {
-                    var shown = parse.GetValue(all) ? trials : TrialsToShow(trials, parse.GetValue(limit));
-                    AnsiConsole.Write(StatusTable(sweep, shown));
-                    if (shown.Count < trials.Count)
-                        Console.WriteLine($"{shown.Count} of {trials.Count} trials listed, running and failed ones first: " +
+                    AnsiConsole.Write(StatusTable(sweep, trials));
+                    if (trials.Count < sweep.TrialCount)
+                        Console.WriteLine($"{trials.Count} of {sweep.TrialCount} trials listed, running and failed ones first: " +
                                           "--all lists every one, --limit N more or fewer.");
                     WriteUnhealthyWorkers(unhealthy);
                 }
@@ -266,23 +267,6 @@ public static partial class SweepCommands
 
     /// <summary>Rows <c>sweep status</c> lists unless told otherwise: a screenful.</summary>
     private const int DefaultStatusRows = 30;
-
-    /// <summary>
-    /// The trials a user most needs to see, at most <paramref name="limit"/>: running ones, then failed, cancelled and queued
-    /// ones, then completed ones, each group in index order. Spectre.Console takes seconds to lay out a 10,000-row table,
-    /// which made the command 20× slower than its queries.
-    /// </summary>
-    internal static IReadOnlyList<SweepTrialRow> TrialsToShow(IReadOnlyList<SweepTrialRow> trials, int limit) =>
-        trials.Count <= limit ? trials : trials.OrderBy(t => StatusOrder(t.Status)).Take(limit).ToList();
-
-    private static int StatusOrder(TrialStatus status) => status switch
-    {
-        TrialStatus.Running => 0,
-        TrialStatus.Failed or TrialStatus.Diverged => 1,
-        TrialStatus.Cancelled => 2,
-        TrialStatus.Queued => 3,
-        _ => 4,
-    };
 
     private static Table StatusTable(SweepRow sweep, IReadOnlyList<SweepTrialRow> trials)
     {
