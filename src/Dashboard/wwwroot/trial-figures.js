@@ -217,6 +217,7 @@ function networkSection(id) {
     [el('label', {}, 'layer ', mapLayer)],
     epoch => mapLayer.value ? `/api/trials/${id}/activations.png?${query({ layer: mapLayer.value, ...image(), epoch })}` : null,
     'feature maps of the chosen image');
+  naturalSizeFrame(maps.picture.image);
 
   const method = el('select', { id: 'attribution-method' }, [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) => el('option', { value: v, text: t })));
   const targetClass = el('select', { id: 'attribution-class' });
