@@ -110,69 +110,79 @@ function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts
       if (!entries.has(id)) entries.set(id, { name: line.name, colour: PALETTE[allTrials.indexOf(line.members[0]) % PALETTE.length], lines: {} });
       entries.get(id).lines[line.metric.startsWith('train') ? 'train' : 'validation'] = line;
     }
-    const series = [{ label: 'epoch' }], columns = [], bands = [];
-    for (const entry of entries.values())
-      for (const split of ['train', 'validation']) {
-        const line = entry.lines[split];
-        if (!line) continue;
-        const dash = split === 'validation' ? [6, 4] : undefined;
-        series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
-        columns.push([line.x, line.y]);
-        if (line.low) {
-          const mean = series.length - 1;
-          series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
-            { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
-          columns.push([line.x, line.high], [line.x, line.low]);
-          bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
-        }
-      }
-    const data = columns.length === 0 ? null : uPlot.join(columns);
-    const log = kind === 'loss' && state.logAxis;
-    const key = JSON.stringify([log, width, series.map(s => s.label)]);
-    // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
-    container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
-    const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, [...entries.values()].map(entry => el('li', {},
-      el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
-      ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
-    const existing = charts.get(kind);
-    if (existing && existing.key === key) {
-      existing.chart.setData(data);
-      existing.legend.replaceWith(legend);
-      existing.legend = legend;
-      paintSwatches(legend);
-      continue;
-    }
-    if (existing) existing.chart.destroy();
-    charts.delete(kind);
-    if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
-    const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
-    container.replaceChildren(readout);
-    const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
-    let focused = null;
-    const chart = new uPlot({
-      title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
-      width, height: 300,
-      // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
-      // legend below lists each trial once, and the readout names only the line under the cursor.
-      legend: { show: false },
-      cursor: { focus: { prox: 24 } },
-      focus: { alpha: 0.3 },
-      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
-      series, bands,
-      hooks: {
-        setSeries: [(u, index) => { focused = index; }],
-        setCursor: [u => {
-          const i = u.cursor.idx;
-          if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
-          readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
-        }],
-      },
-    }, data, container);
-    container.append(legend);
-    paintSwatches(legend);
-    charts.set(kind, { chart, key, legend });
+    const drawn = compactCurveChart(container, kind, label, [...entries.values()],
+      { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 300, log: kind === 'loss' && state.logAxis }, charts.get(kind));
+    if (drawn) charts.set(kind, drawn); else charts.delete(kind);
   }
+}
+
+/**
+ * One learning-curve chart (uPlot) of one metric kind ("loss" or "accuracy") with the compact legend below it, which
+ * lists each trial or group once with its latest train and validation value, and a readout above it that names only
+ * the line under the cursor. The sweep and compare pages both draw their curves with it. entries: one per trial or
+ * group, { name, colour, lines: { train, validation } }, a line being { x, y, low, high } (low/high: a band, or null).
+ * previous: what this returned for the container last time; when the lines are the same it keeps the chart and only
+ * swaps its data, so a live update does not redraw it. Returns { chart, key, legend }, or null when there is no line.
+ */
+function compactCurveChart(container, kind, label, entries, { title, width, height, log }, previous) {
+  const series = [{ label: 'epoch' }], columns = [], bands = [];
+  for (const entry of entries)
+    for (const split of ['train', 'validation']) {
+      const line = entry.lines[split];
+      if (!line) continue;
+      const dash = split === 'validation' ? [6, 4] : undefined;
+      series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
+      columns.push([line.x, line.y]);
+      if (line.low) {
+        const mean = series.length - 1;
+        series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
+          { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
+        columns.push([line.x, line.high], [line.x, line.low]);
+        bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
+      }
+    }
+  const data = columns.length === 0 ? null : uPlot.join(columns);
+  const key = JSON.stringify([log, width, series.map(s => s.label)]);
+  // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+  container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+  const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, entries.map(entry => el('li', {},
+    el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
+    ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
+  if (previous && previous.key === key) {
+    previous.chart.setData(data);
+    previous.legend.replaceWith(legend);
+    previous.legend = legend;
+    paintSwatches(legend);
+    return previous;
+  }
+  if (previous) previous.chart.destroy();
+  if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); return null; }
+  const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
+  container.replaceChildren(readout);
+  const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
+  let focused = null;
+  const chart = new uPlot({
+    title, width, height,
+    // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
+    // legend below lists each trial once, and the readout names only the line under the cursor.
+    legend: { show: false },
+    cursor: { focus: { prox: 24 } },
+    focus: { alpha: 0.3 },
+    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+    axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+    series, bands,
+    hooks: {
+      setSeries: [(u, index) => { focused = index; }],
+      setCursor: [u => {
+        const i = u.cursor.idx;
+        if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
+        readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
+      }],
+    },
+  }, data, container);
+  container.append(legend);
+  paintSwatches(legend);
+  return { chart, key, legend };
 }
 
 /** Colours the legend's swatches from their data attribute: the page's CSP forbids inline style attributes, not CSSOM. */
