@@ -200,6 +200,21 @@ function shortNumber(v) {
   return magnitude < 1e-2 || magnitude >= 1e4 ? v.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(v.toPrecision(3)));
 }
 
+/**
+ * A value axis from low to high in about four round steps (1, 2, 2.5 or 5 × 10^k), both ends on a step, with labels
+ * written to the decimals the step needs: accuracies a fraction of a percent apart then read 97.25, 97.30, … instead
+ * of the data's own ends beside rounded ticks, which crowded each other and, at three significant digits, repeated.
+ */
+function roundSteps(low, high) {
+  if (!(high > low)) { const pad = Math.abs(low) * 0.01 || 1; low -= pad; high += pad; }
+  const rough = (high - low) / 4;
+  const magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
+  const factor = [1, 2, 2.5, 5, 10].find(f => f * magnitude >= rough * (1 - 1e-9));
+  const step = factor * magnitude;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (factor === 2.5 ? 1 : 0));
+  return { min: Math.floor(low / step + 1e-9) * step, max: Math.ceil(high / step - 1e-9) * step, interval: step, format: v => v.toFixed(decimals) };
+}
+
 /** The metric as the views draw it: accuracies in percent, losses as they are. */
 function metricScale(metric) { return metric.endsWith('accuracy') ? 100 : 1; }
 
@@ -273,7 +288,8 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
         ? { name: p.name, log: true, value: t => Math.log10(t.parameters[p.name]), unscale: v => Math.pow(10, v) }
         : { name: p.name, value: t => t.parameters[p.name], unscale: v => v };
     });
-    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v });
+    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v,
+      steps: roundSteps(Math.min(...trials.map(t => t.best * scale)), Math.max(...trials.map(t => t.best * scale))) });
     rows = trials;
     const data = trials.map(t => axes.map(a => a.value(t)));
     const key = JSON.stringify([axes.map(a => [a.name, a.categories, a.log]), data]);
@@ -291,8 +307,9 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
       parallel: { left: 60, right: 90, top: 40, bottom: 30 },
       parallelAxis: axes.map((a, i) => ({
         dim: i, name: a.log ? `${a.name} (log)` : a.name, nameTextStyle: { fontSize: 12 },
-        ...(a.categories ? { type: 'category', data: a.categories } : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true,
-          axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
+        ...(a.categories ? { type: 'category', data: a.categories }
+          : a.steps ? { type: 'value', min: a.steps.min, max: a.steps.max, interval: a.steps.interval, axisLabel: { formatter: a.steps.format, hideOverlap: true } }
+          : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true, axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
       })),
       series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, inactiveOpacity: 0.05, activeOpacity: 1, data }],
     }, { notMerge: false });
