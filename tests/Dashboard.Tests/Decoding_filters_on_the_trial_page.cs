@@ -22,6 +22,7 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
+        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
         // Layer 2, 003's L3, is chosen first: layer 0's decoded filters are its own kernels. The slider starts at the latest epoch.
         await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
         await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2");
@@ -49,6 +50,7 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
+        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
         await WaitForPictureAsync(page, "#decode-top", "layer=2&filter=0&epoch=2");
         await page.Locator("#decode-filter").SelectOptionAsync("3");
         await WaitForPictureAsync(page, "#decode-top", "layer=2&filter=3&epoch=2");
@@ -75,6 +77,25 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var activation = strongest.GetProperty("activation").GetDouble();
         Assert.Equal(activation, double.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture), Math.Abs(activation) * 5e-4);
         Assert.Empty(Unexpected(watched));
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Nothing_is_decoded_until_the_decoded_filters_are_scrolled_into_sight()
+    {
+        var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
+        var page = await dashboard.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 600 } });
+        var asked = new List<string>();
+        page.Request += (_, request) => { if (request.Url.Contains("/decode?", StringComparison.Ordinal) || request.Url.Contains("/decode/filters.png", StringComparison.Ordinal)) asked.Add(request.Url); };
+        await page.GotoAsync($"{dashboard.Url}/trials/{trial}");
+        // The page has drawn what is in sight (the classification charts) and listed the layers that decode.
+        await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2", new() { Timeout = 30_000 });
+        await WaitForPictureAsync(page, "#confusion", "epoch=2");
+        Assert.Empty(asked);
+
+        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
+        await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
+        Assert.Contains(asked, url => url.Contains("/decode/filters.png?layer=2&epoch=2", StringComparison.Ordinal));
         await page.CloseAsync();
     }
 

@@ -20,7 +20,8 @@ function naturalSizeFrame(image) {
 /**
  * Decoded filters (003): for a chosen layer and epoch, every filter decoded into image space (or its thresholded view),
  * the layer's reconstruction MSE, and a chosen filter's top-activating test images, each drawn by the code viz decode
- * runs with its defaults. update(detail) sets the epochs with a weight snapshot.
+ * runs with its defaults, asked for once the view has been scrolled into sight. update(detail) sets the epochs with a
+ * weight snapshot.
  */
 function decodedFiltersSection(id) {
   const layer = el('select', { id: 'decode-layer' });
@@ -30,7 +31,8 @@ function decodedFiltersSection(id) {
   const grid = figureImage('decode-filters', 'decoded filters of the chosen layer at the chosen epoch');
   const top = figureImage('decode-top', 'top-activating test images of the chosen filter');
   const topList = el('ul', { id: 'decode-top-list', class: 'decode-top-list' });
-  let layers = null, decoding = null, request = 0;
+  // Decoding runs the first 1,000 test images through the network, so nothing is asked until the view is scrolled to.
+  let layers = null, decoding = null, request = 0, seen = false;
 
   const address = (what, epoch, extra) => `/api/trials/${id}/decode/${what}?${query({ layer: layer.value, ...extra, epoch })}`;
 
@@ -50,7 +52,7 @@ function decodedFiltersSection(id) {
   }
 
   async function draw(epoch) {
-    if (!layer.value) return;
+    if (!layer.value || !seen) return;
     grid.show(address('filters.png', epoch, { thresholded: thresholded.checked ? 'true' : null }));
     const mine = ++request;
     try {
@@ -81,6 +83,13 @@ function decodedFiltersSection(id) {
     errorNote, grid.error, naturalSizeFrame(grid.image),
     el('div', { class: 'controls' }, el('label', {}, 'top-activating test images of ', filter)),
     topList, top.error, top.image);
+
+  new IntersectionObserver((entries, observer) => {
+    if (!entries.some(e => e.isIntersecting)) return;
+    seen = true;
+    observer.disconnect();
+    slider.refresh();
+  }).observe(section);
 
   return {
     section,
