@@ -79,6 +79,7 @@ public static class DashboardExtensions
         api.MapTrialFigures();
         api.MapGet("/changes", ChangesAsync);
         api.MapSweepAnalysis();
+        api.MapDecodedFilters();
         app.MapSqlPage();
         app.MapTrialExports();
         app.MapComparePage();

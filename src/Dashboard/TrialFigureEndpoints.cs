@@ -123,14 +123,14 @@ internal static class TrialFigureEndpoints
         }
     }
 
-    private static async Task<IResult> Figure(Func<Task<FigureFile>> draw) =>
+    internal static async Task<IResult> Figure(Func<Task<FigureFile>> draw) =>
         await Answer(async () =>
         {
             var figure = await draw();
             return Results.Bytes(figure.Content, figure.MediaType);
         });
 
-    private static async Task<IResult> Answer(Func<Task<IResult>> answer)
+    internal static async Task<IResult> Answer(Func<Task<IResult>> answer)
     {
         try
         {
@@ -147,5 +147,5 @@ internal static class TrialFigureEndpoints
 
     private static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status404NotFound);
 
-    private static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status400BadRequest);
+    internal static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status400BadRequest);
 }

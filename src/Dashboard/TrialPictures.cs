@@ -24,7 +24,7 @@ internal sealed record FigureKey(long Trial, string Figure, string Arguments, in
 /// ever stored. Every method throws <see cref="ArgumentException"/> (with what exists) for a trial, epoch, layer, image
 /// or class that does not.
 /// </summary>
-internal sealed class TrialPictures(ResultsStore store, DashboardOptions options) : IDisposable
+internal sealed partial class TrialPictures(ResultsStore store, DashboardOptions options) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.CachedPictures });
     private readonly TrialFigures _figures = new(store);

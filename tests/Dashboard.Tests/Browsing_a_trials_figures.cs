@@ -159,7 +159,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     /// What went wrong on the page, but for picture requests the page itself dropped: a slider moved on (or play
     /// stepped on) before the previous epoch's picture arrived, so the browser cancelled it.
     /// </summary>
-    private static IEnumerable<string> Unexpected(WatchedPage watched) =>
+    internal static IEnumerable<string> Unexpected(WatchedPage watched) =>
         watched.Errors.Where(e => !(e.StartsWith("request failed: ", StringComparison.Ordinal) && (e.Contains(".png?", StringComparison.Ordinal) || e.Contains(".svg?", StringComparison.Ordinal))));
 
     /// <summary>The stored confusion matrix and per-class F1 of one split at one epoch, read with SQL as any script would.</summary>
@@ -181,19 +181,19 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     }
 
     /// <summary>Waits until the picture's address contains <paramref name="part"/> and it has loaded.</summary>
-    private static Task WaitForPictureAsync(IPage page, string selector, string part) =>
+    internal static Task WaitForPictureAsync(IPage page, string selector, string part) =>
         page.WaitForFunctionAsync("([selector, part]) => { const i = document.querySelector(selector); return i && i.src.includes(part) && i.complete && i.naturalWidth > 0; }",
             new object[] { selector, part }, new() { Timeout = 60_000 });
 
     /// <summary>The picture's bytes as the browser fetched them (same cookies).</summary>
-    private static async Task<byte[]> BytesAsync(IPage page, string selector)
+    internal static async Task<byte[]> BytesAsync(IPage page, string selector)
     {
         var response = await page.APIRequest.GetAsync(await page.Locator(selector).EvaluateAsync<string>("i => i.src"));
         Assert.Equal(200, response.Status);
         return await response.BodyAsync();
     }
 
-    private static void AssertSamePixels(string written, byte[] served, string what)
+    internal static void AssertSamePixels(string written, byte[] served, string what)
     {
         using var expected = Decode(File.ReadAllBytes(written));
         using var actual = Decode(served);

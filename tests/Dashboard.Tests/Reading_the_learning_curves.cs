@@ -32,17 +32,9 @@ public sealed class Reading_the_learning_curves(RecordedSweepDashboard dashboard
     {
         var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
         var page = watched.Page;
-        var readout = page.Locator("#loss-chart .curve-readout");
-        await Expect(readout).ToHaveTextAsync("hover a line to read its value");
-        await page.Locator("#loss-chart").ScrollIntoViewIfNeededAsync();
+        await Expect(page.Locator("#loss-chart .curve-readout")).ToHaveTextAsync("hover a line to read its value");
         // Down the right edge of the plot, epoch 2, until the cursor comes near a line.
-        var plot = (await page.Locator("#loss-chart .u-over").BoundingBoxAsync())!;
-        var text = "";
-        for (var y = plot.Y + 2; y < plot.Y + plot.Height && !text.StartsWith("epoch 2 · ", StringComparison.Ordinal); y += 6)
-        {
-            await page.Mouse.MoveAsync(plot.X + plot.Width - 1, y);
-            text = await readout.TextContentAsync() ?? "";
-        }
+        var text = await Reading_the_compare_pages_curves.HoverDownTheLastEpochAsync(page, "#loss-chart", "epoch 2 · ");
         var match = System.Text.RegularExpressions.Regex.Match(text, @"^epoch 2 · (.+) (train|validation): (\d+\.\d{4})$");
         Assert.True(match.Success, $"the readout says \"{text}\"");
         var names = Visualization.Charts.TrialNames.Distinguishing([.. await dashboard.ReadOnlyStore.ListTrialsAsync(dashboard.SweepId, 100)]);

@@ -156,20 +156,17 @@ async function comparePage(main) {
     const colour = new Map(view.trials.map((t, i) => [t.id, PALETTE[i % PALETTE.length]]));
     const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
     for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
-      const curves = view.curves.filter(c => c.metric.endsWith(kind));
       const scale = kind === 'accuracy' ? 100 : 1;
-      charts.get(kind)?.destroy();
-      if (curves.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
-      container.replaceChildren();
-      const data = uPlot.join(curves.map(c => [c.points.x, c.points.y.map(v => v === null ? null : v * scale)]));
-      charts.set(kind, new uPlot({
-        title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260,
-        scales: { x: { time: false } }, axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
-        series: [{ label: 'epoch' }, ...curves.map(c => ({
-          label: `trial ${c.trial} ${c.name} ${c.metric.startsWith('train') ? 'train' : 'validation'}`,
-          stroke: colour.get(c.trial), width: 1.5, spanGaps: true, dash: c.metric.startsWith('val') ? [6, 4] : undefined,
-        }))],
-      }, data, container));
+      // The sweep page's compact legend (compactCurveChart): each trial once, its train and validation line under one name.
+      const entries = new Map();
+      for (const c of view.curves.filter(c => c.metric.endsWith(kind))) {
+        if (!entries.has(c.trial)) entries.set(c.trial, { name: `trial ${c.trial} · ${c.name}`, colour: colour.get(c.trial), lines: {} });
+        entries.get(c.trial).lines[c.metric.startsWith('train') ? 'train' : 'validation'] =
+          { x: c.points.x, y: c.points.y.map(v => v === null ? null : v * scale), low: null, high: null };
+      }
+      const drawn = compactCurveChart(container, kind, label, [...entries.values()],
+        { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260, log: false }, charts.get(kind));
+      if (drawn) charts.set(kind, drawn); else charts.delete(kind);
     }
   }
 

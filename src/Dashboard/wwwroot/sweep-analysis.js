@@ -111,69 +111,79 @@ function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts
       if (!entries.has(id)) entries.set(id, { name: line.name, colour: PALETTE[allTrials.indexOf(line.members[0]) % PALETTE.length], lines: {} });
       entries.get(id).lines[line.metric.startsWith('train') ? 'train' : 'validation'] = line;
     }
-    const series = [{ label: 'epoch' }], columns = [], bands = [];
-    for (const entry of entries.values())
-      for (const split of ['train', 'validation']) {
-        const line = entry.lines[split];
-        if (!line) continue;
-        const dash = split === 'validation' ? [6, 4] : undefined;
-        series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
-        columns.push([line.x, line.y]);
-        if (line.low) {
-          const mean = series.length - 1;
-          series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
-            { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
-          columns.push([line.x, line.high], [line.x, line.low]);
-          bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
-        }
-      }
-    const data = columns.length === 0 ? null : uPlot.join(columns);
-    const log = kind === 'loss' && state.logAxis;
-    const key = JSON.stringify([log, width, series.map(s => s.label)]);
-    // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
-    container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
-    const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, [...entries.values()].map(entry => el('li', {},
-      el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
-      ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
-    const existing = charts.get(kind);
-    if (existing && existing.key === key) {
-      existing.chart.setData(data);
-      existing.legend.replaceWith(legend);
-      existing.legend = legend;
-      paintSwatches(legend);
-      continue;
-    }
-    if (existing) existing.chart.destroy();
-    charts.delete(kind);
-    if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); continue; }
-    const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
-    container.replaceChildren(readout);
-    const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
-    let focused = null;
-    const chart = new uPlot({
-      title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch',
-      width, height: 300,
-      // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
-      // legend below lists each trial once, and the readout names only the line under the cursor.
-      legend: { show: false },
-      cursor: { focus: { prox: 24 } },
-      focus: { alpha: 0.3 },
-      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
-      series, bands,
-      hooks: {
-        setSeries: [(u, index) => { focused = index; }],
-        setCursor: [u => {
-          const i = u.cursor.idx;
-          if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
-          readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
-        }],
-      },
-    }, data, container);
-    container.append(legend);
-    paintSwatches(legend);
-    charts.set(kind, { chart, key, legend });
+    const drawn = compactCurveChart(container, kind, label, [...entries.values()],
+      { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 300, log: kind === 'loss' && state.logAxis }, charts.get(kind));
+    if (drawn) charts.set(kind, drawn); else charts.delete(kind);
   }
+}
+
+/**
+ * One learning-curve chart (uPlot) of one metric kind ("loss" or "accuracy") with the compact legend below it, which
+ * lists each trial or group once with its latest train and validation value, and a readout above it that names only
+ * the line under the cursor. The sweep and compare pages both draw their curves with it. entries: one per trial or
+ * group, { name, colour, lines: { train, validation } }, a line being { x, y, low, high } (low/high: a band, or null).
+ * previous: what this returned for the container last time; when the lines are the same it keeps the chart and only
+ * swaps its data, so a live update does not redraw it. Returns { chart, key, legend }, or null when there is no line.
+ */
+function compactCurveChart(container, kind, label, entries, { title, width, height, log }, previous) {
+  const series = [{ label: 'epoch' }], columns = [], bands = [];
+  for (const entry of entries)
+    for (const split of ['train', 'validation']) {
+      const line = entry.lines[split];
+      if (!line) continue;
+      const dash = split === 'validation' ? [6, 4] : undefined;
+      series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
+      columns.push([line.x, line.y]);
+      if (line.low) {
+        const mean = series.length - 1;
+        series.push({ label: `${entry.name} ${split} max`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } },
+          { label: `${entry.name} ${split} min`, stroke: entry.colour, width: 0, spanGaps: true, points: { show: false } });
+        columns.push([line.x, line.high], [line.x, line.low]);
+        bands.push({ series: [mean + 1, mean + 2], fill: `${entry.colour}33` });
+      }
+    }
+  const data = columns.length === 0 ? null : uPlot.join(columns);
+  const key = JSON.stringify([log, width, series.map(s => s.label)]);
+  // The latest epoch drawn, for scripts and tests that wait for a live update to reach the chart.
+  container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
+  const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, entries.map(entry => el('li', {},
+    el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
+    ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
+  if (previous && previous.key === key) {
+    previous.chart.setData(data);
+    previous.legend.replaceWith(legend);
+    previous.legend = legend;
+    paintSwatches(legend);
+    return previous;
+  }
+  if (previous) previous.chart.destroy();
+  if (columns.length === 0) { container.replaceChildren(el('p', { class: 'muted', text: `no ${kind} recorded yet` })); return null; }
+  const readout = el('p', { class: 'curve-readout muted', text: 'hover a line to read its value' });
+  container.replaceChildren(readout);
+  const value = v => v === null || v === undefined ? '–' : (kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4));
+  let focused = null;
+  const chart = new uPlot({
+    title, width, height,
+    // uPlot's own legend would list every line with its value (two per trial and three more per band); the compact
+    // legend below lists each trial once, and the readout names only the line under the cursor.
+    legend: { show: false },
+    cursor: { focus: { prox: 24 } },
+    focus: { alpha: 0.3 },
+    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+    axes: [{ label: 'epoch', incrs: EPOCH_STEPS }, { label }],
+    series, bands,
+    hooks: {
+      setSeries: [(u, index) => { focused = index; }],
+      setCursor: [u => {
+        const i = u.cursor.idx;
+        if (i === null || i === undefined || focused === null || focused === undefined || focused === 0) { readout.textContent = 'hover a line to read its value'; return; }
+        readout.textContent = `epoch ${u.data[0][i]} · ${u.series[focused].label}: ${value(u.data[focused][i])}`;
+      }],
+    },
+  }, data, container);
+  container.append(legend);
+  paintSwatches(legend);
+  return { chart, key, legend };
 }
 
 /** Colours the legend's swatches from their data attribute: the page's CSP forbids inline style attributes, not CSSOM. */
@@ -189,6 +199,21 @@ function shortNumber(v) {
   if (v === 0) return '0';
   const magnitude = Math.abs(v);
   return magnitude < 1e-2 || magnitude >= 1e4 ? v.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(v.toPrecision(3)));
+}
+
+/**
+ * A value axis from low to high in about four round steps (1, 2, 2.5 or 5 × 10^k), both ends on a step, with labels
+ * written to the decimals the step needs: accuracies a fraction of a percent apart then read 97.25, 97.30, … instead
+ * of the data's own ends beside rounded ticks, which crowded each other and, at three significant digits, repeated.
+ */
+function roundSteps(low, high) {
+  if (!(high > low)) { const pad = Math.abs(low) * 0.01 || 1; low -= pad; high += pad; }
+  const rough = (high - low) / 4;
+  const magnitude = Math.pow(10, Math.floor(Math.log10(rough)));
+  const factor = [1, 2, 2.5, 5, 10].find(f => f * magnitude >= rough * (1 - 1e-9));
+  const step = factor * magnitude;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (factor === 2.5 ? 1 : 0));
+  return { min: Math.floor(low / step + 1e-9) * step, max: Math.ceil(high / step - 1e-9) * step, interval: step, format: v => v.toFixed(decimals) };
 }
 
 /** The metric as the views draw it: accuracies in percent, losses as they are. */
@@ -264,7 +289,8 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
         ? { name: p.name, log: true, value: t => Math.log10(t.parameters[p.name]), unscale: v => Math.pow(10, v) }
         : { name: p.name, value: t => t.parameters[p.name], unscale: v => v };
     });
-    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v });
+    axes.push({ name: metricName, value: t => t.best * scale, unscale: v => v,
+      steps: roundSteps(Math.min(...trials.map(t => t.best * scale)), Math.max(...trials.map(t => t.best * scale))) });
     rows = trials;
     const data = trials.map(t => axes.map(a => a.value(t)));
     const key = JSON.stringify([axes.map(a => [a.name, a.categories, a.log]), data]);
@@ -282,8 +308,9 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
       parallel: { left: 60, right: 90, top: 40, bottom: 30 },
       parallelAxis: axes.map((a, i) => ({
         dim: i, name: a.log ? `${a.name} (log)` : a.name, nameTextStyle: { fontSize: 12 },
-        ...(a.categories ? { type: 'category', data: a.categories } : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true,
-          axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
+        ...(a.categories ? { type: 'category', data: a.categories }
+          : a.steps ? { type: 'value', min: a.steps.min, max: a.steps.max, interval: a.steps.interval, axisLabel: { formatter: a.steps.format, hideOverlap: true } }
+          : { type: 'value', min: 'dataMin', max: 'dataMax', scale: true, axisLabel: { formatter: v => shortNumber(a.unscale(v)) } }),
       })),
       series: [{ type: 'parallel', lineStyle: { width: 1.5, opacity: 0.6 }, inactiveOpacity: 0.05, activeOpacity: 1, data }],
     }, { notMerge: false });

@@ -217,6 +217,7 @@ function networkSection(id) {
     [el('label', {}, 'layer ', mapLayer)],
     epoch => mapLayer.value ? `/api/trials/${id}/activations.png?${query({ layer: mapLayer.value, ...image(), epoch })}` : null,
     'feature maps of the chosen image');
+  naturalSizeFrame(maps.picture.image);
 
   const method = el('select', { id: 'attribution-method' }, [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) => el('option', { value: v, text: t })));
   const targetClass = el('select', { id: 'attribution-class' });
@@ -233,6 +234,7 @@ function networkSection(id) {
     'The softmax probability of each class for the chosen image (002 Fig. 5), true class red, a wrong prediction orange, as viz probabilities draws it.',
     [], epoch => `/api/trials/${id}/probabilities.svg?${query({ ...image(), epoch })}`, 'class probabilities of the chosen image');
 
+  const decoded = decodedFiltersSection(id);
   const views = [kernels, maps, attribution, probabilities];
   const redrawImageViews = () => [maps, attribution, probabilities].forEach(v => v.slider.refresh());
   imageIndex.addEventListener('change', redrawImageViews);
@@ -259,7 +261,7 @@ function networkSection(id) {
 
   const section = el('section', { id: 'network-section' }, el('h2', { text: 'Inside the network' }),
     el('p', { class: 'muted', text: 'Every picture is recomputed from the stored weight snapshot of the chosen epoch and kept in a memory cache; no activation is stored.' }),
-    kernels.section,
+    kernels.section, decoded.section,
     el('div', { class: 'controls image-chooser' }, el('label', {}, 'The image for the views below: ', imageSplit, ' image ', imageIndex), ' ', imageNote),
     maps.section, attribution.section, probabilities.section);
   return {
@@ -288,6 +290,7 @@ function networkSection(id) {
         limitImages();
       }
       for (const view of views) view.slider.setEpochs(detail.snapshotEpochs);
+      decoded.update(detail);
     },
   };
 }

@@ -27,8 +27,8 @@ public static partial class VizCommands
         var epoch = EpochOption();
         var unpool = new Option<string>("--unpool") { Description = "How pooling layers are undone: nearest, bilinear or bicubic (003, Table 1).", DefaultValueFactory = _ => "bicubic" };
         unpool.AcceptOnlyFromAmong("nearest", "bilinear", "bicubic");
-        var sample = new Option<int>("--sample", "-n") { Description = "How many test images (the first ones) the reconstruction error and the top images use.", DefaultValueFactory = _ => 1000 };
-        var top = new Option<int>("--top") { Description = "Top-activating images shown per filter.", DefaultValueFactory = _ => 4 };
+        var sample = new Option<int>("--sample", "-n") { Description = "How many test images (the first ones) the reconstruction error and the top images use.", DefaultValueFactory = _ => InterpretabilityFigures.DecodeSampleDefault };
+        var top = new Option<int>("--top") { Description = "Top-activating images shown per filter.", DefaultValueFactory = _ => InterpretabilityFigures.DecodeTopDefault };
         var threshold = new Option<double>("--threshold")
         {
             Description = "Thresholded views keep the sign of values reaching this fraction of the filter's largest magnitude.",

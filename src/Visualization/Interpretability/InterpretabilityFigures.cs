@@ -31,17 +31,92 @@ public sealed record ActivationFiles(int Layer, string Label, int[] Shape, strin
 /// <summary>The decoding figures of one layer and what they show.</summary>
 public sealed record DecodeFiles(DecodedLayer Decoded, DecodingEvaluation Evaluation, IReadOnlyList<int> Shown, string Filters, string Thresholded, string TopImages, string Json)
 {
+    /// <summary>The reconstruction MSE in words (<see cref="LayerDecoding.ErrorInWords"/>).</summary>
+    public string ErrorInWords() => LayerDecoding.ErrorInWords(Decoded, Evaluation);
+}
+
+/// <summary>
+/// One layer's filters decoded at one epoch (seed 003), held in memory: the grids <c>viz decode</c> writes are drawn from
+/// it on demand, so the CLI saves them and the dashboard serves the same bytes. It needs the weights alone, no image.
+/// </summary>
+/// <param name="Trial">The trial the model is from.</param>
+/// <param name="Epoch">The epoch whose snapshot was decoded.</param>
+/// <param name="Threshold">The fraction of each filter's peak |value| its thresholded view keeps (0–1].</param>
+public sealed record DecodedFilters(long Trial, int Epoch, DecodedLayer Decoded, double Threshold)
+{
+    private string How => Decoded.Unpooling.ToString().ToLowerInvariant();
+
+    /// <summary>Every filter's thresholded view (003, Fig. 1 and 4).</summary>
+    public FilterBank ThresholdedFilters { get; } = Decoded.Thresholded(Threshold);
+
+    /// <summary>decode-layer-&lt;L&gt;-epoch-&lt;E&gt;-&lt;unpooling&gt;, the start of every file name.</summary>
+    public string Stem => $"decode-layer-{Decoded.Plan.Layer}-epoch-{Epoch}-{How}";
+
+    /// <summary>What the figures' titles say they show: "layer 2 of trial 3 at epoch 1, bicubic unpooling".</summary>
+    public string Subject => $"layer {Decoded.Plan.Layer} of trial {Trial} at epoch {Epoch}, {How} unpooling";
+
+    /// <summary>Every decoded filter in one grid (…-filters.png).</summary>
+    public FigureFile FilterGrid()
+    {
+        var f = Decoded.Filters;
+        using var grid = DecodedFilterPictures.FilterGrid(f, signed: false, $"The {f.Count} filters of {Subject}, decoded into image space ({f.Channels}×{f.Height}×{f.Width})");
+        return new FigureFile(Stem + "-filters.png", grid.EncodePng());
+    }
+
+    /// <summary>Every filter's thresholded view in one grid (…-thresholded.png).</summary>
+    public FigureFile ThresholdedGrid()
+    {
+        using var grid = DecodedFilterPictures.FilterGrid(ThresholdedFilters, signed: true,
+            $"Thresholded views ({Threshold.ToString("G3", CultureInfo.InvariantCulture)} of each filter's peak) of {Subject}");
+        return new FigureFile(Stem + "-thresholded.png", grid.EncodePng());
+    }
+}
+
+/// <summary>
+/// Decoded filters evaluated on test images (003, eq. 3 and Fig. 4): the reconstruction MSE and each filter's top
+/// images, from which the top-images figure and the report are drawn in memory.
+/// </summary>
+/// <param name="Images">The test images the error and the top images were measured on.</param>
+public sealed record LayerDecoding(DecodedFilters Filters, DecodingEvaluation Evaluation, LabelledImages Images)
+{
+    /// <summary>The decoded layer the evaluation measured.</summary>
+    public DecodedLayer Decoded => Filters.Decoded;
+
+    /// <summary>
+    /// The top-activating images of <paramref name="filters"/>, one row each (…-top.png). Throws
+    /// <see cref="ArgumentException"/> naming the layer's filters for one it does not have.
+    /// </summary>
+    public FigureFile TopImages(IReadOnlyList<int> filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        var f = Decoded.Filters;
+        foreach (var k in filters)
+            if (k < 0 || k >= f.Count)
+                throw new ArgumentException($"layer {Decoded.Plan.Layer} has filters {RangeText.Indices(f.Count)}; there is no filter {k}");
+        using var figure = DecodedFilterPictures.TopImages(f, Filters.ThresholdedFilters, Evaluation, Images, filters,
+            InterpretabilityFigures.TopImagesTitle(Filters.Subject, filters, f.Count, Evaluation.Error.Images));
+        return new FigureFile(Filters.Stem + "-top.png", figure.EncodePng());
+    }
+
+    /// <summary>The report (….json): the geometry, the reconstruction MSE and every filter's top images.</summary>
+    public string Report() => JsonSerializer.Serialize(DecodedFilterPictures.Report(Filters.Trial, Filters.Epoch, Decoded, Evaluation, Images), TrialFigures.Json);
+
+    /// <summary>The reconstruction MSE in words (<see cref="ErrorInWords(DecodedLayer, DecodingEvaluation)"/>).</summary>
+    public string ErrorInWords() => ErrorInWords(Decoded, Evaluation);
+
     /// <summary>
     /// The reconstruction MSE (003, eq. 3) in words, e.g. "0.0402 ± 0.0303 over 100 test images", its numbers to four
     /// significant digits so a small error is not printed as 0. A layer that reads the image itself (nothing to decode
     /// below it) is decoded exactly, so the note says why its error is near 0: only its biases are not in the decoded filters.
     /// </summary>
-    public string ErrorInWords()
+    public static string ErrorInWords(DecodedLayer decoded, DecodingEvaluation evaluation)
     {
-        var error = Evaluation.Error;
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var error = evaluation.Error;
         var words = $"{SettingText.Format(error.Mean)} ± {SettingText.Format(error.StandardDeviation)} over {error.Images} test images";
-        return Decoded.Plan.StepsDown.Count == 0
-            ? words + $" (layer {Decoded.Plan.Layer} reads the image directly, so its decoded filters are its own weights, exact but for the biases)"
+        return decoded.Plan.StepsDown.Count == 0
+            ? words + $" (layer {decoded.Plan.Layer} reads the image directly, so its decoded filters are its own weights, exact but for the biases)"
             : words;
     }
 }
@@ -189,34 +264,50 @@ public static class InterpretabilityFigures
     private static string FiltersShown(IReadOnlyList<int> shown, int filterCount) =>
         $"{(shown.Count == 1 ? "filter" : "filters")} {RangeText.List(shown)} of {filterCount}";
 
+    /// <summary>How many test images (the first ones) <c>viz decode</c> and the dashboard measure the error and the top images on.</summary>
+    public const int DecodeSampleDefault = 1000;
+
+    /// <summary>How many top-activating images <c>viz decode</c> and the dashboard show per filter.</summary>
+    public const int DecodeTopDefault = 4;
+
     /// <summary>
-    /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch: decoded filters, thresholded views and the
-    /// top-activating images of <paramref name="shown"/> (default: the first <see cref="TopFigureDefaultFilters"/>) (PNG), and the report (JSON), named
+    /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch, in memory. Throws
+    /// <see cref="ArgumentException"/> (<see cref="DecodingException"/>) for a layer that does not decode, naming those that do.
+    /// </summary>
+    public static DecodedFilters DecodeFilters(StoredModel model, int layer, Unpooling unpooling, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new DecodedFilters(model.TrialId, model.LoadedEpoch!.Value, LayerDecoder.Decode(model.Model, layer, unpooling), threshold);
+    }
+
+    /// <summary>
+    /// <paramref name="filters"/> evaluated on <paramref name="images"/> through the same model: the reconstruction MSE
+    /// (003, eq. 3), and each filter's <paramref name="top"/> images by the network's response and by the decoded filter.
+    /// </summary>
+    public static LayerDecoding Evaluate(StoredModel model, DecodedFilters filters, LabelledImages images, int top)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(filters);
+        return new LayerDecoding(filters, LayerDecoder.Evaluate(model.Model, filters.Decoded, images, top), images);
+    }
+
+    /// <summary>
+    /// 003's decoding of layer <paramref name="layer"/> at the loaded epoch, evaluated on <paramref name="images"/>, written into
+    /// <paramref name="directory"/>: decoded filters, thresholded views and the top-activating images of
+    /// <paramref name="shown"/> (default: the first <see cref="TopFigureDefaultFilters"/>) (PNG), and the report (JSON), named
     /// decode-layer-&lt;L&gt;-epoch-&lt;E&gt;-&lt;unpooling&gt;-….
     /// </summary>
     public static DecodeFiles Decode(StoredModel model, int layer, Unpooling unpooling, LabelledImages images, int top, double threshold,
         IReadOnlyList<int>? shown, string directory, bool topImages = true)
     {
-        var decoded = LayerDecoder.Decode(model.Model, layer, unpooling);
-        var filters = shown ?? Enumerable.Range(0, Math.Min(decoded.Filters.Count, TopFigureDefaultFilters)).ToList();
-        foreach (var k in filters)
-            if (k < 0 || k >= decoded.Filters.Count)
-                throw new ArgumentException($"layer {layer} has filters {RangeText.Indices(decoded.Filters.Count)}; there is no filter {k}");
-        var evaluation = LayerDecoder.Evaluate(model.Model, decoded, images, top);
-        Directory.CreateDirectory(directory);
-        var how = unpooling.ToString().ToLowerInvariant();
-        var stem = Path.Combine(directory, $"decode-layer-{layer}-epoch-{model.LoadedEpoch}-{how}");
-        var thresholded = decoded.Thresholded(threshold);
-        var f = decoded.Filters;
-        var subject = $"layer {layer} of trial {model.TrialId} at epoch {model.LoadedEpoch}, {how} unpooling";
-        using (var grid = DecodedFilterPictures.FilterGrid(f, signed: false, $"The {f.Count} filters of {subject}, decoded into image space ({f.Channels}×{f.Height}×{f.Width})"))
-            grid.WritePng(stem + "-filters.png");
-        using (var grid = DecodedFilterPictures.FilterGrid(thresholded, signed: true, $"Thresholded views ({threshold.ToString("G3", CultureInfo.InvariantCulture)} of each filter's peak) of {subject}"))
-            grid.WritePng(stem + "-thresholded.png");
-        if (topImages && filters.Count > 0)
-            using (var figure = DecodedFilterPictures.TopImages(f, thresholded, evaluation, images, filters, TopImagesTitle(subject, filters, f.Count, evaluation.Error.Images)))
-                figure.WritePng(stem + "-top.png");
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(DecodedFilterPictures.Report(model.TrialId, model.LoadedEpoch!.Value, decoded, evaluation, images), TrialFigures.Json));
-        return new DecodeFiles(decoded, evaluation, filters, stem + "-filters.png", stem + "-thresholded.png", stem + "-top.png", stem + ".json");
+        var decoding = Evaluate(model, DecodeFilters(model, layer, unpooling, threshold), images, top);
+        var filters = shown ?? Enumerable.Range(0, Math.Min(decoding.Decoded.Filters.Count, TopFigureDefaultFilters)).ToList();
+        var topFigure = topImages && filters.Count > 0 ? decoding.TopImages(filters) : null;
+        var written = decoding.Filters.FilterGrid().Save(directory);
+        var thresholded = decoding.Filters.ThresholdedGrid().Save(directory);
+        var topPath = topFigure?.Save(directory) ?? Path.Combine(directory, decoding.Filters.Stem + "-top.png");
+        var json = Path.Combine(directory, decoding.Filters.Stem + ".json");
+        File.WriteAllText(json, decoding.Report());
+        return new DecodeFiles(decoding.Decoded, decoding.Evaluation, filters, written, thresholded, topPath, json);
     }
 }
