@@ -36,7 +36,11 @@ internal sealed record EpochPhases(int Epoch, double Wall, double Train, double 
 /// </summary>
 internal static class EpochProfile
 {
-    public static async Task<IReadOnlyList<EpochPhases>> RunAsync(ResultsStore store, DatasetSplits data, GridBenchOptions options, CancellationToken ct)
+    /// <param name="pipelined">Whether epoch e's write overlaps epoch e + 1's training, as a worker records; without it,
+    /// every write commits before the next epoch starts (the baseline). Recording is then the training thread's hand-off:
+    /// capturing the snapshot and waiting for the previous write.</param>
+    public static async Task<IReadOnlyList<EpochPhases>> RunAsync(ResultsStore store, DatasetSplits data, GridBenchOptions options, bool pipelined,
+        CancellationToken ct)
     {
         var plan = ShapeInference.Plan(ArchitectureCatalog.Resolve(options.ProfileModel), data.Train.SampleShape);
         var settings = new TrainingSettings
@@ -51,12 +55,15 @@ internal static class EpochProfile
         var attempt = await store.MarkRunningAsync(trialId, "grid-bench-profile", ct);
         using var model = Model.Create(plan, settings.Seed);
         var clocks = new PhaseClocks();
+        var recorder = new TrialRecorder(store, attempt, ct) { Pipelined = pipelined };
         var result = new Trainer(settings).Run(model, data,
-            new CompositeObserver(clocks.BeforeRecording, new TrialRecorder(store, trialId, ct), clocks.AfterRecording), ct);
+            new CompositeObserver(clocks.BeforeRecording, recorder, clocks.AfterRecording), ct);
+        recorder.Flush();
         await store.FinishTrialAsync(attempt, TrialStatus.Completed, result.Message, ct);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"the profiled trial ended {result.Outcome}: {result.Message}");
 
-        Console.WriteLine($"\nepoch profile: {options.ProfileModel}, Adam lr 1e-3, batch {options.BatchSize}, {options.Threads} thread(s), alone on the machine; " +
+        Console.WriteLine($"\nepoch profile, {(pipelined ? "pipelined: epoch e written while e + 1 trains (recording = the training thread's hand-off)" : "unpipelined baseline: each write commits before the next epoch")}: " +
+                          $"{options.ProfileModel}, Adam lr 1e-3, batch {options.BatchSize}, {options.Threads} thread(s), alone on the machine; " +
                           $"{data.Train.Count:N0} train / {data.Validation.Count:N0} validation / {data.Test.Count:N0} test images, " +
                           $"train sample {settings.TrainSampleSize(data):N0}");
         Console.WriteLine("| epoch | wall | train batches | evaluation | recording | of which artifacts | outside training | train CPU | evaluation CPU | outside training, by CPU |");
@@ -72,6 +79,8 @@ internal static class EpochProfile
                           $"{Share(trained.Sum(e => e.EvaluationCpu + e.Recording), trained.Sum(e => e.CpuWall))} (evaluation " +
                           $"{Share(trained.Sum(e => e.EvaluationCpu), trained.Sum(e => e.CpuWall))}); whole trial " +
                           $"{Share(clocks.Epochs.Sum(e => e.EvaluationCpu + e.Recording), clocks.Epochs.Sum(e => e.CpuWall))}");
+        Console.WriteLine($"writes: {Ms(recorder.WriteTime.TotalSeconds)} in all ({(pipelined ? "on the thread pool, beside training" : "on the training thread")}); " +
+                          $"the training thread's hand-offs: {Ms(recorder.HandOffTime.TotalSeconds)}; trial wall {Ms(clocks.Epochs.Sum(e => e.Wall))}");
 
         SplitTimes(model, data, settings.TrainSampleSize(data));
         return clocks.Epochs;

@@ -34,10 +34,13 @@ try
 
     if (!options.SkipProfile)
     {
-        var epochs = await EpochProfile.RunAsync(store, data, options, ct);
-        var trained = epochs.Where(e => e.Epoch > 0).ToList();
+        // The unpipelined baseline first, then the pipelined recording workers use, in the same run.
+        var baseline = Trained(await EpochProfile.RunAsync(store, data, options, pipelined: false, ct));
+        var trained = Trained(await EpochProfile.RunAsync(store, data, options, pipelined: true, ct));
         var share = trained.Sum(e => e.Outside) / trained.Sum(e => e.Wall);
         var byCpu = trained.Sum(e => e.EvaluationCpu + e.Recording) / trained.Sum(e => e.CpuWall);
+        Console.WriteLine($"\npipelined / unpipelined: trained epochs' wall {trained.Sum(e => e.Wall) / baseline.Sum(e => e.Wall):0.00}×, time outside training " +
+                          $"{trained.Sum(e => e.Outside) / baseline.Sum(e => e.Outside):0.00}× (unpipelined share {baseline.Sum(e => e.Outside) / baseline.Sum(e => e.Wall):P1})");
         Console.WriteLine($"target: evaluation + recording under {outsideTrainingTarget:P0} of a trained epoch's wall time: " +
                           $"{(share < outsideTrainingTarget ? "met" : "NOT met")} ({share:P1}); by CPU time, which a loaded machine does not inflate: " +
                           $"{(byCpu < outsideTrainingTarget ? "met" : "NOT met")} ({byCpu:P1})");
@@ -82,6 +85,8 @@ finally
 {
     Directory.Delete(scratch, recursive: true);
 }
+
+static List<EpochPhases> Trained(IReadOnlyList<EpochPhases> epochs) => [.. epochs.Where(e => e.Epoch > 0)];
 
 GridRun Report(GridRun run)
 {

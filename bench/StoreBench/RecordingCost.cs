@@ -20,6 +20,12 @@ internal sealed record RecordedEpoch(int Epoch, int TrainSamples, double TrainSe
     public double Share => WriteSeconds / TrainSeconds;
 }
 
+/// <summary>A pipelined recording: per trained epoch, training and the training thread's hand-off, in seconds; then all writes and the trial's wall.</summary>
+internal sealed record PipelinedRecording(IReadOnlyList<(int Epoch, double TrainSeconds, double HandOffSeconds)> Epochs, double WriteSeconds, double WallSeconds)
+{
+    public double MedianShare => Statistics.Median(Epochs.Select(e => e.HandOffSeconds)) / Statistics.Median(Epochs.Select(e => e.TrainSeconds));
+}
+
 /// <summary>What one epoch's snapshot costs on disk, against the raw bytes it holds.</summary>
 internal sealed record SnapshotSize(int Tensors, long ModelBytes, long OptimizerBytes, long ColumnBytes, long RelationGrowth)
 {
@@ -57,18 +63,8 @@ internal static class RecordingCost
 {
     public static async Task<RecordingResult> MeasureAsync(ResultsStore store, Architecture architecture, DatasetSplits data, StoreBenchOptions options)
     {
-        var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
-        var settings = new TrainingSettings
-        {
-            Optimizer = new OptimizerSettings(OptimizerKind.Adam),
-            BatchSize = options.BatchSize,
-            Epochs = options.Epochs,
-            Threads = options.Threads,
-            Seed = 1,
-        };
-        var definition = RecordedTrial.Definition(plan, SyntheticDataset.Name, settings, DatasetSplits.DefaultValidationFraction);
-        var trialId = await store.CreateTrialAsync(definition);
-        var attempt = await store.MarkRunningAsync(trialId, "store-bench");
+        var (plan, settings, attempt) = await StartTrialAsync(store, architecture, data, options, "store-bench");
+        var trialId = attempt.TrialId;
 
         using var model = Model.Create(plan, settings.Seed);
         var timing = new EpochTiming(new TrialRecorder(store, trialId), new SnapshotMeter(store.ConnectionString, trialId));
@@ -78,6 +74,56 @@ internal static class RecordingCost
 
         var floats = model.State.Where(t => t.DType == TensorDType.Float32).Sum(t => t.Elements);
         return new RecordingResult(architecture.Name, floats, timing.Epochs, timing.Epoch0WriteSeconds, timing.Sizes[0], timing.Sizes[1..]);
+    }
+
+    /// <summary>
+    /// The same trial recorded pipelined, as workers and <c>train</c> record (epoch e written while e + 1 trains): per
+    /// trained epoch, the training seconds and the training thread's hand-off (snapshot capture plus waiting for the
+    /// previous write), which is all the recording the trial's wall time still pays; the writes run beside training.
+    /// </summary>
+    public static async Task<PipelinedRecording> MeasurePipelinedAsync(ResultsStore store, Architecture architecture, DatasetSplits data,
+        StoreBenchOptions options)
+    {
+        var (plan, settings, attempt) = await StartTrialAsync(store, architecture, data, options, "store-bench-pipelined");
+        var recorder = new TrialRecorder(store, attempt) { Pipelined = true };
+        var handOffs = new HandOffTiming(recorder);
+        using var model = Model.Create(plan, settings.Seed);
+        var wall = Stopwatch.StartNew();
+        var result = new Trainer(settings).Run(model, data, handOffs);
+        recorder.Flush();
+        var wallSeconds = wall.Elapsed.TotalSeconds;
+        await store.FinishTrialAsync(attempt, result.Outcome == TrainingOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed, result.Message);
+        if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"training did not complete: {result.Message}");
+        return new PipelinedRecording(handOffs.Epochs, recorder.WriteTime.TotalSeconds, wallSeconds);
+    }
+
+    /// <summary>The bench's trial of <paramref name="architecture"/> (Adam, seed 1), created and marked running as <paramref name="worker"/>.</summary>
+    private static async Task<(ArchitecturePlan Plan, TrainingSettings Settings, TrialAttempt Attempt)> StartTrialAsync(
+        ResultsStore store, Architecture architecture, DatasetSplits data, StoreBenchOptions options, string worker)
+    {
+        var plan = ShapeInference.Plan(architecture, data.Train.SampleShape);
+        var settings = new TrainingSettings
+        {
+            Optimizer = new OptimizerSettings(OptimizerKind.Adam),
+            BatchSize = options.BatchSize,
+            Epochs = options.Epochs,
+            Threads = options.Threads,
+            Seed = 1,
+        };
+        var trialId = await store.CreateTrialAsync(RecordedTrial.Definition(plan, SyntheticDataset.Name, settings, DatasetSplits.DefaultValidationFraction));
+        return (plan, settings, await store.MarkRunningAsync(trialId, worker));
+    }
+
+    private sealed class HandOffTiming(TrialRecorder recorder) : ITrainingObserver
+    {
+        public List<(int Epoch, double TrainSeconds, double HandOffSeconds)> Epochs { get; } = [];
+
+        public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer)
+        {
+            var before = recorder.HandOffTime;
+            recorder.OnEpochCompleted(metrics, model, optimizer);
+            if (metrics.Epoch > 0) Epochs.Add((metrics.Epoch, metrics.Seconds, (recorder.HandOffTime - before).TotalSeconds));
+        }
     }
 
     /// <summary>

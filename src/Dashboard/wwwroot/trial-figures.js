@@ -17,18 +17,32 @@ function percent2(fraction) {
 
 /**
  * An epoch slider with a label and a play button over a list of epochs. onChange(epoch) runs when the user moves it,
- * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it.
+ * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it. Given the epochs
+ * that have a weight snapshot too (setEpochs(epochs, stored)), an epoch without one runs onMissing() instead and says
+ * so, with buttons to the nearest stored epochs (a trial with `snapshots: {every: N}`, or pruned); play skips it.
  */
-function epochSlider(prefix, onChange, stepMs = 700) {
+function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   const slider = el('input', { id: `${prefix}epoch-slider`, type: 'range', min: 0, max: 0, step: 1, value: 0, 'aria-label': 'epoch' });
   const label = el('span', { id: `${prefix}epoch-label` });
   const play = el('button', { id: `${prefix}play`, type: 'button', class: 'play', text: '▶ play', title: 'step through the epochs' });
-  let epochs = [], index = null, timer = null;
+  const missing = el('span', { id: `${prefix}no-snapshot`, class: 'no-snapshot', role: 'status' });
+  let epochs = [], stored = null, index = null, timer = null;
   const current = () => epochs[index];
+  const hasSnapshot = epoch => stored === null || stored.includes(epoch);
   function show() {
     slider.value = String(index);
-    label.textContent = `${current()} (of ${epochs.join(', ')})`;
-    onChange(current());
+    const epoch = current();
+    label.textContent = epochs.every(hasSnapshot) ? `${epoch} (of ${epochs.join(', ')})` : `${epoch} (of ${epochs.join(', ')}; weights stored at ${stored.join(', ')})`;
+    if (hasSnapshot(epoch)) {
+      missing.replaceChildren();
+      onChange(epoch);
+      return;
+    }
+    const nearest = [Math.max(...stored.filter(e => e < epoch)), Math.min(...stored.filter(e => e > epoch))].filter(Number.isFinite);
+    missing.replaceChildren(`epoch ${epoch} has no weight snapshot; nearest: `,
+      ...nearest.flatMap((e, i) => [i > 0 ? ' ' : '', el('button', { type: 'button', class: 'nearest', 'data-epoch': e, text: `epoch ${e}`,
+        onclick: () => { stop(); index = epochs.indexOf(e); show(); } })]));
+    onMissing();
   }
   function stop() {
     clearTimeout(timer);
@@ -42,24 +56,31 @@ function epochSlider(prefix, onChange, stepMs = 700) {
     play.textContent = '⏸ pause';
     if (index === epochs.length - 1) { index = 0; show(); }
     const step = () => {
-      if (index >= epochs.length - 1) { stop(); return; }
-      index++;
+      const next = epochs.findIndex((e, i) => i > index && hasSnapshot(e));
+      if (next < 0) { stop(); return; }
+      index = next;
       show();
       timer = setTimeout(step, stepMs);
     };
     timer = setTimeout(step, stepMs);
   });
   return {
-    controls: [el('label', {}, 'epoch ', slider), ' ', label, ' ', play],
-    /** New epochs keep a slider that sat on the latest one at the latest; one the user moved back stays. */
-    setEpochs(next) {
-      const atLast = index === null || index === epochs.length - 1;
+    controls: [el('label', {}, 'epoch ', slider), ' ', label, ' ', play, ' ', missing],
+    /**
+     * New epochs keep a slider that sat on the latest (stored) one at the latest; one the user moved back stays.
+     * withSnapshots, when given, lists the epochs that have a weight snapshot (none: nothing to step over).
+     */
+    setEpochs(next, withSnapshots = null) {
+      if (withSnapshots !== null && withSnapshots.length === 0) next = [];
+      const latest = list => list.findLastIndex(hasSnapshot);
+      const atLast = index === null || index === latest(epochs);
       const previous = current();
-      const same = next.length === epochs.length && next.every((e, i) => e === epochs[i]);
+      const same = next.length === epochs.length && next.every((e, i) => e === epochs[i]) && String(withSnapshots) === String(stored);
       epochs = next;
+      stored = withSnapshots;
       slider.max = String(Math.max(0, next.length - 1));
-      if (next.length === 0) { index = null; label.textContent = ''; return; }
-      index = atLast ? next.length - 1 : Math.max(0, next.indexOf(previous));
+      if (next.length === 0) { index = null; label.textContent = ''; missing.replaceChildren(); return; }
+      index = atLast ? Math.max(0, latest(next)) : Math.max(0, next.indexOf(previous));
       if (!same || atLast) show();
     },
     epoch: current,
@@ -71,17 +92,26 @@ function epochSlider(prefix, onChange, stepMs = 700) {
 function figureImage(id, alt) {
   const image = el('img', { id, alt, class: 'figure' });
   const error = el('p', { id: `${id}-error`, class: 'error', role: 'alert' });
+  // Set while no picture is wanted (an epoch without a snapshot): a load or error still in flight then shows nothing.
+  let cleared = false;
   image.addEventListener('error', async () => {
-    if (!image.getAttribute('src')) return;
+    if (!image.getAttribute('src') || cleared) return;
     const response = await fetch(image.src).catch(() => null);
     const body = response ? await response.json().catch(() => null) : null;
+    if (cleared) return;
     error.textContent = body && body.error ? body.error : `the ${alt} could not be drawn`;
     image.hidden = true;
   });
-  image.addEventListener('load', () => { error.textContent = ''; image.hidden = false; });
+  image.addEventListener('load', () => { if (cleared) return; error.textContent = ''; image.hidden = false; });
   return {
     image, error,
-    show(url) { if (image.getAttribute('src') !== url) image.src = url; },
+    show(url) {
+      // After clear(), even the same address is set again, so its load (or refusal) shows it once more.
+      if (cleared || image.getAttribute('src') !== url) image.src = url;
+      cleared = false;
+    },
+    /** No picture (an epoch without a snapshot) until the next show(). */
+    clear() { cleared = true; image.hidden = true; error.textContent = ''; },
   };
 }
 
@@ -190,7 +220,7 @@ function healthSection(id) {
 /** One picture view: its choosers, an epoch slider and play button, and the picture at url(epoch). */
 function pictureView(prefix, title, note, choosers, url, alt) {
   const picture = figureImage(prefix === '' ? 'kernels' : `${prefix}picture`, alt);
-  const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); });
+  const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); }, undefined, picture.clear);
   const section = el('section', { class: 'view', id: `${prefix || 'kernel-'}view` }, el('h3', { text: title }),
     el('div', { class: 'controls' }, choosers, choosers.length ? ' · ' : '', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
   return { section, slider, picture };
@@ -289,7 +319,7 @@ function networkSection(id) {
         targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
         limitImages();
       }
-      for (const view of views) view.slider.setEpochs(detail.snapshotEpochs);
+      for (const view of views) view.slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs);
       decoded.update(detail);
     },
   };
@@ -314,13 +344,13 @@ function misclassifiedSection(id) {
       if (mine === request) { note.textContent = error.message; gallery.replaceChildren(); }
     }
   }
-  const slider = epochSlider('misclassified-', draw);
+  const slider = epochSlider('misclassified-', draw, undefined, () => { request++; note.textContent = ''; gallery.replaceChildren(); });
   split.addEventListener('change', () => slider.refresh());
   const section = el('section', { id: 'misclassified-section' }, el('h2', { text: 'Misclassified images' }),
     el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
     el('p', { class: 'muted', text: 'The images the model gets wrong at the chosen epoch, its predictions recomputed from the stored weight snapshot; each captioned true → predicted class.' }),
     note, gallery);
-  return { section, update(detail) { slider.setEpochs(detail.snapshotEpochs); } };
+  return { section, update(detail) { slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs); } };
 }
 
 /** The trial page's figure sections, in page order, and update(detail), which trialPage calls on every live refresh. */

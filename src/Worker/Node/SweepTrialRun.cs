@@ -58,16 +58,25 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         progress.Started(claim, settings.Epochs, Math.Max(latest, 0));
         if (latest >= settings.Epochs) return new AttemptOutcome(TrialStatus.Completed, null);
 
-        using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var observer = new SweepObserver(claim, progress, claim.Rules.EarlyStopping ? coordination : null, stopTraining, stop);
-        var recorder = new TrialRecorder(store, claim.Owner, stop, claim.Rules.Snapshots);
+        var observer = new SweepObserver(claim, progress, claim.Rules.EarlyStopping ? coordination : null, stop);
+        // Pipelined: epoch e is written while e + 1 trains, and the coordinator judges e once it has committed.
+        var recorder = new TrialRecorder(store, claim.Owner, stop, claim.Rules.Snapshots)
+        {
+            Pipelined = true,
+            Committed = observer.OnEpochCommitted,
+            StopWriting = () => observer.StoppedEarly is not null,
+        };
+        using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop, recorder.WriteFailed, observer.StopTraining);
         var result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer),
             stopTraining.Token, resume);
+        // The trial is marked ended (by the caller) only after its last epoch committed; a refused write throws here.
+        recorder.Flush();
 
         var outcome = result.Outcome switch
         {
-            TrainingOutcome.Completed => new AttemptOutcome(TrialStatus.Completed, null),
-            TrainingOutcome.Diverged => new AttemptOutcome(TrialStatus.Diverged, result.Message),
+            // An epoch trained before the previous one's stop verdict came is not written, and the trial stopped early.
+            TrainingOutcome.Completed when !recorder.StoppedWriting => new AttemptOutcome(TrialStatus.Completed, null),
+            TrainingOutcome.Diverged when !recorder.StoppedWriting => new AttemptOutcome(TrialStatus.Diverged, result.Message),
             _ when observer.StoppedEarly is { } reason => new AttemptOutcome(TrialStatus.StoppedEarly, reason),
             _ => stopRequested() switch
             {
@@ -100,13 +109,17 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
     /// Epoch spans and metrics, progress, and the coordinator's verdict after each trained epoch (<paramref name="judge"/>
     /// is null when the sweep does not stop trials early).
     /// </summary>
-    private sealed class SweepObserver(
-        TrialClaim claim, ITrialProgress progress, ISweepCoordination? judge, CancellationTokenSource stopTraining, CancellationToken stop)
+    private sealed class SweepObserver(TrialClaim claim, ITrialProgress progress, ISweepCoordination? judge, CancellationToken stop)
         : ITrainingObserver
     {
+        private readonly CancellationTokenSource _stopTraining = new();
         private Activity? _epochSpan;
+        private volatile string? _stoppedEarly;
 
-        public string? StoppedEarly { get; private set; }
+        public string? StoppedEarly => _stoppedEarly;
+
+        /// <summary>Cancelled when the coordinator stops the trial early.</summary>
+        public CancellationToken StopTraining => _stopTraining.Token;
 
         public void OnEpochStarted(int epoch, long totalBatches)
         {
@@ -129,10 +142,17 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
                 ExperimentsTelemetry.EpochDuration.Record(metrics.Seconds);
                 ExperimentsTelemetry.ImagesPerSecond.Record(metrics.ImagesPerSecond);
             }
+        }
+
+        /// <summary>
+        /// After the recorder committed the epoch (on its writer's thread), so the coordinator's histories include it and
+        /// progress reports only recorded epochs.
+        /// </summary>
+        public void OnEpochCommitted(EpochMetrics metrics)
+        {
             progress.EpochCompleted(claim.TrialId, metrics);
             if (metrics.Epoch == 0 || metrics.Diverged || judge is null || claim.SweepId is not { } sweepId) return;
 
-            // The recorder (first observer) has written this epoch, so the coordinator's histories include it.
             EpochVerdict decision;
             try
             {
@@ -145,8 +165,8 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
                 return;
             }
             if (!decision.Stop) return;
-            StoppedEarly = decision.Reason;
-            stopTraining.Cancel();
+            _stoppedEarly = decision.Reason;
+            _stopTraining.Cancel();
         }
     }
 }

@@ -24,9 +24,21 @@ public static class RecordedTrial
         try
         {
             using var model = Model.Create(plan, settings.Seed, device);
-            var recorder = new TrialRecorder(store, attempt, cancellation, snapshots);
+            var recorder = new TrialRecorder(store, attempt, cancellation, snapshots) { Pipelined = true };
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
-            var result = new Trainer(settings).Run(model, data, observer, cancellation);
+            using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(cancellation, recorder.WriteFailed);
+            var result = new Trainer(settings).Run(model, data, observer, stopTraining.Token);
+            try
+            {
+                // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.
+                recorder.Flush();
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && result.Epochs.Count > 0)
+            {
+                // Cancelled while the last epoch's write was in flight: that epoch is not recorded, the earlier ones are.
+                result = new TrainingResult(TrainingOutcome.Cancelled, result.Epochs.SkipLast(1).ToList(),
+                    $"cancelled while recording epoch {result.Epochs[^1].Epoch}");
+            }
             await store.FinishTrialAsync(attempt, Status(result.Outcome), result.Message, CancellationToken.None);
             return (trialId, result);
         }

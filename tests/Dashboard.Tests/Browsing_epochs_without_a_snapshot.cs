@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.Json;
+using Experiments.Store;
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace Experiments.Dashboard.Tests;
+
+/// <summary>
+/// A trial recorded by `train --snapshot-every 3` keeps the weights of only some epochs; the trial page's snapshot-based
+/// views say so on an epoch without them, name the nearest stored epochs, and go there when one is clicked.
+/// </summary>
+[Collection(RecordedSweepDashboard.Collection)]
+public sealed class Browsing_epochs_without_a_snapshot(RecordedSweepDashboard dashboard)
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Patiently = new() { Timeout = 30_000 };
+
+    private const string Loaded =
+        "epoch => { const i = document.getElementById('kernels'); return !i.hidden && i.complete && i.naturalWidth > 0 && i.src.endsWith('epoch=' + epoch); }";
+
+    [Fact]
+    public async Task Sliding_to_an_epoch_without_a_snapshot_says_so_names_the_nearest_stored_epochs_and_a_click_shows_the_nearer_ones_picture()
+    {
+        var train = dashboard.Cli.Run("train", "--arch", "lenet-matconvnet", "--dataset", "synthetic", "--epochs", "7", "--limit", "300",
+            "--snapshot-every", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = JsonDocument.Parse(train.Output);
+        var trial = json.RootElement.GetProperty("trial").GetInt64();
+        IReadOnlyList<int> stored;
+        await using (var store = await ResultsStore.OpenAsync(dashboard.WriterConnection))
+            stored = await store.SnapshotEpochsAsync(trial);
+        // {0, 3, 6, 7} and the best epoch: the first epoch outside them, and the stored epochs either side of it.
+        var missing = Enumerable.Range(0, 8).First(e => !stored.Contains(e));
+        var (below, above) = (stored.Where(e => e < missing).Max(), stored.Where(e => e > missing).Min());
+        var all = string.Join(", ", Enumerable.Range(0, 8));
+
+        var watched = await dashboard.OpenAsync($"/trials/{trial}");
+        var page = watched.Page;
+        // The kernels start at the latest stored epoch, 7.
+        await Expect(page.Locator("#epoch-label")).ToHaveTextAsync($"7 (of {all}; weights stored at {string.Join(", ", stored)})", Patiently);
+        await page.WaitForFunctionAsync(Loaded, 7);
+        await page.Locator("#epoch-slider").FillAsync(missing.ToString(CultureInfo.InvariantCulture));
+
+        await Expect(page.Locator("#no-snapshot")).ToHaveTextAsync($"epoch {missing} has no weight snapshot; nearest: epoch {below} epoch {above}");
+        await Expect(page.Locator("#kernels")).ToBeHiddenAsync();
+        await page.Locator($"#no-snapshot button[data-epoch='{above}']").ClickAsync();
+        await Expect(page.Locator("#epoch-label")).ToContainTextAsync($"{above} (of {all};");
+        await Expect(page.Locator("#no-snapshot")).ToHaveTextAsync("");
+        await page.WaitForFunctionAsync(Loaded, above);
+
+        // The misclassified gallery, the other kind of snapshot-based view, says the same for the same epoch.
+        await page.Locator("#misclassified-epoch-slider").FillAsync(missing.ToString(CultureInfo.InvariantCulture));
+        await Expect(page.Locator("#misclassified-no-snapshot")).ToHaveTextAsync($"epoch {missing} has no weight snapshot; nearest: epoch {below} epoch {above}");
+        await Expect(page.Locator("#misclassified figure")).ToHaveCountAsync(0);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+}
