@@ -27,7 +27,16 @@ public static class RecordedTrial
             var recorder = new TrialRecorder(store, attempt, cancellation, snapshots) { Pipelined = true };
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(cancellation, recorder.WriteFailed);
-            var result = new Trainer(settings).Run(model, data, observer, stopTraining.Token);
+            TrainingResult result;
+            try
+            {
+                result = new Trainer(settings).Run(model, data, observer, stopTraining.Token);
+            }
+            catch
+            {
+                recorder.WaitForWriteInFlight(); // the trial is marked failed after its last epoch's write, not during it
+                throw;
+            }
             try
             {
                 // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.

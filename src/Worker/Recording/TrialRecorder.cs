@@ -111,6 +111,12 @@ public sealed class TrialRecorder : ITrainingObserver
         _failure?.Throw();
     }
 
+    /// <summary>
+    /// Waits for the write in flight, if any, without rethrowing its failure: for a trial whose training threw, so that
+    /// its end is recorded after the last epoch's write finished, not while that write still runs.
+    /// </summary>
+    public void WaitForWriteInFlight() => WaitForPreviousWrite();
+
     private void WaitForPreviousWrite()
     {
         try
