@@ -90,7 +90,12 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
 
         // lenet-matconvnet's only ReLU outputs 1×1 maps, so Grad-CAM is drawn at a chosen layer: 2, the second convolution.
         await page.Locator("#attribution-method").SelectOptionAsync("gradcam");
+        // With no default layer the view says why once, in the dashboard's words, and asks for no picture it cannot draw.
+        await Expect(page.Locator("#attribution-note")).ToContainTextAsync("Name a layer to draw one anyway with \"Grad-CAM layer\" above");
+        await Expect(page.Locator("#attribution-picture-error")).ToBeEmptyAsync();
+        await Expect(page.Locator("#attribution-picture")).ToBeHiddenAsync();
         await page.Locator("#attribution-layer").SelectOptionAsync("2");
+        await Expect(page.Locator("#attribution-note")).ToBeEmptyAsync();
         await page.Locator("#attribution-epoch-slider").FillAsync("1");
         await WaitForPictureAsync(page, "#attribution-picture", "gradcam.png?image=7&split=test&layer=2&epoch=1");
         AssertSamePixels(Viz("gradcam", trial, "--image", "7", "--layer", "2", "--epoch", "1").Single(), await BytesAsync(page, "#attribution-picture"), "Grad-CAM");

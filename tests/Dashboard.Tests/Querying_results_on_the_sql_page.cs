@@ -28,6 +28,11 @@ public sealed class Querying_results_on_the_sql_page(RecordedSweepDashboard dash
         await Expect(page.Locator("#sql-relations details[data-relation='epoch_metrics_long'] .columns")).ToContainTextAsync("metric");
         await Expect(page.Locator("#sql-note")).ToContainTextAsync("cancelled after 10 s");
 
+        // The box opens with a query that runs as it is: Run before typing lists the leaderboard, every trial.
+        await page.Locator("#sql-run").ClickAsync();
+        await Expect(page.Locator("#sql-result thead th")).ToHaveTextAsync(["trial_id", "architecture", "best_epoch", "best_val_accuracy"]);
+        await Expect(page.Locator("#sql-error")).ToBeEmptyAsync();
+
         await page.Locator("#sql-query").FillAsync(
             $"select trial_id, architecture, epochs_trained from trial_summary where sweep_id = {dashboard.SweepId} order by trial_id");
         await page.Locator("#sql-run").ClickAsync();

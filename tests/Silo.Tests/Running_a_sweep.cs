@@ -125,6 +125,10 @@ public class Running_a_sweep : IDisposable
         var zero = _cli.Run("sweep", "status", "1", "--limit", "0");
         Assert.Equal(2, zero.ExitCode);
         Assert.Contains("--limit must be at least 1, got 0", zero.All);
+        var word = _cli.Run("sweep", "status", "1", "--limit", "abc");
+        Assert.Equal(2, word.ExitCode);
+        Assert.Contains("--limit must be a whole number, got 'abc'", word.All);
+        Assert.DoesNotContain("unexpected failure", word.All);
     }
 
     /// <summary>The trial ids in the first column of <c>sweep status</c>'s table, in the order listed.</summary>

@@ -13,8 +13,11 @@ document.querySelector('header .home')?.after(' ', el('a', { href: '/sql', class
 async function sqlPage(main) {
   // A query's answer is a snapshot, not a live view: the header's live-feed badge has nothing to say here.
   document.getElementById('live').textContent = '';
+  // The box starts with a query that runs as it is: an example shown only as a placeholder looked runnable, and Run
+  // then answered "write a query first".
   const query = el('textarea', { id: 'sql-query', name: 'query', rows: 8, cols: 90, spellcheck: 'false',
-    placeholder: 'select trial_id, architecture, best_epoch, best_val_accuracy from trial_summary order by best_val_accuracy desc nulls last' });
+    placeholder: 'one statement, e.g. select * from trial_summary' });
+  query.value = 'select trial_id, architecture, best_epoch, best_val_accuracy from trial_summary order by best_val_accuracy desc nulls last';
   const run = el('button', { id: 'sql-run', type: 'button', text: 'Run (Ctrl+Enter)' });
   const download = el('button', { id: 'sql-csv', type: 'submit', text: 'Download CSV' });
   // The download is a plain form post: the server answers with the file, so the browser saves it.

@@ -220,7 +220,8 @@ function healthSection(id) {
 /** One picture view: its choosers, an epoch slider and play button, and the picture at url(epoch). */
 function pictureView(prefix, title, note, choosers, url, alt) {
   const picture = figureImage(prefix === '' ? 'kernels' : `${prefix}picture`, alt);
-  const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); }, undefined, picture.clear);
+  // No address (nothing to draw with the choices made) shows no picture, rather than the last one under new choices.
+  const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); else picture.clear(); }, undefined, picture.clear);
   const section = el('section', { class: 'view', id: `${prefix || 'kernel-'}view` }, el('h3', { text: title }),
     el('div', { class: 'controls' }, choosers, choosers.length ? ' · ' : '', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
   return { section, slider, picture };
@@ -256,9 +257,14 @@ function networkSection(id) {
   const attribution = pictureView('attribution-', 'Saliency, Grad-CAM and CAM',
     'Which pixels the chosen class\'s score depends on, as viz saliency, viz gradcam and viz cam draw it: image, map and overlay.',
     [el('label', {}, 'method ', method), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
-    epoch => `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
+    // Grad-CAM with no default layer for this model draws nothing until a layer is chosen: the note below says why.
+    epoch => noGradCamLayer() ? null
+      : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
     'attribution map of the chosen image');
   attribution.section.append(attributionNote);
+  const noGradCamLayer = () => method.value === 'gradcam' && attributionLayer.value === '' && state.network !== null && state.network.gradCamLayer === null;
+  // The note is the CLI's refusal, which names its option; here the layer is the menu beside the method.
+  const gradCamNote = n => n.gradCamNote.replace('(`viz gradcam --layer L`)', 'with "Grad-CAM layer" above');
 
   const probabilities = pictureView('probabilities-', 'Class probabilities',
     'The softmax probability of each class for the chosen image (002 Fig. 5), true class red, a wrong prediction orange, as viz probabilities draws it.',
@@ -273,13 +279,14 @@ function networkSection(id) {
   change.addEventListener('change', () => kernels.slider.refresh());
   mapLayer.addEventListener('change', () => maps.slider.refresh());
   targetClass.addEventListener('change', () => attribution.slider.refresh());
-  attributionLayer.addEventListener('change', () => attribution.slider.refresh());
-  method.addEventListener('change', () => {
+  const attributionChanged = () => {
     const n = state.network;
-    attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : n.gradCamNote)
+    attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : gradCamNote(n))
       : method.value === 'cam' ? (n.camNote || '') : '';
     attribution.slider.refresh();
-  });
+  };
+  attributionLayer.addEventListener('change', attributionChanged);
+  method.addEventListener('change', attributionChanged);
 
   function limitImages() {
     const n = state.network;

@@ -228,9 +228,11 @@ public static partial class SweepCommands
             Description = "Trials listed, running and failed ones first; the counts in the title cover them all.",
             DefaultValueFactory = _ => DefaultStatusRows,
         };
+        // A word that is not a number ("--limit abc") is the parser's error, said by ParseErrors; reading its value here would throw.
         limit.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1) result.AddError(string.Create(CultureInfo.InvariantCulture, $"--limit must be at least 1, got {result.GetValueOrDefault<int>()}"));
+            if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rows) && rows < 1)
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--limit must be at least 1, got {rows}"));
         });
         var command = new Command("status",
             "One sweep's trials: status, attempts, worker, last heartbeat, epochs and best metric. Lists the running and failed\n" +
