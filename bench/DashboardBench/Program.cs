@@ -232,21 +232,25 @@ async Task<long> SeedTrialAsync(string name)
 }
 var seedModels = new[] { ("lenet-cifar", false), ("lenet-matconvnet", true), ("doshi-mnist", true) };
 Console.WriteLine();
-Console.WriteLine("the trial page in Chromium, the first picture of each view at the latest epoch (a first view), ms the browser waited for it (resource timing):");
+Console.WriteLine("the trial page in Chromium, the first picture of each view at the latest epoch (a first view), each view scrolled into sight in turn, ms the browser waited for it (resource timing):");
 foreach (var (name, images) in seedModels)
 {
     var trial = await SeedTrialAsync(name);
     var tab = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
     await tab.GotoAsync($"{address}/trials/{trial}");
-    var wanted = images ? new[] { "kernels.png", "activations.png", "gradcam.png" } : ["kernels.png"];
+    // Each picture with the view the page draws it in: a view asks for its picture once it is scrolled into sight.
+    var wanted = images ? new[] { ("kernels.png", "#kernel-view"), ("activations.png", "#maps-view"), ("gradcam.png", "#attribution-view") } : [("kernels.png", "#kernel-view")];
     if (images)
     {
         await tab.WaitForSelectorAsync("#attribution-method option[value=gradcam]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await tab.SelectOptionAsync("#attribution-method", "gradcam");
     }
+    // The views' sliders have their epochs (the trial's data has arrived): a view scrolled into sight then is drawn.
+    await tab.WaitForSelectorAsync("#epoch-label:not(:empty)");
     var timings = new List<string>();
-    foreach (var picture in wanted)
+    foreach (var (picture, view) in wanted)
     {
+        await tab.Locator(view).ScrollIntoViewIfNeededAsync();
         // Polled from here: the page's CSP has no 'unsafe-eval', which Playwright's WaitForFunction needs.
         var script = "name => { const e = performance.getEntriesByType('resource').find(e => e.name.includes(name) && e.responseEnd > 0); return e ? [e.duration, e.responseStatus] : [-1, 0]; }";
         var waited = Stopwatch.StartNew();
@@ -256,8 +260,8 @@ foreach (var (name, images) in seedModels)
             if (waited.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"{name}'s trial page drew no {picture} within 60 s");
             await Task.Delay(50);
         }
-        var view = picture.Replace(".png", "", StringComparison.Ordinal);
-        timings.Add(entry[1] == 200 ? $"{view} {entry[0],6:0.0}" : $"{view} (refused, {entry[1]:0})");
+        var shown = picture.Replace(".png", "", StringComparison.Ordinal);
+        timings.Add(entry[1] == 200 ? $"{shown} {entry[0],6:0.0}" : $"{shown} (refused, {entry[1]:0})");
     }
     await tab.CloseAsync();
     Console.WriteLine($"  {name,-18} {string.Join("   ", timings)}");

@@ -24,6 +24,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
+        await ScrollIntoSightAsync(page, "#classification-section");
         // The slider starts at the latest epoch, 2; epoch 1 is the one slid to.
         await Expect(page.Locator("#class-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)", Patiently);
         await page.Locator("#class-epoch-slider").FillAsync("1");
@@ -59,6 +60,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         var layers = health.RootElement.GetProperty("report").GetProperty("layers").EnumerateArray()
             .Select(l => (Tensor: l.GetProperty("tensor").GetString()!, Filters: l.GetProperty("filters").GetInt32())).ToList();
 
+        await ScrollIntoSightAsync(page, "#health-section");
         await Expect(page.Locator("#health-layers tbody tr")).ToHaveCountAsync(layers.Count, new() { Timeout = 30_000 });
         foreach (var (tensor, filters) in layers)
             await Expect(page.Locator($"#health-layers tr[data-tensor='{tensor}'] td").Nth(2)).ToHaveTextAsync(filters.ToString(CultureInfo.InvariantCulture));
@@ -81,7 +83,8 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         await page.Locator("#image-index").FillAsync("7");
         await page.Locator("#image-index").DispatchEventAsync("change");
 
-        // Layer 1, the first ReLU's maps, at epoch 1.
+        // Layer 1, the first ReLU's maps, at epoch 1. Each view draws once it is scrolled into sight.
+        await ScrollIntoSightAsync(page, "#maps-view");
         await page.Locator("#map-layer").SelectOptionAsync("1");
         await page.Locator("#maps-epoch-slider").FillAsync("1");
         await WaitForPictureAsync(page, "#maps-picture", "layer=1&image=7&split=test&epoch=1");
@@ -89,6 +92,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
             await BytesAsync(page, "#maps-picture"), "feature maps");
 
         // lenet-matconvnet's only ReLU outputs 1×1 maps, so Grad-CAM is drawn at a chosen layer: 2, the second convolution.
+        await ScrollIntoSightAsync(page, "#attribution-view");
         await page.Locator("#attribution-method").SelectOptionAsync("gradcam");
         // With no default layer the view says why once, in the dashboard's words, and asks for no picture it cannot draw.
         await Expect(page.Locator("#attribution-note")).ToContainTextAsync("Name a layer to draw one anyway with \"Grad-CAM layer\" above");
@@ -100,11 +104,13 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         await WaitForPictureAsync(page, "#attribution-picture", "gradcam.png?image=7&split=test&layer=2&epoch=1");
         AssertSamePixels(Viz("gradcam", trial, "--image", "7", "--layer", "2", "--epoch", "1").Single(), await BytesAsync(page, "#attribution-picture"), "Grad-CAM");
 
+        await ScrollIntoSightAsync(page, "#probabilities-view");
         await page.Locator("#probabilities-epoch-slider").FillAsync("0");
         await WaitForPictureAsync(page, "#probabilities-picture", "image=7&split=test&epoch=0");
         Assert.Equal(File.ReadAllBytes(Viz("probabilities", trial, "--image", "7", "--epoch", "0").Single(p => p.EndsWith(".svg", StringComparison.Ordinal))),
             await BytesAsync(page, "#probabilities-picture"));
 
+        await ScrollIntoSightAsync(page, "#kernel-view");
         await page.Locator("#kernel-change").CheckAsync();
         await WaitForPictureAsync(page, "#kernels", "layer=0&epoch=2&change=true");
         AssertSamePixels(Viz("kernels", trial, "--layer", "0", "--epochs", "2", "--change").Single(p => p.EndsWith(".png", StringComparison.Ordinal)),
@@ -123,6 +129,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
+        await ScrollIntoSightAsync(page, "#kernel-view");
         await WaitForPictureAsync(page, "#kernels", "epoch=2");
         await page.EvaluateAsync("() => { window.shownKernels = []; new MutationObserver(() => window.shownKernels.push(document.getElementById('kernels').src.split('epoch=')[1])).observe(document.getElementById('kernels'), { attributes: true, attributeFilter: ['src'] }); }");
         await page.Locator("#play").ClickAsync();
@@ -140,6 +147,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
+        await ScrollIntoSightAsync(page, "#misclassified-section");
         await Expect(page.Locator("#misclassified-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)", Patiently);
         await page.Locator("#misclassified-epoch-slider").FillAsync("1");
         await Expect(page.Locator("#misclassified-note")).ToContainTextAsync("wrong at epoch 1", new() { Timeout = 30_000 });
@@ -183,6 +191,17 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         var confusion = JsonSerializer.Deserialize<int[][]>(reader.GetString(0))!;
         using var perClass = JsonDocument.Parse(reader.GetString(1));
         return (confusion, [.. perClass.RootElement.EnumerateArray().Select(c => c.GetProperty("f1").GetDouble())]);
+    }
+
+    /// <summary>
+    /// Scrolls a view of the trial page into sight once every view has its epochs, as a reader scrolls to it: the page
+    /// asks for a view's figures only when the view comes into sight after the trial's data has arrived.
+    /// </summary>
+    internal static async Task ScrollIntoSightAsync(IPage page, string view)
+    {
+        foreach (var label in new[] { "#class-epoch-label", "#epoch-label", "#decode-epoch-label", "#misclassified-epoch-label" })
+            await Expect(page.Locator(label)).Not.ToBeEmptyAsync(new() { Timeout = 30_000 });
+        await page.Locator(view).ScrollIntoViewIfNeededAsync();
     }
 
     /// <summary>Waits until the picture's address contains <paramref name="part"/> and it has loaded.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Experiments.Store;
 using Microsoft.Playwright;
 using Xunit;
+using static Experiments.Dashboard.Tests.Browsing_a_trials_figures;
 using static Microsoft.Playwright.Assertions;
 
 namespace Experiments.Dashboard.Tests;
@@ -37,7 +38,8 @@ public sealed class Browsing_epochs_without_a_snapshot(RecordedSweepDashboard da
 
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
-        // The kernels start at the latest stored epoch, 7.
+        // The kernels start at the latest stored epoch, 7, drawn once they are scrolled into sight.
+        await ScrollIntoSightAsync(page, "#kernel-view");
         await Expect(page.Locator("#epoch-label")).ToHaveTextAsync($"7 (of {all}; weights stored at {string.Join(", ", stored)})", Patiently);
         await page.WaitForFunctionAsync(Loaded, 7);
         await page.Locator("#epoch-slider").FillAsync(missing.ToString(CultureInfo.InvariantCulture));

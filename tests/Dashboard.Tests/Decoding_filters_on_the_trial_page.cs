@@ -22,7 +22,7 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
-        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
+        await ScrollIntoSightAsync(page, "#decode-view");
         // Layer 2, 003's L3, is chosen first: layer 0's decoded filters are its own kernels. The slider starts at the latest epoch.
         await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
         await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2");
@@ -50,7 +50,7 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
-        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
+        await ScrollIntoSightAsync(page, "#decode-view");
         await WaitForPictureAsync(page, "#decode-top", "layer=2&filter=0&epoch=2");
         await page.Locator("#decode-filter").SelectOptionAsync("3");
         await WaitForPictureAsync(page, "#decode-top", "layer=2&filter=3&epoch=2");
@@ -88,12 +88,13 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
         var asked = new List<string>();
         page.Request += (_, request) => { if (request.Url.Contains("/decode?", StringComparison.Ordinal) || request.Url.Contains("/decode/filters.png", StringComparison.Ordinal)) asked.Add(request.Url); };
         await page.GotoAsync($"{dashboard.Url}/trials/{trial}");
-        // The page has drawn what is in sight (the classification charts) and listed the layers that decode.
+        // The page has listed the layers that decode and set the view's epochs, which would have drawn it at once.
         await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2", new() { Timeout = 30_000 });
-        await WaitForPictureAsync(page, "#confusion", "epoch=2");
+        await Expect(page.Locator("#decode-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)");
+        Assert.Null(await page.Locator("#decode-filters").GetAttributeAsync("src"));
         Assert.Empty(asked);
 
-        await page.Locator("#decode-view").ScrollIntoViewIfNeededAsync();
+        await ScrollIntoSightAsync(page, "#decode-view");
         await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
         Assert.Contains(asked, url => url.Contains("/decode/filters.png?layer=2&epoch=2", StringComparison.Ordinal));
         await page.CloseAsync();

@@ -21,6 +21,7 @@ public sealed class Reading_the_feature_maps_at_their_own_size(RecordedSweepDash
         // Layer 0's twenty 24×24 maps, side by side.
         await Expect(page.Locator("#map-layer option")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await page.Locator("#map-layer").SelectOptionAsync("0");
+        await ScrollIntoSightAsync(page, "#maps-view");
         await WaitForPictureAsync(page, "#maps-picture", "layer=0&image=0&split=test&epoch=2");
 
         var sizes = await page.Locator("#maps-picture").EvaluateAsync<double[]>(

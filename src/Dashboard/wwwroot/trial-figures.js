@@ -16,6 +16,29 @@ function percent2(fraction) {
 }
 
 /**
+ * Watches `element` from the first call of the returned function on, which says whether it has come into the viewport
+ * yet; onFirstSight() runs the first time it does. The trial page asks for a view's figures only then, so the view in
+ * sight is drawn first instead of waiting behind a dozen others the server draws at the same time on a few cores.
+ * Watching starts at the first call (once the trial's data has arrived), not when the view is made: on the still empty
+ * page every view would count as in sight.
+ */
+function sightOf(element, onFirstSight) {
+  let seen = false, watching = false;
+  return () => {
+    if (!watching) {
+      watching = true;
+      new IntersectionObserver((entries, observer) => {
+        if (!entries.some(e => e.isIntersecting)) return;
+        observer.disconnect();
+        seen = true;
+        onFirstSight();
+      }).observe(element);
+    }
+    return seen;
+  };
+}
+
+/**
  * An epoch slider with a label and a play button over a list of epochs. onChange(epoch) runs when the user moves it,
  * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it. Given the epochs
  * that have a weight snapshot too (setEpochs(epochs, stored)), an epoch without one runs onMissing() instead and says
@@ -27,6 +50,8 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   const play = el('button', { id: `${prefix}play`, type: 'button', class: 'play', text: '▶ play', title: 'step through the epochs' });
   const missing = el('span', { id: `${prefix}no-snapshot`, class: 'no-snapshot', role: 'status' });
   let epochs = [], stored = null, index = null, timer = null;
+  // Replaced by drawWhenInSight(): onChange waits until the view has been seen.
+  let inSight = () => true;
   const current = () => epochs[index];
   const hasSnapshot = epoch => stored === null || stored.includes(epoch);
   function show() {
@@ -35,7 +60,7 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
     label.textContent = epochs.every(hasSnapshot) ? `${epoch} (of ${epochs.join(', ')})` : `${epoch} (of ${epochs.join(', ')}; weights stored at ${stored.join(', ')})`;
     if (hasSnapshot(epoch)) {
       missing.replaceChildren();
-      onChange(epoch);
+      if (inSight()) onChange(epoch);
       return;
     }
     const nearest = [Math.max(...stored.filter(e => e < epoch)), Math.min(...stored.filter(e => e > epoch))].filter(Number.isFinite);
@@ -85,6 +110,8 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
     },
     epoch: current,
     refresh() { if (index !== null) show(); },
+    /** Holds onChange back until `element` (the slider's view) has come into sight, then runs it for the epoch shown. */
+    drawWhenInSight(element) { inSight = sightOf(element, () => this.refresh()); },
   };
 }
 
@@ -174,6 +201,7 @@ function classificationSection(id) {
     el('p', { class: 'muted', text: 'As stored for each epoch (results show); the charts are the ones viz confusion and viz roc draw.' }),
     note, el('div', { class: 'tables' }, macro, perClass, confusionTable),
     el('div', { class: 'figures' }, confusion.image, roc.image), confusion.error, roc.error);
+  slider.drawWhenInSight(section);
   return {
     section,
     update() { return setEpochs(); },
@@ -185,32 +213,38 @@ function healthSection(id) {
   const problems = el('ul', { id: 'health-problems' });
   const tensor = el('select', { id: 'health-tensor' });
   const chart = figureImage('health-chart', 'filter norms over the epochs');
-  let shownFor = null;
+  let shownFor = null, latest = null;
   tensor.addEventListener('change', () => chart.show(`/api/trials/${id}/health.svg?${query({ tensor: tensor.value })}`));
   const section = el('section', { id: 'health-section' }, el('h2', { text: 'Weight health' }),
     el('p', { class: 'muted', text: 'Each filter\'s L2 norm over the stored epochs, dead filters (a norm below 0.1% of its layer\'s first median) and NaN or infinite weights, as viz health finds them.' }),
     layers, problems, el('div', { class: 'controls' }, el('label', {}, 'layer ', tensor)), chart.image, chart.error);
+  // Weight health reads every stored snapshot, so nothing is asked until the section has been seen.
+  const seen = sightOf(section, () => draw(latest));
+  async function draw(detail) {
+    const key = detail.snapshotEpochs.join(',');
+    if (detail.snapshotEpochs.length === 0 || key === shownFor) return;
+    shownFor = key;
+    try {
+      const h = await getJson(`/api/trials/${id}/health`);
+      layers.replaceChildren(
+        el('thead', {}, el('tr', {}, ['weights', 'kind', 'filters', `dead at epoch ${h.epochs[h.epochs.length - 1]}`, 'epochs with NaN/∞'].map(t => el('th', { text: t })))),
+        el('tbody', {}, h.layers.map(l => el('tr', { 'data-tensor': l.tensor }, el('td', { text: l.tensor }), el('td', { text: l.kind }),
+          [l.filters, l.deadFilters, l.nonFiniteEpochs].map(v => el('td', { class: v > 0 && v !== l.filters ? 'num error-text' : 'num', text: v }))))));
+      problems.replaceChildren(...(h.problems.length ? h.problems.map(p => el('li', { class: 'error-text', text: p }))
+        : [el('li', { text: `healthy over epochs ${h.epochs.join(', ')}: no dead filter, no NaN or infinite weight` })]));
+      const chosen = tensor.value;
+      tensor.replaceChildren(...h.layers.map(l => el('option', { value: l.tensor, text: `${l.tensor} (${l.kind}, ${l.filters})` })));
+      if (h.layers.some(l => l.tensor === chosen)) tensor.value = chosen;
+      chart.show(`/api/trials/${id}/health.svg?${query({ tensor: tensor.value })}&epochs=${encodeURIComponent(key)}`);
+    } catch (error) {
+      problems.replaceChildren(el('li', { class: 'error-text', text: error.message }));
+    }
+  }
   return {
     section,
-    async update(detail) {
-      const key = detail.snapshotEpochs.join(',');
-      if (detail.snapshotEpochs.length === 0 || key === shownFor) return;
-      shownFor = key;
-      try {
-        const h = await getJson(`/api/trials/${id}/health`);
-        layers.replaceChildren(
-          el('thead', {}, el('tr', {}, ['weights', 'kind', 'filters', `dead at epoch ${h.epochs[h.epochs.length - 1]}`, 'epochs with NaN/∞'].map(t => el('th', { text: t })))),
-          el('tbody', {}, h.layers.map(l => el('tr', { 'data-tensor': l.tensor }, el('td', { text: l.tensor }), el('td', { text: l.kind }),
-            [l.filters, l.deadFilters, l.nonFiniteEpochs].map(v => el('td', { class: v > 0 && v !== l.filters ? 'num error-text' : 'num', text: v }))))));
-        problems.replaceChildren(...(h.problems.length ? h.problems.map(p => el('li', { class: 'error-text', text: p }))
-          : [el('li', { text: `healthy over epochs ${h.epochs.join(', ')}: no dead filter, no NaN or infinite weight` })]));
-        const chosen = tensor.value;
-        tensor.replaceChildren(...h.layers.map(l => el('option', { value: l.tensor, text: `${l.tensor} (${l.kind}, ${l.filters})` })));
-        if (h.layers.some(l => l.tensor === chosen)) tensor.value = chosen;
-        chart.show(`/api/trials/${id}/health.svg?${query({ tensor: tensor.value })}&epochs=${encodeURIComponent(key)}`);
-      } catch (error) {
-        problems.replaceChildren(el('li', { class: 'error-text', text: error.message }));
-      }
+    update(detail) {
+      latest = detail;
+      if (seen()) return draw(detail);
     },
   };
 }
@@ -224,6 +258,7 @@ function pictureView(prefix, title, note, choosers, url, alt) {
   const slider = epochSlider(prefix, epoch => { const address = url(epoch); if (address) picture.show(address); else picture.clear(); }, undefined, picture.clear);
   const section = el('section', { class: 'view', id: `${prefix || 'kernel-'}view` }, el('h3', { text: title }),
     el('div', { class: 'controls' }, choosers, choosers.length ? ' · ' : '', slider.controls), el('p', { class: 'muted', text: note }), picture.error, picture.image);
+  slider.drawWhenInSight(section);
   return { section, slider, picture };
 }
 
@@ -357,6 +392,7 @@ function misclassifiedSection(id) {
     el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
     el('p', { class: 'muted', text: 'The images the model gets wrong at the chosen epoch, its predictions recomputed from the stored weight snapshot; each captioned true → predicted class.' }),
     note, gallery);
+  slider.drawWhenInSight(section);
   return { section, update(detail) { slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs); } };
 }
 

@@ -32,7 +32,7 @@ function decodedFiltersSection(id) {
   const top = figureImage('decode-top', 'top-activating test images of the chosen filter');
   const topList = el('ul', { id: 'decode-top-list', class: 'decode-top-list' });
   // Decoding runs the first 1,000 test images through the network, so nothing is asked until the view is scrolled to.
-  let layers = null, decoding = null, request = 0, seen = false;
+  let layers = null, decoding = null, request = 0;
 
   const address = (what, epoch, extra) => `/api/trials/${id}/decode/${what}?${query({ layer: layer.value, ...extra, epoch })}`;
 
@@ -52,7 +52,7 @@ function decodedFiltersSection(id) {
   }
 
   async function draw(epoch) {
-    if (!layer.value || !seen) return;
+    if (!layer.value) return;
     grid.show(address('filters.png', epoch, { thresholded: thresholded.checked ? 'true' : null }));
     const mine = ++request;
     try {
@@ -83,13 +83,7 @@ function decodedFiltersSection(id) {
     errorNote, grid.error, naturalSizeFrame(grid.image),
     el('div', { class: 'controls' }, el('label', {}, 'top-activating test images of ', filter)),
     topList, top.error, top.image);
-
-  new IntersectionObserver((entries, observer) => {
-    if (!entries.some(e => e.isIntersecting)) return;
-    seen = true;
-    observer.disconnect();
-    slider.refresh();
-  }).observe(section);
+  slider.drawWhenInSight(section);
 
   return {
     section,
