@@ -36,6 +36,8 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
         await Expect(page.Page.Locator("#epochs tbody tr")).ToHaveCountAsync(3);
         await Expect(page.Page.Locator("#epochs tbody tr td:last-child")).ToHaveTextAsync(["✓", "✓", "✓"]);
         await Expect(page.Page.Locator("#settings")).ToContainTextAsync("lenet-matconvnet");
+        // Each view asks for its pictures once it comes into sight.
+        await Browsing_a_trials_figures.ScrollIntoSightAsync(page.Page, "#kernel-view");
         await page.Page.WaitForFunctionAsync("() => { const i = document.getElementById('kernels'); return i.complete && i.naturalWidth > 0; }");
 
         foreach (var watched in new[] { sweeps, sweep, page })
@@ -220,7 +222,8 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         const string loaded = "epoch => { const i = document.getElementById('kernels'); return i.complete && i.naturalWidth > 0 && i.src.endsWith('epoch=' + epoch); }";
-        // The slider starts at the latest stored epoch, 2.
+        // The slider starts at the latest stored epoch, 2; the view draws once it comes into sight.
+        await Browsing_a_trials_figures.ScrollIntoSightAsync(page, "#kernel-view");
         await page.WaitForFunctionAsync(loaded, 2);
         var latest = await ImageAsync(page);
 
