@@ -56,6 +56,7 @@ public sealed class Keeping_an_in_process_sweep_off_the_cluster(ClusterFixture f
             """);
         await cluster.WaitForSweepAsync(clusterSweep, SweepStatus.Completed, TimeSpan.FromSeconds(90));
         await cluster.WaitUntilAsync("`sweep run` finished", TimeSpan.FromSeconds(120), () => Task.FromResult(sweepRun.HasExited));
+        using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(30))) await sweepRun.WaitForExitAsync(drained.Token);
         Assert.Contains($"Sweep {inProcessSweep} completed: 6 completed.", sweepRun.Output, StringComparison.Ordinal);
 
         // The in-process worker is named after the `sweep run` process (host/pid), and drives only its own sweep.

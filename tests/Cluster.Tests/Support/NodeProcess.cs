@@ -27,6 +27,12 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Waits until the node has exited and the last of what it wrote is in <see cref="Output"/>: <see cref="HasExited"/>
+    /// turns true before the output readers reach the end of the streams, so its last lines can still be missing then.
+    /// </summary>
+    public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
     /// <summary>Everything the node wrote so far, stdout and stderr interleaved.</summary>
     public string Output
     {
