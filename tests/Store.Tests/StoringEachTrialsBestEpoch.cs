@@ -57,13 +57,15 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
     public async Task The_stored_best_is_the_best_finite_trained_value_by_the_sweeps_goal_and_the_earliest_of_equals(
         string metric, bool maximize, double[] values, int bestEpoch, double bestValue)
     {
-        var (store, _, trial) = await SweepTrialAsync(await database.NewDatabaseAsync(), metric, maximize);
-        await using var __ = store;
+        var (store, sweep, trial) = await SweepTrialAsync(await database.NewDatabaseAsync(), metric, maximize);
+        await using var _ = store;
         for (var e = 0; e < values.Length; e++)
             Assert.True(await store.WriteEpochAsync(trial, maximize ? Make.Epoch(e, valAccuracy: values[e]) : Make.Epoch(e, valLoss: values[e]), []));
 
         Assert.Equal((bestEpoch, bestValue), await BestFromEpochRowsAsync(store.ConnectionString, trial, metric, maximize));
         Assert.Equal((bestEpoch, bestValue), await StoredBestAsync(store.ConnectionString, trial));
+        var row = (await store.GetSweepTrialsAsync(sweep)).Single();
+        Assert.Equal((bestEpoch, bestValue), (row.BestEpoch!.Value, row.BestMetric!.Value));
     }
 
     [Fact]
