@@ -631,9 +631,9 @@ public sealed partial class ResultsStore
 
     /// <summary>
     /// The <paramref name="firstOf"/> trials a user most needs to see (all of them when null): running ones, then failed
-    /// and diverged, cancelled, queued, and the rest, each group in index order. PostgreSQL sorts and cuts before it
-    /// counts the listed trials' epochs, so <c>sweep status</c> on 10,000 trials reads 30 of them. The best value and
-    /// epoch are the trial's stored ones, so the sweep itself is not read. An unknown sweep has no trials.
+    /// and diverged, cancelled, queued, and the rest, each group in index order. The trained epochs, best value and
+    /// best epoch are the trial's stored ones, so neither the epochs nor the sweep itself are read. An unknown sweep
+    /// has no trials.
     /// </summary>
     public async Task<IReadOnlyList<SweepTrialRow>> GetSweepTrialsAsync(long sweepId, int? firstOf, CancellationToken ct = default)
     {

@@ -22,8 +22,9 @@ public sealed partial class ResultsStore
         ReadSweepTrialsAsync(sweepId, firstOf: null, withSettings: true, ct);
 
     /// <summary>
-    /// The one statement behind <c>sweep status</c> and the sweep page: each trial's progress and its best value and
-    /// epoch as stored on the trial (migration 0012 keeps them as epochs are written), so no read ranks epochs.
+    /// The one statement behind <c>sweep status</c> and the sweep page: each trial's progress, its count of trained
+    /// epochs and its best value and epoch as stored on the trial (migration 0012 keeps them as epochs are written), so
+    /// no read counts or ranks epochs: at 5,000 trials × 30 epochs counting them was three quarters of the statement.
     /// Settings are read only <paramref name="withSettings"/> (else the rows carry empty ones).
     /// </summary>
     private Task<IReadOnlyList<SweepTableRow>> ReadSweepTrialsAsync(long sweepId, int? firstOf, bool withSettings, CancellationToken ct) =>
@@ -32,8 +33,7 @@ public sealed partial class ResultsStore
             await using var command = _dataSource.CreateCommand(
                 $"""
                 SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume, t.environment_faults,
-                       (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
-                       coalesce((t.hyperparameters->>'epochs')::int, 0), t.best_metric_value, t.best_metric_epoch, t.error
+                       t.epochs_trained, coalesce((t.hyperparameters->>'epochs')::int, 0), t.best_metric_value, t.best_metric_epoch, t.error
                        {(withSettings ? ", t.architecture, t.dataset, t.hyperparameters::text, t.seed" : "")}
                 FROM trials t WHERE t.sweep_id = @sweep
                 {(firstOf is null ? "ORDER BY t.trial_index, t.id" :
@@ -75,7 +75,7 @@ public sealed partial class ResultsStore
                 $"""
                 SELECT {SweepColumns},
                        coalesce((SELECT json_agg(json_build_array(t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at,
-                                        (SELECT count(*) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
+                                        t.epochs_trained,
                                         coalesce((t.hyperparameters->>'epochs')::int, 0), t.error, t.attempts_before_resume, t.environment_faults,
                                         t.best_metric_value, t.best_metric_epoch) ORDER BY t.trial_index, t.id)::text
                                  FROM trials t WHERE t.sweep_id = s.id), '[]')

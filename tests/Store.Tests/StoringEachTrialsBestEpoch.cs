@@ -3,8 +3,8 @@ using Npgsql;
 namespace Experiments.Store.Tests;
 
 /// <summary>
-/// The best epoch the store keeps on each trial (migration 0012, docs/schema.md "A trial's best epoch") against the best
-/// worked out here from the trial's epoch rows: the sweep's metric and goal (val_accuracy, maximised, outside a sweep),
+/// The best epoch (and count of trained epochs) the store keeps on each trial (migration 0012, docs/schema.md "A trial's
+/// best epoch") against those worked out here from the trial's epoch rows: the sweep's metric and goal (val_accuracy, maximised, outside a sweep),
 /// trained epochs only, finite values only, the earliest of equals; kept through retried writes, resumed attempts,
 /// deleted epochs and prunes, and computed by the migration for trials recorded before it.
 /// </summary>
@@ -38,16 +38,42 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         return ranked.Count == 0 ? null : ranked[0];
     }
 
-    private static async Task<(int Epoch, double Value)?> StoredBestAsync(string connection, long trial)
+    private static async Task<(int Epoch, double Value)?> StoredBestAsync(string connection, long trial) =>
+        (await StoredFiguresAsync(connection, trial)).Best;
+
+    /// <summary>The trial's stored best (epoch, value) and count of trained epochs.</summary>
+    private static async Task<((int Epoch, double Value)? Best, int Trained)> StoredFiguresAsync(string connection, long trial)
     {
         await using var db = new NpgsqlConnection(connection);
         await db.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT best_metric_epoch, best_metric_value FROM trials WHERE id = @trial", db);
+        await using var command = new NpgsqlCommand("SELECT best_metric_epoch, best_metric_value, epochs_trained FROM trials WHERE id = @trial", db);
         command.Parameters.AddWithValue("trial", trial);
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal(reader.IsDBNull(0), reader.IsDBNull(1));
-        return reader.IsDBNull(0) ? null : (reader.GetInt32(0), reader.GetDouble(1));
+        return (reader.IsDBNull(0) ? null : (reader.GetInt32(0), reader.GetDouble(1)), reader.GetInt32(2));
+    }
+
+    /// <summary>
+    /// The best worked out from the epoch rows is <paramref name="expected"/>, and the stored best is the same, with
+    /// the stored count of trained epochs equal to the epoch rows after epoch 0.
+    /// </summary>
+    private static async Task AssertStoredFiguresAsync(string connection, long trial, string metric, bool maximize, (int Epoch, double Value)? expected)
+    {
+        Assert.Equal(expected, await BestFromEpochRowsAsync(connection, trial, metric, maximize));
+        Assert.Equal((expected, await TrainedEpochRowsAsync(connection, trial)), await StoredFiguresAsync(connection, trial));
+    }
+
+    private static async Task<int> TrainedEpochRowsAsync(string connection, long trial)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT epoch FROM epochs WHERE trial_id = @trial", db);
+        command.Parameters.AddWithValue("trial", trial);
+        await using var reader = await command.ExecuteReaderAsync();
+        var trained = 0;
+        while (await reader.ReadAsync()) trained += reader.GetInt32(0) > 0 ? 1 : 0;
+        return trained;
     }
 
     // Epoch 0 (the untrained model) and the non-finite values would win if they counted; epochs 3 and 5 tie.
@@ -62,8 +88,7 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         for (var e = 0; e < values.Length; e++)
             Assert.True(await store.WriteEpochAsync(trial, maximize ? Make.Epoch(e, valAccuracy: values[e]) : Make.Epoch(e, valLoss: values[e]), []));
 
-        Assert.Equal((bestEpoch, bestValue), await BestFromEpochRowsAsync(store.ConnectionString, trial, metric, maximize));
-        Assert.Equal((bestEpoch, bestValue), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, metric, maximize, (bestEpoch, bestValue));
         var row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((bestEpoch, bestValue), (row.BestEpoch!.Value, row.BestMetric!.Value));
     }
@@ -81,8 +106,7 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         Assert.True(await store.WriteEpochAsync(trial, Make.Epoch(2, valAccuracy: 0.8, valLoss: 0.9), []));
         Assert.True(await store.WriteEpochAsync(trial, Make.Epoch(3, valAccuracy: 0.6, valLoss: 0.2), []));
 
-        Assert.Equal((2, 0.8), await BestFromEpochRowsAsync(store.ConnectionString, trial, "val_accuracy", maximize: true));
-        Assert.Equal((2, 0.8), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_accuracy", maximize: true, (2, 0.8));
     }
 
     [Fact]
@@ -96,8 +120,7 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         // The same epoch again, with figures that would be the best if they were written: nothing is.
         Assert.False(await store.WriteEpochAsync(trial, Make.Epoch(1, valAccuracy: 0.9), Make.SmallSnapshot()));
 
-        Assert.Equal((2, 0.6), await BestFromEpochRowsAsync(store.ConnectionString, trial, "val_accuracy", maximize: true));
-        Assert.Equal((2, 0.6), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_accuracy", maximize: true, (2, 0.6));
     }
 
     [Fact]
@@ -118,8 +141,7 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         Assert.False(await store.WriteEpochAsync(second, Make.Epoch(3, valLoss: 0.1), Make.SmallSnapshot(), []));
         Assert.True(await store.WriteEpochAsync(second, Make.Epoch(4, valLoss: 0.3), Make.SmallSnapshot(), []));
 
-        Assert.Equal((4, 0.3), await BestFromEpochRowsAsync(store.ConnectionString, trial, "val_loss", maximize: false));
-        Assert.Equal((4, 0.3), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_loss", maximize: false, (4, 0.3));
     }
 
     [Fact]
@@ -131,14 +153,13 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         for (var e = 0; e < accuracies.Length; e++) Assert.True(await store.WriteEpochAsync(trial, Make.Epoch(e, valAccuracy: accuracies[e]), []));
 
         await Make.ExecuteAsync(store.ConnectionString, $"DELETE FROM epochs WHERE trial_id = {trial} AND epoch = 2");
-        Assert.Equal((4, 0.8), await BestFromEpochRowsAsync(store.ConnectionString, trial, "val_accuracy", maximize: true));
-        Assert.Equal((4, 0.8), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_accuracy", maximize: true, (4, 0.8));
 
         await Make.ExecuteAsync(store.ConnectionString, $"UPDATE epochs SET val_accuracy = 'NaN' WHERE trial_id = {trial} AND epoch = 4");
         Assert.Equal((3, 0.6), await StoredBestAsync(store.ConnectionString, trial));
 
         await Make.ExecuteAsync(store.ConnectionString, $"DELETE FROM epochs WHERE trial_id = {trial} AND epoch > 0");
-        Assert.Null(await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_accuracy", maximize: true, null);
     }
 
     [Fact]
@@ -156,8 +177,7 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
 
         Assert.True(pruned.EpochsWithoutWeights > 0); // the best epoch's weights went too
         Assert.DoesNotContain(2, await store.SnapshotEpochsAsync(trial));
-        Assert.Equal((2, 0.9), await BestFromEpochRowsAsync(store.ConnectionString, trial, "val_accuracy", maximize: true));
-        Assert.Equal((2, 0.9), await StoredBestAsync(store.ConnectionString, trial));
+        await AssertStoredFiguresAsync(store.ConnectionString, trial, "val_accuracy", maximize: true, (2, 0.9));
     }
 
     [Fact]
@@ -178,11 +198,9 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
 
         await using var store = await ResultsStore.OpenAsync(connection);
 
-        Assert.Equal("0012_stored_trial_best", store.MigrationsApplied[0]);
-        Assert.Equal((2, 0.3), await BestFromEpochRowsAsync(connection, 1, "val_loss", maximize: false));
-        Assert.Equal((2, 0.3), await StoredBestAsync(connection, 1));
-        Assert.Equal((1, 0.5), await BestFromEpochRowsAsync(connection, 2, "val_accuracy", maximize: true));
-        Assert.Equal((1, 0.5), await StoredBestAsync(connection, 2));
-        Assert.Null(await StoredBestAsync(connection, 3));
+        Assert.Equal("0012_trial_best_and_epochs_trained", store.MigrationsApplied[0]);
+        await AssertStoredFiguresAsync(connection, 1, "val_loss", maximize: false, (2, 0.3));
+        await AssertStoredFiguresAsync(connection, 2, "val_accuracy", maximize: true, (1, 0.5));
+        await AssertStoredFiguresAsync(connection, 3, "val_loss", maximize: false, null);
     }
 }
