@@ -14,8 +14,9 @@ namespace Experiments.Dashboard;
 /// </summary>
 /// <remarks>
 /// At 1,000 trials × 30 epochs the table took 3.6× the raw SQL of its rows: four store calls, one of them every trained
-/// epoch materialised as EF Core entities only to find each trial's best one. Here PostgreSQL finds the best epoch
-/// (one index range scan per trial over the epochs' primary key), and the curves read only the trials the chart draws.
+/// epoch materialised as EF Core entities only to find each trial's best one. Then PostgreSQL found each trial's best
+/// epoch at every read, most of the 5,000-trial page's time; now the store keeps it on the trial as epochs are written
+/// (the same read as <c>sweep status</c>), and the curves read only the trials the chart draws.
 /// </remarks>
 internal sealed partial class DashboardReader
 {
@@ -75,34 +76,15 @@ internal sealed partial class DashboardReader
     private async Task<CachedTable?> ReadTableAsync(long sweepId, string fingerprint, CancellationToken ct)
     {
         if (await store.GetSweepAsync(sweepId, ct) is not { } sweep) return null;
-        // The metric names a column: only the curves' own six are ever put into the statement.
-        var column = CurveMetrics.ContainsKey(sweep.Metric) ? sweep.Metric : throw new InvalidOperationException($"sweep {sweepId} ranks by an unknown metric '{sweep.Metric}'");
-        var order = sweep.Maximize ? "DESC" : "ASC";
-        var rows = new List<(SweepTrialRow Progress, TrialRow Trial, int? BestEpoch)>();
-        await ReadRowsAsync(
-                $"""
-                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.error,
-                       t.architecture, t.dataset, t.hyperparameters::text, t.seed, coalesce((t.hyperparameters->>'epochs')::int, 0),
-                       coalesce(e.trained, 0), best.epoch, best.value
-                FROM trials t
-                LEFT JOIN LATERAL (SELECT count(*)::int AS trained FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0) e ON true
-                LEFT JOIN LATERAL (SELECT e.epoch, e.{column} AS value FROM epochs e
-                                   WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} NOT IN ('NaN', 'Infinity', '-Infinity')
-                                   ORDER BY e.{column} {order}, e.epoch LIMIT 1) best ON true
-                WHERE t.sweep_id = @value ORDER BY t.trial_index, t.id
-                """, sweepId, reader =>
-            {
-                var id = reader.GetInt64(0);
-                var status = TrialStatusText.Parse(reader.GetString(3));
-                var (attempts, worker, error) = (reader.GetInt32(4), Text(reader, 5), Text(reader, 7));
-                double? best = reader.IsDBNull(15) ? null : reader.GetDouble(15);
-                var progress = new SweepTrialRow(id, reader.IsDBNull(1) ? null : reader.GetInt32(1), Text(reader, 2), status, attempts, worker,
-                    reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt32(13), reader.GetInt32(12), best, error);
-                // Only what TrialNames and the parameter columns read; the summary figures are not shown here.
-                var trial = new TrialRow(id, sweepId, reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetInt64(11), status,
-                    attempts, worker, error, default, null, null, 0, null, null, null);
-                rows.Add((progress, trial, reader.IsDBNull(14) ? null : reader.GetInt32(14)));
-            }, ct);
+        // Each trial's best value and epoch are stored with it (ResultsStore.GetSweepTableAsync): nothing ranks epochs here.
+        var rows = (await store.GetSweepTableAsync(sweepId, ct)).Select(r =>
+        {
+            var p = r.Progress;
+            // Only what TrialNames and the parameter columns read; the summary figures are not shown here.
+            var trial = new TrialRow(p.TrialId, sweepId, r.Architecture, r.Dataset, r.HyperparametersJson, r.Seed, p.Status,
+                p.Attempts, p.Worker, p.Error, default, null, null, 0, null, null, null);
+            return (Progress: p, Trial: trial, p.BestEpoch);
+        }).ToList();
         var settings = SettingsOf(sweepId, [.. rows.Select(r => r.Trial)]);
         var trials = rows.ConvertAll(r =>
         {

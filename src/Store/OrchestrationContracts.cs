@@ -111,7 +111,9 @@ public sealed record SweepRow(
 /// One trial's line in <c>sweep status</c>: where it runs, its last heartbeat and how far it got. Attempts counts every
 /// start the trial ever had; AttemptsBeforeResume those before the sweep was last resumed, and EnvironmentFaults those
 /// since then that a fault of their worker's environment ended, so Attempts − AttemptsBeforeResume − EnvironmentFaults
-/// is what its max_attempts budget has used.
+/// is what its max_attempts budget has used. BestMetric is the sweep's metric at BestEpoch, the trial's best trained
+/// epoch as the store keeps it (<c>trials.best_metric_value</c>, <c>trials.best_metric_epoch</c>: finite values only, the earliest of
+/// equals); both null while no trained epoch has a finite value.
 /// </summary>
 public sealed record SweepTrialRow(
     long TrialId, int? Index, string? Label, TrialStatus Status, int Attempts, string? Worker, DateTimeOffset? HeartbeatAt,
@@ -120,6 +122,9 @@ public sealed record SweepTrialRow(
     public int AttemptsBeforeResume { get; init; }
 
     public int EnvironmentFaults { get; init; }
+
+    /// <summary>The trained epoch (1, 2, …) whose value is <see cref="BestMetric"/>; null with it.</summary>
+    public int? BestEpoch { get; init; }
 
     /// <summary>The attempts its max_attempts budget has used.</summary>
     public int AttemptsInBudget => Attempts - AttemptsBeforeResume - EnvironmentFaults;

@@ -631,46 +631,14 @@ public sealed partial class ResultsStore
 
     /// <summary>
     /// The <paramref name="firstOf"/> trials a user most needs to see (all of them when null): running ones, then failed
-    /// and diverged, cancelled, queued, and the rest, each group in index order. PostgreSQL sorts and cuts before it
-    /// works out the listed trials' epochs and best values, so <c>sweep status</c> on 10,000 trials reads 30 of them.
+    /// and diverged, cancelled, queued, and the rest, each group in index order. The trained epochs, best value and
+    /// best epoch are the trial's stored ones, so neither the epochs nor the sweep itself are read. An unknown sweep
+    /// has no trials.
     /// </summary>
     public async Task<IReadOnlyList<SweepTrialRow>> GetSweepTrialsAsync(long sweepId, int? firstOf, CancellationToken ct = default)
     {
         if (firstOf is < 1) throw new ArgumentOutOfRangeException(nameof(firstOf), firstOf, "at least one trial");
-        var sweep = await GetSweepAsync(sweepId, ct);
-        if (sweep is null) return [];
-        var column = MetricColumn(sweep.Metric);
-        var best = sweep.Maximize ? "max" : "min";
-        return await RunAsync<IReadOnlyList<SweepTrialRow>>(async token =>
-        {
-            await using var command = _dataSource.CreateCommand(
-                $"""
-                SELECT t.id, t.trial_index, t.label, t.status, t.attempts, t.worker, t.heartbeat_at, t.attempts_before_resume, t.environment_faults,
-                       (SELECT count(*)::int FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0),
-                       coalesce((t.hyperparameters->>'epochs')::int, 0),
-                       (SELECT {best}(e.{column}) FROM epochs e WHERE e.trial_id = t.id AND e.epoch > 0 AND e.{column} <> 'NaN'::float8),
-                       t.error
-                FROM trials t WHERE t.sweep_id = @sweep
-                {(firstOf is null ? "ORDER BY t.trial_index, t.id" :
-                    """
-                    ORDER BY CASE t.status WHEN 'running' THEN 0 WHEN 'failed' THEN 1 WHEN 'diverged' THEN 1 WHEN 'cancelled' THEN 2
-                                           WHEN 'queued' THEN 3 ELSE 4 END, t.trial_index, t.id
-                    LIMIT @first
-                    """)}
-                """);
-            command.Parameters.AddWithValue("sweep", sweepId);
-            if (firstOf is { } first) command.Parameters.AddWithValue("first", first);
-            await using var reader = await command.ExecuteReaderAsync(token);
-            var rows = new List<SweepTrialRow>();
-            while (await reader.ReadAsync(token))
-                rows.Add(new SweepTrialRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt32(1), NullableString(reader, 2),
-                    TrialStatusText.Parse(reader.GetString(3)), reader.GetInt32(4), NullableString(reader, 5), NullableTime(reader, 6),
-                    reader.GetInt32(9), reader.GetInt32(10), NullableDouble(reader, 11), NullableString(reader, 12))
-                {
-                    AttemptsBeforeResume = reader.GetInt32(7), EnvironmentFaults = reader.GetInt32(8),
-                });
-            return rows;
-        }, ct);
+        return [.. (await ReadSweepTrialsAsync(sweepId, firstOf, withSettings: false, ct)).Select(r => r.Progress)];
     }
 
     /// <summary>Every trial of the sweep with its metric per trained epoch (1, 2, …), for early-stopping decisions.</summary>

@@ -45,24 +45,11 @@ public sealed partial class ResultsStore
     public const string OptimizerTensorPrefix = "optimizer/";
 
     /// <summary>
-    /// The trial's best trained epoch (@trial) by its sweep's metric and goal, or validation accuracy outside a sweep:
-    /// NaN and NULL never win, ties go to the earlier epoch, epoch 0 never counts (as <see cref="TopAsync"/> ranks).
+    /// The trial's best trained epoch (@trial) by its sweep's metric and goal, or validation accuracy outside a sweep,
+    /// as the store keeps it on the trial (migration 0012: finite values only, ties to the earlier epoch, epoch 0 never
+    /// counts). In an epoch's own transaction it already counts that epoch: the trigger runs when the epoch is inserted.
     /// </summary>
-    private const string BestEpochSql =
-        """
-        SELECT e.epoch
-        FROM epochs e
-        JOIN trials t ON t.id = e.trial_id
-        LEFT JOIN sweeps s ON s.id = t.sweep_id
-        CROSS JOIN LATERAL (SELECT CASE coalesce(s.metric, 'val_accuracy')
-                WHEN 'val_accuracy' THEN e.val_accuracy WHEN 'val_loss' THEN e.val_loss
-                WHEN 'test_accuracy' THEN e.test_accuracy WHEN 'test_loss' THEN e.test_loss
-                WHEN 'train_accuracy' THEN e.train_accuracy WHEN 'train_loss' THEN e.train_loss END AS value,
-            coalesce(s.metric_goal, 'maximize') = 'maximize' AS maximize) m
-        WHERE e.trial_id = @trial AND e.epoch > 0 AND m.value IS NOT NULL AND m.value <> 'NaN'::float8
-        ORDER BY CASE WHEN m.maximize THEN -m.value ELSE m.value END, e.epoch
-        LIMIT 1
-        """;
+    private const string BestEpochSql = "SELECT best_metric_epoch AS epoch FROM trials WHERE id = @trial";
 
     /// <summary>
     /// Run in the transaction that wrote epoch @epoch with its snapshot: older epochs lose their optimizer state, and,

@@ -24,13 +24,7 @@ public sealed class ApplyingMigrations(FreshDatabase database) : IClassFixture<F
     public async Task Migration_0004_gives_a_spec_stored_with_a_built_ins_default_input_the_input_the_trial_trained_on()
     {
         // A database as 0003 left it, holding an ffnn-100 trial trained on MNIST whose spec kept the 3×32×32 default.
-        var connectionString = await database.NewDatabaseAsync();
-        await Make.ExecuteAsync(connectionString, "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-        foreach (var migration in SchemaMigrator.Embedded.Where(m => m.Version < 4))
-        {
-            await Make.ExecuteAsync(connectionString, migration.Sql);
-            await Make.ExecuteAsync(connectionString, $"INSERT INTO schema_migrations (version, name) VALUES ({migration.Version}, '{migration.Name}')");
-        }
+        var connectionString = await database.NewDatabaseBeforeMigrationAsync(4);
         await Make.ExecuteAsync(connectionString,
             """
             INSERT INTO trials (architecture, architecture_spec, dataset, hyperparameters, seed) VALUES

@@ -79,6 +79,22 @@ public sealed class FreshDatabase : IAsyncLifetime
         ConnectionString = await NewDatabaseAsync();
     }
 
+    /// <summary>
+    /// Another database, holding the schema as the migrations before <paramref name="version"/> left it (recorded as
+    /// applied), for a test of what migration <paramref name="version"/> does to the rows it finds.
+    /// </summary>
+    public async Task<string> NewDatabaseBeforeMigrationAsync(int version)
+    {
+        var connectionString = await NewDatabaseAsync();
+        await Make.ExecuteAsync(connectionString, "CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        foreach (var migration in SchemaMigrator.Embedded.Where(m => m.Version < version))
+        {
+            await Make.ExecuteAsync(connectionString, migration.Sql);
+            await Make.ExecuteAsync(connectionString, $"INSERT INTO schema_migrations (version, name) VALUES ({migration.Version}, '{migration.Name}')");
+        }
+        return connectionString;
+    }
+
     /// <summary>Another empty database, for a test that needs one to itself.</summary>
     public async Task<string> NewDatabaseAsync()
     {

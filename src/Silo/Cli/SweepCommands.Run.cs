@@ -375,10 +375,11 @@ public static partial class SweepCommands
         return (SweepReader.Parse(text, Path.GetFileName(path), new SweepLimits(Force: force)), text, Path.GetFileName(path));
     }
 
+    /// <summary>A sweep as <c>sweep list --json</c> and <c>sweep status --json</c> print it: camelCase keys, as every <c>--json</c> output.</summary>
     private static object SweepJson(SweepRow s) => new
     {
         id = s.Id, name = s.Name, status = s.Status, dataset = s.Dataset, metric = s.Metric, goal = s.Maximize ? "maximize" : "minimize",
-        max_concurrent = s.MaxConcurrent, max_attempts = s.MaxAttempts, gpus_per_trial = s.GpusPerTrial, driver = s.Driver, created_at = s.CreatedAt, finished_at = s.FinishedAt,
+        maxConcurrent = s.MaxConcurrent, maxAttempts = s.MaxAttempts, gpusPerTrial = s.GpusPerTrial, driver = s.Driver, createdAt = s.CreatedAt, finishedAt = s.FinishedAt,
         trials = s.TrialsByStatus.ToDictionary(kv => kv.Key.ToText(), kv => kv.Value),
     };
 
