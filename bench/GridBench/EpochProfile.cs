@@ -56,9 +56,8 @@ internal static class EpochProfile
         using var model = Model.Create(plan, settings.Seed);
         var clocks = new PhaseClocks();
         var recorder = new TrialRecorder(store, attempt, ct) { Pipelined = pipelined };
-        var result = new Trainer(settings).Run(model, data,
-            new CompositeObserver(clocks.BeforeRecording, recorder, clocks.AfterRecording), ct);
-        recorder.Flush();
+        var result = recorder.Record(() => new Trainer(settings).Run(model, data,
+            new CompositeObserver(clocks.BeforeRecording, recorder, clocks.AfterRecording), ct));
         await store.FinishTrialAsync(attempt, TrialStatus.Completed, result.Message, ct);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"the profiled trial ended {result.Outcome}: {result.Message}");
 

@@ -67,18 +67,9 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
             StopWriting = () => observer.StoppedEarly is not null,
         };
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop, recorder.WriteFailed, observer.StopTraining);
-        TrainingResult result;
-        try
-        {
-            result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer), stopTraining.Token, resume);
-        }
-        catch
-        {
-            recorder.WaitForWriteInFlight();
-            throw;
-        }
         // The trial is marked ended (by the caller) only after its last epoch committed; a refused write throws here.
-        recorder.Flush();
+        var result = recorder.Record(() =>
+            new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer), stopTraining.Token, resume));
 
         var outcome = result.Outcome switch
         {

@@ -27,26 +27,18 @@ public static class RecordedTrial
             var recorder = new TrialRecorder(store, attempt, cancellation, snapshots) { Pipelined = true };
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(cancellation, recorder.WriteFailed);
+            // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.
+            TrainingResult? trained = null;
             TrainingResult result;
             try
             {
-                result = new Trainer(settings).Run(model, data, observer, stopTraining.Token);
+                result = recorder.Record(() => trained = new Trainer(settings).Run(model, data, observer, stopTraining.Token));
             }
-            catch
-            {
-                recorder.WaitForWriteInFlight(); // the trial is marked failed after its last epoch's write, not during it
-                throw;
-            }
-            try
-            {
-                // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.
-                recorder.Flush();
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && result.Epochs.Count > 0)
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && trained is { Epochs.Count: > 0 })
             {
                 // Cancelled while the last epoch's write was in flight: that epoch is not recorded, the earlier ones are.
-                result = new TrainingResult(TrainingOutcome.Cancelled, result.Epochs.SkipLast(1).ToList(),
-                    $"cancelled while recording epoch {result.Epochs[^1].Epoch}");
+                result = new TrainingResult(TrainingOutcome.Cancelled, trained.Epochs.SkipLast(1).ToList(),
+                    $"cancelled while recording epoch {trained.Epochs[^1].Epoch}");
             }
             await store.FinishTrialAsync(attempt, Status(result.Outcome), result.Message, CancellationToken.None);
             return (trialId, result);
