@@ -56,9 +56,8 @@ internal static class EpochProfile
         using var model = Model.Create(plan, settings.Seed);
         var clocks = new PhaseClocks();
         var recorder = new TrialRecorder(store, attempt, ct) { Pipelined = pipelined };
-        var result = new Trainer(settings).Run(model, data,
-            new CompositeObserver(clocks.BeforeRecording, recorder, clocks.AfterRecording), ct);
-        recorder.Flush();
+        var result = recorder.Record(() => new Trainer(settings).Run(model, data,
+            new CompositeObserver(clocks.BeforeRecording, recorder, clocks.AfterRecording), ct));
         await store.FinishTrialAsync(attempt, TrialStatus.Completed, result.Message, ct);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"the profiled trial ended {result.Outcome}: {result.Message}");
 
@@ -82,29 +81,66 @@ internal static class EpochProfile
         Console.WriteLine($"writes: {Ms(recorder.WriteTime.TotalSeconds)} in all ({(pipelined ? "on the thread pool, beside training" : "on the training thread")}); " +
                           $"the training thread's hand-offs: {Ms(recorder.HandOffTime.TotalSeconds)}; trial wall {Ms(clocks.Epochs.Sum(e => e.Wall))}");
 
-        SplitTimes(model, data, settings.TrainSampleSize(data));
+        EvaluationCpu(model, data, settings.TrainSampleSize(data), trained.Average(e => e.TrainCpu + e.EvaluationCpu));
         return clocks.Epochs;
     }
 
-    /// <summary>Each split evaluated alone by the trained model (median of 3): the engine's logits, then loss and accuracy.</summary>
-    private static void SplitTimes(Model model, DatasetSplits data, int trainSample)
+    /// <summary>
+    /// Each split evaluated alone by the trained model, phase by phase, in CPU time of this thread (with one libtorch
+    /// thread, all of the work; a loaded machine does not inflate it): the engine's forward passes, loss and accuracy
+    /// (the trainer's), then the recorder's artifact (confusion matrix and P/R/F1, the one-vs-rest ROC curves, the JSON).
+    /// Median of 3 each; shares are of a trained epoch's CPU (training batches + evaluation, the mean over trained epochs).
+    /// </summary>
+    private static void EvaluationCpu(Model model, DatasetSplits data, int trainSample, double epochCpu)
     {
         var sample = data.Train.Take(trainSample);
+        Console.WriteLine($"\nevaluation by phase, CPU time of one thread (median of 3), as a share of a trained epoch's CPU ({Ms(epochCpu)}):");
+        Console.WriteLine("| split | images | forward passes | loss + accuracy | confusion, P/R/F1 | ROC curves | JSON | artifact in all |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var totals = new double[6];
         foreach (var (name, images) in new[] { ("train sample", sample), ("validation", data.Validation), ("test", data.Test) })
         {
             using var native = NativeDataset.From(images);
-            var seconds = Statistics.Median(Enumerable.Range(0, 3).Select(_ =>
-            {
-                var clock = Stopwatch.StartNew();
-                var logits = model.Predict(native);
-                Evaluation.FromLogits(logits, images.Labels, images.Classes);
-                return clock.Elapsed.TotalSeconds;
-            }));
-            Console.WriteLine($"  {name}: {images.Count:N0} images evaluated in {Ms(seconds)} ({images.Count / seconds:N0} images/s)");
+            var logits = model.Predict(native);
+            var evaluation = SplitEvaluation.FromLogits(logits, images.Labels, images.Classes);
+            // The thread's CPU clock advances in scheduler ticks (whole milliseconds), so each sub-millisecond C# phase is run
+            // many times over and divided.
+            double[] phases =
+            [
+                MedianCpu(() => model.Predict(native), repeat: 1),
+                MedianCpu(() => Evaluation.FromLogits(logits, images.Labels, images.Classes), repeat: 200),
+                MedianCpu(() => ClassificationMetrics.From(logits, images.Labels, images.Classes), repeat: 200),
+                MedianCpu(() => OneVsRestRoc.FromLogits(logits, images.Labels, images.Classes), repeat: 50),
+                MedianCpu(() => evaluation.ToJson(), repeat: 50),
+                MedianCpu(() => SplitEvaluation.FromLogits(logits, images.Labels, images.Classes).ToJson(), repeat: 50),
+            ];
+            for (var i = 0; i < phases.Length; i++) totals[i] += phases[i];
+            Console.WriteLine($"| {name} | {images.Count:N0} | {string.Join(" | ", phases.Select(p => $"{FineMs(p)} ({FineShare(p, epochCpu)})"))} |");
         }
+        Console.WriteLine($"| all three | {sample.Count + data.Validation.Count + data.Test.Count:N0} | {string.Join(" | ", totals.Select(p => $"{FineMs(p)} ({FineShare(p, epochCpu)})"))} |");
+        Console.WriteLine($"on the training thread (forward passes + loss and accuracy): {Share(totals[0] + totals[1], epochCpu)} of a trained epoch's CPU; " +
+                          $"the artifacts ({Share(totals[5], epochCpu)}) are computed by the recorder, on the writer's thread when pipelined");
     }
 
+    /// <summary>CPU seconds of one run of <paramref name="work"/>: the median of 3 timings of <paramref name="repeat"/> runs each.</summary>
+    private static double MedianCpu(Action work, int repeat) =>
+        Statistics.Median(Enumerable.Range(0, 3).Select(_ =>
+        {
+            var started = ThreadCpuSeconds();
+            for (var i = 0; i < repeat; i++) work();
+            return (ThreadCpuSeconds() - started) / repeat;
+        }));
+
+    /// <summary>CPU time of the calling thread (Linux: the first field of /proc/thread-self/schedstat, in nanoseconds).</summary>
+    private static double ThreadCpuSeconds() =>
+        long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture) / 1e9;
+
     private static string Ms(double seconds) => (seconds * 1000).ToString("N0", CultureInfo.InvariantCulture) + " ms";
+
+    // The C# phases take well under a millisecond: one decimal more for them.
+    private static string FineMs(double seconds) => (seconds * 1000).ToString("N1", CultureInfo.InvariantCulture) + " ms";
+
+    private static string FineShare(double part, double whole) => (part / whole).ToString("P2", CultureInfo.InvariantCulture);
 
     private static string Share(double part, double whole) => (part / whole).ToString("P1", CultureInfo.InvariantCulture);
 
@@ -140,10 +176,6 @@ internal static class EpochProfile
             Epochs.Add(new EpochPhases(metrics.Epoch, ended - started, metrics.Seconds, metrics.EvaluationSeconds, ended - _recordingStarted,
                 artifacts.Elapsed.TotalSeconds, trainingEnded - _cpuEpochStarted, _cpuEvaluationEnded - trainingEnded));
         }
-
-        /// <summary>CPU time of the calling thread (Linux: the first field of /proc/thread-self/schedstat, in nanoseconds).</summary>
-        private static double ThreadCpuSeconds() =>
-            long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture) / 1e9;
 
         private sealed class Hook(Action<int> started, Action<BatchProgress> batches, Action<EpochMetrics> completed) : ITrainingObserver
         {

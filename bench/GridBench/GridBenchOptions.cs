@@ -19,6 +19,9 @@ internal sealed record GridBenchOptions
     public bool SkipProfile { get; init; }
     public bool SkipGrid { get; init; }
     public bool SkipOptuna { get; init; }
+
+    /// <summary>Also run our grid with unpipelined recording (each epoch's write commits before the next trains), in the same rounds.</summary>
+    public bool ComparePipelining { get; init; }
     public string Python { get; init; } = "/usr/bin/python3";
 
     public const string Usage = """
@@ -36,6 +39,8 @@ internal sealed record GridBenchOptions
           --skip-profile      leave out the epoch profile
           --skip-grid         leave out the grid (profile only)
           --skip-optuna       run only our side of the grid
+          --compare-pipelining  also run our grid unpipelined (each epoch's write commits before the next epoch
+                              trains) in every round, and print both wall times and their ratio
           --python PATH       the interpreter with torch and optuna (default /usr/bin/python3)
         """;
 
@@ -61,6 +66,7 @@ internal sealed record GridBenchOptions
                 "--skip-profile" => options with { SkipProfile = true },
                 "--skip-grid" => options with { SkipGrid = true },
                 "--skip-optuna" => options with { SkipOptuna = true },
+                "--compare-pipelining" => options with { ComparePipelining = true },
                 "--python" => options with { Python = reader.Value() },
                 "--help" or "-h" => null,
                 _ => throw reader.Unknown(),

@@ -41,9 +41,12 @@ internal static class GridRuns
     /// <see cref="GridBenchOptions.Slots"/> × <see cref="GridBenchOptions.Threads"/> in this process, in-memory bus),
     /// timed from building the node to the sweep being closed.
     /// </summary>
-    public static async Task<GridRun> OursAsync(ResultsStore store, string connectionString, GridBenchOptions options, string home, int round, CancellationToken ct)
+    /// <param name="pipelined">Whether each epoch's write overlaps the next epoch's training, as workers record; false for
+    /// the unpipelined baseline (--compare-pipelining), where each write commits before the next epoch trains.</param>
+    public static async Task<GridRun> OursAsync(ResultsStore store, string connectionString, GridBenchOptions options, string home, int round,
+        CancellationToken ct, bool pipelined = true)
     {
-        var name = $"grid-bench-{round}";
+        var name = pipelined ? $"grid-bench-{round}" : $"grid-bench-unpipelined-{round}";
         var text = $"""
             name: {name}
             dataset: mnist
@@ -60,7 +63,10 @@ internal static class GridRuns
             seed: {round + 1}
             """;
         var spec = SweepReader.Parse(text, name + ".yaml", new SweepLimits(Force: true));
-        var worker = new WorkerOptions { Slots = options.Slots, ThreadsPerSlot = options.Threads, Home = home, Name = $"grid-bench-{round}/{Environment.ProcessId}" };
+        var worker = new WorkerOptions
+        {
+            Slots = options.Slots, ThreadsPerSlot = options.Threads, Home = home, Name = $"{name}/{Environment.ProcessId}", PipelinedRecording = pipelined,
+        };
         var settings = NodeSettings.InProcess(worker);
         var busy = new BusyClock();
 
@@ -100,7 +106,7 @@ internal static class GridRuns
         command.Parameters.AddWithValue("sweep", sweepId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return new GridRun("ours", wall, reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), busy.Seconds, reader.GetFieldValue<double[]>(3));
+        return new GridRun(pipelined ? "ours" : "ours, unpipelined", wall, reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), busy.Seconds, reader.GetFieldValue<double[]>(3));
     }
 
     /// <summary>

@@ -53,12 +53,15 @@ try
                       $"every epoch, 0 included, evaluates the first {new Experiments.Worker.Training.TrainingSettings().TrainSampleSize(data):N0} training images, validation and test on both sides");
     var inputs = options.SkipOptuna ? null : OptunaInputs.Write(Path.Combine(scratch, "optuna"), data, options);
     var ours = new List<GridRun>();
+    var unpipelined = new List<GridRun>();
     var optuna = new List<GridRun>();
     for (var round = 0; round < options.Rounds; round++)
     {
         Console.WriteLine($"round {round + 1} of {options.Rounds}:");
         // Alternating the order spreads a drift in the machine's load over both sides.
         var sides = new List<Func<Task>> { async () => ours.Add(Report(await GridRuns.OursAsync(store, cluster.ConnectionString, options, home, round, ct))) };
+        if (options.ComparePipelining)
+            sides.Add(async () => unpipelined.Add(Report(await GridRuns.OursAsync(store, cluster.ConnectionString, options, home, round, ct, pipelined: false))));
         if (inputs is not null)
             sides.Add(async () => optuna.Add(Report(await GridRuns.OptunaAsync(cluster, inputs, options, round, ct))));
         if (round % 2 == 1) sides.Reverse();
@@ -69,14 +72,20 @@ try
     Console.WriteLine("| side | wall (all rounds) | per round | overhead per trial | of which inside a trial | grid points run, per round |");
     Console.WriteLine("| --- | ---: | --- | ---: | ---: | --- |");
     Summary("ours", ours);
+    if (unpipelined.Count > 0) Summary("ours, unpipelined", unpipelined);
     if (optuna.Count > 0)
     {
         Summary("Optuna", optuna);
         var ratio = ours.Sum(r => r.WallSeconds) / optuna.Sum(r => r.WallSeconds);
-        var covered = ours.All(r => r.DistinctPoints == options.GridPoints && r.Completed == options.GridPoints);
         Console.WriteLine($"\nours / Optuna wall time: {ratio:0.00}× (target ≤ {wallRatioTarget:0.0}×: {(ratio <= wallRatioTarget ? "met" : "NOT met")}); " +
-                          $"our coverage: {(covered ? "every grid point in every round" : "INCOMPLETE")}; " +
+                          $"our coverage: {Coverage(ours)}; " +
                           $"Optuna's: {string.Join(", ", optuna.Select(r => $"{r.DistinctPoints}/{options.GridPoints}"))}");
+    }
+    if (unpipelined.Count > 0)
+    {
+        var ratio = ours.Sum(r => r.WallSeconds) / unpipelined.Sum(r => r.WallSeconds);
+        Console.WriteLine($"\npipelined / unpipelined wall time of our grid: {ratio:0.00}× ({ours.Sum(r => r.WallSeconds):0.0} s against " +
+                          $"{unpipelined.Sum(r => r.WallSeconds):0.0} s over {options.Rounds} round(s)); coverage: pipelined {Coverage(ours)}, unpipelined {Coverage(unpipelined)}");
     }
     Console.WriteLine($"load average at the end: {MachineLoad.Average()}");
     return 0;
@@ -85,6 +94,11 @@ finally
 {
     Directory.Delete(scratch, recursive: true);
 }
+
+string Coverage(IReadOnlyList<GridRun> runs) =>
+    runs.All(r => r.DistinctPoints == options.GridPoints && r.Completed == options.GridPoints)
+        ? "every grid point in every round"
+        : "INCOMPLETE: " + string.Join(", ", runs.Select(r => $"{r.DistinctPoints}/{options.GridPoints}"));
 
 static List<EpochPhases> Trained(IReadOnlyList<EpochPhases> epochs) => [.. epochs.Where(e => e.Epoch > 0)];
 

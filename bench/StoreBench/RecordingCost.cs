@@ -89,8 +89,7 @@ internal static class RecordingCost
         var handOffs = new HandOffTiming(recorder);
         using var model = Model.Create(plan, settings.Seed);
         var wall = Stopwatch.StartNew();
-        var result = new Trainer(settings).Run(model, data, handOffs);
-        recorder.Flush();
+        var result = recorder.Record(() => new Trainer(settings).Run(model, data, handOffs));
         var wallSeconds = wall.Elapsed.TotalSeconds;
         await store.FinishTrialAsync(attempt, result.Outcome == TrainingOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed, result.Message);
         if (result.Outcome != TrainingOutcome.Completed) throw new InvalidOperationException($"training did not complete: {result.Message}");

@@ -29,6 +29,9 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
 
     public ISweepCoordination Coordination => coordination;
 
+    /// <summary>Whether epoch e is written while e + 1 trains (<see cref="WorkerOptions.PipelinedRecording"/>); on by default.</summary>
+    public bool PipelinedRecording { get; init; } = true;
+
     public AttemptOutcome Run(TrialClaim claim, string worker, int slot, Func<StopReason> stopRequested, CancellationToken stop)
     {
         using var trialSpan = ExperimentsTelemetry.Source.StartActivity("trial", ActivityKind.Consumer, ExperimentsTelemetry.ParentFrom(claim.TraceParent));
@@ -62,23 +65,14 @@ public sealed class SweepTrialRun(ResultsStore store, DatasetCache datasets, Slo
         // Pipelined: epoch e is written while e + 1 trains, and the coordinator judges e once it has committed.
         var recorder = new TrialRecorder(store, claim.Owner, stop, claim.Rules.Snapshots)
         {
-            Pipelined = true,
+            Pipelined = PipelinedRecording,
             Committed = observer.OnEpochCommitted,
             StopWriting = () => observer.StoppedEarly is not null,
         };
         using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(stop, recorder.WriteFailed, observer.StopTraining);
-        TrainingResult result;
-        try
-        {
-            result = new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer), stopTraining.Token, resume);
-        }
-        catch
-        {
-            recorder.WaitForWriteInFlight();
-            throw;
-        }
         // The trial is marked ended (by the caller) only after its last epoch committed; a refused write throws here.
-        recorder.Flush();
+        var result = recorder.Record(() =>
+            new Trainer(settings).Run(model, data, new CompositeObserver(recorder, observer), stopTraining.Token, resume));
 
         var outcome = result.Outcome switch
         {

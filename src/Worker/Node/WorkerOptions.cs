@@ -33,6 +33,12 @@ public sealed record WorkerOptions
     /// </summary>
     public bool QuarantinesOnEnvironmentFaults { get; init; } = true;
 
+    /// <summary>
+    /// Whether each epoch's write overlaps the next epoch's training (<see cref="Recording.TrialRecorder.Pipelined"/>).
+    /// Always on in the product; off only to measure what the pipelining buys (GridBench's --compare-pipelining).
+    /// </summary>
+    public bool PipelinedRecording { get; init; } = true;
+
     /// <summary>This worker as the one of an in-process silo: it runs only the sweeps its own process drives.</summary>
     public WorkerOptions InProcess() => this with { Driver = SweepDrivers.InProcess(Name), QuarantinesOnEnvironmentFaults = false };
 }

@@ -17,7 +17,10 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton(slots);
         services.AddSingleton(sp => new DatasetCache(options.Home ?? ExperimentsHome.Resolve(), sp.GetService<Microsoft.Extensions.Logging.ILogger<DatasetCache>>()));
         services.AddSingleton(sp => new SweepTrialRun(sp.GetRequiredService<Store.ResultsStore>(), sp.GetRequiredService<DatasetCache>(), slots,
-            sp.GetService<ITrialProgress>() ?? NoTrialProgress.Instance, sp.GetRequiredService<Contracts.Cluster.ISweepCoordination>()));
+            sp.GetService<ITrialProgress>() ?? NoTrialProgress.Instance, sp.GetRequiredService<Contracts.Cluster.ISweepCoordination>())
+        {
+            PipelinedRecording = options.PipelinedRecording,
+        });
         services.AddSingleton<TrialExecutor>();
         services.AddSingleton<WorkerHeartbeats>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeats>());

@@ -24,29 +24,23 @@ public static class RecordedTrial
         try
         {
             using var model = Model.Create(plan, settings.Seed, device);
-            var recorder = new TrialRecorder(store, attempt, cancellation, snapshots) { Pipelined = true };
+            // Added on the writer's thread; read only once Record has settled the last write.
+            var committed = new List<EpochMetrics>();
+            var recorder = new TrialRecorder(store, attempt, cancellation, snapshots) { Pipelined = true, Committed = committed.Add };
             var observer = display is null ? (ITrainingObserver)recorder : new CompositeObserver(display, recorder);
             using var stopTraining = CancellationTokenSource.CreateLinkedTokenSource(cancellation, recorder.WriteFailed);
+            // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.
             TrainingResult result;
             try
             {
-                result = new Trainer(settings).Run(model, data, observer, stopTraining.Token);
+                result = recorder.Record(() => new Trainer(settings).Run(model, data, observer, stopTraining.Token));
             }
-            catch
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
-                recorder.WaitForWriteInFlight(); // the trial is marked failed after its last epoch's write, not during it
-                throw;
-            }
-            try
-            {
-                // The last epoch's write commits before the trial is marked ended; a failed write ends it as that failure.
-                recorder.Flush();
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested && result.Epochs.Count > 0)
-            {
-                // Cancelled while the last epoch's write was in flight: that epoch is not recorded, the earlier ones are.
-                result = new TrainingResult(TrainingOutcome.Cancelled, result.Epochs.SkipLast(1).ToList(),
-                    $"cancelled while recording epoch {result.Epochs[^1].Epoch}");
+                // Cancelled while an epoch's write was in flight, found either after training stopped or while the next
+                // epoch's hand-off waited for it: that epoch is not recorded, the committed ones are.
+                var unrecorded = committed.Count > 0 ? committed[^1].Epoch + 1 : settings.EvaluateBeforeTraining ? 0 : 1;
+                result = new TrainingResult(TrainingOutcome.Cancelled, committed, $"cancelled while recording epoch {unrecorded}");
             }
             await store.FinishTrialAsync(attempt, Status(result.Outcome), result.Message, CancellationToken.None);
             return (trialId, result);

@@ -20,7 +20,7 @@ namespace Experiments.Worker.Recording;
 /// into the trainer's cancellation so training stops at its next batch chunk; every later hand-off rethrows the failure
 /// without writing, and so does <see cref="Flush"/>. A process killed mid-pipeline loses at most the epoch whose write
 /// had not committed: the older epochs, and the optimizer state of the latest of them, are committed, so a resume
-/// restarts from there exactly. Callers must <see cref="Flush"/> before marking the trial ended, so a trial is never
+/// restarts from there exactly. Callers train through <see cref="Record"/> (or <see cref="Flush"/>) before marking the trial ended, so a trial is never
 /// marked completed before its last epoch commits. Unpipelined, each hand-off returns only after its write commits.
 /// </para>
 /// </summary>
@@ -102,6 +102,30 @@ public sealed class TrialRecorder : ITrainingObserver
     }
 
     /// <summary>
+    /// Runs <paramref name="training"/> (a <see cref="Trainer.Run"/> observed by this recorder) and settles the write it
+    /// left in flight, so the caller marks the trial ended only after its last epoch's write finished, never while that
+    /// write still runs. When training throws, its exception propagates once the write in flight is over (that write's
+    /// own failure, if any, is dropped: the training's exception is the one that ended the trial). When training
+    /// returns, the last write must commit: a failed write's exception is rethrown (a <see cref="TrialFencedException"/>
+    /// when the trial was taken back; an <see cref="OperationCanceledException"/> when the write was cancelled).
+    /// </summary>
+    public TrainingResult Record(Func<TrainingResult> training)
+    {
+        TrainingResult result;
+        try
+        {
+            result = training();
+        }
+        catch
+        {
+            WaitForPreviousWrite();
+            throw;
+        }
+        Flush();
+        return result;
+    }
+
+    /// <summary>
     /// Waits for the write in flight, if any, and rethrows a failed write's exception (a <see cref="TrialFencedException"/>
     /// when the trial was taken back; an <see cref="OperationCanceledException"/> when the write was cancelled).
     /// </summary>
@@ -110,12 +134,6 @@ public sealed class TrialRecorder : ITrainingObserver
         WaitForPreviousWrite();
         _failure?.Throw();
     }
-
-    /// <summary>
-    /// Waits for the write in flight, if any, without rethrowing its failure: for a trial whose training threw, so that
-    /// its end is recorded after the last epoch's write finished, not while that write still runs.
-    /// </summary>
-    public void WaitForWriteInFlight() => WaitForPreviousWrite();
 
     private void WaitForPreviousWrite()
     {

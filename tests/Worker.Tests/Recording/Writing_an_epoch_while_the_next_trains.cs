@@ -3,7 +3,6 @@ using Experiments.Worker.Engine;
 using Experiments.Worker.Recording;
 using Experiments.Worker.Tests.Support;
 using Experiments.Worker.Training;
-using Npgsql;
 using Xunit;
 
 namespace Experiments.Worker.Tests.Recording;
@@ -29,10 +28,10 @@ public class Writing_an_epoch_while_the_next_trains(LocalDatabase database) : IC
         var owner = await store.MarkRunningAsync(trial, "pipeline-test");
         var recorder = new TrialRecorder(store, owner) { Pipelined = true };
         var epoch1Trains = new ManualResetEventSlim();
-        var watcher = new Watcher { Batches = p => { if (p.Epoch == 1) epoch1Trains.Set(); } };
+        var watcher = new TrainingHooks { Batches = p => { if (p.Epoch == 1) epoch1Trains.Set(); } };
 
         TrainingResult result;
-        await using (var hold = await RowLock.TakeAsync(database.ConnectionString, trial))
+        await using (var hold = await HeldTransaction.LockTrialAsync(database.ConnectionString, trial))
         {
             var training = Task.Run(() =>
             {
@@ -66,7 +65,7 @@ public class Writing_an_epoch_while_the_next_trains(LocalDatabase database) : IC
         var lastStarted = 0;
         // Once epoch 0 is in and before the recorder sees epoch 1, the trial is taken from this attempt (as a frozen
         // worker's expired lease is re-claimed by another).
-        var takeBack = new Watcher
+        var takeBack = new TrainingHooks
         {
             Started = e => lastStarted = e,
             Completed = m =>
@@ -107,14 +106,14 @@ public class Writing_an_epoch_while_the_next_trains(LocalDatabase database) : IC
         using var kill = new CancellationTokenSource();
         using var epoch1Committed = new ManualResetEventSlim();
         var recorder = new TrialRecorder(store, first, kill.Token) { Pipelined = true, Committed = m => { if (m.Epoch == 1) epoch1Committed.Set(); } };
-        RowLock? hold = null;
-        var dies = new Watcher
+        HeldTransaction? hold = null;
+        var dies = new TrainingHooks
         {
             Completed = m =>
             {
                 if (m.Epoch != 2) return;
                 Assert.True(epoch1Committed.Wait(Patience));
-                hold = RowLock.TakeAsync(database.ConnectionString, trial).GetAwaiter().GetResult();
+                hold = HeldTransaction.LockTrialAsync(database.ConnectionString, trial).GetAwaiter().GetResult();
             },
             Batches = p => { if (p.Epoch == 3) kill.Cancel(); },
         };
@@ -153,39 +152,5 @@ public class Writing_an_epoch_while_the_next_trains(LocalDatabase database) : IC
         var stored = Snapshots.ModelTensors(await store.ReadSnapshotAsync(trial, 4)).ToDictionary(t => t.Name);
         foreach (var tensor in uninterrupted.State)
             Assert.Equal(uninterrupted.ReadBytes(tensor), stored[tensor.Name].Data);
-    }
-
-    /// <summary>The trial's row locked from another connection: an epoch write (which shares the row) waits until release.</summary>
-    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
-    {
-        public static async Task<RowLock> TakeAsync(string connectionString, long trial)
-        {
-            var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            var transaction = await connection.BeginTransactionAsync();
-            await using var command = new NpgsqlCommand("SELECT id FROM trials WHERE id = @trial FOR UPDATE", connection, transaction);
-            command.Parameters.AddWithValue("trial", trial);
-            await command.ExecuteScalarAsync();
-            return new RowLock(connection, transaction);
-        }
-
-        public Task ReleaseAsync() => transaction.RollbackAsync();
-
-        public async ValueTask DisposeAsync()
-        {
-            await transaction.DisposeAsync();
-            await connection.DisposeAsync();
-        }
-    }
-
-    private sealed class Watcher : ITrainingObserver
-    {
-        public Action<int> Started { get; init; } = _ => { };
-        public Action<BatchProgress> Batches { get; init; } = _ => { };
-        public Action<EpochMetrics> Completed { get; init; } = _ => { };
-
-        public void OnEpochStarted(int epoch, long totalBatches) => Started(epoch);
-        public void OnBatches(BatchProgress progress) => Batches(progress);
-        public void OnEpochCompleted(EpochMetrics metrics, Model model, Optimizer optimizer) => Completed(metrics);
     }
 }
