@@ -20,8 +20,8 @@ function naturalSizeFrame(image) {
 /**
  * Decoded filters (003): for a chosen layer and epoch, every filter decoded into image space (or its thresholded view),
  * the layer's reconstruction MSE, and a chosen filter's top-activating test images, each drawn by the code viz decode
- * runs with its defaults, asked for once the view has been scrolled into sight. update(detail) sets the epochs with a
- * weight snapshot.
+ * runs with its defaults, asked for once the view has been scrolled into sight. update(detail) sets every recorded
+ * epoch and those with a weight snapshot.
  */
 function decodedFiltersSection(id) {
   const layer = el('select', { id: 'decode-layer' });
@@ -73,7 +73,17 @@ function decodedFiltersSection(id) {
     }
   }
 
-  const slider = epochSlider('decode-', draw);
+  // An epoch without a weight snapshot has nothing to decode: the slider says so and names the nearest stored epochs,
+  // as the other views' sliders do, and the pictures and numbers of another epoch are taken away.
+  const slider = epochSlider('decode-', draw, undefined, () => {
+    request++;
+    grid.clear();
+    top.clear();
+    decoding = null;
+    errorNote.textContent = '';
+    delete errorNote.dataset.mean;
+    topList.replaceChildren();
+  });
   layer.addEventListener('change', () => { filter.replaceChildren(); slider.refresh(); });
   thresholded.addEventListener('change', () => slider.refresh());
   filter.addEventListener('change', () => showTop(slider.epoch()));
@@ -103,7 +113,7 @@ function decodedFiltersSection(id) {
         // The first layer's decoded filters are its own kernels (shown above); the next one is the first that decoding reveals.
         layer.value = String(layers[Math.min(1, layers.length - 1)].index);
       }
-      slider.setEpochs(detail.snapshotEpochs);
+      slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs);
     },
   };
 }
