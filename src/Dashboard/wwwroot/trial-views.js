@@ -17,6 +17,16 @@ function naturalSizeFrame(image) {
   return frame;
 }
 
+/** Resolves once the picture has loaded or failed to (at once if it already has). */
+function settled(image) {
+  if (image.complete) return Promise.resolve();
+  return new Promise(resolve => {
+    const done = () => { image.removeEventListener('load', done); image.removeEventListener('error', done); resolve(); };
+    image.addEventListener('load', done);
+    image.addEventListener('error', done);
+  });
+}
+
 /**
  * Decoded filters (003): for a chosen layer and epoch, every filter decoded into image space (or its thresholded view),
  * the layer's reconstruction MSE, and a chosen filter's top-activating test images, each drawn by the code viz decode
@@ -56,6 +66,10 @@ function decodedFiltersSection(id) {
     grid.show(address('filters.png', epoch, { thresholded: thresholded.checked ? 'true' : null }));
     const mine = ++request;
     try {
+      // The numbers (the first 1,000 test images through the network) are asked for once the grid is in: asked for at
+      // once, their work took both cores while the grid was being drawn, and the picture came late.
+      await settled(grid.image);
+      if (mine !== request) return;
       const d = await getJson(`/api/trials/${id}/decode?${query({ layer: layer.value, epoch })}`);
       if (mine !== request) return;
       const count = d.decodedShape[0];
