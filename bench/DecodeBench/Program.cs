@@ -52,7 +52,75 @@ foreach (var unpooling in options.Unpoolings)
 Console.WriteLine(verdicts.All(v => v)
     ? $"target: every filter decoded in under {TargetSeconds} s: met"
     : $"target: every filter decoded in under {TargetSeconds} s: NOT met");
+if (options.Evaluate) Evaluation();
 return 0;
+
+// The reconstruction error and the top images as `viz decode` and the dashboard compute them (bicubic, the first 1,000
+// test images of the synthetic set, top 4), and apart: the forward pass to the layer alone, and the images correlated
+// with every decoded filter by FilterCorrelation against the baseline, the definition's sum one filter at a time.
+void Evaluation()
+{
+    var (_, test) = Experiments.Datasets.DatasetCatalog.LoadTrainAndTest("synthetic", Path.GetTempPath());
+    var images = test.Take(1000);
+    Console.WriteLine();
+    Console.WriteLine($"evaluating the decoded filters on the first {images.Count:N0} synthetic test images (bicubic, top 4), median of {options.Runs} runs after one warm-up, s:");
+    foreach (var layer in layers)
+    {
+        var decoded = LayerDecoder.Decode(model, layer, Unpooling.Bicubic);
+        var p = decoded.Plan;
+        var (c, h, w) = (p.Input.Dims[0], p.Input.Dims[1], p.Input.Dims[2]);
+        var correlation = new FilterCorrelation(decoded.Filters, h, w, p.Geometry, p.ResponseHeight, p.ResponseWidth);
+        double Time(Action work)
+        {
+            work();
+            var times = new List<double>();
+            for (var run = 0; run < options.Runs; run++)
+            {
+                var clock = Stopwatch.StartNew();
+                work();
+                times.Add(clock.Elapsed.TotalSeconds);
+            }
+            return Statistics.Median(times);
+        }
+        var whole = Time(() => LayerDecoder.Evaluate(model, decoded, images, 4));
+        var forward = Time(() =>
+        {
+            for (var start = 0; start < images.Count; start += 256)
+            {
+                var count = Math.Min(256, images.Count - start);
+                model.Forward(Tensor.Of(images.Pixels.AsSpan(start * images.SampleSize, count * images.SampleSize).ToArray(), count, c, h, w), layer);
+            }
+        });
+        var vectors = Time(() => Parallel.For(0, images.Count, i => correlation.Correlate(images.Pixels.AsSpan(i * images.SampleSize, images.SampleSize))));
+        var oneByOne = Time(() => Parallel.For(0, images.Count, i => OneFilterAtATime(images.Pixels.AsSpan(i * images.SampleSize, images.SampleSize), c, h, w, decoded.Filters, p.Geometry, p.ResponseHeight, p.ResponseWidth)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  layer {layer,2} ({Filters(layer),3} filters): evaluation {whole:0.000}   forward pass {forward:0.000}   " +
+            $"correlation {vectors:0.000} (one filter at a time {oneByOne:0.000}: {vectors / oneByOne:0.00}×)"));
+    }
+}
+
+// The baseline: the definition's sum for each filter in turn (the code FilterCorrelation replaced).
+static float[] OneFilterAtATime(ReadOnlySpan<float> image, int channels, int height, int width, FilterBank decoded, ResponseGeometry geometry, int outHeight, int outWidth)
+{
+    var output = new float[decoded.Count * outHeight * outWidth];
+    for (var k = 0; k < decoded.Count; k++)
+    {
+        var filter = decoded.Filter(k);
+        for (var y = 0; y < outHeight; y++)
+        for (var x = 0; x < outWidth; x++)
+        {
+            int top = geometry.CornerH + y * geometry.JumpH, left = geometry.CornerW + x * geometry.JumpW;
+            int u0 = Math.Max(0, -top), u1 = Math.Min(decoded.Height, height - top), v0 = Math.Max(0, -left), v1 = Math.Min(decoded.Width, width - left);
+            var sum = 0.0;
+            for (var ch = 0; ch < channels; ch++)
+            for (var u = u0; u < u1; u++)
+            for (var v = v0; v < v1; v++)
+                sum += image[(ch * height + top + u) * width + left + v] * filter[(ch * decoded.Height + u) * decoded.Width + v];
+            output[(k * outHeight + y) * outWidth + x] = (float)sum;
+        }
+    }
+    return output;
+}
 
 void DecodeAll(Unpooling unpooling)
 {
@@ -66,11 +134,11 @@ int Filters(int layer) => plan.Layers[layer].Layer switch
     _ => 0,
 };
 
-internal sealed record Options(string Architecture, int Runs, IReadOnlyList<Unpooling> Unpoolings)
+internal sealed record Options(string Architecture, int Runs, IReadOnlyList<Unpooling> Unpoolings, bool Evaluate = false)
 {
     public static Options? Parse(string[] args)
     {
-        const string usage = "usage: DecodeBench [--arch lenet-matconvnet] [--runs 5] [--unpool nearest,bilinear,bicubic]";
+        const string usage = "usage: DecodeBench [--arch lenet-matconvnet] [--runs 5] [--unpool nearest,bilinear,bicubic] [--evaluate]";
         var options = new Options("lenet-matconvnet", 5, [Unpooling.Nearest, Unpooling.Bilinear, Unpooling.Bicubic]);
         var reader = new ArgumentReader(args, usage);
         while (reader.Next(out var option))
@@ -80,6 +148,7 @@ internal sealed record Options(string Architecture, int Runs, IReadOnlyList<Unpo
                 "--arch" => options with { Architecture = reader.Value() },
                 "--runs" => options with { Runs = reader.Positive() },
                 "--unpool" => options with { Unpoolings = reader.List().Select(ParseUnpooling).ToArray() },
+                "--evaluate" => options with { Evaluate = true },
                 "--help" or "-h" => null,
                 _ => throw reader.Unknown(),
             };

@@ -15,7 +15,9 @@ public static class TrialExportEndpoints
 {
     /// <summary>
     /// <c>GET /api/trials/{id}/epochs.csv</c>: every epoch's metrics; <c>GET /api/trials/{id}/weights.safetensors?epoch=E</c>:
-    /// that epoch's state dict (default: the best epoch). No such trial, or no snapshot at the epoch: 404 with the reason.
+    /// that epoch's state dict (default: the best epoch). <c>GET /api/trials/{id}/weights/default-epoch</c>: that default,
+    /// <c>{ epoch, why }</c>, as <c>results export-weights</c> picks it without <c>--epoch</c>, for the page to name it. No
+    /// such trial, or no snapshot at the epoch: 404 with the reason.
     /// </summary>
     public static WebApplication MapTrialExports(this WebApplication app)
     {
@@ -40,6 +42,18 @@ public static class TrialExportEndpoints
                 using var file = new MemoryStream();
                 weights.WriteTo(file);
                 return Results.File(file.ToArray(), "application/octet-stream", $"trial-{id}-epoch-{weights.Shown.Epoch}.safetensors");
+            }
+            catch (VizInputException e)
+            {
+                return Results.Json(new { error = e.Message }, statusCode: StatusCodes.Status404NotFound);
+            }
+        });
+        app.MapGet("/api/trials/{id:long}/weights/default-epoch", async (long id, DashboardOptions options, CancellationToken ct) =>
+        {
+            try
+            {
+                if (await options.Store.GetTrialAsync(id, ct) is null) throw new VizInputException($"there is no trial {id}");
+                return Results.Json(await FigureEpoch.ResolveWeightsAsync(options.Store, id, null, ct));
             }
             catch (VizInputException e)
             {

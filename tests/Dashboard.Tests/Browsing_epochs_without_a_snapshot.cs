@@ -23,18 +23,7 @@ public sealed class Browsing_epochs_without_a_snapshot(RecordedSweepDashboard da
     [Fact]
     public async Task Sliding_to_an_epoch_without_a_snapshot_says_so_names_the_nearest_stored_epochs_and_a_click_shows_the_nearer_ones_picture()
     {
-        var train = dashboard.Cli.Run("train", "--arch", "lenet-matconvnet", "--dataset", "synthetic", "--epochs", "7", "--limit", "300",
-            "--snapshot-every", "3", "--json");
-        Assert.True(train.ExitCode == 0, train.All);
-        using var json = JsonDocument.Parse(train.Output);
-        var trial = json.RootElement.GetProperty("trial").GetInt64();
-        IReadOnlyList<int> stored;
-        await using (var store = await ResultsStore.OpenAsync(dashboard.WriterConnection))
-            stored = await store.SnapshotEpochsAsync(trial);
-        // {0, 3, 6, 7} and the best epoch: the first epoch outside them, and the stored epochs either side of it.
-        var missing = Enumerable.Range(0, 8).First(e => !stored.Contains(e));
-        var (below, above) = (stored.Where(e => e < missing).Max(), stored.Where(e => e > missing).Min());
-        var all = string.Join(", ", Enumerable.Range(0, 8));
+        var (trial, stored, missing, below, above, all) = await TrainWithSparseSnapshotsAsync(dashboard);
 
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
@@ -57,5 +46,23 @@ public sealed class Browsing_epochs_without_a_snapshot(RecordedSweepDashboard da
         await Expect(page.Locator("#misclassified figure")).ToHaveCountAsync(0);
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
+    }
+
+    /// <summary>The trial `train --epochs 7 --snapshot-every 3` records, its stored epochs, and the first epoch without a snapshot with the stored ones either side.</summary>
+    internal sealed record SparseSnapshots(long Trial, IReadOnlyList<int> Stored, int Missing, int Below, int Above, string AllEpochs);
+
+    internal static async Task<SparseSnapshots> TrainWithSparseSnapshotsAsync(RecordedSweepDashboard dashboard)
+    {
+        var train = dashboard.Cli.Run("train", "--arch", "lenet-matconvnet", "--dataset", "synthetic", "--epochs", "7", "--limit", "300",
+            "--snapshot-every", "3", "--json");
+        Assert.True(train.ExitCode == 0, train.All);
+        using var json = JsonDocument.Parse(train.Output);
+        var trial = json.RootElement.GetProperty("trial").GetInt64();
+        IReadOnlyList<int> stored;
+        await using (var store = await ResultsStore.OpenAsync(dashboard.WriterConnection))
+            stored = await store.SnapshotEpochsAsync(trial);
+        // {0, 3, 6, 7} and the best epoch: the first epoch outside them, and the stored epochs either side of it.
+        var missing = Enumerable.Range(0, 8).First(e => !stored.Contains(e));
+        return new SparseSnapshots(trial, stored, missing, stored.Where(e => e < missing).Max(), stored.Where(e => e > missing).Min(), string.Join(", ", Enumerable.Range(0, 8)));
     }
 }

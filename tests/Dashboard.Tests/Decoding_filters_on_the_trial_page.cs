@@ -66,10 +66,10 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
             await Expect(listed).ToHaveCountAsync(expected.Count);
             Assert.Equal(expected, await listed.EvaluateAllAsync<string[]>("spans => spans.map(s => s.dataset.index)"));
         }
-        // The first image named is the strongest by the network's response, with its class name and activation (four significant digits).
+        // The first image named is the strongest by the network's response, its class and activation (four significant digits) said to be those.
         var strongest = filter.GetProperty("topByNetwork")[0];
         var text = await page.Locator("#decode-top-list li[data-ranking='network'] .top-image").First.TextContentAsync() ?? "";
-        var match = Regex.Match(text, @"^#(\d+) \((.+), (\S+)\)$");
+        var match = Regex.Match(text, @"^#(\d+) \(class (.+) · activation (\S+)\)$");
         Assert.True(match.Success, $"the first top image reads \"{text}\"");
         Assert.Equal(strongest.GetProperty("testImage").GetInt32().ToString(CultureInfo.InvariantCulture), match.Groups[1].Value);
         var classes = SyntheticDataset.ClassNames(new SyntheticOptions().Classes);

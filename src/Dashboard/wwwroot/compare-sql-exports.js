@@ -79,7 +79,7 @@ window.trialExports = function trialExports(content, detail) {
     const csv = el('a', { id: 'export-csv', class: 'button', href: `/api/trials/${detail.id}/epochs.csv`, download: '', text: 'Epoch metrics (CSV)' });
     const epoch = el('select', { id: 'export-epoch', 'aria-label': 'the epoch whose weights to download' });
     const weights = el('a', { id: 'export-weights', class: 'button', download: '', text: 'Weights (safetensors)' });
-    epoch.addEventListener('change', () => { weights.href = `/api/trials/${detail.id}/weights.safetensors?epoch=${epoch.value}`; });
+    epoch.addEventListener('change', () => { weights.href = weightsAddress(detail.id, epoch.value); });
     section = el('section', { id: 'exports' }, el('h2', { text: 'Export' }),
       el('p', { class: 'muted', text: 'The files results export and results export-weights write; the weights load into PyTorch with load_state_dict(tensors, strict=True).' }),
       el('div', { class: 'controls' }, csv, ' ', el('label', {}, 'epoch ', epoch), ' ', weights));
@@ -88,16 +88,28 @@ window.trialExports = function trialExports(content, detail) {
   const epoch = section.querySelector('#export-epoch');
   const weights = section.querySelector('#export-weights');
   const stored = detail.snapshotEpochs.map(String);
-  if ([...epoch.options].map(o => o.value).join() !== stored.join()) {
+  const listed = [...epoch.options].map(o => o.value).filter(v => v !== '');
+  if (listed.join() !== stored.join()) {
     const chosen = epoch.value;
-    epoch.replaceChildren(...stored.map(e => el('option', { value: e, text: e === '0' ? '0 (untrained)' : e })));
-    // The latest stored epoch unless the user chose another that is still there.
-    epoch.value = stored.includes(chosen) ? chosen : stored[stored.length - 1] ?? '';
+    // First, and chosen unless the user chose a stored epoch that is still there, the epoch results export-weights
+    // writes without --epoch: the best (the server names it; a new epoch can change it).
+    const best = el('option', { value: '', text: 'best' });
+    epoch.replaceChildren(...(stored.length ? [best] : []), ...stored.map(e => el('option', { value: e, text: e === '0' ? '0 (untrained)' : e })));
+    epoch.value = stored.includes(chosen) ? chosen : '';
+    if (stored.length > 0)
+      getJson(`/api/trials/${detail.id}/weights/default-epoch`)
+        .then(d => { best.textContent = `best (epoch ${d.epoch})`; best.title = d.why; best.dataset.epoch = d.epoch; })
+        .catch(error => { best.title = error.message; });
   }
   weights.hidden = stored.length === 0;
   epoch.disabled = stored.length === 0;
-  if (stored.length > 0) weights.href = `/api/trials/${detail.id}/weights.safetensors?epoch=${epoch.value}`;
+  if (stored.length > 0) weights.href = weightsAddress(detail.id, epoch.value);
 };
+
+/** The weights download of a stored epoch, or with none chosen ('') the server's default: the best epoch. */
+function weightsAddress(trial, epoch) {
+  return `/api/trials/${trial}/weights.safetensors${epoch === '' ? '' : `?epoch=${epoch}`}`;
+}
 
 // ---------- compare ----------
 

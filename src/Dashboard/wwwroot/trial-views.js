@@ -17,11 +17,21 @@ function naturalSizeFrame(image) {
   return frame;
 }
 
+/** Resolves once the picture has loaded or failed to (at once if it already has). */
+function settled(image) {
+  if (image.complete) return Promise.resolve();
+  return new Promise(resolve => {
+    const done = () => { image.removeEventListener('load', done); image.removeEventListener('error', done); resolve(); };
+    image.addEventListener('load', done);
+    image.addEventListener('error', done);
+  });
+}
+
 /**
  * Decoded filters (003): for a chosen layer and epoch, every filter decoded into image space (or its thresholded view),
  * the layer's reconstruction MSE, and a chosen filter's top-activating test images, each drawn by the code viz decode
- * runs with its defaults, asked for once the view has been scrolled into sight. update(detail) sets the epochs with a
- * weight snapshot.
+ * runs with its defaults, asked for once the view has been scrolled into sight. update(detail) sets every recorded
+ * epoch and those with a weight snapshot.
  */
 function decodedFiltersSection(id) {
   const layer = el('select', { id: 'decode-layer' });
@@ -36,13 +46,13 @@ function decodedFiltersSection(id) {
 
   const address = (what, epoch, extra) => `/api/trials/${id}/decode/${what}?${query({ layer: layer.value, ...extra, epoch })}`;
 
-  /** The chosen filter's top images as the decoding ranked them, strongest first, with their class and activation. */
+  /** The chosen filter's top images as the decoding ranked them, strongest first, each captioned with its class and activation by name. */
   function listTop() {
     const d = decoding;
     const f = d && d.filters[Number(filter.value)];
     if (!f) { topList.replaceChildren(); return; }
     const item = (ranking, images) => el('li', { 'data-ranking': ranking }, el('span', { class: 'muted', text: ranking === 'network' ? 'by the network\'s response: ' : 'by the decoded filter: ' }),
-      images.map((t, i) => el('span', { class: 'top-image', 'data-index': t.index, text: `${i ? ', ' : ''}#${t.index} (${d.classes[t.label]}, ${t.activation.toPrecision(4)})` })));
+      images.map((t, i) => el('span', { class: 'top-image', 'data-index': t.index, text: `${i ? ', ' : ''}#${t.index} (class ${d.classes[t.label]} · activation ${t.activation.toPrecision(4)})` })));
     topList.replaceChildren(item('network', f.byNetwork), item('decoded', f.byDecodedFilter));
   }
 
@@ -56,6 +66,10 @@ function decodedFiltersSection(id) {
     grid.show(address('filters.png', epoch, { thresholded: thresholded.checked ? 'true' : null }));
     const mine = ++request;
     try {
+      // The numbers (the first 1,000 test images through the network) are asked for once the grid is in: asked for at
+      // once, their work took both cores while the grid was being drawn, and the picture came late.
+      await settled(grid.image);
+      if (mine !== request) return;
       const d = await getJson(`/api/trials/${id}/decode?${query({ layer: layer.value, epoch })}`);
       if (mine !== request) return;
       const count = d.decodedShape[0];
@@ -73,7 +87,17 @@ function decodedFiltersSection(id) {
     }
   }
 
-  const slider = epochSlider('decode-', draw);
+  // An epoch without a weight snapshot has nothing to decode: the slider says so and names the nearest stored epochs,
+  // as the other views' sliders do, and the pictures and numbers of another epoch are taken away.
+  const slider = epochSlider('decode-', draw, undefined, () => {
+    request++;
+    grid.clear();
+    top.clear();
+    decoding = null;
+    errorNote.textContent = '';
+    delete errorNote.dataset.mean;
+    topList.replaceChildren();
+  });
   layer.addEventListener('change', () => { filter.replaceChildren(); slider.refresh(); });
   thresholded.addEventListener('change', () => slider.refresh());
   filter.addEventListener('change', () => showTop(slider.epoch()));
@@ -103,7 +127,7 @@ function decodedFiltersSection(id) {
         // The first layer's decoded filters are its own kernels (shown above); the next one is the first that decoding reveals.
         layer.value = String(layers[Math.min(1, layers.length - 1)].index);
       }
-      slider.setEpochs(detail.snapshotEpochs);
+      slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs);
     },
   };
 }

@@ -58,6 +58,7 @@ public static class LayerDecoder
         var errors = new double[images.Count];
         var byNetwork = new TopActivatingImages(filters, topImages);
         var byDecoded = new TopActivatingImages(filters, topImages);
+        var correlation = new FilterCorrelation(decoded.Filters, height, width, plan.Geometry, plan.ResponseHeight, plan.ResponseWidth);
 
         for (var start = 0; start < images.Count; start += batchSize)
         {
@@ -71,7 +72,7 @@ public static class LayerDecoder
             Parallel.For(0, count, i =>
             {
                 var image = pixels.AsSpan(i * images.SampleSize, images.SampleSize);
-                var reconstruction = ReconstructionError.Correlate(image, channels, height, width, decoded.Filters, plan.Geometry, plan.ResponseHeight, plan.ResponseWidth);
+                var reconstruction = correlation.Correlate(image);
                 errors[start + i] = ReconstructionError.OfImage(response.Data.AsSpan(i * responseSize, responseSize), reconstruction);
                 reconstructions[i] = reconstruction;
             });
