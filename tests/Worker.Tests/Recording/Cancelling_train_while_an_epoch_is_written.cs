@@ -9,9 +9,11 @@ namespace Experiments.Worker.Tests.Recording;
 
 /// <summary>
 /// <c>train</c> (<see cref="RecordedTrial"/>, pipelined) cancelled by Ctrl-C while an epoch's write is in flight. The
-/// write is held open by a row another connection inserted for that epoch and has not committed: the write's
-/// <c>INSERT … ON CONFLICT</c> waits on it until that transaction ends, which the test lets happen only after <c>train</c>
-/// returned. So the cancelled write is in flight when the cancel comes, and could not have committed: a fact, not a race.
+/// write is held open by another connection's lock on <c>epoch_artifacts</c>, taken once epoch 0 has committed: epoch 1's
+/// write (fenced, its epoch row and tensors written) then waits at its artifacts until that transaction ends, which the
+/// test lets happen only after <c>train</c> returned. So the cancelled write is in flight when the cancel comes, and
+/// could not have committed: a fact, not a race. (An uncommitted epoch row would hold it too, but the store's trigger
+/// that keeps each trial's best then also holds the trial's row, which the cancel itself must update.)
 /// </summary>
 public class Cancelling_train_while_an_epoch_is_written(LocalDatabase database) : IClassFixture<LocalDatabase>
 {
@@ -32,15 +34,14 @@ public class Cancelling_train_while_an_epoch_is_written(LocalDatabase database) 
         HeldTransaction? epoch1Held = null;
         var user = new TrainingHooks
         {
-            // Before epoch 0 is handed to the recorder, epoch 1's row is inserted uncommitted (into the newest trial: this
-            // class's tests run one at a time), so epoch 1's write will wait on it.
+            // Before epoch 1 is handed to the recorder (the hand-off would wait for epoch 0's write), once epoch 0 has
+            // committed, the artifacts table is locked, so epoch 1's write will wait at its artifacts.
             Completed = m =>
             {
                 if (m.Epoch == 2 && !whileEpoch2Trains) ctrlC.Cancel();
-                if (m.Epoch != 0) return;
-                epoch1Held = HeldTransaction.BeginAsync(database.ConnectionString,
-                    "INSERT INTO epochs (trial_id, epoch, learning_rate, seconds, images_per_second) SELECT max(id), 1, 0, 0, 0 FROM trials")
-                    .GetAwaiter().GetResult();
+                if (m.Epoch != 1) return;
+                WaitForEpochZeroToCommit(store);
+                epoch1Held = HeldTransaction.BeginAsync(database.ConnectionString, "LOCK TABLE epoch_artifacts IN SHARE MODE").GetAwaiter().GetResult();
             },
             // Epoch 2 trains while epoch 1's write waits (the hand-off of 1 returned once 0 committed); Ctrl-C after its
             // first chunk of batches.
@@ -79,5 +80,18 @@ public class Cancelling_train_while_an_epoch_is_written(LocalDatabase database) 
         Assert.Equal([0, 1, 2, 3], (await store.GetEpochsAsync(trial)).Select(e => e.Epoch));
         foreach (var tensor in uninterrupted.State)
             Assert.Equal(uninterrupted.ReadBytes(tensor), resumed.ReadBytes(resumed[tensor.Name]));
+    }
+
+    /// <summary>Waits until epoch 0 of the newest trial (this class's tests run one at a time) is committed.</summary>
+    private static void WaitForEpochZeroToCommit(ResultsStore store)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            var newest = store.ListTrialsAsync(limit: 1).GetAwaiter().GetResult().Single();
+            if (store.GetEpochsAsync(newest.Id).GetAwaiter().GetResult().Any(e => e.Epoch == 0)) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("epoch 0 did not commit within a minute");
+            Thread.Sleep(20);
+        }
     }
 }
