@@ -283,6 +283,12 @@ foreach (var (name, images) in seedModels)
     {
         await tab.WaitForSelectorAsync("#attribution-method option[value=gradcam]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await tab.SelectOptionAsync("#attribution-method", "gradcam");
+        // lenet-matconvnet has no default Grad-CAM layer (no rectified maps larger than 1×1); the page then asks the user
+        // to pick one in the layer menu and draws nothing until then, so the bench picks the last layer with such maps.
+        var network = (await client.GetFromJsonAsync<NetworkView>($"/api/trials/{trial}/network"))!;
+        if (network.GradCamLayer is null)
+            await tab.SelectOptionAsync("#attribution-layer",
+                network.MapLayers.Last(l => l.Shape[1] * l.Shape[2] > 1).Index.ToString(CultureInfo.InvariantCulture));
     }
     // The views' sliders have their epochs (the trial's data has arrived): a view scrolled into sight then is drawn.
     await tab.WaitForSelectorAsync("#epoch-label:not(:empty)");
