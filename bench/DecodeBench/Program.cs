@@ -88,7 +88,7 @@ void Evaluation()
             for (var start = 0; start < images.Count; start += 256)
             {
                 var count = Math.Min(256, images.Count - start);
-                model.Forward(Tensor.Of(images.Pixels.AsSpan(start * images.SampleSize, count * images.SampleSize).ToArray(), count, c, h, w), layer);
+                model.Capture(Tensor.Of(images.Pixels.AsSpan(start * images.SampleSize, count * images.SampleSize).ToArray(), count, c, h, w), layer);
             }
         });
         var vectors = Time(() => Parallel.For(0, images.Count, i => correlation.Correlate(images.Pixels.AsSpan(i * images.SampleSize, images.SampleSize))));

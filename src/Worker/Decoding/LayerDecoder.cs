@@ -64,7 +64,7 @@ public static class LayerDecoder
         {
             var count = Math.Min(batchSize, images.Count - start);
             var pixels = images.Pixels.AsSpan(start * images.SampleSize, count * images.SampleSize).ToArray();
-            var response = model.Forward(Tensor.Of(pixels, count, channels, height, width), plan.Layer)[0];
+            var response = model.Capture(Tensor.Of(pixels, count, channels, height, width), plan.Layer)[0];
             if (response.Elements != (long)count * responseSize)
                 throw new DecodingException($"layer {plan.Layer} answered {response} for {count} images; expected {responseSize} values each");
 

@@ -90,6 +90,24 @@ public sealed partial class Model : IDisposable
             return ReadTensorList(list);
     }
 
+    /// <summary>
+    /// Evaluation-mode outputs of <paramref name="layers"/> (top-level layer indices, at least one; in the order asked)
+    /// for one batch, running the layers only as far as the last of them: the same values <see cref="Forward"/> captures,
+    /// without the cost of the layers after (for an early layer of a deep model, most of the pass).
+    /// </summary>
+    public unsafe IReadOnlyList<Tensor> Capture(Tensor input, params int[] layers)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(layers.Length, nameof(layers));
+        var shape = input.Shape.Select(d => (long)d).ToArray();
+        TensorListHandle list;
+        fixed (float* data = input.Data)
+        fixed (long* dims = shape)
+        fixed (int* capture = layers)
+            list = NativeMethods.Check(NativeMethods.Exp_model_capture(Handle, data, dims, shape.Length, capture, layers.Length));
+        using (list)
+            return ReadTensorList(list);
+    }
+
     /// <summary>Evaluation-mode logits for a whole split: <c>Count × classes</c> values, row-major.</summary>
     public float[] Predict(NativeDataset data, int batchSize = DefaultPredictionBatch) => Predict([data], batchSize)[0];
 

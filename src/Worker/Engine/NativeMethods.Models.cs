@@ -28,6 +28,10 @@ internal static partial class NativeMethods
         int* captureLayers, int captureCount);
 
     [LibraryImport(Library)]
+    public static unsafe partial TensorListHandle Exp_model_capture(ModelHandle model, float* input, long* shape, int ndim,
+        int* captureLayers, int captureCount);
+
+    [LibraryImport(Library)]
     public static unsafe partial TensorListHandle Exp_model_class_gradients(ModelHandle model, float* input, long* shape, int ndim,
         int layer, int* classes, int classCount);
 

@@ -34,12 +34,13 @@ public static class ActivationHistory
         if (!image.Shape.SequenceEqual(plan.Input.Dims))
             throw new ArgumentException($"the image is {string.Join('×', image.Shape)}, but trial {stored.TrialId}'s model takes {plan.Input}");
         var batch = new Tensor([1, .. image.Shape], image.Data);
+        if (layers.Count == 0) return [];
 
         var result = new List<LayerActivation>();
         foreach (var epoch in epochs ?? stored.Epochs)
         {
             await stored.LoadEpochAsync(epoch, ct);
-            var outputs = stored.Model.Forward(batch, [.. layers]);
+            var outputs = stored.Model.Capture(batch, [.. layers]);
             for (var i = 0; i < layers.Count; i++)
             {
                 var output = outputs[i];

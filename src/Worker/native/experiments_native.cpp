@@ -1,6 +1,7 @@
 #include "experiments_native.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -228,9 +229,10 @@ int Exp_model_state_write(ExpModel* model, int32_t index, const void* source, in
     EXP_CATCH(-1)
 }
 
-ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
-                                 const int32_t* capture_layers, int32_t capture_count) {
-    EXP_TRY
+// Runs the layers in evaluation mode, keeping the outputs of capture_layers; through_output runs them all and adds the
+// model's output, else they stop after the last captured layer (what comes after it cannot change the captured outputs).
+static ExpTensorList* forward_capturing(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                        const int32_t* capture_layers, int32_t capture_count, bool through_output) {
     require(model != nullptr && input != nullptr && shape != nullptr, "null argument to forward");
     std::vector<int64_t> sizes(shape, shape + ndim);
     auto x = torch::from_blob(const_cast<float*>(input), sizes, torch::kFloat32).to(model->device);
@@ -238,11 +240,15 @@ ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int6
     for (auto index : wanted)
         require(index >= 0 && index < static_cast<int32_t>(model->net->size()),
                 "layer " + std::to_string(index) + " does not exist; the model has layers 0.." + std::to_string(model->net->size() - 1));
+    const int32_t last = through_output || wanted.empty()
+        ? static_cast<int32_t>(model->net->size()) - 1
+        : *std::max_element(wanted.begin(), wanted.end());
     std::vector<torch::Tensor> captured(wanted.size());
     model->net->eval();
     c10::InferenceMode inference;
     int32_t index = 0;
     for (auto& layer : *model->net) {
+        if (index > last) break;
         x = layer.forward(x);
         for (size_t i = 0; i < wanted.size(); ++i)
             if (wanted[i] == index) captured[i] = x.to(torch::kCPU).contiguous();
@@ -250,8 +256,22 @@ ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int6
     }
     auto list = std::make_unique<ExpTensorList>();
     list->tensors = std::move(captured);
-    list->tensors.push_back(x.to(torch::kCPU).contiguous());
+    if (through_output) list->tensors.push_back(x.to(torch::kCPU).contiguous());
     return list.release();
+}
+
+ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                 const int32_t* capture_layers, int32_t capture_count) {
+    EXP_TRY
+    return forward_capturing(model, input, shape, ndim, capture_layers, capture_count, true);
+    EXP_CATCH(nullptr)
+}
+
+ExpTensorList* Exp_model_capture(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                 const int32_t* capture_layers, int32_t capture_count) {
+    EXP_TRY
+    require(capture_count > 0, "capture needs at least one layer");
+    return forward_capturing(model, input, shape, ndim, capture_layers, capture_count, false);
     EXP_CATCH(nullptr)
 }
 

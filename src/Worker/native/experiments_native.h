@@ -58,6 +58,9 @@ EXPORT_API int Exp_model_state_write(ExpModel* model, int32_t index, const void*
 /// top-level layers (by index, in request order) followed by the model's output.
 EXPORT_API ExpTensorList* Exp_model_forward(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
                                             const int32_t* capture_layers, int32_t capture_count);
+/// As Exp_model_forward, but stops after the last of capture_layers (at least one) and returns only their outputs.
+EXPORT_API ExpTensorList* Exp_model_capture(ExpModel* model, const float* input, const int64_t* shape, int32_t ndim,
+                                            const int32_t* capture_layers, int32_t capture_count);
 /// Gradients of one class score, for attribution (saliency, CAM, Grad-CAM). Runs an evaluation-mode forward pass
 /// of a batch with autograd on; sample i's score is its pre-softmax logit of class classes[i] (one class per sample,
 /// class_count = n). The samples do not interact in evaluation mode, so d(sum of scores)/d(sample i) is sample i's own
