@@ -78,32 +78,29 @@ public sealed partial class Model : IDisposable
     /// Evaluation-mode forward pass of one batch. Returns the outputs of <paramref name="captureLayers"/> (top-level
     /// layer indices, in the order asked) followed by the model's output.
     /// </summary>
-    public unsafe IReadOnlyList<Tensor> Forward(Tensor input, params int[] captureLayers)
-    {
-        var shape = input.Shape.Select(d => (long)d).ToArray();
-        TensorListHandle list;
-        fixed (float* data = input.Data)
-        fixed (long* dims = shape)
-        fixed (int* capture = captureLayers)
-            list = NativeMethods.Check(NativeMethods.Exp_model_forward(Handle, data, dims, shape.Length, capture, captureLayers.Length));
-        using (list)
-            return ReadTensorList(list);
-    }
+    public IReadOnlyList<Tensor> Forward(Tensor input, params int[] captureLayers) => Pass(input, captureLayers, throughOutput: true);
 
     /// <summary>
     /// Evaluation-mode outputs of <paramref name="layers"/> (top-level layer indices, at least one; in the order asked)
     /// for one batch, running the layers only as far as the last of them: the same values <see cref="Forward"/> captures,
     /// without the cost of the layers after (for an early layer of a deep model, most of the pass).
     /// </summary>
-    public unsafe IReadOnlyList<Tensor> Capture(Tensor input, params int[] layers)
+    public IReadOnlyList<Tensor> Capture(Tensor input, params int[] layers)
     {
         ArgumentOutOfRangeException.ThrowIfZero(layers.Length, nameof(layers));
+        return Pass(input, layers, throughOutput: false);
+    }
+
+    private unsafe IReadOnlyList<Tensor> Pass(Tensor input, int[] captureLayers, bool throughOutput)
+    {
         var shape = input.Shape.Select(d => (long)d).ToArray();
         TensorListHandle list;
         fixed (float* data = input.Data)
         fixed (long* dims = shape)
-        fixed (int* capture = layers)
-            list = NativeMethods.Check(NativeMethods.Exp_model_capture(Handle, data, dims, shape.Length, capture, layers.Length));
+        fixed (int* capture = captureLayers)
+            list = NativeMethods.Check(throughOutput
+                ? NativeMethods.Exp_model_forward(Handle, data, dims, shape.Length, capture, captureLayers.Length)
+                : NativeMethods.Exp_model_capture(Handle, data, dims, shape.Length, capture, captureLayers.Length));
         using (list)
             return ReadTensorList(list);
     }
