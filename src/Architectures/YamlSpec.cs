@@ -28,6 +28,13 @@ public static class YamlSpec
             problems.Add(new SpecProblem("", $"YAML syntax error at line {e.Start.Line}, column {e.Start.Column}: {e.Message}"));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, with no position, on some unclosed flow collections (a list left open
+            // before the next key: "lr: [1e-3, 3e-3" then "weight_decay: …"), where it reports the others as YamlException.
+            problems.Add(new SpecProblem("", "YAML syntax error: the document could not be read; look for a '[' or '{' that is not closed, or an unclosed quote"));
+            return null;
+        }
 
         switch (stream.Documents.Count)
         {
