@@ -32,6 +32,20 @@ public static class ParseErrors
         return argument;
     }
 
+    /// <summary>
+    /// Refuses a count below 1 ("--limit -5" reads "--limit must be at least 1, got -5") at parse time, before the
+    /// database sees it. A word that is not a number stays the parser's error, which <see cref="Messages"/> words.
+    /// </summary>
+    public static Option<int> AtLeastOne(this Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count) && count < 1)
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be at least 1, got {count}"));
+        });
+        return option;
+    }
+
     /// <summary>One line for each of the parse's errors, without repeats, in the order the parser found them.</summary>
     public static IReadOnlyList<string> Messages(ParseResult parse)
     {

@@ -40,7 +40,7 @@ public static class ResultsCommands
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
         var sweep = new Option<long?>("--sweep") { Description = "Only this sweep's trials." };
-        var limit = new Option<int>("--limit") { Description = "At most this many trials, newest first.", DefaultValueFactory = _ => 50 };
+        var limit = new Option<int>("--limit") { Description = "At most this many trials, newest first.", DefaultValueFactory = _ => 50 }.AtLeastOne();
         var command = new Command("list", "List recorded trials, newest first, with their best epoch.") { db, sweep, limit, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
@@ -95,7 +95,7 @@ public static class ResultsCommands
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
         var metric = new Option<string>("--metric") { Description = "Rank by: " + string.Join(", ", ResultsStore.RankableMetrics.Keys) + ".", DefaultValueFactory = _ => "val_accuracy" };
         var sweep = new Option<long?>("--sweep") { Description = "Only this sweep's trials." };
-        var limit = new Option<int>("--limit") { Description = "How many trials.", DefaultValueFactory = _ => 10 };
+        var limit = new Option<int>("--limit") { Description = "How many trials.", DefaultValueFactory = _ => 10 }.AtLeastOne();
         var command = new Command("top", "The leaderboard: trials ranked by their best epoch on a metric (accuracies high, losses low).") { db, metric, sweep, limit, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
@@ -184,7 +184,7 @@ public static class ResultsCommands
         };
         var query = new Argument<string>("query") { Description = "One SELECT (or WITH, VALUES, EXPLAIN); see docs/schema.md for the tables and views." };
         var timeout = new Option<double>("--timeout") { Description = "Statement timeout in seconds.", DefaultValueFactory = _ => 30 };
-        var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 };
+        var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 }.AtLeastOne();
         var maxBytes = new Option<long>("--max-bytes") { Description = "At most this many bytes of values.", DefaultValueFactory = _ => 8L << 20 };
         var command = new Command("sql",
             "Run one ad-hoc statement as a read-only role, in a read-only transaction with a statement timeout, capped in rows and bytes.\n" +

@@ -194,7 +194,7 @@ public static partial class SweepCommands
     private static Command List()
     {
         var (db, json) = (StoreAccess.DbOption(), new Option<bool>("--json") { Description = "Print JSON." });
-        var limit = new Option<int>("--limit") { Description = "At most this many sweeps, newest first.", DefaultValueFactory = _ => 50 };
+        var limit = new Option<int>("--limit") { Description = "At most this many sweeps, newest first.", DefaultValueFactory = _ => 50 }.AtLeastOne();
         var command = new Command("list", "List sweeps, newest first, with their trials counted by status.") { db, limit, json };
         command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
         {
@@ -227,13 +227,7 @@ public static partial class SweepCommands
         {
             Description = "Trials listed, running and failed ones first; the counts in the title cover them all.",
             DefaultValueFactory = _ => DefaultStatusRows,
-        };
-        // A word that is not a number ("--limit abc") is the parser's error, said by ParseErrors; reading its value here would throw.
-        limit.Validators.Add(result =>
-        {
-            if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rows) && rows < 1)
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--limit must be at least 1, got {rows}"));
-        });
+        }.AtLeastOne();
         var command = new Command("status",
             "One sweep's trials: status, attempts, worker, last heartbeat, epochs and best metric. Lists the running and failed\n" +
             $"trials first, at most --limit of them ({DefaultStatusRows}), so a 10,000-trial sweep prints at once; --all lists every one.")
