@@ -51,7 +51,19 @@ public sealed class Quarantining_a_worker_whose_data_is_gone(ClusterFixture fixt
             """);
         await cluster.WaitUntilAsync("a trial completed", TimeSpan.FromSeconds(90), async () =>
             (await cluster.Store.GetSweepTrialsAsync(sweepId)).Any(t => t.Status == TrialStatus.Completed));
-        Directory.Delete(Path.Combine(homeA, "datasets"), recursive: true);
+        // Moved away in one step, then deleted: the worker may be reading the cache, or fetching into it again, right now
+        // (it claims its next trial as one ends), and a recursive delete in place races with the files it writes.
+        var cache = Path.Combine(homeA, "datasets");
+        Directory.Move(cache, cache + ".gone");
+        try
+        {
+            Directory.Delete(cache + ".gone", recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file the worker was still writing when the cache moved; it is out of the worker's way, and the cluster's
+            // temporary folder goes at the end.
+        }
         cluster.Log("deleted worker-a's dataset cache");
         await cluster.WaitForSweepAsync(sweepId, SweepStatus.Completed, TimeSpan.FromSeconds(150));
 
