@@ -108,6 +108,10 @@ public static class ExperimentsNode
             // A silo alone in its process has no cluster to tell about: its start-up notes (server GC, a watchdog that a
             // loaded machine trips) are not the user's business. Errors still show.
             builder.Logging.AddFilter("Orleans", LogLevel.Error);
+            // Nor its placement retries: a coordinator grain asked for while the silo's own roles are still being
+            // announced is placed on a retry (the first `demo` in a fresh home showed two such warnings). A placement
+            // that fails for good is still an error.
+            builder.Logging.AddFilter("Polly", LogLevel.Error);
         }
         builder.Services.AddSingleton(settings.Coordinator);
         builder.Services.AddSingleton<ISweepCoordination, GrainSweepCoordination>();
