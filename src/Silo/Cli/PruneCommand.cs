@@ -19,7 +19,8 @@ public static class PruneCommand
         var all = new Option<bool>("--all") { Description = "Prune every trial in the database." };
         var keep = new Option<string?>("--keep")
         {
-            Description = "What to keep besides epoch 0 and the latest epoch: best, last, every:N, or a list such as every:5,best,last. " +
+            Description = "What to keep besides epoch 0 and the latest epoch: best, every:N (every Nth epoch's weights), all, or a list " +
+                          "such as every:5,best (first and last are accepted too; those epochs are always kept). " +
                           "Default: every epoch's weights (only the optimizer state of older epochs goes).",
         };
         var command = new Command("prune",
