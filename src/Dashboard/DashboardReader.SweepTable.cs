@@ -173,8 +173,6 @@ internal sealed partial class DashboardReader
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) row(reader);
     }
-
-    private static string? Text(DbDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 }
 
 /// <summary>The <c>trials=3,4,9</c> of the curves' address: which trials' curves to send (absent: all of them).</summary>
