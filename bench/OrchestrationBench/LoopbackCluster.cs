@@ -164,11 +164,14 @@ internal sealed class SiloProcess : IDisposable
 /// <summary>A short CLI command run to the end: exit code, stdout, and when its first line came out.</summary>
 internal sealed record CliRun(int ExitCode, string Output, string FirstLine, double FirstLineSeconds, double WallSeconds)
 {
-    /// <summary>The CLI built beside the bench (the bench references the Silo project, whose experiments.dll is copied here).</summary>
+    /// <summary>
+    /// The CLI a user runs: the launcher's ReadyToRun publish in artifacts/cli, which `./experiments bench orchestration`
+    /// brings up to date before the bench starts. Its start-up is part of what the scale section measures.
+    /// </summary>
     public static ProcessStartInfo StartInfo(string home, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "experiments.dll"));
+        start.ArgumentList.Add(PublishedCli.Value);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["EXPERIMENTS_HOME"] = home;
         start.Environment["OPENBLAS_NUM_THREADS"] = "1";
@@ -176,6 +179,18 @@ internal sealed record CliRun(int ExitCode, string Output, string FirstLine, dou
         start.Environment.Remove("EXPERIMENTS_DB");
         return start;
     }
+
+    private static readonly Lazy<string> PublishedCli = new(() =>
+    {
+        try
+        {
+            return RepositoryFile.Find("artifacts/cli/experiments.dll");
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new FileNotFoundException($"{e.Message}: run the bench as `./experiments bench orchestration`, which publishes the CLI there", e);
+        }
+    });
 
     public static async Task<CliRun> RunAsync(string home, string[] arguments)
     {

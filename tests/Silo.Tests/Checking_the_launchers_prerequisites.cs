@@ -54,6 +54,37 @@ public sealed class Checking_the_launchers_prerequisites
         }
     }
 
+    /// <summary>
+    /// The launcher runs the CLI from its ReadyToRun publish: precompiled code, the CLI's own and its packages' (Npgsql,
+    /// System.CommandLine), is what halves a short command's start (bench/README.md, "Scale"). A plain copy of the build,
+    /// or a publish without ReadyToRun, has no managed-native header and fails here. Run after the launcher's build
+    /// (`./experiments test`), which publishes it.
+    /// </summary>
+    [Fact]
+    public void The_cli_it_runs_is_a_ready_to_run_publish_that_answers()
+    {
+        var root = Repository.Root();
+        var assignment = File.ReadLines(Path.Combine(root, "experiments")).Single(l => l.StartsWith("CLI_DLL=", StringComparison.Ordinal));
+        var cli = assignment["CLI_DLL=".Length..].Trim('"').Replace("$ROOT", root, StringComparison.Ordinal)
+            .Replace("$CONFIGURATION", "Release", StringComparison.Ordinal);
+        Assert.True(File.Exists(cli), $"{cli} is missing: run the tests through ./experiments test, which publishes it");
+
+        foreach (var assembly in new[] { cli, Path.Combine(Path.GetDirectoryName(cli)!, "Npgsql.dll") })
+        {
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(assembly));
+            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{assembly} is not ReadyToRun-compiled");
+        }
+        var version = CliProcess.StartInfo(Path.GetTempPath(), ["--version"]);
+        version.ArgumentList[0] = cli;
+        using var run = Process.Start(version)!;
+        var printed = run.StandardOutput.ReadToEnd();
+        run.WaitForExit();
+        Assert.True(run.ExitCode == 0, run.StandardError.ReadToEnd());
+        Assert.StartsWith(typeof(Experiments.Silo.Cli.CommandErrors).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion, printed.Trim());
+    }
+
     private static void Touch(string path, DateTime at)
     {
         File.WriteAllText(path, "");

@@ -279,6 +279,26 @@ public static class ResultsCommands
             return await action(store);
         });
 
+    /// <summary>
+    /// <see cref="WithStore"/> for an action that reads and prints only after its last query: it runs on a read-only
+    /// store that skips the migration check, and once more on a migrated store if the schema is behind this build
+    /// (PostgreSQL's undefined_table or undefined_column).
+    /// </summary>
+    internal static Task<int> WithReadingStore(ParseResult parse, Option<string?> db, CancellationToken ct, Func<ResultsStore, Task<int>> action) =>
+        CommandErrors.RunAsync(async () =>
+        {
+            try
+            {
+                await using var reading = await StoreAccess.OpenForReadingAsync(parse.GetValue(db), ct);
+                return await action(reading);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState is Npgsql.PostgresErrorCodes.UndefinedTable or Npgsql.PostgresErrorCodes.UndefinedColumn)
+            {
+                await using var store = await StoreAccess.OpenAsync(parse.GetValue(db), ct);
+                return await action(store);
+            }
+        });
+
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON." };
 
     /// <summary>

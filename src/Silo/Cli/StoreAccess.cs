@@ -27,6 +27,15 @@ internal static class StoreAccess
     public static Task<ResultsStore> OpenForLongRunAsync(string? connectionString, CancellationToken ct) =>
         OpenAsync(connectionString, ResultsStoreOptions.LongRunning(ReportAvailability), ct);
 
+    /// <summary>
+    /// For commands that only read and print (sweep status): read-only transactions and no migration check, which saves
+    /// a transaction and an advisory lock on every call (bench orchestration's scale figures). A schema that is behind
+    /// this build shows up as a missing table or column; <see cref="ResultsCommands.WithReadingStore"/> then runs the
+    /// command again on a store opened the usual way, which applies the migrations.
+    /// </summary>
+    public static Task<ResultsStore> OpenForReadingAsync(string? connectionString, CancellationToken ct) =>
+        OpenAsync(connectionString, new ResultsStoreOptions { ReadOnly = true }, ct);
+
     private static async Task<ResultsStore> OpenAsync(string? connectionString, ResultsStoreOptions options, CancellationToken ct)
     {
         var resolved = await StoreConnection.ResolveAsync(connectionString, ExperimentsHome.Resolve(),

@@ -234,7 +234,7 @@ public static partial class SweepCommands
         {
             id, db, watch, all, limit, json,
         };
-        command.SetAction((parse, ct) => ResultsCommands.WithStore(parse, db, ct, async store =>
+        command.SetAction((parse, ct) => ResultsCommands.WithReadingStore(parse, db, ct, async store =>
         {
             var sweepId = parse.GetValue(id);
             while (true)
