@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Experiments.Architectures;
@@ -32,7 +33,9 @@ public static class YamlSpec
         {
             // YamlDotNet's scanner throws this, with no position, on some unclosed flow collections (a list left open
             // before the next key: "lr: [1e-3, 3e-3" then "weight_decay: …"), where it reports the others as YamlException.
-            problems.Add(new SpecProblem("", "YAML syntax error: the document could not be read; look for a '[' or '{' that is not closed, or an unclosed quote"));
+            problems.Add(new SpecProblem("", UnclosedCollection(text) is { } open
+                ? $"YAML syntax error at line {open.Line}, column {open.Column}: the '{open.Bracket}' opened there is not closed"
+                : "YAML syntax error: the document could not be read; look for a '[' or '{' that is not closed, or an unclosed quote"));
             return null;
         }
 
@@ -46,6 +49,40 @@ public static class YamlSpec
                 return null;
             default:
                 return stream.Documents[0].RootNode;
+        }
+    }
+
+    /// <summary>
+    /// Where the innermost flow collection ('[' or '{') still open was opened when the parser gave up on
+    /// <paramref name="text"/>; null when it gave up outside one. Read by replaying the parser's events, which carry
+    /// positions, up to the failure.
+    /// </summary>
+    private static (long Line, long Column, char Bracket)? UnclosedCollection(string text)
+    {
+        var open = new Stack<(long Line, long Column, char Bracket)?>();
+        var parser = new Parser(new StringReader(text));
+        try
+        {
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case SequenceStart start:
+                        open.Push(start.Style == SequenceStyle.Flow ? (start.Start.Line, start.Start.Column, '[') : null);
+                        break;
+                    case MappingStart start:
+                        open.Push(start.Style == MappingStyle.Flow ? (start.Start.Line, start.Start.Column, '{') : null);
+                        break;
+                    case SequenceEnd or MappingEnd when open.Count > 0:
+                        open.Pop();
+                        break;
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or YamlException)
+        {
+            return open.FirstOrDefault(o => o is not null);
         }
     }
 

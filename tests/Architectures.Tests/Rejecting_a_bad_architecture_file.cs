@@ -50,8 +50,9 @@ public class Rejecting_a_bad_architecture_file
         { "", "", "the document is empty" },
         { "layers: [relu\n", "", "YAML syntax error at line 2" },
         // YamlDotNet throws InvalidOperationException rather than YamlException on this one (a list left open before the next key).
-        { "input: [1, 28, 28\nlayers: [flatten]\n", "", "YAML syntax error: the document could not be read; look for a '[' or '{' that is not closed" },
-        { "name: net\nblock:\n  a: [1e-3, 3e-3\n  b: [0, 5e-4]\nlayers: [flatten]\n", "", "YAML syntax error" },
+        { "input: [1, 28, 28\nlayers: [flatten]\n", "", "YAML syntax error at line 1, column 8: the '[' opened there is not closed" },
+        { "name: net\nblock:\n  a: [1e-3, 3e-3\n  b: [0, 5e-4]\nlayers: [flatten]\n", "", "YAML syntax error at line 3" },
+        { "name: net\ninput: {c: 1, h: 28\nlayers: [flatten]\n", "", "YAML syntax error at line 2, column 8: the '{' opened there is not closed" },
         { "layers: [relu]\nlayers: [tanh]", "", "Duplicate key layers" },
     };
 

@@ -85,6 +85,18 @@ public sealed class Checking_the_launchers_prerequisites
             .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion, printed.Trim());
     }
 
+    [Fact]
+    public void The_build_log_it_points_to_names_each_project_as_it_is_built()
+    {
+        // The first build's message sends the user to this log for the minutes it takes; a quiet build left it empty.
+        var log = Path.Combine(Repository.Root(), "artifacts", "build.log");
+        Assert.True(File.Exists(log), $"{log} is missing: run the tests through ./experiments test, which builds through the launcher");
+
+        var text = File.ReadAllText(log);
+        foreach (var project in new[] { "Experiments.Contracts", "Experiments.Worker", "Experiments.Silo" })
+            Assert.Contains($"{project} -> ", text);
+    }
+
     private static void Touch(string path, DateTime at)
     {
         File.WriteAllText(path, "");

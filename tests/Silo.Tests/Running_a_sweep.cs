@@ -26,6 +26,7 @@ public class Running_a_sweep : IDisposable
         var run = _cli.Run("sweep", "run", _cli.WriteFile("eight.yaml", EightTrials), "--slots", "2", "--threads", "1");
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Contains("Sweep 1 completed: 8 completed", run.Output);
+        Assert.Contains("`experiments dashboard`, then http://127.0.0.1:5170/sweeps/1 ", run.Output.ReplaceLineEndings(" "));
 
         var status = Json(_cli.Run("sweep", "status", "1", "--json"));
         Assert.Equal("completed", status.GetProperty("sweep").GetProperty("status").GetString());

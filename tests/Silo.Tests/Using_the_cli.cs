@@ -333,7 +333,12 @@ public class Rejecting_a_malformed_command_line : IDisposable
         { "--unpool must be one of bicubic, bilinear, nearest; got 'foo'", ["viz", "decode", "--trial", "1", "--layer", "0", "--unpool", "foo"] },
         { "sweep validate needs a sweep file, e.g. `sweep validate examples/demo.yaml`", ["sweep", "validate"] },
         { "--slots must be a whole number, got 'many'", ["sweep", "run", "examples/demo.yaml", "--slots", "many"] },
-        { "<trial> must be a whole number, got 'seven'", ["results", "show", "seven"] },
+        { "the trial id must be a whole number, got 'seven'", ["results", "show", "seven"] },
+        { "the sweep id must be a whole number, got 'abc'", ["sweep", "status", "abc"] },
+        { "sweep status needs a sweep id, e.g. `sweep status 1`", ["sweep", "status"] },
+        { "sweep cancel needs a sweep id, e.g. `sweep cancel 1`", ["sweep", "cancel"] },
+        { "data fetch needs a dataset, e.g. `data fetch mnist`", ["data", "fetch"] },
+        { "model show needs an architecture, e.g. `model show lenet-matconvnet`", ["model", "show"] },
         { "--limit must be a whole number, got 'ten'", ["results", "list", "--limit", "ten"] },
         { "--epoch must be a whole number, got 'abc'", ["viz", "confusion", "--trial", "1", "--epoch", "abc"] },
         { "--trial must be a whole number, got '1.5'", ["viz", "kernels", "--trial", "1.5", "--layer", "0"] },
@@ -354,7 +359,7 @@ public class Rejecting_a_malformed_command_line : IDisposable
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("error: " + message, run.Error);
-        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && !a.Contains('.') && a is not ("seven" or "3")))} --help`", run.Error);
+        Assert.Contains($"see `experiments {string.Join(' ', arguments.TakeWhile(a => !a.StartsWith('-') && !a.Contains('.') && a is not ("seven" or "abc" or "3")))} --help`", run.Error);
         Assert.DoesNotContain("System.", run.Error);
         Assert.DoesNotContain("   at ", run.Error);
     }

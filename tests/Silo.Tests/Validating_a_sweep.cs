@@ -30,6 +30,49 @@ public class Validating_a_sweep : IDisposable
     }
 
     [Fact]
+    public void Shows_the_learning_rates_as_the_leaderboards_write_them_and_the_data_limit_of_each_trial()
+    {
+        var file = _cli.WriteFile("limited.yaml", """
+            name: limited
+            dataset: mnist
+            arch: ffnn-100
+            epochs: 1
+            grid:
+              lr: [1e-3, 3e-4]
+              limit: [0, 2000]
+            """);
+
+        var run = _cli.Run("sweep", "validate", file);
+        var json = _cli.Run("sweep", "validate", file, "--json");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("1e-3", run.Output);
+        Assert.Contains("3e-4", run.Output);
+        Assert.DoesNotContain("0.001", run.Output);
+        Assert.Contains("images", run.Output);
+        Assert.Contains("first 2,000", run.Output);
+        Assert.Contains(" all ", run.Output);
+        Assert.True(json.ExitCode == 0, json.All);
+        Assert.Equal([0, 0, 2000, 2000], JsonDocument.Parse(json.Output).RootElement.EnumerateArray().Select(t => t.GetProperty("limit").GetInt32()).Order());
+    }
+
+    [Fact]
+    public void Leaves_out_the_images_column_when_no_trial_limits_its_data()
+    {
+        var file = _cli.WriteFile("unlimited.yaml", """
+            dataset: mnist
+            arch: ffnn-100
+            grid:
+              lr: [1e-3]
+            """);
+
+        var run = _cli.Run("sweep", "validate", file);
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.DoesNotContain("images", run.Output);
+    }
+
+    [Fact]
     public void Rejects_a_bad_file_with_one_message_per_problem_naming_each_key_path()
     {
         var file = _cli.WriteFile("bad.yaml", """

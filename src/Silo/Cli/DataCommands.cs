@@ -64,7 +64,7 @@ public static class DataCommands
 
     private static Command FetchCommand()
     {
-        var name = new Argument<string>("dataset") { Description = "mnist, fashion-mnist or cifar10." };
+        var name = new Argument<string>("dataset") { Description = "mnist, fashion-mnist or cifar10." }.Needing("a dataset", "mnist");
         var from = new Option<string?>("--from") { Description = "Import the official files from this folder (or archive) instead of downloading." };
         var force = new Option<bool>("--force") { Description = "Fetch again even if the dataset is already cached." };
         var command = new Command("fetch",

@@ -37,7 +37,8 @@ public static class ModelCommands
 
     private static Command Show()
     {
-        var architecture = new Argument<string>("architecture") { Description = $"A built-in name ({ExperimentsCommand.Name} model list) or a .yaml/.json file." };
+        var architecture = new Argument<string>("architecture") { Description = $"A built-in name ({ExperimentsCommand.Name} model list) or a .yaml/.json file." }
+            .Needing("an architecture", "lenet-matconvnet");
         var input = new Option<string?>("--input", "-i") { Description = "Input shape C×H×W, e.g. 3x32x32 or 1x28x28. Defaults to the architecture's own." };
         var json = new Option<bool>("--json") { Description = "Print JSON (schema: docs/architectures.md)." };
         var command = new Command("show", "Print every layer with its output shape (n_out = (n_in − k + 2p)/s + 1) and parameter count.\n" +

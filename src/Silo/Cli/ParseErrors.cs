@@ -22,9 +22,9 @@ public static class ParseErrors
 
     /// <summary>
     /// Says what a command's argument holds, for the message when it is missing: e.g. "at least one trial id" and "3 4"
-    /// give "viz curves needs at least one trial id, e.g. `viz curves 3 4`". <paramref name="values"/> names what a
-    /// repeated argument's values are ("trial ids"), so a bad one reads "trial ids must be whole numbers, got 'abc'"
-    /// rather than naming the parser's &lt;trials&gt;.
+    /// give "viz curves needs at least one trial id, e.g. `viz curves 3 4`". <paramref name="values"/> names its value
+    /// in words, so a bad one reads "the sweep id must be a whole number, got 'abc'" (or, for a repeated argument,
+    /// "trial ids must be whole numbers, got 'abc'") rather than naming the parser's &lt;sweep&gt;.
     /// </summary>
     public static TArgument Needing<TArgument>(this TArgument argument, string what, string example, string? values = null) where TArgument : Argument
     {
@@ -115,12 +115,12 @@ public static class ParseErrors
     }
 
     /// <summary>
-    /// A command argument's bad value: named by what its values are where <see cref="Needing"/> says so ("trial ids must
-    /// be whole numbers"), else as &lt;name&gt;.
+    /// A command argument's bad value: named by what its values are where <see cref="Needing"/> says so ("the trial id
+    /// must be a whole number", "trial ids must be whole numbers"), else as &lt;name&gt;.
     /// </summary>
     private static string? ArgumentValueProblem(Argument argument, IEnumerable<object> tokens) =>
         _needs.TryGetValue(argument, out var needs) && needs.Values is { } values
-            ? ValueProblem(values, argument.ValueType, tokens, plural: true)
+            ? ValueProblem(values, argument.ValueType, tokens, plural: argument.Arity.MaximumNumberOfValues > 1)
             : ValueProblem($"<{argument.Name}>", argument.ValueType, tokens);
 
     /// <summary>

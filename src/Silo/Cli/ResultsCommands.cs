@@ -55,7 +55,7 @@ public static class ResultsCommands
     private static Command Show()
     {
         var (db, json) = (StoreAccess.DbOption(), JsonOption());
-        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." }.Needing("a trial id", "3");
+        var trial = new Argument<long>("trial") { Description = $"The trial's id (see `{ExperimentsCommand.Name} results list`)." }.Needing("a trial id", "3", values: "the trial id");
         var command = new Command("show", "Show one trial: its settings and every epoch's train / validation / test figures.") { trial, db, json };
         command.SetAction((parse, ct) => WithStore(parse, db, ct, async store =>
         {
@@ -182,7 +182,8 @@ public static class ResultsCommands
             Description = $"Connection string of a read-only role to query as. Default: {StoreConnection.ReaderEnvironmentVariable}, then --db / " +
                           $"{StoreConnection.EnvironmentVariable}, else the local PostgreSQL's {DatabaseRoles.Reader} role.",
         };
-        var query = new Argument<string>("query") { Description = "One SELECT (or WITH, VALUES, EXPLAIN); see docs/schema.md for the tables and views." };
+        var query = new Argument<string>("query") { Description = "One SELECT (or WITH, VALUES, EXPLAIN); see docs/schema.md for the tables and views." }
+            .Needing("a query", "\"SELECT * FROM trials\"");
         var timeout = new Option<double>("--timeout") { Description = "Statement timeout in seconds.", DefaultValueFactory = _ => 30 };
         var limit = new Option<int>("--limit") { Description = "At most this many rows.", DefaultValueFactory = _ => 1000 }.AtLeastOne();
         var maxBytes = new Option<long>("--max-bytes") { Description = "At most this many bytes of values.", DefaultValueFactory = _ => 8L << 20 };

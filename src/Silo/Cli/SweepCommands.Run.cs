@@ -159,6 +159,11 @@ public static partial class SweepCommands
         AnsiConsole.MarkupLine(Markup.Escape(
             $"Results are in PostgreSQL: `{ExperimentsCommand.Name} sweep status {sweep.Id}`, `{ExperimentsCommand.Name} results top --sweep {sweep.Id}`, " +
             $"`{ExperimentsCommand.Name} results show <trial>`, or SQL with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
+        // Most of what the tool shows (curves, and every epoch's kernels, feature maps and Grad-CAM) is on the dashboard;
+        // a user who has just run their first sweep learns of it here.
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"In the browser: `{ExperimentsCommand.Name} dashboard`, then http://127.0.0.1:{DashboardCommand.DefaultPort}/sweeps/{sweep.Id} " +
+            "for its curves and a look inside each trial's network, epoch by epoch."));
     }
 
     private static Command Submit()
@@ -379,6 +384,7 @@ public static partial class SweepCommands
 
     private static Argument<string> FileArgument() => new("file") { Description = "The sweep file (YAML, see docs/sweeps.md)." };
     private static Option<bool> ForceOption() => new("--force") { Description = $"Accept a sweep of more than {new SweepLimits().MaxTrials:N0} trials." };
-    private static Argument<long> SweepIdArgument() => new("sweep") { Description = $"The sweep's id (see `{ExperimentsCommand.Name} sweep list`)." };
+    private static Argument<long> SweepIdArgument() =>
+        new Argument<long>("sweep") { Description = $"The sweep's id (see `{ExperimentsCommand.Name} sweep list`)." }.Needing("a sweep id", "1", values: "the sweep id");
     private static string N(int n) => n == 0 ? "" : n.ToString(CultureInfo.InvariantCulture);
 }

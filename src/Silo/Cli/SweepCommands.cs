@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Experiments.Contracts;
 using Experiments.Coordinator;
 using Spectre.Console;
 
@@ -37,7 +38,7 @@ public static partial class SweepCommands
                 {
                     index = t.Index, label = t.Label, architecture = t.Architecture.Name, dataset = t.Dataset, lr = t.LearningRate,
                     weight_decay = t.WeightDecay, lr_decay = t.LrDecay, optimizer = t.Optimizer.ToString().ToLowerInvariant(),
-                    momentum = t.Momentum, batch_size = t.BatchSize, epochs = t.Epochs, val_split = t.ValSplit, seed = t.Seed,
+                    momentum = t.Momentum, batch_size = t.BatchSize, epochs = t.Epochs, val_split = t.ValSplit, seed = t.Seed, limit = t.Limit,
                 }), new JsonSerializerOptions { WriteIndented = true }));
                 return CommandErrors.Ok;
             }
@@ -45,10 +46,21 @@ public static partial class SweepCommands
                 .AddColumn(new TableColumn("weight decay").RightAligned()).AddColumn(new TableColumn("lr decay").RightAligned())
                 .AddColumn("optimizer").AddColumn(new TableColumn("batch").RightAligned()).AddColumn(new TableColumn("epochs").RightAligned())
                 .AddColumn(new TableColumn("seed").RightAligned());
+            // The data limit changes what a trial trains on as much as its learning rate does, so a sweep that sets one shows it.
+            var limited = trials.Any(t => t.Limit > 0);
+            if (limited) table.AddColumn(new TableColumn("images").RightAligned());
             foreach (var t in trials)
-                table.AddRow(t.Index.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Architecture.Name), G(t.LearningRate), G(t.WeightDecay),
-                    G(t.LrDecay), t.Optimizer.ToString().ToLowerInvariant(), t.BatchSize.ToString(CultureInfo.InvariantCulture),
-                    t.Epochs.ToString(CultureInfo.InvariantCulture), t.Seed.ToString(CultureInfo.InvariantCulture));
+            {
+                var cells = new List<string>
+                {
+                    t.Index.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Architecture.Name), SettingText.Format(t.LearningRate),
+                    SettingText.Format(t.WeightDecay), SettingText.Format(t.LrDecay), t.Optimizer.ToString().ToLowerInvariant(),
+                    t.BatchSize.ToString(CultureInfo.InvariantCulture), t.Epochs.ToString(CultureInfo.InvariantCulture),
+                    t.Seed.ToString(CultureInfo.InvariantCulture),
+                };
+                if (limited) cells.Add(t.Limit > 0 ? $"first {t.Limit.ToString("N0", CultureInfo.InvariantCulture)}" : "all");
+                table.AddRow(cells.ToArray());
+            }
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine(Markup.Escape(
                 $"{spec.Name}: valid. {trials.Count:N0} trials on {spec.Dataset}, ranked by {spec.Metric.Name}; nothing was run or written."));
@@ -57,5 +69,4 @@ public static partial class SweepCommands
         return command;
     }
 
-    private static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }
