@@ -478,7 +478,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
     /// <summary>
     /// metric: val_accuracy | val_loss | test_accuracy | test_loss | train_loss | train_accuracy; best trained epoch per
     /// trial (epoch 0, the untrained model, never ranks), sorted by the metric's goal (accuracies descending, losses
-    /// ascending; NaN and NULL never rank; ties: lower trial id, then earlier epoch).
+    /// ascending; NaN, ±Infinity and NULL never rank, as in the best each trial stores; ties: lower trial id, then earlier epoch).
     /// </summary>
     public Task<IReadOnlyList<TrialRow>> TopAsync(string metric, long? sweepId, int limit, CancellationToken ct = default)
     {
@@ -491,7 +491,7 @@ public sealed partial class ResultsStore : IAsyncDisposable
             WITH best AS (
                 SELECT DISTINCT ON (e.trial_id) e.trial_id, e.epoch, e.{metric} AS value, e.val_accuracy, e.test_accuracy
                 FROM epochs e {sweepJoin}
-                WHERE e.epoch > 0 AND e.{metric} IS NOT NULL AND e.{metric} <> 'NaN'::float8
+                WHERE e.epoch > 0 AND e.{metric} IS NOT NULL AND e.{metric} NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
                 ORDER BY e.trial_id, e.{metric} {direction}, e.epoch)
             SELECT trial_id, epoch, value, val_accuracy, test_accuracy FROM best ORDER BY value {direction}, trial_id LIMIT @limit
             """;

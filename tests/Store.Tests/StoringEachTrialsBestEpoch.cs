@@ -91,6 +91,9 @@ public sealed class StoringEachTrialsBestEpoch(FreshDatabase database) : IClassF
         await AssertStoredFiguresAsync(store.ConnectionString, trial, metric, maximize, (bestEpoch, bestValue));
         var row = (await store.GetSweepTrialsAsync(sweep)).Single();
         Assert.Equal((bestEpoch, bestValue), (row.BestEpoch!.Value, row.BestMetric!.Value));
+        // `results top` ranks by the same definition: it skips the non-finite values too.
+        var top = Assert.Single(await store.TopAsync(metric, sweep, 10));
+        Assert.Equal((bestEpoch, bestValue), (top.BestEpoch!.Value, top.RankedValue!.Value));
     }
 
     [Fact]
