@@ -167,34 +167,29 @@ public static class FilterDecoding
     private static void TapProducts(float[] panel, int channels, int columns, ReadOnlySpan<float> byTap, float[] products)
     {
         var lanes = Vector<float>.Count;
+        var taps = byTap.Length / channels;
+        // An odd last tap is paired with weights of zero, which the kernel skips, and its sums are dropped.
+        var noWeights = new float[channels];
+        Span<float> dropped = stackalloc float[ChunkWidth];
         for (var first = 0; first < columns; first += ChunkWidth)
         {
             var chunk = Math.Min(ChunkWidth, columns - first);
             ref var block = ref panel[first * channels];
-            for (var t = 0; t < byTap.Length / channels; t++)
+            if (chunk == ChunkWidth)
+            {
+                for (var t = 0; t < taps; t += 2)
+                {
+                    var second = t + 1 < taps;
+                    TwoTapsOfOneChunk(ref block, channels, byTap.Slice(t * channels, channels), second ? byTap.Slice((t + 1) * channels, channels) : noWeights,
+                        products.AsSpan(t * columns + first, chunk), second ? products.AsSpan((t + 1) * columns + first, chunk) : dropped);
+                }
+                continue;
+            }
+            for (var t = 0; t < taps; t++)
             {
                 var weights = byTap.Slice(t * channels, channels);
                 var target = products.AsSpan(t * columns + first, chunk);
                 var i = 0;
-                if (chunk == ChunkWidth)
-                {
-                    Vector<float> s0 = default, s1 = default, s2 = default, s3 = default;
-                    for (var j = 0; j < channels; j++)
-                    {
-                        if (weights[j] == 0) continue; // as before: 0 · ∞ would make an infinite value NaN
-                        var weight = new Vector<float>(weights[j]);
-                        var row = (nuint)(j * ChunkWidth);
-                        s0 += weight * Vector.LoadUnsafe(ref block, row);
-                        s1 += weight * Vector.LoadUnsafe(ref block, row + (nuint)lanes);
-                        s2 += weight * Vector.LoadUnsafe(ref block, row + (nuint)(2 * lanes));
-                        s3 += weight * Vector.LoadUnsafe(ref block, row + (nuint)(3 * lanes));
-                    }
-                    s0.CopyTo(target);
-                    s1.CopyTo(target[lanes..]);
-                    s2.CopyTo(target[(2 * lanes)..]);
-                    s3.CopyTo(target[(3 * lanes)..]);
-                    continue;
-                }
                 for (; i + lanes <= chunk; i += lanes)
                 {
                     var sum = Vector<float>.Zero;
@@ -211,6 +206,50 @@ public static class FilterDecoding
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Two taps over one full chunk: eight vector sums in registers, enough independent adds to keep both of a core's
+    /// vector units busy, sharing each load of the panel.
+    /// </summary>
+    private static void TwoTapsOfOneChunk(ref float block, int channels, ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> firstSums, Span<float> secondSums)
+    {
+        var lanes = (nuint)Vector<float>.Count;
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+        for (var j = 0; j < channels; j++)
+        {
+            var row = (nuint)(j * ChunkWidth);
+            var m0 = Vector.LoadUnsafe(ref block, row);
+            var m1 = Vector.LoadUnsafe(ref block, row + lanes);
+            var m2 = Vector.LoadUnsafe(ref block, row + 2 * lanes);
+            var m3 = Vector.LoadUnsafe(ref block, row + 3 * lanes);
+            // A weight of zero is skipped, as the one-filter sum skipped it: 0 · ∞ would turn an infinite value into NaN.
+            if (first[j] != 0)
+            {
+                var weight = new Vector<float>(first[j]);
+                a0 += weight * m0;
+                a1 += weight * m1;
+                a2 += weight * m2;
+                a3 += weight * m3;
+            }
+            if (second[j] != 0)
+            {
+                var weight = new Vector<float>(second[j]);
+                b0 += weight * m0;
+                b1 += weight * m1;
+                b2 += weight * m2;
+                b3 += weight * m3;
+            }
+        }
+        var n = (int)lanes;
+        a0.CopyTo(firstSums);
+        a1.CopyTo(firstSums[n..]);
+        a2.CopyTo(firstSums[(2 * n)..]);
+        a3.CopyTo(firstSums[(3 * n)..]);
+        b0.CopyTo(secondSums);
+        b1.CopyTo(secondSums[n..]);
+        b2.CopyTo(secondSums[(2 * n)..]);
+        b3.CopyTo(secondSums[(3 * n)..]);
     }
 
     // target += source, a SIMD vector at a time.
