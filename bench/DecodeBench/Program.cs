@@ -8,9 +8,11 @@ using Experiments.Worker.Engine;
 
 // Filter decoding by substitution (seed 003) of every decodable layer of a network, timed (issue 5's benchmark:
 // "the time to decode all filters of lenet-matconvnet", target under 2 s so that `viz decode` stays interactive).
-// The CPU time of the process is printed beside the wall time: on a busy machine it shows the work itself.
+// The CPU time of the process is printed beside the wall time: on a busy machine it shows the work itself. Issue 11
+// asks more of each layer: the dashboard's decoded-filters grid, one layer's decoding, in under 1 s.
 
 const double TargetSeconds = 2.0;
+const double LayerTargetSeconds = 1.0;
 
 var (parsed, exitCode) = ArgumentReader.Parse(args, Options.Parse);
 if (parsed is not { } options) return exitCode;
@@ -23,6 +25,7 @@ Console.WriteLine($"{plan.Architecture.Name}: decoding every filter of layers {s
                   $"on {Environment.ProcessorCount} cores; median of {options.Runs} runs after one warm-up");
 
 var verdicts = new List<bool>();
+var layerVerdicts = new List<bool>();
 foreach (var unpooling in options.Unpoolings)
 {
     DecodeAll(unpooling); // warm-up: JIT and thread pool
@@ -44,6 +47,7 @@ foreach (var unpooling in options.Unpoolings)
     }
     var median = Statistics.Median(totals);
     verdicts.Add(median < TargetSeconds);
+    layerVerdicts.Add(layers.All(l => Statistics.Median(perLayer[l]) < LayerTargetSeconds));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{unpooling,-8} all filters: {median:0.000} s (runs {string.Join(", ", totals.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))}; " +
         $"{Statistics.Median(cpu):0.000} CPU-seconds); " +
@@ -52,6 +56,7 @@ foreach (var unpooling in options.Unpoolings)
 Console.WriteLine(verdicts.All(v => v)
     ? $"target: every filter decoded in under {TargetSeconds} s: met"
     : $"target: every filter decoded in under {TargetSeconds} s: NOT met");
+Console.WriteLine($"target: each layer decoded in under {LayerTargetSeconds} s: {(layerVerdicts.All(v => v) ? "met" : "NOT met")}");
 if (options.Evaluate) Evaluation();
 return 0;
 

@@ -11,6 +11,9 @@ public static class Upsampling
 {
     private const double CubicA = -0.75;
 
+    /// <summary>Tasks per core for the planes: enough that a core slowed by other work does not hold up the rest.</summary>
+    private const int TasksPerCore = 8;
+
     public static FeatureMaps Upsample(FeatureMaps maps, int factorH, int factorW, Unpooling method)
     {
         ArgumentNullException.ThrowIfNull(maps);
@@ -37,28 +40,33 @@ public static class Upsampling
 
         var (rowIndex, rowWeight, rowTaps) = Flatten(Weights(maps.Height, factorH, method));
         var (columnIndex, columnWeight, columnTaps) = Flatten(Weights(maps.Width, factorW, method));
-        var temporary = new double[height * maps.Width];
-        for (var c = 0; c < maps.Channels; c++)
+        // Planes are independent: blocks of them go to the cores, each plane computed in the same order as alone.
+        var planesPerTask = Math.Max(1, maps.Channels / (Environment.ProcessorCount * TasksPerCore));
+        Parallel.For(0, (maps.Channels + planesPerTask - 1) / planesPerTask, () => new double[height * maps.Width], (task, _, temporary) =>
         {
-            var plane = maps.Map(c);
-            // Separable: along the rows first, then along the columns, in double so the order hardly matters.
-            for (var y = 0; y < height; y++)
-            for (var x = 0; x < maps.Width; x++)
+            for (var c = task * planesPerTask; c < Math.Min((task + 1) * planesPerTask, maps.Channels); c++)
             {
-                var sum = 0.0;
-                for (var t = y * rowTaps; t < (y + 1) * rowTaps; t++) sum += rowWeight[t] * plane[rowIndex[t] * maps.Width + x];
-                temporary[y * maps.Width + x] = sum;
+                var plane = maps.Map(c);
+                // Separable: along the rows first, then along the columns, in double so the order hardly matters.
+                for (var y = 0; y < height; y++)
+                for (var x = 0; x < maps.Width; x++)
+                {
+                    var sum = 0.0;
+                    for (var t = y * rowTaps; t < (y + 1) * rowTaps; t++) sum += rowWeight[t] * plane[rowIndex[t] * maps.Width + x];
+                    temporary[y * maps.Width + x] = sum;
+                }
+                var target = output.AsSpan(c * height * width, height * width);
+                for (var y = 0; y < height; y++)
+                for (var x = 0; x < width; x++)
+                {
+                    var sum = 0.0;
+                    var row = y * maps.Width;
+                    for (var t = x * columnTaps; t < (x + 1) * columnTaps; t++) sum += columnWeight[t] * temporary[row + columnIndex[t]];
+                    target[y * width + x] = (float)sum;
+                }
             }
-            var target = output.AsSpan(c * height * width, height * width);
-            for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var sum = 0.0;
-                var row = y * maps.Width;
-                for (var t = x * columnTaps; t < (x + 1) * columnTaps; t++) sum += columnWeight[t] * temporary[row + columnIndex[t]];
-                target[y * width + x] = (float)sum;
-            }
-        }
+            return temporary;
+        }, _ => { });
         return new FeatureMaps(maps.Channels, height, width, output);
     }
 
