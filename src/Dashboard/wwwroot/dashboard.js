@@ -319,7 +319,8 @@ async function trialPage(main) {
       if (window.trialExports) window.trialExports(content, detail);
       epochs.replaceChildren(
         el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
-        el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
+        el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch, class: e.epoch === detail.bestEpoch ? 'best' : null,
+          title: e.epoch === detail.bestEpoch ? `${BEST_MARK} the trial's best epoch by the sweep's metric` : null }, [epochText(e.epoch, detail.bestEpoch), e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
           e.testLoss, e.testAccuracy, e.seconds, e.keptWeights ? '✓' : '—'].map(v => el('td', { class: 'num', text: v }))))));
       figures.update(detail);
     } catch (error) {
