@@ -45,11 +45,11 @@ public sealed record ConvLayer(string Layer, string Tensor, IReadOnlyList<int> S
 /// <summary>
 /// A trial's page: its settings in the CLI's order, every epoch, what the kernel picture can show, and its best trained
 /// epoch with the ranking metric's value there as the store keeps them (null before a trained epoch has a finite value),
-/// where the page's epoch sliders start.
+/// where the page's epoch sliders start, and its learning curves.
 /// </summary>
 public sealed record TrialDetail(
     long Id, long? SweepId, string Architecture, string Dataset, string Status, IReadOnlyList<Setting> Settings, IReadOnlyList<EpochRow> Epochs,
-    IReadOnlyList<ConvLayer> ConvLayers, IReadOnlyList<int> SnapshotEpochs, int? BestEpoch, double? BestMetric);
+    IReadOnlyList<ConvLayer> ConvLayers, IReadOnlyList<int> SnapshotEpochs, int? BestEpoch, double? BestMetric, IReadOnlyList<TrialCurve> Curves);
 
 /// <summary>One labelled setting of a trial.</summary>
 public sealed record Setting(string Name, string Value);

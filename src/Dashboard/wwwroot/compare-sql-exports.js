@@ -151,7 +151,7 @@ async function comparePage(main) {
     el('p', { class: 'muted', text: 'One slider moves every trial: each picture is the one viz kernels draws for that trial, layer and epoch.' }), pictures);
   content.append(
     el('section', {}, el('h2', { text: 'Settings' }), el('p', { class: 'muted', text: 'Highlighted: the settings that differ.' }), settings),
-    el('section', {}, el('h2', { text: 'Learning curves' }), el('p', { class: 'muted', text: 'Solid: train; dashed: validation.' }), lossChart, accuracyChart),
+    el('section', {}, el('h2', { text: 'Learning curves' }), el('p', { class: 'muted', text: 'Solid: train; dashed: validation; dotted: test.' }), lossChart, accuracyChart),
     kernels);
 
   function showKernels() {
@@ -169,20 +169,7 @@ async function comparePage(main) {
   const charts = new Map();
   function drawCurves(view) {
     const colour = new Map(view.trials.map((t, i) => [t.id, PALETTE[i % PALETTE.length]]));
-    const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
-    for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
-      const scale = kind === 'accuracy' ? 100 : 1;
-      // The sweep page's compact legend (compactCurveChart): each trial once, its train and validation line under one name.
-      const entries = new Map();
-      for (const c of view.curves.filter(c => c.metric.endsWith(kind))) {
-        if (!entries.has(c.trial)) entries.set(c.trial, { name: `trial ${c.trial} · ${c.name}`, colour: colour.get(c.trial), lines: {} });
-        entries.get(c.trial).lines[c.metric.startsWith('train') ? 'train' : 'validation'] =
-          { x: c.points.x, y: c.points.y.map(v => v === null ? null : v * scale), low: null, high: null };
-      }
-      const drawn = compactCurveChart(container, kind, label, [...entries.values()],
-        { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260, log: false }, charts.get(kind));
-      if (drawn) charts.set(kind, drawn); else charts.delete(kind);
-    }
+    drawTrialCurves(view.curves, { lossChart, accuracyChart }, charts, c => `trial ${c.trial} · ${c.name}`, trial => colour.get(trial));
   }
 
   await live(async () => {

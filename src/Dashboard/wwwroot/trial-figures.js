@@ -1,18 +1,12 @@
 // The trial page's figures: every epoch's classification metrics (tables, confusion matrix, ROC), weight health, and
 // the inside-the-network views (kernels, feature maps, saliency / Grad-CAM / CAM, class probabilities). Every picture
 // is the one the matching `viz` command draws, fetched from /api/trials/{id}/…; each view has its own epoch slider and a
-// play button. Uses el() and getJson() from dashboard.js; trialPage() there calls trialFigures().
+// play button. Uses el(), getJson() and percent2() from dashboard.js; trialPage() there calls trialFigures().
 'use strict';
 
 /** Fractions as the CLI's tables write them: four decimals; "–" for an undefined value. */
 function fixed4(value) {
   return value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(4);
-}
-
-/** An accuracy as every table writes it: × 100, rounded half away from zero to two decimals. */
-function percent2(fraction) {
-  const scaled = Math.round(Math.abs(fraction) * 10000) / 100 * Math.sign(fraction);
-  return `${scaled.toFixed(2)}%`;
 }
 
 /**
