@@ -98,7 +98,11 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
 
         // lenet-matconvnet's only ReLU outputs 1×1 maps, so Grad-CAM is drawn at a chosen layer: 2, the second convolution.
         await ScrollIntoSightAsync(page, "#attribution-view");
-        await page.Locator("#attribution-method").SelectOptionAsync("gradcam");
+        // The methods are a row of buttons, one of them pressed.
+        await Expect(page.Locator("#attribution-method button[aria-pressed='true']")).ToHaveTextAsync(["saliency"]);
+        await page.Locator("#attribution-method button[data-method='gradcam']").ClickAsync();
+        await Expect(page.Locator("#attribution-method button[aria-pressed='true']")).ToHaveTextAsync(["Grad-CAM"]);
+        await Expect(page.Locator("#attribution-method button")).ToHaveTextAsync(["saliency", "Grad-CAM", "CAM"]);
         // With no default layer the view says why once, in the dashboard's words, and asks for no picture it cannot draw.
         await Expect(page.Locator("#attribution-note")).ToContainTextAsync("Name a layer to draw one anyway with \"Grad-CAM layer\" above");
         await Expect(page.Locator("#attribution-picture-error")).ToBeEmptyAsync();

@@ -291,13 +291,16 @@ function networkSection(id) {
     'feature maps of the chosen image');
   naturalSizeFrame(maps.picture.image);
 
-  const method = el('select', { id: 'attribution-method' }, [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) => el('option', { value: v, text: t })));
+  // The methods as a row of buttons, the chosen one pressed: all three are in sight, and one click draws another.
+  const method = { value: 'saliency' };
+  const methodButtons = [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) =>
+    el('button', { type: 'button', class: 'method', 'data-method': v, 'aria-pressed': String(v === method.value), text: t, onclick: () => chooseMethod(v) }));
   const targetClass = el('select', { id: 'attribution-class' });
   const attributionLayer = el('select', { id: 'attribution-layer' });
   const attributionNote = el('p', { class: 'muted', id: 'attribution-note' });
   const attribution = pictureView('attribution-', 'Saliency, Grad-CAM and CAM',
     'Which pixels the chosen class\'s score depends on, as viz saliency, viz gradcam and viz cam draw it: image, map and overlay.',
-    [el('label', {}, 'method ', method), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
+    [el('span', { id: 'attribution-method', role: 'group', 'aria-label': 'method' }, 'method ', methodButtons), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
     // Grad-CAM with no default layer for this model draws nothing until a layer is chosen: the note below says why.
     epoch => noGradCamLayer() ? null
       : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
@@ -327,7 +330,11 @@ function networkSection(id) {
     attribution.slider.refresh();
   };
   attributionLayer.addEventListener('change', attributionChanged);
-  method.addEventListener('change', attributionChanged);
+  function chooseMethod(chosen) {
+    method.value = chosen;
+    for (const button of methodButtons) button.setAttribute('aria-pressed', String(button.dataset.method === chosen));
+    attributionChanged();
+  }
 
   function limitImages() {
     const n = state.network;
