@@ -42,7 +42,7 @@ async function sqlPage(main) {
       if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
       table.replaceChildren(
         el('thead', {}, el('tr', {}, answer.columns.map(c => el('th', { text: c })))),
-        el('tbody', {}, answer.rows.map(row => el('tr', {}, row.map(v => el('td', { class: v === null ? 'null' : null, text: v === null ? 'null' : v }))))));
+        el('tbody', {}, answer.rows.map(row => el('tr', {}, row.map(sqlCell)))));
       status.textContent = `${answer.rows.length} row(s) in ${answer.milliseconds.toFixed(0)} ms` + (answer.truncated ? ` (${answer.truncated})` : '');
     } catch (e) {
       table.replaceChildren();
@@ -65,6 +65,16 @@ async function sqlPage(main) {
   } catch (e) {
     showError(relations, e);
   }
+}
+
+/**
+ * One cell of a query's answer. A JSON value (an object or array: hyperparameters, a confusion matrix) is clamped to
+ * one line, its whole text in the tooltip: written out, one such cell made its row dozens of lines tall.
+ */
+function sqlCell(value) {
+  if (value === null) return el('td', { class: 'null', text: 'null' });
+  const json = /^\s*[[{]/.test(value);
+  return el('td', { class: json ? 'json' : null, title: json ? value : null, text: value });
 }
 
 // ---------- the trial page's downloads ----------

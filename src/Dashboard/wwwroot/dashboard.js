@@ -264,7 +264,7 @@ async function sweepPage(main) {
           case 'best': return el('td', { class: 'num', 'data-column': 'best', text: trial.bestText });
           case 'epoch': return el('td', { class: 'num', 'data-column': 'epoch', text: trial.bestEpoch ?? '–' });
           case 'epochs': return el('td', { class: 'num', 'data-column': 'epochs', text: `${trial.epochsTrained}/${trial.plannedEpochs}` });
-          case 'heartbeat': return el('td', { title: trial.heartbeatAt || '', text: ago(trial.heartbeatAt) });
+          case 'heartbeat': return el('td', { class: 'heartbeat', title: trial.heartbeatAt || '', text: ago(trial.heartbeatAt) });
           case 'error': return el('td', { class: 'error-text', text: trial.error || '' });
           case 'attempts': return el('td', { class: 'num', text: trial.attempts });
           case 'worker': return el('td', { text: trial.worker || '–' });

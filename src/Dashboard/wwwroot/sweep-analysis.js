@@ -427,13 +427,15 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
       entry.chart.setOption({
         animation: false,
         title: { text: `${analysis.metric} by ${p.name}`, textStyle: { fontSize: 13 }, left: 'center' },
-        grid: { left: 56, right: 16, top: 36, bottom: 40 },
+        // The title's own band above the plot, and the y axis's unit on its side: at the top of the axis, where ECharts
+        // puts an axis name, "%" and the highest value's label ran into the title.
+        grid: { left: 56, right: 16, top: 44, bottom: 40 },
         tooltip: { trigger: 'item', formatter: item => `trial ${item.data[2]}: ${p.name} ${item.data[3]}, ${analysis.metric} ${item.data[4]}` },
         // Every category named (ECharts would otherwise drop labels that overlap), each cut to its slot.
         xAxis: categories ? { type: 'category', data: categories, name: p.name, nameLocation: 'middle', nameGap: 26,
           axisLabel: { interval: 0, overflow: 'truncate', width: Math.max(40, 260 / categories.length) } }
           : { type: p.log ? 'log' : 'value', scale: true, name: p.log ? `${p.name} (log)` : p.name, nameLocation: 'middle', nameGap: 26, axisLabel: { formatter: shortNumber } },
-        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '' },
+        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '', nameLocation: 'middle', nameGap: 40 },
         series: [{ type: 'scatter', symbolSize: 8,
           data: trials.map(t => [categories ? categories.indexOf(t.parameterTexts[p.name] ?? '–') : t.parameters[p.name], t.best * scale, t.id, t.parameterTexts[p.name], t.bestText]) }],
       }, { notMerge: true });
