@@ -151,6 +151,7 @@ public sealed class Reading_the_learning_curves(RecordedSweepDashboard dashboard
 
         await page.Locator("#group-repeats").CheckAsync();
         await Expect(legend).ToHaveCountAsync(2);
+        await Expect(page.Locator("#group-note")).ToHaveTextAsync("");
         await Expect(legend.Locator(".legend-name")).ToHaveTextAsync(["lr=1e-3 (2 seeds)", "lr=3e-3 (2 seeds)"]);
         await Expect(legend.Locator(".legend-value.validation")).ToHaveTextAsync([" val loss · best 0.3000 (0.2000–0.4000) @ 2", " val loss · best 0.6000 (0.5000–0.7000) @ 2"]);
         var accuracy = page.Locator("#accuracy-chart .curve-legend li .legend-value.validation");
@@ -158,6 +159,24 @@ public sealed class Reading_the_learning_curves(RecordedSweepDashboard dashboard
 
         await page.Locator("#group-repeats").UncheckAsync();
         await Expect(legend).ToHaveCountAsync(4);
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Grouping_a_sweep_without_repeats_says_there_is_nothing_to_group()
+    {
+        // The recorded sweep's four trials each have their own architecture and learning rate.
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        var legend = page.Locator("#loss-chart .curve-legend li");
+        await Expect(legend).ToHaveCountAsync(dashboard.Trials.Count);
+        await Expect(page.Locator("#group-note")).ToHaveTextAsync("");
+        await page.Locator("#group-repeats").CheckAsync();
+        await Expect(page.Locator("#group-note")).ToHaveTextAsync("nothing to group: every trial has a different setting");
+        await Expect(legend).ToHaveCountAsync(dashboard.Trials.Count);
+        await page.Locator("#group-repeats").UncheckAsync();
+        await Expect(page.Locator("#group-note")).ToHaveTextAsync("");
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
     }

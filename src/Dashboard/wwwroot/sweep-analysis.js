@@ -42,7 +42,9 @@ function curveControls(state, redraw) {
   return el('span', { class: 'curve-controls' },
     el('label', { title: 'TensorBoard\'s debiased exponential moving average; 0 draws the raw values' }, ' smoothing ', slider, ' ', shown),
     el('label', { title: 'trials that differ only by their seed become one line: the mean, with a band from the lowest to the highest seed' },
-      ' ', group, ' group repeats (mean, min–max band)'));
+      ' ', group, ' group repeats (mean, min–max band)'),
+    // Set by drawSweepCurves: grouping with no repeats to group would otherwise change nothing, silently.
+    ' ', el('span', { id: 'group-note', class: 'note', role: 'status' }));
 }
 
 /**
@@ -141,9 +143,12 @@ function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts
     : shown && shown.size < allTrials.length ? `showing the ${allTrials.filter(t => shown.has(t)).length} trial(s) the table lists`
     : `showing all ${allTrials.length} trial(s)`;
   const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+  let drawnLines = 0, grouped = false;
   for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
     const curves = state.curves.filter(c => c.metric.endsWith(kind) && (!shown || shown.has(c.trial)));
     const lines = curveLines(state, curves, kind === 'accuracy' ? 100 : 1);
+    drawnLines += lines.length;
+    grouped = grouped || lines.some(line => line.members.length > 1);
     // The legend's entries: one per trial or group, in the order the lines come, coloured as the first trial of each.
     const entries = new Map();
     for (const line of lines) {
@@ -156,6 +161,8 @@ function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts
       { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 300, log: kind === 'loss' && state.logAxis }, charts.get(kind));
     if (drawn) charts.set(kind, drawn); else charts.delete(kind);
   }
+  const groupNote = document.getElementById('group-note');
+  if (groupNote) groupNote.textContent = state.groupRepeats && drawnLines > 0 && !grouped ? 'nothing to group: every trial has a different setting' : '';
 }
 
 /**
