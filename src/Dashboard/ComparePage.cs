@@ -69,28 +69,13 @@ public static class ComparePage
 
         // The trained epochs (epoch 0 is the untrained baseline, as on the sweep page), cut to the plot's width.
         var curves = new List<TrialCurve>();
-        foreach (var trial in trials)
-        {
-            var epochs = (await store.GetEpochsAsync(trial.Id, ct)).Where(e => e.Epoch > 0).OrderBy(e => e.Epoch).ToList();
-            foreach (var (metric, read) in CurveMetrics)
-            {
-                var y = epochs.Select(e => read(e) is { } v && double.IsFinite(v) ? v : (double?)null).ToList();
-                if (y.All(v => v is null)) continue;
-                curves.Add(new TrialCurve(trial.Id, trial.Name, metric, SeriesDownsampling.MinMaxLast(new CurvePoints(epochs.ConvertAll(e => (double)e.Epoch), y), width)));
-            }
-        }
+        foreach (var trial in trials) curves.AddRange(TrialCurves.Of(trial.Id, trial.Name, await store.GetEpochsAsync(trial.Id, ct), width));
 
         var sharedLayers = details.Skip(1).Aggregate(details[0].ConvLayers.Select(l => l.Layer),
             (shared, d) => shared.Intersect(d.ConvLayers.Select(l => l.Layer))).ToList();
         var sharedEpochs = details.Skip(1).Aggregate(details[0].SnapshotEpochs.AsEnumerable(), (shared, d) => shared.Intersect(d.SnapshotEpochs)).Order().ToList();
         return new CompareView(trials, settings, curves, sharedLayers, sharedEpochs);
     }
-
-    private static readonly IReadOnlyList<(string Metric, Func<EpochRecord, double?> Read)> CurveMetrics =
-    [
-        ("train_loss", e => e.Train?.Loss), ("val_loss", e => e.Validation?.Loss),
-        ("train_accuracy", e => e.Train?.Accuracy), ("val_accuracy", e => e.Validation?.Accuracy),
-    ];
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }
@@ -102,8 +87,8 @@ public sealed record ComparedTrial(long Id, string Name, string Architecture, st
 public sealed record SettingDifference(string Name, IReadOnlyList<string> Values, bool Differs);
 
 /// <summary>
-/// The compare page's data: the trials, their settings, their curves (train and validation loss in nats and accuracy
-/// as a fraction, per trained epoch), the conv layers all of them have and the epochs all of them kept weights for.
+/// The compare page's data: the trials, their settings, their curves (train, validation and test loss in nats and
+/// accuracy as a fraction, per trained epoch), the conv layers all of them have and the epochs all of them kept weights for.
 /// </summary>
 public sealed record CompareView(
     IReadOnlyList<ComparedTrial> Trials, IReadOnlyList<SettingDifference> Settings, IReadOnlyList<TrialCurve> Curves,

@@ -42,10 +42,14 @@ public sealed record EpochRow(
 /// <summary>A layer whose kernels can be drawn: its weight tensor's name ("0.weight") and shape (out × in × height × width).</summary>
 public sealed record ConvLayer(string Layer, string Tensor, IReadOnlyList<int> Shape);
 
-/// <summary>A trial's page: its settings in the CLI's order, every epoch, and what the kernel picture can show.</summary>
+/// <summary>
+/// A trial's page: its settings in the CLI's order, every epoch, what the kernel picture can show, and its best trained
+/// epoch with the ranking metric's value there as the store keeps them (null before a trained epoch has a finite value),
+/// where the page's epoch sliders start, and its learning curves.
+/// </summary>
 public sealed record TrialDetail(
     long Id, long? SweepId, string Architecture, string Dataset, string Status, IReadOnlyList<Setting> Settings, IReadOnlyList<EpochRow> Epochs,
-    IReadOnlyList<ConvLayer> ConvLayers, IReadOnlyList<int> SnapshotEpochs);
+    IReadOnlyList<ConvLayer> ConvLayers, IReadOnlyList<int> SnapshotEpochs, int? BestEpoch, double? BestMetric, IReadOnlyList<TrialCurve> Curves);
 
 /// <summary>One labelled setting of a trial.</summary>
 public sealed record Setting(string Name, string Value);

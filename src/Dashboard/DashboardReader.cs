@@ -33,6 +33,7 @@ internal sealed partial class DashboardReader(ResultsStore store, TimeProvider t
         if (await store.GetTrialAsync(trialId, ct) is not { } row) return null;
         var epochs = await store.GetEpochsAsync(trialId, ct);
         var snapshots = await store.SnapshotEpochsAsync(trialId, ct);
+        var best = await store.GetStoredBestAsync(trialId, ct);
         var kept = snapshots.ToHashSet();
         var layers = new List<ConvLayer>();
         if (snapshots.Count > 0)
@@ -43,7 +44,8 @@ internal sealed partial class DashboardReader(ResultsStore store, TimeProvider t
             MetricText.Loss(e.Validation?.Loss), PercentText.Format(e.Validation?.Accuracy), MetricText.Loss(e.Test?.Loss), PercentText.Format(e.Test?.Accuracy),
             e.Epoch == 0 ? "–" : e.Seconds.ToString("F1", CultureInfo.InvariantCulture), kept.Contains(e.Epoch))).ToList();
         return new TrialDetail(row.Id, row.SweepId, row.Architecture, row.Dataset, row.Status.ToText(),
-            [.. TrialSettings.Of(row).Select(s => new Setting(s.Name, s.Value))], table, layers, snapshots);
+            [.. TrialSettings.Of(row).Select(s => new Setting(s.Name, s.Value))], table, layers, snapshots, best?.Epoch, best?.Value,
+            [.. TrialCurves.Of(row.Id, $"trial {row.Id}", epochs, TrialCurves.TrialPageWidth)]);
     }
 
     /// <summary>

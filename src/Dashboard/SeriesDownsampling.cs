@@ -1,3 +1,5 @@
+using Experiments.Store;
+
 namespace Experiments.Dashboard;
 
 /// <summary>One curve as the browser draws it: x (epochs) ascending, y with null where nothing was measured or the value is not finite.</summary>
@@ -43,5 +45,34 @@ public static class SeriesDownsampling
         return new CurvePoints(kept.ConvertAll(i => curve.X[i]), kept.ConvertAll(i => curve.Y[i]));
 
         int Bucket(double x) => span <= 0 ? 0 : Math.Min(buckets - 1, (int)((x - first) / span * buckets));
+    }
+}
+
+/// <summary>One trial's learning curves from its recorded epochs, as the compare page and the trial page draw them.</summary>
+internal static class TrialCurves
+{
+    /// <summary>The width, in pixels, the trial page's curves are cut to: wider than its charts.</summary>
+    public const int TrialPageWidth = 1200;
+
+    /// <summary>Each split's loss and accuracy, in the order the charts list them (losses in nats, accuracies as fractions).</summary>
+    private static readonly IReadOnlyList<(string Metric, Func<EpochRecord, double?> Read)> Metrics =
+    [
+        ("train_loss", e => e.Train?.Loss), ("val_loss", e => e.Validation?.Loss), ("test_loss", e => e.Test?.Loss),
+        ("train_accuracy", e => e.Train?.Accuracy), ("val_accuracy", e => e.Validation?.Accuracy), ("test_accuracy", e => e.Test?.Accuracy),
+    ];
+
+    /// <summary>
+    /// The curves of the trained epochs (epoch 0 is the untrained baseline, as on the sweep page), each cut to
+    /// <paramref name="width"/> (<see cref="SeriesDownsampling.MinMaxLast"/>); a metric never measured has none.
+    /// </summary>
+    public static IEnumerable<TrialCurve> Of(long trial, string name, IEnumerable<EpochRecord> epochs, int width)
+    {
+        var trained = epochs.Where(e => e.Epoch > 0).OrderBy(e => e.Epoch).ToList();
+        foreach (var (metric, read) in Metrics)
+        {
+            var y = trained.Select(e => read(e) is { } v && double.IsFinite(v) ? v : (double?)null).ToList();
+            if (y.All(v => v is null)) continue;
+            yield return new TrialCurve(trial, name, metric, SeriesDownsampling.MinMaxLast(new CurvePoints(trained.ConvertAll(e => (double)e.Epoch), y), width));
+        }
     }
 }

@@ -34,6 +34,9 @@ public sealed record TrialDefinition(
 /// </summary>
 public sealed record TrainingContext(int TrainImages, int ValidationImages, int TestImages, string CodeVersion, string Host);
 
+/// <summary>A trial's best trained epoch and the ranking metric's value at it, as stored on the trial (migration 0012).</summary>
+public sealed record StoredBest(int Epoch, double Value);
+
 /// <summary>
 /// A trial with its summary. BestEpoch is the trained epoch (epoch 0, the untrained model, never counts) with the
 /// highest validation accuracy (from <c>trial_summary</c>), except in <see cref="ResultsStore.TopAsync"/>, where it is

@@ -554,6 +554,20 @@ public sealed partial class ResultsStore : IAsyncDisposable
             return (long)(await command.ExecuteScalarAsync(token))!;
         }, ct);
 
+    /// <summary>
+    /// The trial's best trained epoch and the ranking metric's value there, as the store keeps them on the trial row
+    /// (migration 0012: by its sweep's metric and goal, val_accuracy outside a sweep); null while no trained epoch has a
+    /// finite value. Reads the trials row alone: the trial page asks on every live update.
+    /// </summary>
+    public Task<StoredBest?> GetStoredBestAsync(long trialId, CancellationToken ct = default) =>
+        RunAsync<StoredBest?>(async token =>
+        {
+            await using var command = _dataSource.CreateCommand("SELECT best_metric_epoch, best_metric_value FROM trials WHERE id = @trial AND best_metric_epoch IS NOT NULL");
+            command.Parameters.AddWithValue("trial", trialId);
+            await using var reader = await command.ExecuteReaderAsync(token);
+            return await reader.ReadAsync(token) ? new StoredBest(reader.GetInt32(0), reader.GetDouble(1)) : null;
+        }, ct);
+
     /// <summary>The trial's epochs that have a weight snapshot, ascending: every recorded epoch except a diverged one.</summary>
     public Task<IReadOnlyList<int>> SnapshotEpochsAsync(long trialId, CancellationToken ct = default) =>
         RunAsync<IReadOnlyList<int>>(async token =>

@@ -163,6 +163,30 @@ public sealed class Analysing_a_sweeps_parameters(RecordedSweepDashboard dashboa
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_slices_title_has_its_own_band_above_every_axis_label()
+    {
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        await Expect(page.Locator("#slices .slice")).ToHaveCountAsync(2);
+        foreach (var parameter in new[] { "arch", "lr" })
+        {
+            // Every text the chart drew (title, axis names, tick labels) with its box, read from the chart itself.
+            var texts = await page.Locator($"#slices .slice[data-parameter='{parameter}']").EvaluateAsync<JsonElement>("""
+                box => echarts.getInstanceByDom(box).getZr().storage.getDisplayList(true)
+                  .filter(e => e.style && typeof e.style.text === 'string' && e.style.text !== '')
+                  .map(e => { const r = e.getBoundingRect().clone(); if (e.transform) r.applyTransform(e.transform); return { text: e.style.text, top: r.y, bottom: r.y + r.height }; })
+                """);
+            var all = texts.EnumerateArray().Select(t => (Text: t.GetProperty("text").GetString()!, Top: t.GetProperty("top").GetDouble(), Bottom: t.GetProperty("bottom").GetDouble())).ToList();
+            var title = all.Single(t => t.Text == $"val_accuracy by {parameter}");
+            Assert.Contains(all, t => t.Text == "%");
+            foreach (var other in all.Where(t => t != title))
+                Assert.True(other.Top >= title.Bottom, $"\"{other.Text}\" (from {other.Top:F1} px) runs into the title \"{title.Text}\" (down to {title.Bottom:F1} px)");
+        }
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
     private static string Percent(double share) => (share * 100).ToString("F1", CultureInfo.InvariantCulture) + "%";
 
     private static async Task<IReadOnlyList<long>> RowsAsync(Microsoft.Playwright.IPage page) =>

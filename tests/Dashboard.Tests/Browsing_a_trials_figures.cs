@@ -22,28 +22,32 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     public async Task Sliding_to_an_epoch_shows_that_epochs_stored_confusion_counts_and_per_class_f1_and_the_charts_viz_draws()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var best = await BestEpochAsync(dashboard, trial);
+        // The slider starts at the stored best epoch; the other trained epoch is the one slid to.
+        var other = best == 1 ? 2 : 1;
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await ScrollIntoSightAsync(page, "#classification-section");
-        // The slider starts at the latest epoch, 2; epoch 1 is the one slid to.
-        await Expect(page.Locator("#class-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)", Patiently);
-        await page.Locator("#class-epoch-slider").FillAsync("1");
-        await Expect(page.Locator("#classification-note")).ToContainTextAsync("test split, epoch 1:", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#class-epoch-label")).ToHaveTextAsync(EpochLabel(best, best, [0, 1, 2]), Patiently);
+        await page.Locator("#class-epoch-slider").FillAsync($"{other}");
+        await Expect(page.Locator("#classification-note")).ToContainTextAsync($"test split, epoch {other}:", new() { Timeout = 30_000 });
 
-        var (confusion, f1) = await StoredAsync(trial, epoch: 1, "test");
-        var shownCounts = await page.Locator("#confusion-table tbody tr").EvaluateAllAsync<int[][]>(
-            "rows => rows.map(r => [...r.querySelectorAll('td')].map(td => Number(td.textContent)))");
-        Assert.Equal(confusion, shownCounts);
+        var (confusion, f1) = await StoredAsync(trial, other, "test");
         var shownF1 = await page.Locator("#per-class tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.querySelectorAll('td')[2].textContent)");
         Assert.Equal(f1.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)), shownF1);
-        // Epoch 1's counts differ from the latest epoch's, so the slider really moved the table.
-        Assert.NotEqual((await StoredAsync(trial, epoch: 2, "test")).Confusion, shownCounts);
 
-        await WaitForPictureAsync(page, "#confusion", "epoch=1");
-        Assert.Equal(File.ReadAllBytes(Viz("confusion", trial, "--epoch", "1", "--split", "test").Single(p => p.EndsWith(".svg", StringComparison.Ordinal))),
-            await BytesAsync(page, "#confusion"));
-        await WaitForPictureAsync(page, "#roc", "epoch=1");
-        Assert.Equal(File.ReadAllBytes(Viz("roc", trial, "--epoch", "1", "--split", "test").Single(p => p.EndsWith(".svg", StringComparison.Ordinal))),
+        // The confusion matrix is shown once, as the chart viz confusion draws, with every stored count written in its cell.
+        await Expect(page.Locator("#classification-section table.confusion, #classification-section img[alt='confusion matrix']")).ToHaveCountAsync(1);
+        await WaitForPictureAsync(page, "#confusion", $"epoch={other}");
+        var chart = await BytesAsync(page, "#confusion");
+        Assert.Equal(File.ReadAllBytes(Viz("confusion", trial, "--epoch", $"{other}", "--split", "test").Single(p => p.EndsWith(".svg", StringComparison.Ordinal))), chart);
+        var written = CellNumbers(chart);
+        foreach (var count in confusion.SelectMany(row => row).GroupBy(n => n))
+            Assert.True(written.Count(n => n == count.Key) >= count.Count(), $"the chart writes {count.Key} fewer than the {count.Count()} times the stored matrix holds it");
+        // The two epochs' counts differ, so the slider really moved the chart.
+        Assert.NotEqual((await StoredAsync(trial, best, "test")).Confusion, confusion);
+        await WaitForPictureAsync(page, "#roc", $"epoch={other}");
+        Assert.Equal(File.ReadAllBytes(Viz("roc", trial, "--epoch", $"{other}", "--split", "test").Single(p => p.EndsWith(".svg", StringComparison.Ordinal))),
             await BytesAsync(page, "#roc"));
         Assert.Empty(Unexpected(watched));
         await page.CloseAsync();
@@ -77,6 +81,7 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     public async Task The_feature_maps_grad_cam_probabilities_and_kernel_change_shown_for_a_layer_image_and_epoch_are_what_the_viz_commands_write()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var best = await BestEpochAsync(dashboard, trial);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await Expect(page.Locator("#image-note")).ToContainTextAsync("test images", new() { Timeout = 30_000 });
@@ -93,7 +98,11 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
 
         // lenet-matconvnet's only ReLU outputs 1×1 maps, so Grad-CAM is drawn at a chosen layer: 2, the second convolution.
         await ScrollIntoSightAsync(page, "#attribution-view");
-        await page.Locator("#attribution-method").SelectOptionAsync("gradcam");
+        // The methods are a row of buttons, one of them pressed.
+        await Expect(page.Locator("#attribution-method button[aria-pressed='true']")).ToHaveTextAsync(["saliency"]);
+        await page.Locator("#attribution-method button[data-method='gradcam']").ClickAsync();
+        await Expect(page.Locator("#attribution-method button[aria-pressed='true']")).ToHaveTextAsync(["Grad-CAM"]);
+        await Expect(page.Locator("#attribution-method button")).ToHaveTextAsync(["saliency", "Grad-CAM", "CAM"]);
         // With no default layer the view says why once, in the dashboard's words, and asks for no picture it cannot draw.
         await Expect(page.Locator("#attribution-note")).ToContainTextAsync("Name a layer to draw one anyway with \"Grad-CAM layer\" above");
         await Expect(page.Locator("#attribution-picture-error")).ToBeEmptyAsync();
@@ -112,8 +121,8 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
 
         await ScrollIntoSightAsync(page, "#kernel-view");
         await page.Locator("#kernel-change").CheckAsync();
-        await WaitForPictureAsync(page, "#kernels", "layer=0&epoch=2&change=true");
-        AssertSamePixels(Viz("kernels", trial, "--layer", "0", "--epochs", "2", "--change").Single(p => p.EndsWith(".png", StringComparison.Ordinal)),
+        await WaitForPictureAsync(page, "#kernels", $"layer=0&epoch={best}&change=true");
+        AssertSamePixels(Viz("kernels", trial, "--layer", "0", "--epochs", $"{best}", "--change").Single(p => p.EndsWith(".png", StringComparison.Ordinal)),
             await BytesAsync(page, "#kernels"), "kernel change");
         // Epoch 0 minus itself is 0 everywhere: the page says so, as viz kernels --change does, instead of a blank picture.
         await page.Locator("#epoch-slider").FillAsync("0");
@@ -127,16 +136,20 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     public async Task The_play_button_steps_the_kernel_picture_through_every_stored_epoch_to_the_last()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
+        var best = await BestEpochAsync(dashboard, trial);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await ScrollIntoSightAsync(page, "#kernel-view");
+        await WaitForPictureAsync(page, "#kernels", $"epoch={best}");
+        // At the last epoch, play starts over from the first.
+        await page.Locator("#epoch-slider").FillAsync("2");
         await WaitForPictureAsync(page, "#kernels", "epoch=2");
         await page.EvaluateAsync("() => { window.shownKernels = []; new MutationObserver(() => window.shownKernels.push(document.getElementById('kernels').src.split('epoch=')[1])).observe(document.getElementById('kernels'), { attributes: true, attributeFilter: ['src'] }); }");
         await page.Locator("#play").ClickAsync();
         await Expect(page.Locator("#play")).ToHaveTextAsync("⏸ pause");
         await Expect(page.Locator("#play")).ToHaveTextAsync("▶ play", new() { Timeout = 30_000 });
         Assert.Equal(["0", "1", "2"], await page.EvaluateAsync<string[]>("() => window.shownKernels"));
-        await Expect(page.Locator("#epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)");
+        await Expect(page.Locator("#epoch-label")).ToHaveTextAsync(EpochLabel(2, best, [0, 1, 2]));
         Assert.Empty(Unexpected(watched));
         await page.CloseAsync();
     }
@@ -145,10 +158,11 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
     public async Task The_misclassified_gallery_at_an_epoch_shows_exactly_the_errors_the_stored_confusion_matrix_counts()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var best = await BestEpochAsync(dashboard, trial);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await ScrollIntoSightAsync(page, "#misclassified-section");
-        await Expect(page.Locator("#misclassified-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)", Patiently);
+        await Expect(page.Locator("#misclassified-epoch-label")).ToHaveTextAsync(EpochLabel(best, best, [0, 1, 2]), Patiently);
         await page.Locator("#misclassified-epoch-slider").FillAsync("1");
         await Expect(page.Locator("#misclassified-note")).ToContainTextAsync("wrong at epoch 1", new() { Timeout = 30_000 });
 
@@ -168,12 +182,34 @@ public sealed class Browsing_a_trials_figures(RecordedSweepDashboard dashboard)
         await page.CloseAsync();
     }
 
+    /// <summary>An epoch slider's label as the trial page writes it: the shown epoch of the listed ones (the best one marked ★), and the stored ones when some lack a snapshot.</summary>
+    internal static string EpochLabel(int shown, int best, IEnumerable<int> epochs, IReadOnlyList<int>? stored = null)
+    {
+        string Text(int epoch) => epoch == best ? $"{epoch} ★" : $"{epoch}";
+        return $"{Text(shown)} (of {string.Join(", ", epochs.Select(Text))}{(stored is null ? "" : $"; weights stored at {string.Join(", ", stored)}")})";
+    }
+
+    /// <summary>The trial's best trained epoch as the store keeps it on the trial row, read with SQL as any script would.</summary>
+    internal static async Task<int> BestEpochAsync(RecordedSweepDashboard dashboard, long trial)
+    {
+        await using var connection = new NpgsqlConnection(dashboard.WriterConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select best_metric_epoch from trials where id = @trial", connection);
+        command.Parameters.AddWithValue("trial", trial);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>
     /// What went wrong on the page, but for picture requests the page itself dropped: a slider moved on (or play
     /// stepped on) before the previous epoch's picture arrived, so the browser cancelled it.
     /// </summary>
     internal static IEnumerable<string> Unexpected(WatchedPage watched) =>
         watched.Errors.Where(e => !(e.StartsWith("request failed: ", StringComparison.Ordinal) && (e.Contains(".png?", StringComparison.Ordinal) || e.Contains(".svg?", StringComparison.Ordinal))));
+
+    /// <summary>The whole numbers an SVG chart writes in its text elements (a confusion matrix's cell counts among them).</summary>
+    private static List<int> CellNumbers(byte[] svg) =>
+        [.. System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(svg)).Descendants().Where(e => e.Name.LocalName == "text")
+            .Select(e => e.Value.Trim()).Where(t => t.Length > 0 && t.All(char.IsAsciiDigit)).Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
 
     /// <summary>The stored confusion matrix and per-class F1 of one split at one epoch, read with SQL as any script would.</summary>
     private async Task<(int[][] Confusion, double[] F1)> StoredAsync(long trial, int epoch, string split)

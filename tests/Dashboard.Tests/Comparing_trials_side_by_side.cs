@@ -34,12 +34,12 @@ public sealed class Comparing_trials_side_by_side(RecordedSweepDashboard dashboa
         await Expect(architecture.Locator("td")).ToHaveTextAsync(["lenet-matconvnet", "lenet-matconvnet"]);
         await Expect(architecture).Not.ToHaveClassAsync("differs");
 
-        // One chart per kind with the two trials' train and validation lines, and nothing of the other trials.
+        // One chart per kind with the two trials' train, validation and test lines, and nothing of the other trials.
         var legend = page.Locator("#compare-loss .curve-legend li");
         await Expect(legend).ToHaveCountAsync(2);
         await Expect(legend.Nth(0)).ToContainTextAsync($"trial {slow} · lr=1e-3 train");
         await Expect(legend.Nth(1)).ToContainTextAsync($"trial {fast} · lr=3e-3 train");
-        await Expect(legend.Nth(1)).ToContainTextAsync(" validation ");
+        await Expect(legend.Nth(1)).ToContainTextAsync(" val loss · best ");
 
         // Both pictures start at the latest epoch both kept (2); the one slider takes both to epoch 0.
         await WaitForPicturesAsync(page, 2);

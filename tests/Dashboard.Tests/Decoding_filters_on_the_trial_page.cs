@@ -20,24 +20,26 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
     public async Task Moving_the_epoch_slider_changes_the_decoded_filters_to_the_picture_and_reconstruction_error_viz_decode_gives_for_that_epoch()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var best = await BestEpochAsync(dashboard, trial);
+        var other = best == 1 ? 2 : 1;
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await ScrollIntoSightAsync(page, "#decode-view");
-        // Layer 2, 003's L3, is chosen first: layer 0's decoded filters are its own kernels. The slider starts at the latest epoch.
-        await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
+        // Layer 2, 003's L3, is chosen first: layer 0's decoded filters are its own kernels. The slider starts at the best epoch.
+        await WaitForPictureAsync(page, "#decode-filters", $"layer=2&epoch={best}");
         await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2");
         var latest = await BytesAsync(page, "#decode-filters");
 
-        await page.Locator("#decode-epoch-slider").FillAsync("1");
-        await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=1");
-        var (written, printed, report) = Decode(trial, "--layer", "2", "--epoch", "1");
+        await page.Locator("#decode-epoch-slider").FillAsync($"{other}");
+        await WaitForPictureAsync(page, "#decode-filters", $"layer=2&epoch={other}");
+        var (written, printed, report) = Decode(trial, "--layer", "2", "--epoch", $"{other}");
         var shown = await BytesAsync(page, "#decode-filters");
         AssertSamePixels(written.Single(p => p.EndsWith("-filters.png", StringComparison.Ordinal)), shown, "decoded filters");
         Assert.NotEqual(latest, shown);
 
         // The error line is the command's own, and the number behind it is the one its report holds.
         var words = printed.Split('\n').Single(l => l.StartsWith("reconstruction MSE (003, eq. 3): ", StringComparison.Ordinal))["reconstruction MSE (003, eq. 3): ".Length..].Trim();
-        await Expect(page.Locator("#decode-error-note")).ToHaveTextAsync($"Reconstruction MSE (003, eq. 3) of layer 2 at epoch 1: {words}", new() { Timeout = 60_000 });
+        await Expect(page.Locator("#decode-error-note")).ToHaveTextAsync($"Reconstruction MSE (003, eq. 3) of layer 2 at epoch {other}: {words}", new() { Timeout = 60_000 });
         var mean = report.RootElement.GetProperty("reconstructionMse").GetProperty("mean").GetDouble();
         Assert.Equal(mean, double.Parse((await page.Locator("#decode-error-note").GetAttributeAsync("data-mean"))!, CultureInfo.InvariantCulture));
         Assert.Empty(Unexpected(watched));
@@ -84,19 +86,20 @@ public sealed class Decoding_filters_on_the_trial_page(RecordedSweepDashboard da
     public async Task Nothing_is_decoded_until_the_decoded_filters_are_scrolled_into_sight()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 1e-3);
+        var best = await BestEpochAsync(dashboard, trial);
         var page = await dashboard.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 600 } });
         var asked = new List<string>();
         page.Request += (_, request) => { if (request.Url.Contains("/decode?", StringComparison.Ordinal) || request.Url.Contains("/decode/filters.png", StringComparison.Ordinal)) asked.Add(request.Url); };
         await page.GotoAsync($"{dashboard.Url}/trials/{trial}");
         // The page has listed the layers that decode and set the view's epochs, which would have drawn it at once.
         await Expect(page.Locator("#decode-layer")).ToHaveValueAsync("2", new() { Timeout = 30_000 });
-        await Expect(page.Locator("#decode-epoch-label")).ToHaveTextAsync("2 (of 0, 1, 2)");
+        await Expect(page.Locator("#decode-epoch-label")).ToHaveTextAsync(EpochLabel(best, best, [0, 1, 2]));
         Assert.Null(await page.Locator("#decode-filters").GetAttributeAsync("src"));
         Assert.Empty(asked);
 
         await ScrollIntoSightAsync(page, "#decode-view");
-        await WaitForPictureAsync(page, "#decode-filters", "layer=2&epoch=2");
-        Assert.Contains(asked, url => url.Contains("/decode/filters.png?layer=2&epoch=2", StringComparison.Ordinal));
+        await WaitForPictureAsync(page, "#decode-filters", $"layer=2&epoch={best}");
+        Assert.Contains(asked, url => url.Contains($"/decode/filters.png?layer=2&epoch={best}", StringComparison.Ordinal));
         await page.CloseAsync();
     }
 

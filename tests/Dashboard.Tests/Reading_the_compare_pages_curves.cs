@@ -7,15 +7,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Experiments.Dashboard.Tests;
 
 /// <summary>
-/// The compare page's learning curves in Chromium carry the sweep page's compact legend (one entry per trial with its
-/// latest train and validation value) and its readout (hovering names the one line under the cursor), as
+/// The compare page's learning curves in Chromium carry the sweep page's compact legend (one entry per trial with each
+/// split's best value and epoch, train solid, validation dashed, test dotted) and its readout (hovering names the one line under the cursor), as
 /// <see cref="Reading_the_learning_curves"/> checks them on the sweep page.
 /// </summary>
 [Collection(RecordedSweepDashboard.Collection)]
 public sealed class Reading_the_compare_pages_curves(RecordedSweepDashboard dashboard)
 {
     [Fact]
-    public async Task The_legend_lists_each_compared_trial_once_with_its_latest_train_and_validation_loss()
+    public async Task The_legend_lists_each_compared_trial_once_with_each_splits_best_loss_and_its_epoch()
     {
         var (lenet, mlp) = (dashboard.Trial("lenet-matconvnet", 3e-3), dashboard.Trial("ffnn-100", 1e-3));
         var watched = await dashboard.OpenAsync($"/compare?trials={lenet},{mlp}");
@@ -26,10 +26,13 @@ public sealed class Reading_the_compare_pages_curves(RecordedSweepDashboard dash
         var names = await NamesAsync(lenet, mlp);
         foreach (var trial in new[] { lenet, mlp })
         {
-            var last = (await dashboard.ReadOnlyStore.GetEpochsAsync(trial))[^1];
+            var epochs = await dashboard.ReadOnlyStore.GetEpochsAsync(trial);
             await Expect(legend.Filter(new() { HasText = $"trial {trial} · " })).ToHaveTextAsync(
-                $"trial {trial} · {names[trial]} train {Loss(last.Train!.Loss)} validation {Loss(last.Validation!.Loss)}");
+                Reading_the_learning_curves.LegendEntry($"trial {trial} · {names[trial]}", epochs, "loss"));
         }
+        // The test split is sent and drawn too, dotted, as on the sweep page.
+        await Reading_the_learning_curves.AssertLineStylesAsync(watched.Page, "#compare-loss", 2);
+        await Reading_the_learning_curves.AssertLineStylesAsync(watched.Page, "#compare-accuracy", 2);
         Assert.Empty(watched.Errors);
         await watched.Page.CloseAsync();
     }
@@ -42,13 +45,13 @@ public sealed class Reading_the_compare_pages_curves(RecordedSweepDashboard dash
         var page = watched.Page;
         await Expect(page.Locator("#compare-loss .curve-readout")).ToHaveTextAsync("hover a line to read its value", new() { Timeout = 30_000 });
         var text = await HoverDownTheLastEpochAsync(page, "#compare-loss", "epoch 2 · ");
-        var match = Regex.Match(text, @"^epoch 2 · trial (\d+) · (.+) (train|validation): (\d+\.\d{4})$");
+        var match = Regex.Match(text, @"^epoch 2 · trial (\d+) · (.+) (train|validation|test): (\d+\.\d{4})$");
         Assert.True(match.Success, $"the readout says \"{text}\"");
         var trial = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.Contains(trial, new[] { slow, fast });
         Assert.Equal((await NamesAsync(slow, fast))[trial], match.Groups[2].Value);
         var epoch = (await dashboard.ReadOnlyStore.GetEpochsAsync(trial)).Single(e => e.Epoch == 2);
-        Assert.Equal(Loss(match.Groups[3].Value == "train" ? epoch.Train!.Loss : epoch.Validation!.Loss), match.Groups[4].Value);
+        Assert.Equal(Loss((match.Groups[3].Value switch { "train" => epoch.Train, "test" => epoch.Test, _ => epoch.Validation })!.Loss), match.Groups[4].Value);
         Assert.Empty(watched.Errors);
         await page.CloseAsync();
     }

@@ -15,6 +15,7 @@ public sealed class Reading_the_feature_maps_at_their_own_size(RecordedSweepDash
     public async Task A_feature_map_grid_wider_than_the_page_is_drawn_pixel_for_pixel_in_a_frame_that_scrolls_to_its_far_end()
     {
         var trial = dashboard.Trial("lenet-matconvnet", 3e-3);
+        var best = await BestEpochAsync(dashboard, trial);
         var watched = await dashboard.OpenAsync($"/trials/{trial}");
         var page = watched.Page;
         await page.SetViewportSizeAsync(900, 800);
@@ -22,7 +23,7 @@ public sealed class Reading_the_feature_maps_at_their_own_size(RecordedSweepDash
         await Expect(page.Locator("#map-layer option")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await page.Locator("#map-layer").SelectOptionAsync("0");
         await ScrollIntoSightAsync(page, "#maps-view");
-        await WaitForPictureAsync(page, "#maps-picture", "layer=0&image=0&split=test&epoch=2");
+        await WaitForPictureAsync(page, "#maps-picture", $"layer=0&image=0&split=test&epoch={best}");
 
         var sizes = await page.Locator("#maps-picture").EvaluateAsync<double[]>(
             "i => [i.getBoundingClientRect().width, i.getBoundingClientRect().height, i.naturalWidth, i.naturalHeight, i.parentElement.clientWidth, i.parentElement.scrollWidth]");

@@ -42,7 +42,7 @@ async function sqlPage(main) {
       if (!response.ok) throw new Error(answer.error || `${response.status} ${response.statusText}`);
       table.replaceChildren(
         el('thead', {}, el('tr', {}, answer.columns.map(c => el('th', { text: c })))),
-        el('tbody', {}, answer.rows.map(row => el('tr', {}, row.map(v => el('td', { class: v === null ? 'null' : null, text: v === null ? 'null' : v }))))));
+        el('tbody', {}, answer.rows.map(row => el('tr', {}, row.map(sqlCell)))));
       status.textContent = `${answer.rows.length} row(s) in ${answer.milliseconds.toFixed(0)} ms` + (answer.truncated ? ` (${answer.truncated})` : '');
     } catch (e) {
       table.replaceChildren();
@@ -65,6 +65,16 @@ async function sqlPage(main) {
   } catch (e) {
     showError(relations, e);
   }
+}
+
+/**
+ * One cell of a query's answer. A JSON value (an object or array: hyperparameters, a confusion matrix) is clamped to
+ * one line, its whole text in the tooltip: written out, one such cell made its row dozens of lines tall.
+ */
+function sqlCell(value) {
+  if (value === null) return el('td', { class: 'null', text: 'null' });
+  const json = /^\s*[[{]/.test(value);
+  return el('td', { class: json ? 'json' : null, title: json ? value : null, text: value });
 }
 
 // ---------- the trial page's downloads ----------
@@ -151,7 +161,7 @@ async function comparePage(main) {
     el('p', { class: 'muted', text: 'One slider moves every trial: each picture is the one viz kernels draws for that trial, layer and epoch.' }), pictures);
   content.append(
     el('section', {}, el('h2', { text: 'Settings' }), el('p', { class: 'muted', text: 'Highlighted: the settings that differ.' }), settings),
-    el('section', {}, el('h2', { text: 'Learning curves' }), el('p', { class: 'muted', text: 'Solid: train; dashed: validation.' }), lossChart, accuracyChart),
+    el('section', {}, el('h2', { text: 'Learning curves' }), el('p', { class: 'muted', text: 'Solid: train; dashed: validation; dotted: test.' }), lossChart, accuracyChart),
     kernels);
 
   function showKernels() {
@@ -169,20 +179,7 @@ async function comparePage(main) {
   const charts = new Map();
   function drawCurves(view) {
     const colour = new Map(view.trials.map((t, i) => [t.id, PALETTE[i % PALETTE.length]]));
-    const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
-    for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
-      const scale = kind === 'accuracy' ? 100 : 1;
-      // The sweep page's compact legend (compactCurveChart): each trial once, its train and validation line under one name.
-      const entries = new Map();
-      for (const c of view.curves.filter(c => c.metric.endsWith(kind))) {
-        if (!entries.has(c.trial)) entries.set(c.trial, { name: `trial ${c.trial} · ${c.name}`, colour: colour.get(c.trial), lines: {} });
-        entries.get(c.trial).lines[c.metric.startsWith('train') ? 'train' : 'validation'] =
-          { x: c.points.x, y: c.points.y.map(v => v === null ? null : v * scale), low: null, high: null };
-      }
-      const drawn = compactCurveChart(container, kind, label, [...entries.values()],
-        { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260, log: false }, charts.get(kind));
-      if (drawn) charts.set(kind, drawn); else charts.delete(kind);
-    }
+    drawTrialCurves(view.curves, { lossChart, accuracyChart }, charts, c => `trial ${c.trial} · ${c.name}`, trial => colour.get(trial));
   }
 
   await live(async () => {

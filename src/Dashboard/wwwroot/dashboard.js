@@ -32,6 +32,12 @@ function showError(container, error) {
   container.replaceChildren(el('p', { class: 'error', role: 'alert', text: error.message || String(error) }));
 }
 
+/** An accuracy as every table writes it: × 100, rounded half away from zero to two decimals. */
+function percent2(fraction) {
+  const scaled = Math.round(Math.abs(fraction) * 10000) / 100 * Math.sign(fraction);
+  return `${scaled.toFixed(2)}%`;
+}
+
 /** Seconds as "4 min 12 s", "1 h 5 min" or "37 s". */
 function duration(seconds) {
   if (seconds === null || seconds === undefined || !isFinite(seconds)) return '–';
@@ -204,7 +210,7 @@ async function sweepPage(main) {
     analysis.element,
     el('section', {}, el('h2', { text: 'Learning curves' }),
       el('label', {}, logToggle, ' log loss axis'), curveControls(state, () => drawCurves()), curvesNote,
-      el('p', { class: 'muted', text: 'Solid: train; dashed: validation. The curves follow the table\'s filter; tick trials to show only those.' }),
+      el('p', { class: 'muted', text: 'Solid: train; dashed: validation; dotted: test. The curves follow the table\'s filter; tick trials to show only those.' }),
       lossChart, accuracyChart));
   main.replaceChildren(title, content);
   if (window.sweepCompare) window.sweepCompare(content, state);
@@ -258,7 +264,7 @@ async function sweepPage(main) {
           case 'best': return el('td', { class: 'num', 'data-column': 'best', text: trial.bestText });
           case 'epoch': return el('td', { class: 'num', 'data-column': 'epoch', text: trial.bestEpoch ?? '–' });
           case 'epochs': return el('td', { class: 'num', 'data-column': 'epochs', text: `${trial.epochsTrained}/${trial.plannedEpochs}` });
-          case 'heartbeat': return el('td', { title: trial.heartbeatAt || '', text: ago(trial.heartbeatAt) });
+          case 'heartbeat': return el('td', { class: 'heartbeat', title: trial.heartbeatAt || '', text: ago(trial.heartbeatAt) });
           case 'error': return el('td', { class: 'error-text', text: trial.error || '' });
           case 'attempts': return el('td', { class: 'num', text: trial.attempts });
           case 'worker': return el('td', { text: trial.worker || '–' });
@@ -303,10 +309,15 @@ async function trialPage(main) {
   const title = el('h1', { id: 'trial-title', text: `Trial ${id}` });
   const settings = el('table', { id: 'settings', class: 'settings' });
   const epochs = el('table', { id: 'epochs' });
+  const curves = { lossChart: el('div', { id: 'trial-loss', class: 'chart' }), accuracyChart: el('div', { id: 'trial-accuracy', class: 'chart' }) };
+  const charts = new Map();
   // The figures and the inside-the-network views (trial-figures.js).
   const figures = trialFigures(id);
   const content = el('div', {}, el('section', {}, el('h2', { text: 'Settings' }), settings),
-    el('section', {}, el('h2', { text: 'Epochs' }), epochs), figures.sections);
+    el('section', {}, el('h2', { text: 'Epochs' }), epochs),
+    el('section', { id: 'trial-curves' }, el('h2', { text: 'Learning curves' }),
+      el('p', { class: 'muted', text: 'Solid: train; dashed: validation; dotted: test.' }), curves.lossChart, curves.accuracyChart),
+    figures.sections);
   main.replaceChildren(title, content);
 
   await live(async () => {
@@ -319,8 +330,10 @@ async function trialPage(main) {
       if (window.trialExports) window.trialExports(content, detail);
       epochs.replaceChildren(
         el('thead', {}, el('tr', {}, ['epoch', 'lr', 'train loss', 'train acc', 'val loss', 'val acc', 'test loss', 'test acc', 'seconds', 'weights'].map(h => el('th', { text: h })))),
-        el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch }, [e.epoch, e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
+        el('tbody', {}, detail.epochs.map(e => el('tr', { 'data-epoch': e.epoch, class: e.epoch === detail.bestEpoch ? 'best' : null,
+          title: e.epoch === detail.bestEpoch ? `${BEST_MARK} the trial's best epoch by the sweep's metric` : null }, [epochText(e.epoch, detail.bestEpoch), e.learningRate, e.trainLoss, e.trainAccuracy, e.valLoss, e.valAccuracy,
           e.testLoss, e.testAccuracy, e.seconds, e.keptWeights ? '✓' : '—'].map(v => el('td', { class: 'num', text: v }))))));
+      if (typeof uPlot !== 'undefined') drawTrialCurves(detail.curves, curves, charts, () => `trial ${detail.id}`, () => PALETTE[0]);
       figures.update(detail);
     } catch (error) {
       showError(content, error);

@@ -42,16 +42,21 @@ function curveControls(state, redraw) {
   return el('span', { class: 'curve-controls' },
     el('label', { title: 'TensorBoard\'s debiased exponential moving average; 0 draws the raw values' }, ' smoothing ', slider, ' ', shown),
     el('label', { title: 'trials that differ only by their seed become one line: the mean, with a band from the lowest to the highest seed' },
-      ' ', group, ' group repeats (mean, min–max band)'));
+      ' ', group, ' group repeats (mean, min–max band)'),
+    // Set by drawSweepCurves: grouping with no repeats to group would otherwise change nothing, silently.
+    ' ', el('span', { id: 'group-note', class: 'note', role: 'status' }));
 }
 
 /**
  * The lines to draw for one metric kind ("loss" or "accuracy"): per trial, or per repeat group with its mean and
- * min/max, after smoothing each trial's own values. Each line: { key, name, members, metric, x, y, low, high }.
+ * min/max, after smoothing each trial's own values. Each line: { key, name, members, metric, x, y, low, high, values,
+ * band }, y, low and high × scale as drawn, values and band ([low, high], groups only) in the metric's own unit (an
+ * accuracy as a fraction).
  */
 function curveLines(state, curves, scale) {
   const trials = new Map(state.detail.trials.map(t => [t.id, t]));
-  const smoothed = curves.map(c => ({ ...c, y: debiasedEma(c.points.y.map(v => v === null ? null : v * scale), state.smoothing), x: c.points.x }));
+  const smoothed = curves.map(c => ({ ...c, y: debiasedEma(c.points.y, state.smoothing), x: c.points.x }));
+  const scaled = values => values.map(v => v === null || v === undefined ? null : v * scale);
   const groups = new Map();
   for (const curve of smoothed) {
     const trial = trials.get(curve.trial);
@@ -62,7 +67,7 @@ function curveLines(state, curves, scale) {
   return [...groups.entries()].map(([key, members]) => {
     if (members.length === 1) {
       const [only] = members;
-      return { key, name: only.name, members: [only.trial], metric: only.metric, x: only.x, y: only.y, low: null, high: null };
+      return { key, name: only.name, members: [only.trial], metric: only.metric, x: only.x, y: scaled(only.y), low: null, high: null, values: only.y };
     }
     // Epochs may differ between seeds (one still running, or cut into other buckets): align them, then take each epoch's values.
     const joined = uPlot.join(members.map(m => [m.x, m.y]));
@@ -73,18 +78,56 @@ function curveLines(state, curves, scale) {
       low.push(values.length ? Math.min(...values) : null);
       high.push(values.length ? Math.max(...values) : null);
     }
-    return { key, name: `${groupName(members[0].name)} (${members.length} seeds)`, members: members.map(m => m.trial), metric: members[0].metric, x, y, low, high };
+    return { key, name: `${groupName(members[0].name)} (${members.length} seeds)`, members: members.map(m => m.trial), metric: members[0].metric,
+      x, y: scaled(y), low: scaled(low), high: scaled(high), values: y, band: [low, high] };
   });
 }
 
-/** The last drawn value of a line, as the legend writes it. */
-function lastValue(line, kind) {
-  for (let i = line.y.length - 1; i >= 0; i--)
-    if (line.y[i] !== null) {
-      const text = v => kind === 'accuracy' ? `${v.toFixed(2)}%` : v.toFixed(4);
-      return line.low ? `${text(line.y[i])} (${text(line.low[i])}–${text(line.high[i])})` : text(line.y[i]);
-    }
-  return '–';
+/**
+ * How each split's line is drawn and named in the legends: train solid, validation dashed, test dotted. dash is
+ * uPlot's (and the legend sample's SVG) dash pattern in pixels.
+ */
+const SPLIT_LINES = {
+  train: { short: 'train', dash: null },
+  validation: { short: 'val', dash: [6, 4] },
+  test: { short: 'test', dash: [2, 3] },
+};
+
+/** The split a curve's metric belongs to (train_loss → train, val_accuracy → validation, test_loss → test). */
+function splitOf(metric) {
+  return metric.startsWith('train') ? 'train' : metric.startsWith('test') ? 'test' : 'validation';
+}
+
+/**
+ * A line's best drawn value (the highest accuracy, the lowest loss; the earliest epoch among equals) as its legend
+ * writes it, "val acc · best 97.50% @ 2", an accuracy with percent2(); a group's with its seeds' range there,
+ * "val loss · best 0.3000 (0.2000–0.4000) @ 2"; "–" for a line without a value.
+ */
+function bestValue(line, kind, split) {
+  let best = -1;
+  for (let i = 0; i < line.values.length; i++) {
+    const v = line.values[i];
+    if (v === null || v === undefined || !isFinite(v)) continue;
+    if (best < 0 || (kind === 'accuracy' ? v > line.values[best] : v < line.values[best])) best = i;
+  }
+  const name = `${SPLIT_LINES[split].short} ${kind === 'accuracy' ? 'acc' : 'loss'}`;
+  if (best < 0) return `${name} · –`;
+  const text = v => kind === 'accuracy' ? percent2(v) : v.toFixed(4);
+  const range = line.band ? ` (${text(line.band[0][best])}–${text(line.band[1][best])})` : '';
+  return `${name} · best ${text(line.values[best])}${range} @ ${line.x[best]}`;
+}
+
+/** A short sample of a split's line for the legend: an SVG line with the chart's colour and dash pattern. */
+function lineSample(colour, split) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', 'line-sample');
+  svg.setAttribute('width', '22');
+  svg.setAttribute('height', '8');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'line');
+  for (const [name, value] of Object.entries({ x1: 0, y1: 4, x2: 22, y2: 4, stroke: colour, 'stroke-width': 1.5 })) line.setAttribute(name, String(value));
+  if (SPLIT_LINES[split].dash) line.setAttribute('stroke-dasharray', SPLIT_LINES[split].dash.join(' '));
+  svg.append(line);
+  return svg;
 }
 
 /**
@@ -100,38 +143,44 @@ function drawSweepCurves(state, { lossChart, accuracyChart, curvesNote }, charts
     : shown && shown.size < allTrials.length ? `showing the ${allTrials.filter(t => shown.has(t)).length} trial(s) the table lists`
     : `showing all ${allTrials.length} trial(s)`;
   const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+  let drawnLines = 0, grouped = false;
   for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
-    const curves = state.curves.filter(c => c.metric.endsWith(kind) && !c.metric.startsWith('test') && (!shown || shown.has(c.trial)));
+    const curves = state.curves.filter(c => c.metric.endsWith(kind) && (!shown || shown.has(c.trial)));
     const lines = curveLines(state, curves, kind === 'accuracy' ? 100 : 1);
+    drawnLines += lines.length;
+    grouped = grouped || lines.some(line => line.members.length > 1);
     // The legend's entries: one per trial or group, in the order the lines come, coloured as the first trial of each.
     const entries = new Map();
     for (const line of lines) {
       const id = line.key.slice(0, line.key.lastIndexOf(' '));
       // A trial keeps its colour whatever else is shown: the colour of its place among all the sweep's trials.
       if (!entries.has(id)) entries.set(id, { name: line.name, colour: PALETTE[allTrials.indexOf(line.members[0]) % PALETTE.length], lines: {} });
-      entries.get(id).lines[line.metric.startsWith('train') ? 'train' : 'validation'] = line;
+      entries.get(id).lines[splitOf(line.metric)] = line;
     }
     const drawn = compactCurveChart(container, kind, label, [...entries.values()],
       { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 300, log: kind === 'loss' && state.logAxis }, charts.get(kind));
     if (drawn) charts.set(kind, drawn); else charts.delete(kind);
   }
+  const groupNote = document.getElementById('group-note');
+  if (groupNote) groupNote.textContent = state.groupRepeats && drawnLines > 0 && !grouped ? 'nothing to group: every trial has a different setting' : '';
 }
 
 /**
  * One learning-curve chart (uPlot) of one metric kind ("loss" or "accuracy") with the compact legend below it, which
- * lists each trial or group once with its latest train and validation value, and a readout above it that names only
- * the line under the cursor. The sweep and compare pages both draw their curves with it. entries: one per trial or
- * group, { name, colour, lines: { train, validation } }, a line being { x, y, low, high } (low/high: a band, or null).
+ * lists each trial or group once with each split's line (SPLIT_LINES: train solid, validation dashed, test dotted) and
+ * its best value and epoch, and a readout above it that names only the line under the cursor. The sweep, compare and
+ * trial pages draw their curves with it. entries: one per trial or group, { name, colour, lines: { train, validation,
+ * test } }, a line being { x, y, low, high, values } (low/high: a band, or null; values: y in the metric's own unit).
  * previous: what this returned for the container last time; when the lines are the same it keeps the chart and only
  * swaps its data, so a live update does not redraw it. Returns { chart, key, legend }, or null when there is no line.
  */
 function compactCurveChart(container, kind, label, entries, { title, width, height, log }, previous) {
   const series = [{ label: 'epoch' }], columns = [], bands = [];
   for (const entry of entries)
-    for (const split of ['train', 'validation']) {
+    for (const split of Object.keys(SPLIT_LINES)) {
       const line = entry.lines[split];
       if (!line) continue;
-      const dash = split === 'validation' ? [6, 4] : undefined;
+      const dash = SPLIT_LINES[split].dash || undefined;
       series.push({ label: `${entry.name} ${split}`, stroke: entry.colour, width: 1.5, spanGaps: true, dash });
       columns.push([line.x, line.y]);
       if (line.low) {
@@ -148,7 +197,7 @@ function compactCurveChart(container, kind, label, entries, { title, width, heig
   container.dataset.lastEpoch = data ? String(data[0][data[0].length - 1]) : '';
   const legend = el('ul', { class: 'curve-legend', 'data-kind': kind }, entries.map(entry => el('li', {},
     el('span', { class: 'swatch', 'data-colour': entry.colour }), el('span', { class: 'legend-name', text: entry.name }),
-    ['train', 'validation'].filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}`, text: ` ${s} ${lastValue(entry.lines[s], kind)}` })))));
+    Object.keys(SPLIT_LINES).filter(s => entry.lines[s]).map(s => el('span', { class: `legend-value ${s}` }, ' ', lineSample(entry.colour, s), bestValue(entry.lines[s], kind, s))))));
   if (previous && previous.key === key) {
     previous.chart.setData(data);
     previous.legend.replaceWith(legend);
@@ -183,7 +232,29 @@ function compactCurveChart(container, kind, label, entries, { title, width, heig
   }, data, container);
   container.append(legend);
   paintSwatches(legend);
+  // The chart on its container, for scripts and tests that read what it draws (its series and their dash patterns).
+  container.curveChart = chart;
   return { chart, key, legend };
+}
+
+/**
+ * The compare and trial pages' loss and accuracy charts (compactCurveChart, no smoothing or groups) of curves as the
+ * server sends them ({ trial, name, metric, points }): each trial once in the legend, named by name(curve) and
+ * coloured by colour(trial id). charts: kind → what compactCurveChart returned, kept between live updates.
+ */
+function drawTrialCurves(curves, { lossChart, accuracyChart }, charts, name, colour) {
+  const width = Math.max(320, Math.min(lossChart.clientWidth || 900, 1100));
+  for (const [kind, container, label] of [['loss', lossChart, 'cross-entropy loss (nats)'], ['accuracy', accuracyChart, 'accuracy (%)']]) {
+    const scale = kind === 'accuracy' ? 100 : 1;
+    const entries = new Map();
+    for (const c of curves.filter(c => c.metric.endsWith(kind))) {
+      if (!entries.has(c.trial)) entries.set(c.trial, { name: name(c), colour: colour(c.trial), lines: {} });
+      entries.get(c.trial).lines[splitOf(c.metric)] = { x: c.points.x, y: c.points.y.map(v => v === null ? null : v * scale), low: null, high: null, values: c.points.y };
+    }
+    const drawn = compactCurveChart(container, kind, label, [...entries.values()],
+      { title: kind === 'loss' ? 'Loss per epoch' : 'Accuracy per epoch', width, height: 260, log: false }, charts.get(kind));
+    if (drawn) charts.set(kind, drawn); else charts.delete(kind);
+  }
 }
 
 /** Colours the legend's swatches from their data attribute: the page's CSP forbids inline style attributes, not CSSOM. */
@@ -363,13 +434,15 @@ function sweepAnalysisSection(state, sweepId, onBrush) {
       entry.chart.setOption({
         animation: false,
         title: { text: `${analysis.metric} by ${p.name}`, textStyle: { fontSize: 13 }, left: 'center' },
-        grid: { left: 56, right: 16, top: 36, bottom: 40 },
+        // The title's own band above the plot, and the y axis's unit on its side: at the top of the axis, where ECharts
+        // puts an axis name, "%" and the highest value's label ran into the title.
+        grid: { left: 56, right: 16, top: 44, bottom: 40 },
         tooltip: { trigger: 'item', formatter: item => `trial ${item.data[2]}: ${p.name} ${item.data[3]}, ${analysis.metric} ${item.data[4]}` },
         // Every category named (ECharts would otherwise drop labels that overlap), each cut to its slot.
         xAxis: categories ? { type: 'category', data: categories, name: p.name, nameLocation: 'middle', nameGap: 26,
           axisLabel: { interval: 0, overflow: 'truncate', width: Math.max(40, 260 / categories.length) } }
           : { type: p.log ? 'log' : 'value', scale: true, name: p.log ? `${p.name} (log)` : p.name, nameLocation: 'middle', nameGap: 26, axisLabel: { formatter: shortNumber } },
-        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '' },
+        yAxis: { type: 'value', scale: true, name: scale === 100 ? '%' : '', nameLocation: 'middle', nameGap: 40 },
         series: [{ type: 'scatter', symbolSize: 8,
           data: trials.map(t => [categories ? categories.indexOf(t.parameterTexts[p.name] ?? '–') : t.parameters[p.name], t.best * scale, t.id, t.parameterTexts[p.name], t.bestText]) }],
       }, { notMerge: true });

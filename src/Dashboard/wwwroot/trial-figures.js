@@ -1,18 +1,12 @@
 // The trial page's figures: every epoch's classification metrics (tables, confusion matrix, ROC), weight health, and
 // the inside-the-network views (kernels, feature maps, saliency / Grad-CAM / CAM, class probabilities). Every picture
 // is the one the matching `viz` command draws, fetched from /api/trials/{id}/…; each view has its own epoch slider and a
-// play button. Uses el() and getJson() from dashboard.js; trialPage() there calls trialFigures().
+// play button. Uses el(), getJson() and percent2() from dashboard.js; trialPage() there calls trialFigures().
 'use strict';
 
 /** Fractions as the CLI's tables write them: four decimals; "–" for an undefined value. */
 function fixed4(value) {
   return value === null || value === undefined || Number.isNaN(value) ? '–' : Number(value).toFixed(4);
-}
-
-/** An accuracy as every table writes it: × 100, rounded half away from zero to two decimals. */
-function percent2(fraction) {
-  const scaled = Math.round(Math.abs(fraction) * 10000) / 100 * Math.sign(fraction);
-  return `${scaled.toFixed(2)}%`;
 }
 
 /**
@@ -38,18 +32,28 @@ function sightOf(element, onFirstSight) {
   };
 }
 
+/** The mark of the trial's best epoch (its stored best by the sweep's metric) wherever the trial page lists epochs. */
+const BEST_MARK = '★';
+
+/** An epoch as the trial page writes it: with BEST_MARK after it when it is the trial's best. */
+function epochText(epoch, best) {
+  return epoch === best ? `${epoch} ${BEST_MARK}` : String(epoch);
+}
+
 /**
  * An epoch slider with a label and a play button over a list of epochs. onChange(epoch) runs when the user moves it,
  * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it. Given the epochs
  * that have a weight snapshot too (setEpochs(epochs, stored)), an epoch without one runs onMissing() instead and says
  * so, with buttons to the nearest stored epochs (a trial with `snapshots: {every: N}`, or pruned); play skips it.
+ * Given the trial's best epoch (setEpochs(epochs, stored, best)), the slider starts there and marks it with BEST_MARK.
  */
 function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   const slider = el('input', { id: `${prefix}epoch-slider`, type: 'range', min: 0, max: 0, step: 1, value: 0, 'aria-label': 'epoch' });
-  const label = el('span', { id: `${prefix}epoch-label` });
+  const label = el('span', { id: `${prefix}epoch-label`, title: `${BEST_MARK}: the trial's best epoch by the sweep's metric` });
   const play = el('button', { id: `${prefix}play`, type: 'button', class: 'play', text: '▶ play', title: 'step through the epochs' });
   const missing = el('span', { id: `${prefix}no-snapshot`, class: 'no-snapshot', role: 'status' });
-  let epochs = [], stored = null, index = null, timer = null;
+  // moved: the user chose an epoch (slider, play, a nearest-epoch button); until then the slider follows the best epoch.
+  let epochs = [], stored = null, best = null, index = null, timer = null, moved = false;
   // Replaced by drawWhenInSight(): onChange waits until the view has been seen.
   let inSight = () => true;
   const current = () => epochs[index];
@@ -57,7 +61,8 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   function show() {
     slider.value = String(index);
     const epoch = current();
-    label.textContent = epochs.every(hasSnapshot) ? `${epoch} (of ${epochs.join(', ')})` : `${epoch} (of ${epochs.join(', ')}; weights stored at ${stored.join(', ')})`;
+    const listed = epochs.map(e => epochText(e, best)).join(', ');
+    label.textContent = epochs.every(hasSnapshot) ? `${epochText(epoch, best)} (of ${listed})` : `${epochText(epoch, best)} (of ${listed}; weights stored at ${stored.join(', ')})`;
     if (hasSnapshot(epoch)) {
       missing.replaceChildren();
       if (inSight()) onChange(epoch);
@@ -66,7 +71,7 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
     const nearest = [Math.max(...stored.filter(e => e < epoch)), Math.min(...stored.filter(e => e > epoch))].filter(Number.isFinite);
     missing.replaceChildren(`epoch ${epoch} has no weight snapshot; nearest: `,
       ...nearest.flatMap((e, i) => [i > 0 ? ' ' : '', el('button', { type: 'button', class: 'nearest', 'data-epoch': e, text: `epoch ${e}`,
-        onclick: () => { stop(); index = epochs.indexOf(e); show(); } })]));
+        onclick: () => { stop(); moved = true; index = epochs.indexOf(e); show(); } })]));
     onMissing();
   }
   function stop() {
@@ -74,10 +79,11 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
     timer = null;
     play.textContent = '▶ play';
   }
-  slider.addEventListener('input', () => { stop(); index = Number(slider.value); show(); });
+  slider.addEventListener('input', () => { stop(); moved = true; index = Number(slider.value); show(); });
   play.addEventListener('click', () => {
     if (timer !== null) { stop(); return; }
     if (epochs.length < 2) return;
+    moved = true;
     play.textContent = '⏸ pause';
     if (index === epochs.length - 1) { index = 0; show(); }
     const step = () => {
@@ -92,21 +98,26 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   return {
     controls: [el('label', {}, 'epoch ', slider), ' ', label, ' ', play, ' ', missing],
     /**
-     * New epochs keep a slider that sat on the latest (stored) one at the latest; one the user moved back stays.
-     * withSnapshots, when given, lists the epochs that have a weight snapshot (none: nothing to step over).
+     * Until the user moves it, the slider sits on the trial's best epoch (`bestEpoch`, when listed with a snapshot),
+     * else on the latest stored one, and follows it as new epochs come. Moved by the user, it stays on the chosen
+     * epoch, or at the latest when that is where it was moved to. withSnapshots, when given, lists the epochs that have
+     * a weight snapshot (none: nothing to step over).
      */
-    setEpochs(next, withSnapshots = null) {
+    setEpochs(next, withSnapshots = null, bestEpoch = null) {
       if (withSnapshots !== null && withSnapshots.length === 0) next = [];
       const latest = list => list.findLastIndex(hasSnapshot);
-      const atLast = index === null || index === latest(epochs);
+      const atLast = index !== null && index === latest(epochs);
       const previous = current();
-      const same = next.length === epochs.length && next.every((e, i) => e === epochs[i]) && String(withSnapshots) === String(stored);
+      const same = next.length === epochs.length && next.every((e, i) => e === epochs[i]) && String(withSnapshots) === String(stored) && bestEpoch === best;
       epochs = next;
       stored = withSnapshots;
+      best = bestEpoch;
       slider.max = String(Math.max(0, next.length - 1));
       if (next.length === 0) { index = null; label.textContent = ''; missing.replaceChildren(); return; }
-      index = atLast ? Math.max(0, latest(next)) : Math.max(0, next.indexOf(previous));
-      if (!same || atLast) show();
+      const follows = !moved || index === null;
+      const start = next.includes(best) && hasSnapshot(best) ? next.indexOf(best) : Math.max(0, latest(next));
+      index = follows ? start : atLast ? Math.max(0, latest(next)) : Math.max(0, next.indexOf(previous));
+      if (!same || follows || atLast) show();
     },
     epoch: current,
     refresh() { if (index !== null) show(); },
@@ -153,7 +164,6 @@ function classificationSection(id) {
   const split = el('select', { id: 'class-split' }, ['test', 'val', 'train'].map(s => el('option', { value: s, text: s })));
   const macro = el('table', { id: 'macro' });
   const perClass = el('table', { id: 'per-class' });
-  const confusionTable = el('table', { id: 'confusion-table', class: 'confusion' });
   const confusion = figureImage('confusion', 'confusion matrix');
   const roc = figureImage('roc', 'ROC curves');
   const note = el('p', { class: 'muted', id: 'classification-note' });
@@ -175,22 +185,18 @@ function classificationSection(id) {
         el('thead', {}, el('tr', {}, ['class', 'precision', 'recall', 'F1', 'support', 'AUC'].map(h => el('th', { text: h })))),
         el('tbody', {}, c.perClass.map(k => el('tr', { 'data-class': k.class }, el('th', { text: k.name }),
           [fixed4(k.precision), fixed4(k.recall), fixed4(k.f1), k.support, fixed4(k.auc)].map(v => el('td', { class: 'num', text: v }))))));
-      confusionTable.replaceChildren(
-        el('caption', { text: 'true class down, predicted class across (images)' }),
-        el('thead', {}, el('tr', {}, el('th'), c.classes.map(name => el('th', { text: name })))),
-        el('tbody', {}, c.confusion.map((row, r) => el('tr', { 'data-true': r }, el('th', { text: c.classes[r] }),
-          row.map((n, p) => el('td', { class: p === r ? 'num diagonal' : 'num', text: n }))))));
     } catch (error) {
       if (mine === request) note.textContent = error.message;
     }
   }
   const slider = epochSlider('class-', draw);
+  let best = null;
   // The slider covers the epochs whose metrics are stored (an epoch recorded without them has no figures).
   async function setEpochs() {
     try {
       const epochs = await getJson(`/api/trials/${id}/classification/epochs?${query({ split: split.value })}`);
       if (epochs.length === 0) note.textContent = `No ${split.value} classification metrics are stored for this trial yet.`;
-      slider.setEpochs(epochs);
+      slider.setEpochs(epochs, null, best);
     } catch (error) {
       note.textContent = error.message;
     }
@@ -198,13 +204,13 @@ function classificationSection(id) {
   split.addEventListener('change', async () => { await setEpochs(); slider.refresh(); });
   const section = el('section', { id: 'classification-section' }, el('h2', { text: 'Classification, epoch by epoch' }),
     el('div', { class: 'controls' }, el('label', {}, 'split ', split), ' ', slider.controls),
-    el('p', { class: 'muted', text: 'As stored for each epoch (results show); the charts are the ones viz confusion and viz roc draw.' }),
-    note, el('div', { class: 'tables' }, macro, perClass, confusionTable),
+    el('p', { class: 'muted', text: 'As stored for each epoch (results show); the charts are the ones viz confusion and viz roc draw, the confusion matrix with each cell\'s count of images written in it (up to 20 classes).' }),
+    note, el('div', { class: 'tables' }, macro, perClass),
     el('div', { class: 'figures' }, confusion.image, roc.image), confusion.error, roc.error);
   slider.drawWhenInSight(section);
   return {
     section,
-    update() { return setEpochs(); },
+    update(detail) { best = detail.bestEpoch; return setEpochs(); },
   };
 }
 
@@ -285,13 +291,16 @@ function networkSection(id) {
     'feature maps of the chosen image');
   naturalSizeFrame(maps.picture.image);
 
-  const method = el('select', { id: 'attribution-method' }, [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) => el('option', { value: v, text: t })));
+  // The methods as a row of buttons, the chosen one pressed: all three are in sight, and one click draws another.
+  const method = { value: 'saliency' };
+  const methodButtons = [['saliency', 'saliency'], ['gradcam', 'Grad-CAM'], ['cam', 'CAM']].map(([v, t]) =>
+    el('button', { type: 'button', class: 'method', 'data-method': v, 'aria-pressed': String(v === method.value), text: t, onclick: () => chooseMethod(v) }));
   const targetClass = el('select', { id: 'attribution-class' });
   const attributionLayer = el('select', { id: 'attribution-layer' });
   const attributionNote = el('p', { class: 'muted', id: 'attribution-note' });
   const attribution = pictureView('attribution-', 'Saliency, Grad-CAM and CAM',
     'Which pixels the chosen class\'s score depends on, as viz saliency, viz gradcam and viz cam draw it: image, map and overlay.',
-    [el('label', {}, 'method ', method), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
+    [el('span', { id: 'attribution-method', role: 'group', 'aria-label': 'method' }, 'method ', methodButtons), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
     // Grad-CAM with no default layer for this model draws nothing until a layer is chosen: the note below says why.
     epoch => noGradCamLayer() ? null
       : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
@@ -321,7 +330,11 @@ function networkSection(id) {
     attribution.slider.refresh();
   };
   attributionLayer.addEventListener('change', attributionChanged);
-  method.addEventListener('change', attributionChanged);
+  function chooseMethod(chosen) {
+    method.value = chosen;
+    for (const button of methodButtons) button.setAttribute('aria-pressed', String(button.dataset.method === chosen));
+    attributionChanged();
+  }
 
   function limitImages() {
     const n = state.network;
@@ -361,7 +374,7 @@ function networkSection(id) {
         targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
         limitImages();
       }
-      for (const view of views) view.slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs);
+      for (const view of views) view.slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs, detail.bestEpoch);
       decoded.update(detail);
     },
   };
@@ -393,7 +406,7 @@ function misclassifiedSection(id) {
     el('p', { class: 'muted', text: 'The images the model gets wrong at the chosen epoch, its predictions recomputed from the stored weight snapshot; each captioned true → predicted class.' }),
     note, gallery);
   slider.drawWhenInSight(section);
-  return { section, update(detail) { slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs); } };
+  return { section, update(detail) { slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs, detail.bestEpoch); } };
 }
 
 /** The trial page's figure sections, in page order, and update(detail), which trialPage calls on every live refresh. */

@@ -127,7 +127,7 @@ function decodedFiltersSection(id) {
         // The first layer's decoded filters are its own kernels (shown above); the next one is the first that decoding reveals.
         layer.value = String(layers[Math.min(1, layers.length - 1)].index);
       }
-      slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs);
+      slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs, detail.bestEpoch);
     },
   };
 }
