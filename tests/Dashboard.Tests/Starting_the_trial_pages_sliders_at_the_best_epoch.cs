@@ -45,6 +45,26 @@ public sealed class Starting_the_trial_pages_sliders_at_the_best_epoch(RecordedS
         await page.CloseAsync();
     }
 
+    [Fact]
+    public async Task Play_on_the_slider_the_page_opened_at_the_best_epoch_plays_the_training_from_the_first_epoch()
+    {
+        var trial = await CopyWithValidationAccuracyAsync(dashboard, dashboard.Trial("lenet-matconvnet", 1e-3), [0.9, 0.8]);
+        Assert.Equal(1, await BestEpochAsync(dashboard, trial));
+
+        var watched = await dashboard.OpenAsync($"/trials/{trial}");
+        var page = watched.Page;
+        await ScrollIntoSightAsync(page, "#kernel-view");
+        await WaitForPictureAsync(page, "#kernels", "epoch=1");
+        await page.EvaluateAsync("() => { window.shownKernels = []; new MutationObserver(() => window.shownKernels.push(document.getElementById('kernels').src.split('epoch=')[1])).observe(document.getElementById('kernels'), { attributes: true, attributeFilter: ['src'] }); }");
+        await page.Locator("#play").ClickAsync();
+        await Expect(page.Locator("#play")).ToHaveTextAsync("▶ play", new() { Timeout = 30_000 });
+
+        // From the best epoch, 1, play once stepped to 2 alone: the training never showed.
+        Assert.Equal(["0", "1", "2"], await page.EvaluateAsync<string[]>("() => window.shownKernels"));
+        Assert.Empty(Unexpected(watched));
+        await page.CloseAsync();
+    }
+
     /// <summary>
     /// A new trial outside any sweep (so ranked by validation accuracy) with the recorded trial's model, epochs, weight
     /// snapshots and classification artifacts, its trained epochs' validation accuracy set to <paramref name="validationAccuracy"/>.

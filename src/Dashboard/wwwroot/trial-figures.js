@@ -45,7 +45,8 @@ function epochText(epoch, best) {
  * presses play (one step per `stepMs`, after the shown picture has loaded), or setEpochs() moves it. Given the epochs
  * that have a weight snapshot too (setEpochs(epochs, stored)), an epoch without one runs onMissing() instead and says
  * so, with buttons to the nearest stored epochs (a trial with `snapshots: {every: N}`, or pruned); play skips it.
- * Given the trial's best epoch (setEpochs(epochs, stored, best)), the slider starts there and marks it with BEST_MARK.
+ * Given the trial's best epoch (setEpochs(epochs, stored, best)), the slider starts there and marks it with BEST_MARK;
+ * play from there, or from the last epoch, starts over from the first.
  */
 function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   const slider = el('input', { id: `${prefix}epoch-slider`, type: 'range', min: 0, max: 0, step: 1, value: 0, 'aria-label': 'epoch' });
@@ -83,9 +84,12 @@ function epochSlider(prefix, onChange, stepMs = 700, onMissing = () => {}) {
   play.addEventListener('click', () => {
     if (timer !== null) { stop(); return; }
     if (epochs.length < 2) return;
+    // Play shows the training unfold: from the first stored epoch when the slider is still where the page opened it
+    // (the best epoch, often near the end, which left one or two steps to play) or at the last epoch.
+    const fromStart = !moved || index === epochs.length - 1;
     moved = true;
     play.textContent = '⏸ pause';
-    if (index === epochs.length - 1) { index = 0; show(); }
+    if (fromStart) { index = Math.max(0, epochs.findIndex(hasSnapshot)); show(); }
     const step = () => {
       const next = epochs.findIndex((e, i) => i > index && hasSnapshot(e));
       if (next < 0) { stop(); return; }
@@ -301,14 +305,17 @@ function networkSection(id) {
   const attribution = pictureView('attribution-', 'Saliency, Grad-CAM and CAM',
     'Which pixels the chosen class\'s score depends on, as viz saliency, viz gradcam and viz cam draw it: image, map and overlay.',
     [el('span', { id: 'attribution-method', role: 'group', 'aria-label': 'method' }, 'method ', methodButtons), ' ', el('label', {}, 'class ', targetClass), ' ', el('label', {}, 'Grad-CAM layer ', attributionLayer)],
-    // Grad-CAM with no default layer for this model draws nothing until a layer is chosen: the note below says why.
-    epoch => noGradCamLayer() ? null
+    // Grad-CAM with no default layer for this model draws nothing until a layer is chosen, and CAM nothing for a model
+    // it does not apply to: the note below says why, and no request is made that the server would refuse.
+    epoch => noGradCamLayer() || noCam() ? null
       : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
     'attribution map of the chosen image');
   attribution.section.append(attributionNote);
   const noGradCamLayer = () => method.value === 'gradcam' && attributionLayer.value === '' && state.network !== null && state.network.gradCamLayer === null;
-  // The note is the CLI's refusal, which names its option; here the layer is the menu beside the method.
+  const noCam = () => method.value === 'cam' && state.network !== null && Boolean(state.network.camNote);
+  // The notes are the CLI's refusals, which name its option; here the layer is the menu beside the method.
   const gradCamNote = n => n.gradCamNote.replace('(`viz gradcam --layer L`)', 'with "Grad-CAM layer" above');
+  const camNote = n => n.camNote.replace('`viz gradcam --layer L`', 'press Grad-CAM and choose a "Grad-CAM layer" above');
 
   const probabilities = pictureView('probabilities-', 'Class probabilities',
     'The softmax probability of each class for the chosen image (002 Fig. 5), true class red, a wrong prediction orange, as viz probabilities draws it.',
@@ -326,7 +333,7 @@ function networkSection(id) {
   const attributionChanged = () => {
     const n = state.network;
     attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : gradCamNote(n))
-      : method.value === 'cam' ? (n.camNote || '') : '';
+      : method.value === 'cam' && n.camNote ? camNote(n) : '';
     attribution.slider.refresh();
   };
   attributionLayer.addEventListener('change', attributionChanged);
