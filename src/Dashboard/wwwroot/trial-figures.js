@@ -343,6 +343,8 @@ function networkSection(id) {
     attributionChanged();
   }
 
+  let networkRequest = null;
+
   function limitImages() {
     const n = state.network;
     if (!n) return;
@@ -367,19 +369,26 @@ function networkSection(id) {
         kernelLayer.replaceChildren(...detail.convLayers.map(l => el('option', { value: l.layer, text: `layer ${l.layer} (${l.shape.join('×')})` })));
       if (detail.convLayers.length === 0) kernels.section.replaceChildren(el('h3', { text: 'Kernels' }), el('p', { class: 'muted', text: 'This model has no conv layer, so it has no kernels to draw.' }));
       if (state.network === null) {
+        // One request however many updates arrive while it runs (a live event during the first second), and the
+        // choosers filled once: filling them again would put back a layer the reader had already changed.
+        networkRequest ??= getJson(`/api/trials/${id}/network`);
+        let n;
         try {
-          state.network = await getJson(`/api/trials/${id}/network`);
+          n = await networkRequest;
         } catch (error) {
+          networkRequest = null;
           imageNote.textContent = error.message;
           return;
         }
-        const n = state.network;
-        mapLayer.replaceChildren(...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description} (${l.shape.join('×')})` })));
-        if (n.mapLayers.length === 0) maps.section.replaceChildren(el('h3', { text: 'Feature maps' }), el('p', { class: 'muted', text: 'This model has no layer with C×H×W output, so it has no feature maps.' }));
-        attributionLayer.replaceChildren(el('option', { value: '', text: n.gradCamLayer !== null ? `default (layer ${n.gradCamLayer})` : 'default' }),
-          ...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description}` })));
-        targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
-        limitImages();
+        if (state.network === null) {
+          state.network = n;
+          mapLayer.replaceChildren(...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description} (${l.shape.join('×')})` })));
+          if (n.mapLayers.length === 0) maps.section.replaceChildren(el('h3', { text: 'Feature maps' }), el('p', { class: 'muted', text: 'This model has no layer with C×H×W output, so it has no feature maps.' }));
+          attributionLayer.replaceChildren(el('option', { value: '', text: n.gradCamLayer !== null ? `default (layer ${n.gradCamLayer})` : 'default' }),
+            ...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description}` })));
+          targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
+          limitImages();
+        }
       }
       for (const view of views) view.slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs, detail.bestEpoch);
       decoded.update(detail);
