@@ -65,10 +65,12 @@ return 0;
 // with every decoded filter by FilterCorrelation against the baseline, the definition's sum one filter at a time.
 void Evaluation()
 {
-    var (_, test) = Experiments.Datasets.DatasetCatalog.LoadTrainAndTest("synthetic", Path.GetTempPath());
-    var images = test.Take(1000);
+    // Synthetic images in the model's own input shape: a CIFAR-shaped network reads 3×32×32, not the catalog's 1×28×28.
+    var (channels, height, width) = (plan.Input.Dims[0], plan.Input.Dims[1], plan.Input.Dims[2]);
+    var images = Experiments.Datasets.SyntheticDataset.Generate(1000, Experiments.Datasets.SyntheticDataset.CatalogSeed,
+        new Experiments.Datasets.SyntheticOptions(channels, height, width));
     Console.WriteLine();
-    Console.WriteLine($"evaluating the decoded filters on the first {images.Count:N0} synthetic test images (bicubic, top 4), median of {options.Runs} runs after one warm-up, s:");
+    Console.WriteLine($"evaluating the decoded filters on {images.Count:N0} synthetic {plan.Input} images (bicubic, top 4), median of {options.Runs} runs after one warm-up, s:");
     foreach (var layer in layers)
     {
         var decoded = LayerDecoder.Decode(model, layer, Unpooling.Bicubic);

@@ -110,6 +110,44 @@ public sealed class Browsing_the_dashboard(RecordedSweepDashboard dashboard)
     }
 
     [Fact]
+    public async Task The_filter_reads_the_metric_by_the_name_and_scale_the_table_shows_it_in()
+    {
+        var bests = new Dictionary<long, double>();
+        foreach (var (id, _, _) in dashboard.Trials)
+            if (await dashboard.ReadOnlyStore.GetStoredBestAsync(id) is { } best) bests[id] = best.Value;
+        var values = bests.Values.Distinct().Order().ToList();
+        Assert.True(values.Count >= 2, "the recorded sweep's trials should not all reach the same accuracy");
+        // Halfway between two trials' bests, so the percentage's rounding cannot move a trial across it.
+        var threshold = (values[0] + values[1]) / 2;
+        var expected = bests.Where(b => b.Value > threshold).Select(b => b.Key).Order().ToList();
+
+        var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");
+        var page = watched.Page;
+        await Expect(page.Locator("#trials tbody tr")).ToHaveCountAsync(4);
+        await Expect(page.Locator("#trials th[data-column='best']")).ToContainTextAsync("val_accuracy");
+        var filter = page.Locator("#filter");
+        var error = page.Locator("#filter-error");
+
+        // The header's name and percentage, as the table shows the value.
+        await filter.FillAsync($"val_accuracy > {(threshold * 100).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}%");
+        await Expect(error).ToHaveTextAsync("");
+        Assert.Equal(expected, (await RowsAsync(page)).Order());
+        // The same rows by the column's short name and the value as a fraction.
+        await filter.FillAsync($"best > {threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+        Assert.Equal(expected, (await RowsAsync(page)).Order());
+
+        // A percentage without its sign would silently match nothing; it is refused with both ways to write it.
+        await filter.FillAsync("val_accuracy > 90");
+        await Expect(error).ToHaveTextAsync("val_accuracy is a share from 0 to 1, shown as a percentage: write 90% or 0.9");
+        await Expect(page.Locator("#trials tbody tr")).ToHaveCountAsync(4);
+        // A clause left half-typed is not a comparison with the word "and".
+        await filter.FillAsync("lr < and arch = ffnn-100");
+        await Expect(error).ToHaveTextAsync("expected a value after \"lr <\", got \"and\"");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_learning_rate_in_a_narrow_trial_table_stays_on_one_line()
     {
         var watched = await dashboard.OpenAsync($"/sweeps/{dashboard.SweepId}");

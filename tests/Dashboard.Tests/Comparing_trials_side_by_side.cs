@@ -86,6 +86,24 @@ public sealed class Comparing_trials_side_by_side(RecordedSweepDashboard dashboa
         Assert.Contains(message, await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Four_trials_with_long_settings_fit_the_window_without_a_sideways_scroll()
+    {
+        var ids = string.Join(',', dashboard.Trials.Select(t => t.Id));
+        var watched = await dashboard.OpenAsync($"/compare?trials={ids}");
+        var page = watched.Page;
+        await page.SetViewportSizeAsync(1000, 800);
+        await Expect(page.Locator("#compare-settings tbody tr").First).ToBeVisibleAsync();
+        // The code version is recorded as the build's full commit hash, the longest value in the diff.
+        var version = page.Locator("#compare-settings tr[data-setting='code version'] td").First;
+        await Expect(version).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("[0-9a-f]{40}"));
+        var (scrollWidth, windowWidth) = (await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth"),
+            await page.EvaluateAsync<int>("() => window.innerWidth"));
+        Assert.True(scrollWidth <= windowWidth, $"the page is {scrollWidth} px wide in a window of {windowWidth} px");
+        Assert.Empty(watched.Errors);
+        await page.CloseAsync();
+    }
+
     private static Task WaitForPicturesAsync(Microsoft.Playwright.IPage page, int epoch) =>
         page.WaitForFunctionAsync(
             "epoch => { const images = [...document.querySelectorAll('#compare-kernels img')]; " +

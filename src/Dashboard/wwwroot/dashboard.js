@@ -112,9 +112,12 @@ async function sweepsPage(main) {
 /**
  * Parses `lr < 1e-3 and arch = lenet-matconvnet` into a predicate over a row's field values. Clauses are
  * `column op value` (op: = != < <= > >=; a value is a number, a word or a "quoted string"), joined by `and` (binding
- * first) and `or`. Throws an Error whose message says what is wrong and where.
+ * first) and `or`. `aliases` maps another name to a column (the sweep's metric, as the table's header writes it, to
+ * `best`); the columns in `fractions` hold a share from 0 to 1 that the table shows as a percentage, so a value there
+ * may be written `90%`, and a bare number above 1 is refused rather than silently matching nothing. Throws an Error
+ * whose message says what is wrong and where.
  */
-function parseFilter(text, columns) {
+function parseFilter(text, columns, { aliases = {}, fractions = new Set() } = {}) {
   const tokens = [];
   const pattern = /\s*(?:(<=|>=|!=|=|<|>)|"([^"]*)"|'([^']*)'|([^\s<>=!"']+))/y;
   let at = 0;
@@ -133,12 +136,22 @@ function parseFilter(text, columns) {
   function clause() {
     const column = tokens[position++];
     if (!column || column.kind === 'op') throw new Error(column ? `expected a column name before "${column.text}"` : 'the filter ends where a column name should be');
-    if (!columns.includes(column.text)) throw new Error(`unknown column "${column.text}": filter by one of ${columns.join(', ')}`);
+    const name = aliases[column.text] ?? column.text;
+    if (!columns.includes(name)) {
+      const named = columns.map(c => Object.keys(aliases).find(a => aliases[a] === c) ?? c);
+      throw new Error(`unknown column "${column.text}": filter by one of ${named.join(', ')}`);
+    }
     const op = tokens[position++];
     if (!op || op.kind !== 'op') throw new Error(`expected an operator (= != < <= > >=) after "${column.text}"${op ? `, got "${op.text}"` : ''}`);
     const value = tokens[position++];
     if (!value || value.kind === 'op') throw new Error(`expected a value after "${column.text} ${op.text}"`);
-    return row => compare(row[column.text], op.text, value.text);
+    // An unquoted "and" or "or" where the value should be is a clause left half-typed, not a value.
+    if (value.kind === 'word' && /^(and|or)$/i.test(value.text)) throw new Error(`expected a value after "${column.text} ${op.text}", got "${value.text}"`);
+    let expected = value.text;
+    if (!value.quoted && /%$/.test(expected) && !isNaN(asNumber(expected.slice(0, -1)))) expected = String(asNumber(expected.slice(0, -1)) / 100);
+    else if (!value.quoted && fractions.has(name) && asNumber(expected) > 1)
+      throw new Error(`${column.text} is a share from 0 to 1, shown as a percentage: write ${expected}% or ${asNumber(expected) / 100}`);
+    return row => compare(row[name], op.text, expected);
   }
   function conjunction() {
     const parts = [clause()];
@@ -195,7 +208,7 @@ async function sweepPage(main) {
   const title = el('h1', {}, 'Sweep ', el('span', { id: 'sweep-name' }));
   const summary = el('p', { id: 'summary', class: 'muted' });
   const filterInput = el('input', { id: 'filter', type: 'text', spellcheck: 'false',
-    placeholder: 'filter, e.g. lr < 1e-3 and arch = lenet-matconvnet or best > 0.9' });
+    placeholder: 'filter, e.g. lr < 1e-3 and arch = lenet-matconvnet or val_accuracy > 90%' });
   const filterError = el('span', { id: 'filter-error', class: 'error', role: 'alert' });
   const table = el('table', { id: 'trials' });
   const logToggle = el('input', { id: 'log-axis', type: 'checkbox' });
@@ -217,7 +230,11 @@ async function sweepPage(main) {
 
   filterInput.addEventListener('input', () => {
     try {
-      state.filter = parseFilter(filterInput.value, columns());
+      const metric = state.detail ? state.detail.sweep.metric : null;
+      state.filter = parseFilter(filterInput.value, columns(), {
+        aliases: metric && metric !== 'best' ? { [metric]: 'best' } : {},
+        fractions: new Set(metric && metric.endsWith('accuracy') ? ['best'] : []),
+      });
       filterError.textContent = '';
       filterInput.classList.remove('invalid');
     } catch (error) {

@@ -273,7 +273,7 @@ function pictureView(prefix, title, note, choosers, url, alt) {
 }
 
 function networkSection(id) {
-  const state = { network: null };
+  const state = { network: null, firstSnapshot: null };
   const imageIndex = el('input', { id: 'image-index', type: 'number', min: 0, value: 0, step: 1, 'aria-label': 'image index' });
   const imageSplit = el('select', { id: 'image-split' }, ['test', 'train'].map(s => el('option', { value: s, text: s })));
   const imageNote = el('span', { class: 'muted', id: 'image-note' });
@@ -281,11 +281,18 @@ function networkSection(id) {
 
   const kernelLayer = el('select', { id: 'layer' });
   const change = el('input', { id: 'kernel-change', type: 'checkbox' });
+  const kernelNote = el('p', { class: 'muted', id: 'kernel-note' });
   const kernels = pictureView('', 'Kernels',
-    'The picture viz kernels draws for the chosen epoch, from the stored weight snapshot: each kernel rescaled per filter (000 Fig. 9); "change since epoch 0" draws the epoch minus epoch 0 on one symmetric scale (viz kernels --change).',
+    'The picture viz kernels draws for the chosen epoch, from the stored weight snapshot: each kernel rescaled per filter (000 Fig. 9); "change since epoch 0" draws the epoch minus the first stored epoch on one symmetric scale (viz kernels --change).',
     [el('label', {}, 'layer ', kernelLayer), ' ', el('label', {}, change, ' change since epoch 0')],
-    epoch => kernelLayer.value ? `/api/trials/${id}/kernels.png?${query({ layer: kernelLayer.value, epoch, change: change.checked ? 'true' : null })}` : null,
+    epoch => {
+      // The first stored epoch minus itself is 0 everywhere: nothing to draw, and the note says so instead of a refused request.
+      const unchanged = change.checked && state.firstSnapshot !== null && Number(epoch) === state.firstSnapshot;
+      kernelNote.textContent = unchanged ? `Epoch ${epoch} is the first stored epoch, so its change since then is 0 everywhere: move the slider to a later epoch.` : '';
+      return kernelLayer.value && !unchanged ? `/api/trials/${id}/kernels.png?${query({ layer: kernelLayer.value, epoch, change: change.checked ? 'true' : null })}` : null;
+    },
     'kernels of the chosen layer at the chosen epoch');
+  kernels.section.append(kernelNote);
 
   const mapLayer = el('select', { id: 'map-layer' });
   const maps = pictureView('maps-', 'Feature maps',
@@ -308,13 +315,24 @@ function networkSection(id) {
     // Grad-CAM with no default layer for this model draws nothing until a layer is chosen, and CAM nothing for a model
     // it does not apply to: the note below says why, and no request is made that the server would refuse.
     epoch => noGradCamLayer() || noCam() ? null
-      : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value : null, epoch })}`,
+      : `/api/trials/${id}/${method.value}.png?${query({ ...image(), class: targetClass.value, layer: method.value === 'gradcam' ? attributionLayer.value || signedFallback() : null, epoch })}`,
     'attribution map of the chosen image');
   attribution.section.append(attributionNote);
-  const noGradCamLayer = () => method.value === 'gradcam' && attributionLayer.value === '' && state.network !== null && state.network.gradCamLayer === null;
+  // A model with no rectified maps larger than 1×1 (lenet-matconvnet's only ReLU is 1×1) has no Grad-CAM layer by the
+  // rule viz gradcam follows; rather than an empty view, the default draws the last maps larger than 1×1 and the note
+  // says they are signed. Null when the model has such a layer, or no maps larger than 1×1 at all.
+  const fallbackLayer = n => n.gradCamLayer !== null ? null : (n.mapLayers.filter(l => l.shape.length === 3 && l.shape[1] * l.shape[2] > 1).at(-1) ?? null);
+  const signedFallback = () => { const f = state.network && fallbackLayer(state.network); return f ? String(f.index) : null; };
+  const noGradCamLayer = () => method.value === 'gradcam' && attributionLayer.value === '' && state.network !== null && state.network.gradCamLayer === null && signedFallback() === null;
   const noCam = () => method.value === 'cam' && state.network !== null && Boolean(state.network.camNote);
   // The notes are the CLI's refusals, which name its option; here the layer is the menu beside the method.
   const gradCamNote = n => n.gradCamNote.replace('(`viz gradcam --layer L`)', 'with "Grad-CAM layer" above');
+  const fallbackNote = n => {
+    const f = fallbackLayer(n);
+    return !f ? gradCamNote(n)
+      : `This model has no rectified feature maps larger than 1×1, so Grad-CAM is drawn at layer ${f.index} (${f.description}, ${f.shape.join('×')}), ` +
+        'the last maps larger than 1×1. They are signed, so the heat can mark the background as readily as the object; choose another "Grad-CAM layer" above to compare.';
+  };
   const camNote = n => n.camNote.replace('`viz gradcam --layer L`', 'press Grad-CAM and choose a "Grad-CAM layer" above');
 
   const probabilities = pictureView('probabilities-', 'Class probabilities',
@@ -332,7 +350,7 @@ function networkSection(id) {
   targetClass.addEventListener('change', () => attribution.slider.refresh());
   const attributionChanged = () => {
     const n = state.network;
-    attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : gradCamNote(n))
+    attributionNote.textContent = !n ? '' : method.value === 'gradcam' && attributionLayer.value === '' ? (n.gradCamLayer !== null ? `Grad-CAM at layer ${n.gradCamLayer}, the last rectified maps.` : fallbackNote(n))
       : method.value === 'cam' && n.camNote ? camNote(n) : '';
     attribution.slider.refresh();
   };
@@ -384,12 +402,14 @@ function networkSection(id) {
           state.network = n;
           mapLayer.replaceChildren(...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description} (${l.shape.join('×')})` })));
           if (n.mapLayers.length === 0) maps.section.replaceChildren(el('h3', { text: 'Feature maps' }), el('p', { class: 'muted', text: 'This model has no layer with C×H×W output, so it has no feature maps.' }));
-          attributionLayer.replaceChildren(el('option', { value: '', text: n.gradCamLayer !== null ? `default (layer ${n.gradCamLayer})` : 'default' }),
+          const fallback = fallbackLayer(n);
+          attributionLayer.replaceChildren(el('option', { value: '', text: n.gradCamLayer !== null ? `default (layer ${n.gradCamLayer})` : fallback ? `default (layer ${fallback.index}, signed maps)` : 'default' }),
             ...n.mapLayers.map(l => el('option', { value: l.index, text: `layer ${l.index}: ${l.description}` })));
           targetClass.replaceChildren(el('option', { value: '', text: 'the predicted class' }), ...n.classes.map((c, i) => el('option', { value: i, text: String(i) === c ? c : `${i} (${c})` })));
           limitImages();
         }
       }
+      state.firstSnapshot = Math.min(...detail.snapshotEpochs);
       for (const view of views) view.slider.setEpochs(detail.epochs.map(e => e.epoch), detail.snapshotEpochs, detail.bestEpoch);
       decoded.update(detail);
     },

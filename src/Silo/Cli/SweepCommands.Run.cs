@@ -277,7 +277,7 @@ public static partial class SweepCommands
         foreach (var t in trials)
             table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
                 AttemptsText(t, sweep.MaxAttempts), Markup.Escape(t.Worker ?? ""),
-                t.HeartbeatAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s ago" : "",
+                t.HeartbeatAt is { } at ? DurationText.Ago(at, DateTimeOffset.UtcNow) : "",
                 $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric is null ? "" : MetricText.Format(sweep.Metric, t.BestMetric),
                 Markup.Escape(t.Error ?? ""));
         return table;
