@@ -64,13 +64,17 @@ public sealed class Drawing_feature_maps
         Assert.Equal(quarter, grid.GetPixel(6 + 84 + 5, 6 + 22 + 15 + 5));
         Assert.Equal(quarter, grid.GetPixel(6 + 84 + 5, 6 + 22 + 71 + 10 + 15 + 5));
         Assert.Equal(2, frames.Count);
+        // The grid is as tall as its two panels: the colour bar beside them adds no band below.
+        Assert.Equal(2 * 6 + 22 + 2 * 71 + 10, grid.Height);
         foreach (var frame in frames)
         {
             Assert.Equal(quarter, frame.GetPixel(6 + 84 + 5, 6 + 22 + 15 + 5));
-            Assert.Equal((grid.Width, 2 * 6 + 22 + GridLayout.BarAreaHeight), (frame.Width, frame.Height));
+            // Two panels (152 pixels) are shorter than the usual bar with its caption below (161): the bar is compact,
+            // level with the tiles and as long as the grid's tiles (100 pixels), and every frame keeps the grid's bar.
+            Assert.Equal((grid.Width, 2 * 6 + 22 + 15 + GridLayout.BarLength + 4), (frame.Width, frame.Height));
             // The colour bar, where the grid has it: black at the bottom to white at the top, its ends named 4 and 0.
             var barLeft = 6 + 84 + 2 * 56 + 6 + 6 + 12;
-            var barTop = 6 + 22 + 14;
+            var barTop = 6 + 22 + 15;
             Assert.Equal(Pixels(grid).At(barLeft + 7, barTop + 50), Pixels(frame).At(barLeft + 7, barTop + 50));
             Assert.True(frame.GetPixel(barLeft + 7, barTop + 1).R > 250 && frame.GetPixel(barLeft + 7, barTop + 98).R < 5);
             var labels = (barLeft, barTop - 14, GridLayout.BarAreaWidth - 12, GridLayout.BarLength + 28);

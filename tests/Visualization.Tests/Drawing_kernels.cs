@@ -135,7 +135,10 @@ public sealed class Drawing_kernels
         Assert.Equal(Enumerable.Range(468, 32).Reverse(), picture.Filters);
         Assert.Contains("the 32 of 500 filters with the largest L2 norm at epoch 1", picture.Selection);
         // 32 tiles of 3×3 at ×14 = 42 pixels, 6 apart: the default picture stays one line wide, whatever the layer's size.
-        Assert.Equal(6 + 84 + 32 * 42 + 31 * 6 + 6 + 150, picture.Grid.Width);
+        // Beside one line of tiles the colour bar is compact: bar, room for its labels, then its caption at the right.
+        Assert.Equal(6 + 84 + 32 * 42 + 31 * 6 + 6 + (12 + 14 + 5 + 72 + 8 + 136 + 6), picture.Grid.Width);
+        // No empty band under the tiles: the picture is as tall as its title and its two epochs' lines of tiles.
+        Assert.Equal(2 * 6 + 22 + 2 * (15 + 42) + 10, picture.Grid.Height);
     }
 
     [Fact]

@@ -28,13 +28,18 @@ public sealed record ColourBar(ColorMap Map, string Top, string Bottom, string C
 /// <see cref="GroupGap"/> between groups, under a header band with the group labels (and a band of tile labels when
 /// <see cref="TileLabels"/>). A panel is <see cref="Lines"/> lines <see cref="LineGap"/> apart, with its label in a
 /// column <see cref="LabelColumnWidth"/> wide at its left; panels are <see cref="PanelGap"/> apart, under a title band.
-/// A colour bar, when there is one, takes <see cref="BarAreaWidth"/> at the right.
+/// A colour bar, when there is one, takes <see cref="BarAreaWidth"/> at the right, its caption under it; beside a grid
+/// shorter than that (<see cref="CompactBar"/>: one strip of small tiles, such as one epoch's kernels) the bar is as
+/// tall as the tiles and its caption stands to the right of its labels, so no empty band runs under the tiles.
 /// <para>Width = max(2·Margin + LabelColumnWidth + line width + bar area, 2·Margin + title width);
 /// Height = 2·Margin + TitleHeight + max(Panels·panel height + (Panels − 1)·PanelGap, bar area height).</para>
 /// </summary>
 /// <param name="PanelLabelWidth">The widest panel label or second line, in pixels as drawn (<see cref="PictureText.Width"/>).</param>
+/// <param name="CompactBarLength">The length of a compact colour bar (0: the bar is not compact), as above: as tall as
+/// the whole grid's tiles, decided for the whole grid, so an animation's one-panel frames keep the grid's bar and width.</param>
+/// <param name="BarLabelWidth">The widest of the colour bar's value labels, in pixels as drawn.</param>
 public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int> GroupTiles, int Lines, int Panels, bool TileLabels, bool HasColourBar, int TitleWidth,
-    int PanelLabelWidth = 0)
+    int PanelLabelWidth = 0, int CompactBarLength = 0, int BarLabelWidth = 0)
 {
     public const int Margin = 6;
     public const int TitleHeight = 22;
@@ -56,6 +61,36 @@ public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int
     /// <summary>The colour bar's label above, the bar, and three lines of caption below.</summary>
     public const int BarAreaHeight = 14 + BarLength + 8 + 3 * 13;
 
+    /// <summary>The width a caption's lines wrap to.</summary>
+    public const int CaptionWidth = BarAreaWidth - 14;
+
+    /// <summary>A compact bar is never shorter than this, however small the tiles.</summary>
+    public const int CompactBarMinLength = 40;
+
+    /// <summary>The room a compact bar keeps for its value labels ("12.6 (peak)" fits), so bars of one kind line up.</summary>
+    public const int CompactLabelWidth = 72;
+
+    /// <summary>Whether the colour bar stands beside a grid shorter than its usual area, its caption at its right.</summary>
+    public bool CompactBar => CompactBarLength > 0;
+
+    /// <summary>The bar's length: <see cref="BarLength"/>, or <see cref="CompactBarLength"/> in a compact layout.</summary>
+    public int BarDrawnLength => CompactBar ? CompactBarLength : BarLength;
+
+    /// <summary>The top of the bar: level with the first tiles in a compact layout, else under room for a label.</summary>
+    public int BarTop => Margin + TitleHeight + (CompactBar ? HeaderHeight : 14);
+
+    /// <summary>The left edge of the bar.</summary>
+    public int BarLeft => GridRight + Margin + 12;
+
+    /// <summary>Where a compact bar's caption starts: right of the bar's value labels.</summary>
+    public int CompactCaptionLeft => BarLeft + BarThickness + 5 + Math.Max(CompactLabelWidth, BarLabelWidth) + 8;
+
+    /// <summary>The colour bar's area: <see cref="BarAreaWidth"/>, or in a compact layout the bar, its labels and the caption beside them.</summary>
+    public int BarArea => !HasColourBar ? 0 : CompactBar ? CompactCaptionLeft + CaptionWidth + Margin - (GridRight + Margin) : BarAreaWidth;
+
+    /// <summary>The colour bar's height under the title: the tall bar with the caption below, or the compact bar beside its three caption lines.</summary>
+    public int BarHeight => !HasColourBar ? 0 : CompactBar ? HeaderHeight + Math.Max(BarDrawnLength + 4, 3 * 13 + 4) : BarAreaHeight;
+
     public int HeaderHeight => GroupLabelHeight + (TileLabels ? TileLabelHeight : 0);
     public int GroupWidth(int group) => GroupTiles[group] * TileWidth + (GroupTiles[group] - 1) * TileGap;
     public int LineWidth => Enumerable.Range(0, GroupTiles.Count).Sum(GroupWidth) + (GroupTiles.Count - 1) * GroupGap;
@@ -70,8 +105,8 @@ public sealed record GridLayout(int TileWidth, int TileHeight, IReadOnlyList<int
 
     public int GridRight => Margin + LabelColumnWidth + LineWidth;
 
-    public int Width => Math.Max(GridRight + Margin + (HasColourBar ? BarAreaWidth : 0), 2 * Margin + TitleWidth);
-    public int Height => 2 * Margin + TitleHeight + Math.Max(ContentHeight, HasColourBar ? BarAreaHeight : 0);
+    public int Width => Math.Max(GridRight + Margin + BarArea, 2 * Margin + TitleWidth);
+    public int Height => 2 * Margin + TitleHeight + Math.Max(ContentHeight, BarHeight);
 
     /// <summary>The left edge of tile <paramref name="tile"/> of group <paramref name="group"/> (counted within its line).</summary>
     public int TileLeft(int group, int tile)
@@ -122,8 +157,13 @@ public static class LabelledGrid
         var tileLabels = panels.SelectMany(p => p.Lines).SelectMany(l => l).SelectMany(g => g.TileLabels ?? []).Distinct()
             .Any(label => GridLayout.TileLabelFits(label, tileWidth));
         var widest = panels.Max(p => Math.Max(PictureText.Width(p.Label, PictureText.LabelSize), p.SubLabel is { } sub ? PictureText.Width(sub, PictureText.SmallSize) : 0));
-        return new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize),
+        var layout = new GridLayout(tileWidth, tileHeight, groupTiles, lines, panels.Count, tileLabels, bar is not null, PictureText.Width(title, PictureText.TitleSize),
             Math.Max(widest, labelWidth));
+        if (bar is null || layout.ContentHeight >= GridLayout.BarAreaHeight) return layout;
+        var barLabels = new[] { bar.Top, bar.Middle ?? "", bar.Bottom }.Max(l => PictureText.Width(l, PictureText.SmallSize));
+        // As tall as the grid's tiles below their first label band, within the bounds of a bar that can be read.
+        var length = Math.Clamp(layout.ContentHeight - layout.HeaderHeight, GridLayout.CompactBarMinLength, GridLayout.BarLength);
+        return layout with { CompactBarLength = length, BarLabelWidth = barLabels };
     }
 
     /// <summary>
@@ -194,27 +234,27 @@ public static class LabelledGrid
     private static void DrawColourBar(Picture picture, GridLayout layout, ColourBar bar, Rgb text)
     {
         var colour = text.ToSkia();
-        var left = layout.GridRight + GridLayout.Margin + 12;
-        var top = GridLayout.Margin + GridLayout.TitleHeight + 14;
+        var (left, top, length) = (layout.BarLeft, layout.BarTop, layout.BarDrawnLength);
         if (bar.CaptionOnly)
         {
             DrawCaption(picture, bar.Caption, left, top + 9, colour);
             return;
         }
         // Top row is the map's end (1), bottom row its start (0).
-        var values = Enumerable.Range(0, GridLayout.BarLength).Select(i => (float)(1 - (i + 0.5) / GridLayout.BarLength)).ToArray();
-        picture.Paint(GridTile.FromValues(values, 1, GridLayout.BarLength, bar.Map, 0, 1), left, top, GridLayout.BarThickness, GridLayout.BarLength);
+        var values = Enumerable.Range(0, length).Select(i => (float)(1 - (i + 0.5) / length)).ToArray();
+        picture.Paint(GridTile.FromValues(values, 1, length, bar.Map, 0, 1), left, top, GridLayout.BarThickness, length);
         var labelLeft = left + GridLayout.BarThickness + 5;
         PictureText.Draw(picture.Canvas, bar.Top, labelLeft, top + 9, PictureText.SmallSize, colour);
-        if (bar.Middle is { } middle) PictureText.Draw(picture.Canvas, middle, labelLeft, top + GridLayout.BarLength / 2 + 4, PictureText.SmallSize, colour);
-        PictureText.Draw(picture.Canvas, bar.Bottom, labelLeft, top + GridLayout.BarLength, PictureText.SmallSize, colour);
-        DrawCaption(picture, bar.Caption, left, top + GridLayout.BarLength + 8 + 10, colour);
+        if (bar.Middle is { } middle) PictureText.Draw(picture.Canvas, middle, labelLeft, top + length / 2 + 4, PictureText.SmallSize, colour);
+        PictureText.Draw(picture.Canvas, bar.Bottom, labelLeft, top + length, PictureText.SmallSize, colour);
+        if (layout.CompactBar) DrawCaption(picture, bar.Caption, layout.CompactCaptionLeft, top + 9, colour);
+        else DrawCaption(picture, bar.Caption, left, top + length + 8 + 10, colour);
     }
 
     /// <summary>Up to three lines of caption from <paramref name="baseline"/> down.</summary>
     private static void DrawCaption(Picture picture, string caption, int left, int baseline, SKColor colour)
     {
-        foreach (var line in Wrap(caption, GridLayout.BarAreaWidth - 14).Take(3))
+        foreach (var line in Wrap(caption, GridLayout.CaptionWidth).Take(3))
         {
             PictureText.Draw(picture.Canvas, line, left, baseline, PictureText.SmallSize, colour);
             baseline += 13;
