@@ -97,6 +97,28 @@ public sealed class Checking_the_launchers_prerequisites
             Assert.Contains($"{project} -> ", text);
     }
 
+    [Fact]
+    public void The_builds_output_reaches_the_log_line_for_line_while_the_progress_line_counts_projects()
+    {
+        // build_progress reads the build's output: every line goes to artifacts/build.log (the errors are grepped from
+        // there), and off a terminal nothing else is written.
+        var root = Directory.CreateTempSubdirectory("launcher-progress-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "artifacts"));
+            File.WriteAllText(Path.Combine(root, "Experiments.sln"), "Project(\"{X}\") = \"A\", \"src/A/A.csproj\", \"{1}\"\nProject(\"{X}\") = \"B\", \"src/B/B.csproj\", \"{2}\"\n");
+            string[] lines = ["  Determining projects to restore...", "  A -> /somewhere/A.dll", "warning: something", "  B -> /somewhere/B.dll"];
+            var output = RunLauncherFunction("build_progress",
+                $"ROOT='{root}'; printf '%s\\n' {string.Join(' ', lines.Select(l => $"'{l}'"))} | build_progress 2>&1");
+            Assert.Equal("", output);
+            Assert.Equal(lines, File.ReadAllLines(Path.Combine(root, "artifacts", "build.log")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static void Touch(string path, DateTime at)
     {
         File.WriteAllText(path, "");
