@@ -83,6 +83,12 @@ public static class DashboardExtensions
         app.MapSqlPage();
         app.MapTrialExports();
         app.MapComparePage();
+        // An address no route takes (/trials/abc, a mistyped API path) answers in words, not with an empty 404.
+        app.MapFallback("/api/{**path}", (HttpContext context) =>
+            NotFound($"there is nothing at {context.Request.Path}: the JSON behind the pages is listed in docs/dashboard.md"));
+        app.MapFallback((HttpContext context) => Results.Text(
+            $"There is no page at {context.Request.Path}. The pages are / (every sweep), /sweeps/N and /trials/N (N a sweep's or trial's id), " +
+            "/compare?trials=N,M and /sql.", "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound));
         return app;
     }
 

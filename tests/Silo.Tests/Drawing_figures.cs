@@ -554,6 +554,7 @@ public class Drawing_a_network_without_feature_maps : IDisposable
         Assert.True(train.ExitCode == 0, train.All);
         // Redirected output has no terminal width: the hint's psql command must stay whole, so it can be pasted back.
         Assert.Contains(train.Lines, l => l.StartsWith("Recorded as trial 1:", StringComparison.Ordinal) && l.EndsWith("db url --read-only)\".", StringComparison.Ordinal));
+        Assert.Contains("In the browser: `experiments dashboard`, then http://127.0.0.1:5170/trials/1.", train.Lines);
 
         var run = _cli.Run("viz", "activations", "--trial", "1", "--image", "0");
 

@@ -261,7 +261,9 @@ async function sweepPage(main) {
       if (a === b) return p.trial.id - q.trial.id;
       if (a === null || a === undefined) return 1;
       if (b === null || b === undefined) return -1;
-      const order = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+      let order = typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
+      // The heartbeat column shows an age ("2 min 14 s ago"): ascending runs from the youngest, so the latest time first.
+      if (key === 'heartbeat') order = -order;
       return state.descending ? -order : order;
     });
     const head = el('tr', {}, el('th', { text: '✓', title: 'show these trials\' curves' }), headers.map(h => el('th', {

@@ -180,7 +180,10 @@ function classificationSection(id) {
     try {
       const c = await getJson(`/api/trials/${id}/classification?${query({ epoch, split: s })}`);
       if (mine !== request) return;
-      note.textContent = `${s} split, epoch ${c.epoch}: ${c.images} images, accuracy ${percent2(c.accuracy)}`;
+      // The train split's figures are over a fixed sample of the first training images in evaluation mode, so its
+      // accuracy differs from the Epochs table's, which is the running figure over the epoch's training batches.
+      note.textContent = `${s} split, epoch ${c.epoch}: ${c.images} images, accuracy ${percent2(c.accuracy)}` +
+        (s === 'train' ? ' (a fixed sample of the first training images, in evaluation mode; the Epochs table\'s train accuracy is the running figure over the epoch\'s batches)' : '');
       macro.replaceChildren(
         el('thead', {}, el('tr', {}, ['accuracy', 'macro precision', 'macro recall', 'macro F1', 'macro AUC'].map(h => el('th', { text: h })))),
         el('tbody', {}, el('tr', {}, [percent2(c.accuracy), fixed4(c.macroPrecision), fixed4(c.macroRecall), fixed4(c.macroF1), fixed4(c.macroAuc)]
@@ -427,7 +430,10 @@ function misclassifiedSection(id) {
     try {
       const m = await getJson(`/api/trials/${id}/misclassified?${query({ split: split.value, epoch })}`);
       if (mine !== request) return;
-      note.textContent = `${m.wrong} of ${m.images} ${m.split} images wrong at epoch ${m.epoch}` + (m.wrong > m.shown.length ? `; the first ${m.shown.length} by index:` : '');
+      // "train" is the dataset's training file, as viz --split train reads it: the trial's validation images, and any
+      // beyond its data limit, are among them; the note says so rather than pass them off as what it trained on.
+      note.textContent = `${m.wrong} of ${m.images} ${m.split === 'train' ? 'images of the dataset\'s training file (the trial\'s training and validation images, and any beyond its data limit)' : `${m.split} images`} wrong at epoch ${m.epoch}` +
+        (m.wrong > m.shown.length ? `; the first ${m.shown.length} by index:` : '');
       gallery.replaceChildren(...m.shown.map(w => el('figure', { 'data-index': w.index, 'data-true': w.true, 'data-predicted': w.predicted },
         el('img', { src: `/api/trials/${id}/image.png?${query({ split: m.split, index: w.index })}`, alt: `${m.split} image ${w.index}`, loading: 'lazy' }),
         el('figcaption', { text: `#${w.index}: ${m.classes[w.true]} → ${m.classes[w.predicted]}` }))));

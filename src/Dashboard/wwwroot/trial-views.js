@@ -46,13 +46,16 @@ function decodedFiltersSection(id) {
 
   const address = (what, epoch, extra) => `/api/trials/${id}/decode/${what}?${query({ layer: layer.value, ...extra, epoch })}`;
 
-  /** The chosen filter's top images as the decoding ranked them, strongest first, each captioned with its class and activation by name. */
+  /** The chosen filter's top images as the decoding ranked them, strongest first, each captioned with its class and score (activation or correlation) by name. */
   function listTop() {
     const d = decoding;
     const f = d && d.filters[Number(filter.value)];
     if (!f) { topList.replaceChildren(); return; }
     const item = (ranking, images) => el('li', { 'data-ranking': ranking }, el('span', { class: 'muted', text: ranking === 'network' ? 'by the network\'s response: ' : 'by the decoded filter: ' }),
-      images.map((t, i) => el('span', { class: 'top-image', 'data-index': t.index, text: `${i ? ', ' : ''}#${t.index} (class ${d.classes[t.label]} · activation ${t.activation.toPrecision(4)})` })));
+      // By the network the score is the filter's response; by the decoded filter it is the image's correlation with
+      // the decoded filter (seed 003, Fig. 4 d), another scale, so it is named as such.
+      images.map((t, i) => el('span', { class: 'top-image', 'data-index': t.index,
+        text: `${i ? ', ' : ''}#${t.index} (class ${d.classes[t.label]} · ${ranking === 'network' ? 'activation' : 'correlation'} ${t.activation.toPrecision(4)})` })));
     topList.replaceChildren(item('network', f.byNetwork), item('decoded', f.byDecodedFilter));
   }
 

@@ -23,8 +23,11 @@ public static class DashboardCommand
         };
         var sqlTimeout = new Option<double>("--sql-timeout") { Description = "The SQL page's statement timeout in seconds.", DefaultValueFactory = _ => 10 };
         var command = new Command("dashboard",
-            "Serve the results in a browser until stopped (Ctrl+C): every sweep with its progress and ETA, each sweep's trial table and learning\n" +
-            "curves, each trial's epochs and kernels at any stored epoch, updated live, and a SQL page. It reads the database in read-only transactions.\n" +
+            "Serve the results in a browser until stopped (Ctrl+C), updated live: every sweep with its progress and ETA; each sweep's trial table\n" +
+            "(sort, filter), learning curves, parallel coordinates, hyperparameter importance and slices; each trial's epochs, confusion matrix,\n" +
+            "ROC, weight health, and inside the network at any stored epoch: kernels, decoded filters, feature maps, saliency, Grad-CAM and CAM,\n" +
+            "class probabilities and misclassified images; 2-4 trials compared side by side; CSV and safetensors exports; and a SQL page.\n" +
+            "It reads the database in read-only transactions. Every page and view: docs/dashboard.md.\n" +
             $"Example: {ExperimentsCommand.Name} dashboard, then open http://127.0.0.1:{DefaultPort}") { db, port, bind, sqlTimeout };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {

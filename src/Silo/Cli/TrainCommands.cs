@@ -73,6 +73,8 @@ public static class TrainCommands
         {
             AnsiConsole.Write(EpochTable.Build(result.Epochs.Select(Snapshots.ToRecord), weightEpochs));
             AnsiConsole.MarkupLine(Markup.Escape($"Recorded as trial {trialId}: `{ExperimentsCommand.Name} results show {trialId}`, or query it with psql \"$({ExperimentsCommand.Name} db url --read-only)\"."));
+            // A trial outside a sweep is on no page the dashboard lists: its address is given here, as sweep run gives a sweep's.
+            AnsiConsole.MarkupLine(Markup.Escape($"In the browser: `{ExperimentsCommand.Name} dashboard`, then http://127.0.0.1:{DashboardCommand.DefaultPort}/trials/{trialId}."));
         }
         switch (result.Outcome)
         {
