@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <malloc.h>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -15,19 +14,6 @@
 namespace {
 
 thread_local std::string last_error;
-
-// glibc gives freed memory back to the kernel as soon as the top of the heap is free, and a batch's large tensors
-// (a captured activation of 256 CIFAR images is 33 MB) are then faulted in again, page by page, on the next batch:
-// vgg-small's forward pass over 1,000 images to an early layer took 3.6–7.3 s instead of 0.8–1.1 s
-// (`./experiments bench decode --arch vgg-small --evaluate`), and PyTorch loses 2.5–4× to the same faults
-// (bench/README.md). A pad of 256 MiB kept mapped, set once when the library loads, is what MALLOC_TOP_PAD_ does.
-const bool heap_pad_kept = [] {
-#if defined(__GLIBC__)
-    return mallopt(M_TOP_PAD, 256 << 20) == 1;
-#else
-    return true;
-#endif
-}();
 
 void set_error(const char* message) { last_error = message ? message : "unknown native error"; }
 
