@@ -9,8 +9,10 @@ namespace Experiments.Bench;
 internal sealed record Recovery(long TrialId, int EpochsAtKill, double Seconds, string TakenBackBecause);
 
 /// <summary>The scale figures: a large sweep submitted through the CLI, and `sweep status` on it.</summary>
+/// <param name="StatusWallSeconds">`./experiments sweep status`, as a user runs it (the launcher, then the native program).</param>
+/// <param name="StatusCliWallSeconds">The same command run by the CLI itself, which the native program saves a user from waiting for.</param>
 internal sealed record ScaleResult(int Trials, double SubmitToIdSeconds, double SubmitWallSeconds, double StoreSeconds, IReadOnlyList<double> StatusWallSeconds,
-    IReadOnlyList<double> StatusQuerySeconds);
+    IReadOnlyList<double> StatusCliWallSeconds, IReadOnlyList<double> StatusQuerySeconds);
 
 /// <summary>The sweep measurements that need `experiments silo` processes: overhead on a loopback cluster, recovery from kill -9.</summary>
 internal static class ClusterRuns
@@ -106,8 +108,9 @@ internal static class ClusterRuns
     /// <summary>
     /// A sweep of <paramref name="trials"/> trials submitted through the CLI to an empty database (no silo up, so
     /// nothing starts training): the time until it printed the id (validated, written, queued), then `sweep status`
-    /// on it three times, both as the CLI's wall time (a .NET process start included) and as the store queries the
-    /// command makes.
+    /// on it five times: as a user runs it (`./experiments`, the launcher's checks and the native program included),
+    /// as the CLI alone runs it (a .NET process start included; its output must be the same), and as the store
+    /// queries the command makes.
     /// </summary>
     public static async Task<ScaleResult> ScaleAsync(PrivateCluster server, int trials, string home, CancellationToken ct)
     {
@@ -124,7 +127,7 @@ internal static class ClusterRuns
         var sweep = BenchSweep.Create("scale", "ffnn-100", trials, epochs: 1, batchSize: 64, seed: 7);
         var file = Path.Combine(home, "scale.yaml");
         await File.WriteAllTextAsync(file, sweep.Text, ct);
-        var submit = await CliRun.RunAsync(home, ["sweep", "submit", file, "--force", "--db", connectionString]);
+        var submit = await CliRun.RunAsync(home, ["sweep", "submit", file, "--force", "--db", connectionString], throughLauncher: true);
         if (submit.ExitCode != 0) throw new InvalidOperationException($"sweep submit of {trials} trials failed: {submit.Output}");
         var sweepId = long.Parse(submit.FirstLine, CultureInfo.InvariantCulture);
         var stored = (await store.GetSweepAsync(sweepId, ct))!;
@@ -132,18 +135,24 @@ internal static class ClusterRuns
         var storeSeconds = await SubmitInStoreSecondsAsync(store, sweep, ct);
 
         var walls = new List<double>();
+        var cliWalls = new List<double>();
         var queries = new List<double>();
-        for (var i = 0; i < 3; i++)
+        string[] statusCommand = ["sweep", "status", sweepId.ToString(CultureInfo.InvariantCulture), "--db", connectionString];
+        for (var i = 0; i < 5; i++)
         {
-            var status = await CliRun.RunAsync(home, ["sweep", "status", sweepId.ToString(CultureInfo.InvariantCulture), "--db", connectionString]);
+            var status = await CliRun.RunAsync(home, statusCommand, throughLauncher: true);
             if (status.ExitCode != 0) throw new InvalidOperationException($"sweep status failed: {status.Output}");
             walls.Add(status.WallSeconds);
+            var cli = await CliRun.RunAsync(home, statusCommand);
+            if (cli.ExitCode != 0 || cli.Output != status.Output)
+                throw new InvalidOperationException($"the CLI's sweep status printed something else (exit {cli.ExitCode}):\n{cli.Output}\nthe launcher's:\n{status.Output}");
+            cliWalls.Add(cli.WallSeconds);
             var clock = Stopwatch.StartNew();
             await store.GetSweepAsync(sweepId, ct);
             await store.GetSweepTrialsAsync(sweepId, ct);
             queries.Add(clock.Elapsed.TotalSeconds);
         }
-        return new ScaleResult(trials, submit.FirstLineSeconds, submit.WallSeconds, storeSeconds, walls, queries);
+        return new ScaleResult(trials, submit.FirstLineSeconds, submit.WallSeconds, storeSeconds, walls, cliWalls, queries);
     }
 
     /// <summary>The same sweep validated, expanded and written by the store in this process: the submit without the CLI's start-up.</summary>

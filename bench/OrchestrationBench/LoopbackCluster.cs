@@ -192,10 +192,24 @@ internal sealed record CliRun(int ExitCode, string Output, string FirstLine, dou
         }
     });
 
-    public static async Task<CliRun> RunAsync(string home, string[] arguments)
+    /// <summary>
+    /// How a user runs a command: through the launcher, `./experiments`, which checks the packages and the build
+    /// before it runs the command (`sweep status` as the native program in artifacts/status, else the CLI).
+    /// </summary>
+    public static ProcessStartInfo LauncherStartInfo(string home, IEnumerable<string> arguments)
+    {
+        var start = StartInfo(home, arguments);
+        // The launcher beside Experiments.sln: the build output has an `experiments` of its own, the CLI's executable.
+        start.FileName = Path.Combine(Path.GetDirectoryName(RepositoryFile.Find("Experiments.sln"))!, "experiments");
+        start.ArgumentList.RemoveAt(0); // the CLI's assembly, which `dotnet` would run
+        return start;
+    }
+
+    /// <summary>Runs the CLI's publish itself, or, <paramref name="throughLauncher"/>, the command as a user types it.</summary>
+    public static async Task<CliRun> RunAsync(string home, string[] arguments, bool throughLauncher = false)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(StartInfo(home, arguments))!;
+        using var process = Process.Start(throughLauncher ? LauncherStartInfo(home, arguments) : StartInfo(home, arguments))!;
         var error = process.StandardError.ReadToEndAsync();
         var first = await process.StandardOutput.ReadLineAsync() ?? "";
         var firstSeconds = clock.Elapsed.TotalSeconds;

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Npgsql;
 
 namespace Experiments.Store;
@@ -26,7 +27,7 @@ public sealed class LocalPostgresException(string message) : InvalidOperationExc
 /// As root, initdb, pg_ctl and postgres run as the "postgres" user (PostgreSQL refuses to run as root), which then owns the data directory.
 /// Concurrent callers (threads or processes) serialise on &lt;home&gt;/postgres.lock.
 /// </summary>
-public sealed class LocalPostgres
+public sealed partial class LocalPostgres
 {
     public const string DatabaseName = "experiments";
     public const string SuperUser = "experiments";
@@ -282,12 +283,16 @@ public sealed class LocalPostgres
     /// <param name="ReaderPassword">The query role's; likewise.</param>
     private sealed record LocalState(int Port, string Password, string? ApplicationPassword = null, string? ReaderPassword = null);
 
+    /// <summary>The state file's JSON, generated at build time: `sweep status` runs as a Native AOT program, which has no reflection serializer.</summary>
+    [JsonSerializable(typeof(LocalState))]
+    private sealed partial class LocalStateJson : JsonSerializerContext;
+
     private LocalState? ReadState()
     {
         var path = Path.Combine(DataDirectory, StateFile);
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<LocalState>(File.ReadAllText(path)) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), LocalStateJson.Default.LocalState) : null;
         }
         catch (UnauthorizedAccessException)
         {
@@ -296,7 +301,7 @@ public sealed class LocalPostgres
     }
 
     private void WriteState(LocalState state) =>
-        WriteOwnedFile(Path.Combine(DataDirectory, StateFile), JsonSerializer.Serialize(state));
+        WriteOwnedFile(Path.Combine(DataDirectory, StateFile), JsonSerializer.Serialize(state, LocalStateJson.Default.LocalState));
 
     // The state holds the password: owner-only.
     private static void WriteOwnedFile(string path, string text)

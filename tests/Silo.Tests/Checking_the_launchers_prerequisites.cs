@@ -35,18 +35,23 @@ public sealed class Checking_the_launchers_prerequisites
             File.WriteAllText(Path.Combine(root, "Experiments.sln"), "");
             var stamp = Path.Combine(root, "artifacts", "build.stamp");
             var dll = Path.Combine(root, "cli.dll");
+            var status = Path.Combine(root, "sweep-status");
             File.WriteAllText(stamp, "");
             File.WriteAllText(dll, "");
-            var check = $"ROOT='{root}' BUILD_STAMP='{stamp}' CLI_DLL='{dll}'; needs_build && echo stale || echo fresh";
+            File.WriteAllText(status, "");
+            var check = $"ROOT='{root}' BUILD_STAMP='{stamp}' CLI_DLL='{dll}' SWEEP_STATUS='{status}'; needs_build && echo stale || echo fresh";
             var later = DateTime.Now.AddMinutes(1);
 
             var untouched = RunLauncherFunction("needs_build", check).Trim();
+            File.Delete(status);
+            var withoutTheNativeStatus = RunLauncherFunction("needs_build", check).Trim();
+            File.WriteAllText(status, "");
             Touch(Path.Combine(root, "src", "Lib", "obj", "Generated.cs"), later);
             var afterBuildOutput = RunLauncherFunction("needs_build", check).Trim();
             Touch(Path.Combine(root, "src", "Lib", "Model.cs"), later);
             var afterSource = RunLauncherFunction("needs_build", check).Trim();
 
-            Assert.Equal(["fresh", "fresh", "stale"], [untouched, afterBuildOutput, afterSource]);
+            Assert.Equal(["fresh", "stale", "fresh", "stale"], [untouched, withoutTheNativeStatus, afterBuildOutput, afterSource]);
         }
         finally
         {

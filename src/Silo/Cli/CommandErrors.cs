@@ -1,7 +1,7 @@
 using Experiments.Architectures;
 using Experiments.Datasets;
+using Experiments.Status;
 using Experiments.Store;
-using Experiments.Silo.Rendering;
 using Experiments.Worker.Engine;
 using Spectre.Console;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Experiments.Contracts;
 using Experiments.Dashboard;
 using Experiments.Datasets;
 using Experiments.Store;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Experiments.Datasets;
-using Experiments.Silo.Rendering;
+using Experiments.Status;
 
 namespace Experiments.Silo.Cli;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Silo.Rendering;
 using Experiments.Store;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Store;
 

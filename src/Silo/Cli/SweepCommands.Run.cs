@@ -9,6 +9,7 @@ using Experiments.Coordinator.Orchestration;
 using Experiments.Datasets;
 using Experiments.Silo.Hosting;
 using Experiments.Silo.Rendering;
+using Experiments.Status;
 using Experiments.Store;
 using Experiments.Worker.Node;
 using Microsoft.Extensions.DependencyInjection;
@@ -206,7 +207,7 @@ public static partial class SweepCommands
             var sweeps = await store.ListSweepsAsync(parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(sweeps.Select(SweepJson), Json));
+                Console.WriteLine(JsonSerializer.Serialize(sweeps.Select(SweepJson.From), Json));
                 return CommandErrors.Ok;
             }
             var table = new Table().RoundedBorder().AddColumns("sweep", "name", "status", "dataset", "metric", "trials", "queued", "running",
@@ -231,77 +232,30 @@ public static partial class SweepCommands
         var limit = new Option<int>("--limit")
         {
             Description = "Trials listed, running and failed ones first; the counts in the title cover them all.",
-            DefaultValueFactory = _ => DefaultStatusRows,
+            DefaultValueFactory = _ => SweepStatusReport.DefaultListed,
         }.AtLeastOne();
         var command = new Command("status",
             "One sweep's trials: status, attempts, worker, last heartbeat, epochs and best metric. Lists the running and failed\n" +
-            $"trials first, at most --limit of them ({DefaultStatusRows}), so a 10,000-trial sweep prints at once; --all lists every one.")
+            $"trials first, at most --limit of them ({SweepStatusReport.DefaultListed}), so a 10,000-trial sweep prints at once; --all lists every one.")
         {
             id, db, watch, all, limit, json,
         };
         command.SetAction((parse, ct) => ResultsCommands.WithReadingStore(parse, db, ct, async store =>
         {
             var sweepId = parse.GetValue(id);
+            // JSON is for programs, and lists every trial; the table lists the ones a user most needs to see.
+            int? listed = parse.GetValue(json) || parse.GetValue(all) ? null : parse.GetValue(limit);
             while (true)
             {
-                var sweep = await store.GetSweepAsync(sweepId, ct) ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
-                // JSON is for programs, and lists every trial; the table lists the ones a user most needs to see.
-                var listEvery = parse.GetValue(json) || parse.GetValue(all);
-                var trials = await store.GetSweepTrialsAsync(sweepId, listEvery ? null : parse.GetValue(limit), ct);
-                var unhealthy = await store.QuarantinedWorkersAsync(UnhealthyWorkersShownWithin, ct);
-                if (parse.GetValue(json))
-                    Console.WriteLine(JsonSerializer.Serialize(new { sweep = SweepJson(sweep), trials, unhealthyWorkers = unhealthy }, Json));
-                else
-                {
-                    AnsiConsole.Write(StatusTable(sweep, trials));
-                    if (trials.Count < sweep.TrialCount)
-                        Console.WriteLine($"{trials.Count} of {sweep.TrialCount} trials listed, running and failed ones first: " +
-                                          "--all lists every one, --limit N more or fewer.");
-                    WriteUnhealthyWorkers(unhealthy);
-                }
-                if (!parse.GetValue(watch) || sweep.Status != SweepStatus.Running) return CommandErrors.Ok;
+                var report = await SweepStatusReport.ReadAsync(store, sweepId, listed, ct)
+                             ?? throw new TrialNotFoundException($"there is no sweep {sweepId}; see `{ExperimentsCommand.Name} sweep list`");
+                if (parse.GetValue(json)) SweepStatusView.WriteJson(report);
+                else SweepStatusView.WriteTable(report);
+                if (!parse.GetValue(watch) || report.Sweep.Status != SweepStatus.Running) return CommandErrors.Ok;
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
             }
         }));
         return command;
-    }
-
-    /// <summary>Rows <c>sweep status</c> lists unless told otherwise: a screenful.</summary>
-    private const int DefaultStatusRows = 30;
-
-    private static Table StatusTable(SweepRow sweep, IReadOnlyList<SweepTrialRow> trials)
-    {
-        var table = new Table().RoundedBorder()
-            .Title(Markup.Escape($"sweep {sweep.Id} {sweep.Name}: {sweep.Status.ToText()}, {sweep.Count(TrialStatus.Completed)}/{sweep.TrialCount} completed"))
-            .AddColumns("trial", "label", "status", "attempts", "worker", "last heartbeat", "epochs", $"best {sweep.Metric}", "error");
-        foreach (var t in trials)
-            table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
-                AttemptsText(t, sweep.MaxAttempts), Markup.Escape(t.Worker ?? ""),
-                t.HeartbeatAt is { } at ? DurationText.Ago(at, DateTimeOffset.UtcNow) : "",
-                $"{t.EpochsRecorded}/{t.PlannedEpochs}", t.BestMetric is null ? "" : MetricText.Format(sweep.Metric, t.BestMetric),
-                Markup.Escape(t.Error ?? ""));
-        return table;
-    }
-
-    /// <summary>
-    /// "2/3": attempts of the budget; after a resume, or attempts a worker's fault ended, the total too:
-    /// "4 (1/3 since resume)", "2 (1/3, 1 ended by a worker's fault)".
-    /// </summary>
-    private static string AttemptsText(SweepTrialRow t, int maxAttempts) => t.AttemptsBeforeResume == 0 && t.EnvironmentFaults == 0
-        ? $"{t.Attempts}/{maxAttempts}"
-        : $"{t.Attempts} ({t.AttemptsInBudget}/{maxAttempts}{(t.AttemptsBeforeResume > 0 ? " since resume" : "")}" +
-          $"{(t.EnvironmentFaults > 0 ? $", {t.EnvironmentFaults} ended by a worker's fault" : "")})";
-
-    /// <summary>How recently a quarantined worker must have heartbeated to be shown: one gone for longer no longer matters.</summary>
-    private static readonly TimeSpan UnhealthyWorkersShownWithin = TimeSpan.FromMinutes(2);
-
-    /// <summary>Live workers that quarantined themselves, with their host and the fault: they claim no trials until restarted.</summary>
-    private static void WriteUnhealthyWorkers(IReadOnlyList<QuarantinedWorker> unhealthy)
-    {
-        if (unhealthy.Count == 0) return;
-        AnsiConsole.MarkupLine(Markup.Escape("Unhealthy workers (quarantined: they claim no trials; fix the fault and restart them):"));
-        foreach (var w in unhealthy)
-            AnsiConsole.MarkupLine(Markup.Escape($"  {w.Worker} on {w.Host}: {w.Fault}"));
     }
 
     private static Command Cancel()
@@ -373,14 +327,6 @@ public static partial class SweepCommands
         var text = File.ReadAllText(path);
         return (SweepReader.Parse(text, Path.GetFileName(path), new SweepLimits(Force: force)), text, Path.GetFileName(path));
     }
-
-    /// <summary>A sweep as <c>sweep list --json</c> and <c>sweep status --json</c> print it: camelCase keys, as every <c>--json</c> output.</summary>
-    private static object SweepJson(SweepRow s) => new
-    {
-        id = s.Id, name = s.Name, status = s.Status, dataset = s.Dataset, metric = s.Metric, goal = s.Maximize ? "maximize" : "minimize",
-        maxConcurrent = s.MaxConcurrent, maxAttempts = s.MaxAttempts, gpusPerTrial = s.GpusPerTrial, driver = s.Driver, createdAt = s.CreatedAt, finishedAt = s.FinishedAt,
-        trials = s.TrialsByStatus.ToDictionary(kv => kv.Key.ToText(), kv => kv.Value),
-    };
 
     private static Argument<string> FileArgument() => new("file") { Description = "The sweep file (YAML, see docs/sweeps.md)." };
     private static Option<bool> ForceOption() => new("--force") { Description = $"Accept a sweep of more than {new SweepLimits().MaxTrials:N0} trials." };

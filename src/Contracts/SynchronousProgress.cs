@@ -1,10 +1,10 @@
-namespace Experiments.Silo.Cli;
+namespace Experiments.Contracts;
 
 /// <summary>
 /// Reports on the calling thread, in order. <see cref="Progress{T}"/> posts to the thread pool instead, which would
 /// let progress lines arrive after the result they precede.
 /// </summary>
-internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
 }

@@ -1,11 +1,11 @@
 using Spectre.Console;
 
-namespace Experiments.Silo.Rendering;
+namespace Experiments.Status;
 
 /// <summary>
-/// The two consoles the CLI writes to: results on standard output, errors and hints on standard error. Spectre
-/// writes colour and style escapes whenever TERM names a terminal, even into a file or a pipe; output that no
-/// terminal reads gets plain text, and NO_COLOR (no-color.org) turns colour off on a terminal too.
+/// The two consoles the CLI and the native <c>sweep status</c> write to: results on standard output, errors and hints
+/// on standard error. Spectre writes colour and style escapes whenever TERM names a terminal, even into a file or a
+/// pipe; output that no terminal reads gets plain text, and NO_COLOR (no-color.org) turns colour off on a terminal too.
 /// </summary>
 public static class Terminal
 {

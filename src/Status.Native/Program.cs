@@ -1,0 +1,3 @@
+using Experiments.Status.Native;
+
+return await NativeSweepStatus.RunAsync(args, CancellationToken.None);
