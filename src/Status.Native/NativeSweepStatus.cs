@@ -2,6 +2,7 @@ using System.Globalization;
 using Experiments.Contracts;
 using Experiments.Datasets;
 using Experiments.Store;
+using Npgsql;
 
 namespace Experiments.Status.Native;
 
@@ -15,8 +16,8 @@ namespace Experiments.Status.Native;
 /// </summary>
 public static class NativeSweepStatus
 {
-    /// <summary>The exit code that tells the launcher to run the CLI with the same arguments.</summary>
-    public const int HandOver = 3;
+    /// <summary>The exit code that tells the launcher to run the CLI with the same arguments: one the CLI never uses (README, "Exit codes").</summary>
+    public const int HandOver = 10;
 
     /// <summary>What it prints the report from: the sweep, and the listed trials (null lists every one).</summary>
     public sealed record Request(long SweepId, string? Db, int? Listed, bool Json);
@@ -24,26 +25,42 @@ public static class NativeSweepStatus
     /// <param name="args">The arguments after <c>sweep status</c>.</param>
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        if (Parse(args) is not { } request) return HandingOver("a command line it does not take");
+        if (Parse(args) is not { } request)
+            // Not the arguments themselves: --db may hold a password.
+            return HandingOver("it takes only `sweep status <sweep> [--db X] [--limit N] [--all] [--json]`, each option once; help, --watch and other forms are the CLI's");
         SweepStatusReport? report;
         try
         {
             // The embedded PostgreSQL starts as it would for the CLI, with the same messages on stderr.
             var connection = await StoreConnection.ResolveAsync(request.Db, ExperimentsHome.Resolve(),
                 new SynchronousProgress<string>(message => Console.Error.WriteLine(message)), ct);
-            // One attempt: a database that does not answer at once is the CLI's to wait for and to report.
-            await using var store = await ResultsStore.OpenAsync(connection, new ResultsStoreOptions { ReadOnly = true, MaxAttempts = 1 }, ct);
+            // One attempt, and a few seconds to connect: a database that does not answer at once is the CLI's to wait
+            // for and to report (with the connection string's own timeouts).
+            await using var store = await ResultsStore.OpenAsync(WithShortTimeouts(connection), new ResultsStoreOptions { ReadOnly = true, MaxAttempts = 1 }, ct);
             report = await SweepStatusReport.ReadAsync(store, request.SweepId, request.Listed, ct);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+        {
+            return HandingOver($"the database's schema is older than this build, or not there yet, which the CLI brings up to date ({e.MessageText})");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HandingOver(e.ToString());
+            return HandingOver($"{e.GetType().Name}: {e.Message}");
         }
         if (report is null) return HandingOver($"there is no sweep {request.SweepId}");
         Terminal.UsePlainOutputWhereNoTerminalReads();
         if (request.Json) SweepStatusView.WriteJson(report);
         else SweepStatusView.WriteTable(report);
         return 0;
+    }
+
+    /// <summary>The connection string with at most 3 s to connect and 10 s per statement.</summary>
+    private static string WithShortTimeouts(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Timeout = Math.Min(builder.Timeout, 3);
+        builder.CommandTimeout = Math.Min(builder.CommandTimeout, 10);
+        return builder.ConnectionString;
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ public static class SweepStatusView
         ArgumentNullException.ThrowIfNull(report);
         var (sweep, trials) = (report.Sweep, report.Trials);
         var table = new Table().RoundedBorder()
-            .Title(Markup.Escape($"sweep {sweep.Id} {sweep.Name}: {sweep.Status.ToText()}, {sweep.Count(TrialStatus.Completed)}/{sweep.TrialCount} completed"))
+            .Title(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"sweep {sweep.Id} {sweep.Name}: {sweep.Status.ToText()}, {sweep.Count(TrialStatus.Completed):N0}/{sweep.TrialCount:N0} completed")))
             .AddColumns("trial", "label", "status", "attempts", "worker", "last heartbeat", "epochs", $"best {sweep.Metric}", "error");
         foreach (var t in trials)
             table.AddRow(t.TrialId.ToString(CultureInfo.InvariantCulture), Markup.Escape(t.Label ?? ""), t.Status.ToText(),
@@ -26,7 +27,7 @@ public static class SweepStatusView
                 Markup.Escape(t.Error ?? ""));
         AnsiConsole.Write(table);
         if (trials.Count < sweep.TrialCount)
-            Console.WriteLine($"{trials.Count} of {sweep.TrialCount} trials listed, running and failed ones first: " +
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{trials.Count:N0} of {sweep.TrialCount:N0} trials listed, running and failed ones first: ") +
                               "--all lists every one, --limit N more or fewer.");
         if (report.UnhealthyWorkers.Count == 0) return;
         AnsiConsole.MarkupLine(Markup.Escape("Unhealthy workers (quarantined: they claim no trials; fix the fault and restart them):"));

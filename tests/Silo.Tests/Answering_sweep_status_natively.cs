@@ -8,7 +8,7 @@ namespace Experiments.Silo.Tests;
 /// <summary>
 /// `sweep status` as the launcher runs it: first the Native AOT program (src/Status.Native, published by the launcher's
 /// build into artifacts/status), which must print exactly what the CLI prints, and must hand everything else over to
-/// the CLI (exit 3) without printing a thing, so the CLI's help and errors are the only ones. Run after the launcher's
+/// the CLI (exit 10) without printing a thing, so the CLI's help and errors are the only ones. Run after the launcher's
 /// build (`./experiments test`), which publishes the program.
 /// </summary>
 public sealed partial class Answering_sweep_status_natively : IClassFixture<Answering_sweep_status_natively.SweepsInEveryState>
