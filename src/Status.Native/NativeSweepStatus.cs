@@ -105,7 +105,6 @@ public static class NativeSweepStatus
                     return null;
             }
         }
-        // As the CLI: JSON is for programs and lists every trial; the table lists the ones a user most needs to see.
-        return sweepId is { } sweep ? new Request(sweep, db, json || all ? null : limit ?? SweepStatusReport.DefaultListed, json) : null;
+        return sweepId is { } sweep ? new Request(sweep, db, SweepStatusReport.Listed(json, all, limit ?? SweepStatusReport.DefaultListed), json) : null;
     }
 }

@@ -12,7 +12,13 @@ public sealed record SweepStatusReport(SweepRow Sweep, IReadOnlyList<SweepTrialR
     public const int DefaultListed = 30;
 
     /// <summary>How recently a quarantined worker must have heartbeated to be shown: one gone for longer no longer matters.</summary>
-    public static readonly TimeSpan UnhealthyWorkersShownWithin = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan UnhealthyWorkersShownWithin = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The trials to list for <c>--json</c>, <c>--all</c> and <c>--limit</c>: JSON is for programs and lists every
+    /// trial (null), as does --all; the table lists the <paramref name="limit"/> a user most needs to see.
+    /// </summary>
+    public static int? Listed(bool json, bool all, int limit) => json || all ? null : limit;
 
     /// <summary>
     /// Reads the report in three statements: the sweep, the <paramref name="listed"/> trials a user most needs to see

@@ -22,8 +22,6 @@ namespace Experiments.Silo.Cli;
 // sweep run | submit | list | status | cancel | resume: the sweep life cycle, with PostgreSQL as the record of it.
 public static partial class SweepCommands
 {
-    private static JsonSerializerOptions Json => ResultsCommands.Json;
-
     private static void AddRunCommands(Command sweep)
     {
         sweep.Subcommands.Add(Run());
@@ -207,7 +205,7 @@ public static partial class SweepCommands
             var sweeps = await store.ListSweepsAsync(parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(sweeps.Select(SweepJson.From), Json));
+                Console.WriteLine(JsonSerializer.Serialize<IReadOnlyList<SweepJson>>([.. sweeps.Select(SweepJson.From)], StatusJsonContext.Default.IReadOnlyListSweepJson));
                 return CommandErrors.Ok;
             }
             var table = new Table().RoundedBorder().AddColumns("sweep", "name", "status", "dataset", "metric", "trials", "queued", "running",
@@ -243,8 +241,7 @@ public static partial class SweepCommands
         command.SetAction((parse, ct) => ResultsCommands.WithReadingStore(parse, db, ct, async store =>
         {
             var sweepId = parse.GetValue(id);
-            // JSON is for programs, and lists every trial; the table lists the ones a user most needs to see.
-            int? listed = parse.GetValue(json) || parse.GetValue(all) ? null : parse.GetValue(limit);
+            var listed = SweepStatusReport.Listed(parse.GetValue(json), parse.GetValue(all), parse.GetValue(limit));
             while (true)
             {
                 var report = await SweepStatusReport.ReadAsync(store, sweepId, listed, ct)
